@@ -1,0 +1,1 @@
+#include "protocol/gt06/gt06.hpp"
