@@ -1,0 +1,101 @@
+#include "store/committer.hpp"
+
+#include <spdlog/spdlog.h>
+
+namespace fleet::store {
+
+Committer::Committer(std::unique_ptr<Store> store, Options options)
+    : store_(std::move(store)), options_(options), thread_([this] { Run(); }) {}
+
+Committer::~Committer() { Stop(); }
+
+void Committer::Submit(IngestBatch batch, Done done) {
+    {
+        std::lock_guard lock(mu_);
+        items_.push_back(Item{std::move(batch), std::move(done)});
+        stats_.queued_batches.store(items_.size(), std::memory_order_relaxed);
+    }
+    cv_.notify_one();
+}
+
+void Committer::Post(Task task) {
+    {
+        std::lock_guard lock(mu_);
+        tasks_.push_back(std::move(task));
+    }
+    cv_.notify_one();
+}
+
+void Committer::Stop() {
+    {
+        std::lock_guard lock(mu_);
+        if (stopping_ && !thread_.joinable()) return;
+        stopping_ = true;
+    }
+    cv_.notify_one();
+    if (thread_.joinable()) thread_.join();
+}
+
+void Committer::Run() {
+    std::vector<Item> group;
+    std::deque<Task> tasks;
+    for (;;) {
+        {
+            std::unique_lock lock(mu_);
+            cv_.wait_for(lock, std::chrono::seconds(1),
+                         [&] { return stopping_ || !items_.empty() || !tasks_.empty(); });
+            tasks.swap(tasks_);
+            size_t records = 0;
+            while (!items_.empty() && (group.empty() || records < options_.max_group_records)) {
+                records += items_.front().batch.positions.size();
+                group.push_back(std::move(items_.front()));
+                items_.pop_front();
+            }
+            stats_.queued_batches.store(items_.size(), std::memory_order_relaxed);
+            if (stopping_ && items_.empty() && tasks.empty() && group.empty()) return;
+        }
+        for (auto& task : tasks) task(*store_);
+        tasks.clear();
+        if (!group.empty()) CommitGroup(group);
+        group.clear();
+        MaybePrune();
+    }
+}
+
+void Committer::CommitGroup(std::vector<Item>& group) {
+    std::vector<const IngestBatch*> batches;
+    batches.reserve(group.size());
+    for (const auto& item : group) batches.push_back(&item.batch);
+    auto start = std::chrono::steady_clock::now();
+    auto result = store_->Ingest(batches);
+    auto micros = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start);
+    stats_.commit_micros_total.fetch_add(static_cast<uint64_t>(micros.count()), std::memory_order_relaxed);
+    stats_.groups.fetch_add(1, std::memory_order_relaxed);
+    if (result) {
+        stats_.records.fetch_add(static_cast<uint64_t>(result->inserted), std::memory_order_relaxed);
+        stats_.duplicates.fetch_add(static_cast<uint64_t>(result->duplicates), std::memory_order_relaxed);
+    } else {
+        stats_.failures.fetch_add(1, std::memory_order_relaxed);
+        spdlog::error("commit of {} batches failed: {}", group.size(), result.error().message);
+    }
+    for (auto& item : group) {
+        if (item.done) item.done(result);
+    }
+}
+
+void Committer::MaybePrune() {
+    auto now = std::chrono::steady_clock::now();
+    if (last_prune_ != std::chrono::steady_clock::time_point{} && now - last_prune_ < options_.prune_interval) return;
+    last_prune_ = now;
+    auto cutoff = std::chrono::time_point_cast<core::Millis>(std::chrono::system_clock::now()) -
+                  std::chrono::duration_cast<core::Millis>(options_.frame_retention);
+    auto pruned = store_->PruneFrames(cutoff);
+    if (!pruned) {
+        spdlog::warn("pruning raw frames failed: {}", pruned.error().message);
+    } else if (*pruned > 0) {
+        stats_.frames_pruned.fetch_add(static_cast<uint64_t>(*pruned), std::memory_order_relaxed);
+        spdlog::info("pruned {} raw frames older than the retention", *pruned);
+    }
+}
+
+}  // namespace fleet::store

@@ -1,0 +1,79 @@
+// Committer: the database thread of a running server. It owns one Store connection, takes ingest
+// batches from any thread and commits them in groups (many connections' records share one
+// transaction, so durability costs one fsync per group, not per packet), then tells each submitter.
+// It also runs one-off tasks (device lookups, pending-device notes) and hourly raw-frame pruning.
+//
+// Thread-safety: Submit, Post and Stop may be called from any thread. Callbacks run on the
+// database thread and must be quick (post to the caller's executor).
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "store/store.hpp"
+
+namespace fleet::store {
+
+class Committer {
+public:
+    struct Options {
+        size_t max_group_records = 50000;                       // records per transaction at most
+        std::chrono::milliseconds prune_interval{std::chrono::hours(1)};
+        std::chrono::milliseconds frame_retention{std::chrono::hours(24 * 7)};
+    };
+    using Done = std::function<void(const Result<IngestStats>&)>;
+    using Task = std::function<void(Store&)>;
+
+    struct Stats {
+        std::atomic<uint64_t> groups{0};
+        std::atomic<uint64_t> records{0};
+        std::atomic<uint64_t> duplicates{0};
+        std::atomic<uint64_t> failures{0};
+        std::atomic<uint64_t> queued_batches{0};
+        std::atomic<uint64_t> commit_micros_total{0};
+        std::atomic<uint64_t> frames_pruned{0};
+    };
+
+    Committer(std::unique_ptr<Store> store, Options options);
+    ~Committer();
+    Committer(const Committer&) = delete;
+    Committer& operator=(const Committer&) = delete;
+
+    // Queues `batch`; `done` is called once it is committed (or failed), on the database thread.
+    void Submit(IngestBatch batch, Done done);
+    // Runs `task` on the database thread, after the work queued before it.
+    void Post(Task task);
+    // Commits what is queued, then stops the thread. Idempotent.
+    void Stop();
+
+    const Stats& stats() const { return stats_; }
+
+private:
+    struct Item {
+        IngestBatch batch;
+        Done done;
+    };
+    void Run();
+    void CommitGroup(std::vector<Item>& group);
+    void MaybePrune();
+
+    std::unique_ptr<Store> store_;
+    Options options_;
+    Stats stats_;
+    std::mutex mu_;
+    std::condition_variable cv_;
+    std::deque<Item> items_;
+    std::deque<Task> tasks_;
+    bool stopping_ = false;
+    std::chrono::steady_clock::time_point last_prune_{};
+    std::thread thread_;
+};
+
+}  // namespace fleet::store

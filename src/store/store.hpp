@@ -1,0 +1,133 @@
+// Store: the durable home of devices, positions and raw frames. One interface, several backends
+// (embedded SQLite here; PostgreSQL later) that pass the same conformance tests.
+//
+// Thread-safety: a Store object is one database connection and is NOT thread-safe; give each thread
+// its own (OpenSqliteStore again) or drive it from one thread (the Committer does for the server).
+// Several processes may open the same SQLite database at once (the admin CLI beside the server).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "core/record.hpp"
+#include "core/result.hpp"
+
+namespace fleet::store {
+
+enum class DeviceStatus { kActive, kDisabled };
+std::string_view ToString(DeviceStatus s);
+
+struct Device {
+    int64_t id = 0;
+    std::string imei;
+    std::string protocol;
+    std::string name;
+    DeviceStatus status = DeviceStatus::kActive;
+    core::TimePoint created_at{};
+};
+
+// A device that tried to connect and was refused because it is not registered.
+struct PendingDevice {
+    std::string imei;
+    std::string protocol;
+    core::TimePoint first_attempt{};
+    core::TimePoint last_attempt{};
+    std::string address;  // remote address of the last attempt
+    int64_t attempts = 0;
+};
+
+// One position as stored. IO values and attributes are kept as JSON objects (see core/json.hpp), made
+// once by the gateway thread that decoded them so that the database thread only binds and steps.
+struct PositionRow {
+    int64_t device_id = 0;
+    core::TimePoint device_time{};
+    core::TimePoint server_time{};
+    int64_t fingerprint = 0;  // hash of the record's content: a resent record has the same one
+    double lat = 0, lon = 0, altitude_m = 0, speed_kmh = 0, course_deg = 0;
+    int satellites = 0;
+    std::optional<double> hdop;
+    bool valid = false;
+    std::string io_json = "{}";
+    std::string attributes_json = "{}";
+};
+
+// Builds the stored row of a decoded record (computes the fingerprint and the JSON).
+PositionRow MakePositionRow(int64_t device_id, const core::Record& record);
+
+struct FrameRow {
+    int64_t id = 0;
+    int64_t device_id = 0;
+    core::TimePoint received_at{};
+    std::string protocol;
+    std::vector<uint8_t> data;
+};
+
+// What one device sent in one frame: its positions and the raw frame (kept for diagnostics).
+struct IngestBatch {
+    int64_t device_id = 0;
+    std::string protocol;
+    core::TimePoint received_at{};
+    std::vector<PositionRow> positions;
+    std::vector<uint8_t> raw_frame;  // empty: not kept
+};
+
+struct IngestStats {
+    int64_t inserted = 0;    // new positions
+    int64_t duplicates = 0;  // positions already stored (a resend after a lost ACK)
+};
+
+class Store {
+public:
+    virtual ~Store() = default;
+
+    // --- devices -------------------------------------------------------------------------------
+    // Registers a device (active). Error if the IMEI exists. Clears it from the pending list.
+    virtual Result<Device> AddDevice(const std::string& imei, const std::string& protocol,
+                                     const std::string& name) = 0;
+    virtual Result<std::vector<Device>> ListDevices() = 0;
+    // The device with this IMEI, or nullopt.
+    virtual Result<std::optional<Device>> FindDevice(const std::string& imei) = 0;
+    // Error if no such device.
+    virtual Result<void> SetDeviceStatus(const std::string& imei, DeviceStatus status) = 0;
+    // Notes a refused attempt by an unregistered device (insert or update first/last/attempts).
+    virtual Result<void> NotePending(const std::string& imei, const std::string& protocol,
+                                     const std::string& address, core::TimePoint at) = 0;
+    virtual Result<std::vector<PendingDevice>> ListPending() = 0;
+    // Registers a pending device as active (name defaults to empty). Error if it is not pending.
+    virtual Result<Device> ApproveDevice(const std::string& imei) = 0;
+
+    // --- ingestion -------------------------------------------------------------------------------
+    // Stores all batches in one transaction: positions (a resent one is skipped, not duplicated),
+    // each device's latest position (only ever moved forward in device time) and the raw frames.
+    // When this returns ok, the data is durable (as configured by `synchronous`).
+    virtual Result<IngestStats> Ingest(std::span<const IngestBatch* const> batches) = 0;
+
+    // --- reads -----------------------------------------------------------------------------------
+    // Calls `fn` for each position of the device with from <= device_time <= to, in device-time
+    // order, streaming (no full result in memory). Stop early by returning false from `fn`.
+    virtual Result<void> ForEachPosition(int64_t device_id, core::TimePoint from, core::TimePoint to,
+                                         const std::function<bool(const PositionRow&)>& fn) = 0;
+    // The device's latest position by device time, or nullopt.
+    virtual Result<std::optional<PositionRow>> LatestPosition(int64_t device_id) = 0;
+    // Kept raw frames of a device, oldest first.
+    virtual Result<void> ForEachFrame(int64_t device_id, const std::function<bool(const FrameRow&)>& fn) = 0;
+    // Deletes raw frames received before `cutoff`; returns how many.
+    virtual Result<int64_t> PruneFrames(core::TimePoint cutoff) = 0;
+};
+
+struct SqliteOptions {
+    // "full": every commit survives power loss; "normal": survives a crash of fleetd (kill -9) but a
+    // power cut may lose the last commits. Default full.
+    std::string synchronous = "full";
+    int busy_timeout_ms = 10000;
+};
+
+// Opens (creating and migrating if needed) the SQLite database `path`.
+Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path, const SqliteOptions& options = {});
+
+}  // namespace fleet::store

@@ -1,0 +1,233 @@
+#include "store/store.hpp"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <filesystem>
+#include <future>
+
+#include "core/time.hpp"
+#include "store/committer.hpp"
+
+namespace fleet::store {
+namespace {
+
+namespace fs = std::filesystem;
+using core::TimePoint;
+
+class StoreTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        dir_ = fs::temp_directory_path() / ("fleetd_store_test_" + std::to_string(::getpid()) + "_" +
+                                            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+        fs::remove_all(dir_);
+        fs::create_directories(dir_);
+        path_ = (dir_ / "fleetd.db").string();
+        auto s = OpenSqliteStore(path_);
+        ASSERT_TRUE(s.ok()) << s.error().message;
+        store_ = std::move(*s);
+    }
+    void TearDown() override {
+        store_.reset();
+        fs::remove_all(dir_);
+    }
+
+    static core::Record MakeRecord(const char* iso, double lat, double lon) {
+        core::Record r;
+        r.device_time = *core::ParseIso(iso);
+        r.server_time = *core::ParseIso("2026-01-01T00:00:00Z");
+        r.lat = lat;
+        r.lon = lon;
+        r.valid = true;
+        r.satellites = 9;
+        r.io.push_back({239, 1, 1, {}});
+        core::SetAttribute(r.attributes, "ignition", true);
+        return r;
+    }
+
+    IngestBatch Batch(int64_t device_id, std::initializer_list<core::Record> records) {
+        IngestBatch b;
+        b.device_id = device_id;
+        b.protocol = "teltonika";
+        b.received_at = *core::ParseIso("2026-01-01T00:00:00Z");
+        for (const auto& r : records) b.positions.push_back(MakePositionRow(device_id, r));
+        b.raw_frame = {0x00, 0x01, 0x02};
+        return b;
+    }
+
+    std::vector<PositionRow> Positions(int64_t device_id) {
+        std::vector<PositionRow> out;
+        auto r = store_->ForEachPosition(device_id, TimePoint::min(), TimePoint::max(), [&](const PositionRow& p) {
+            out.push_back(p);
+            return true;
+        });
+        EXPECT_TRUE(r.ok());
+        return out;
+    }
+
+    fs::path dir_;
+    std::string path_;
+    std::unique_ptr<Store> store_;
+};
+
+TEST_F(StoreTest, AddsFindsAndRefusesDuplicateDevices) {
+    auto d = store_->AddDevice("356307042441013", "teltonika", "Van 1");
+    ASSERT_TRUE(d.ok()) << d.error().message;
+    EXPECT_GT(d->id, 0);
+    EXPECT_EQ(d->name, "Van 1");
+    EXPECT_FALSE(store_->AddDevice("356307042441013", "gt06", "").ok());
+    auto found = store_->FindDevice("356307042441013");
+    ASSERT_TRUE(found.ok());
+    ASSERT_TRUE(found->has_value());
+    EXPECT_EQ((*found)->protocol, "teltonika");
+    EXPECT_FALSE(store_->FindDevice("000000000000000")->has_value());
+}
+
+TEST_F(StoreTest, DisablesDevicesAndReportsUnknownOnes) {
+    ASSERT_TRUE(store_->AddDevice("356307042441013", "teltonika", "").ok());
+    ASSERT_TRUE(store_->SetDeviceStatus("356307042441013", DeviceStatus::kDisabled).ok());
+    EXPECT_EQ((*store_->FindDevice("356307042441013"))->status, DeviceStatus::kDisabled);
+    EXPECT_FALSE(store_->SetDeviceStatus("111111111111111", DeviceStatus::kDisabled).ok());
+}
+
+TEST_F(StoreTest, ListsPendingDevicesAndApprovesThem) {
+    auto t1 = *core::ParseIso("2026-01-01T10:00:00Z");
+    auto t2 = *core::ParseIso("2026-01-01T11:00:00Z");
+    ASSERT_TRUE(store_->NotePending("123456789012345", "gt06", "127.0.0.1:4000", t1).ok());
+    ASSERT_TRUE(store_->NotePending("123456789012345", "gt06", "127.0.0.1:4001", t2).ok());
+    auto pending = store_->ListPending();
+    ASSERT_TRUE(pending.ok());
+    ASSERT_EQ(pending->size(), 1u);
+    EXPECT_EQ((*pending)[0].first_attempt, t1);
+    EXPECT_EQ((*pending)[0].last_attempt, t2);
+    EXPECT_EQ((*pending)[0].attempts, 2);
+    EXPECT_EQ((*pending)[0].address, "127.0.0.1:4001");
+    auto approved = store_->ApproveDevice("123456789012345");
+    ASSERT_TRUE(approved.ok()) << approved.error().message;
+    EXPECT_EQ(approved->protocol, "gt06");
+    EXPECT_TRUE(store_->ListPending()->empty());
+    EXPECT_FALSE(store_->ApproveDevice("999999999999999").ok());
+}
+
+TEST_F(StoreTest, ResentRecordsAreNotDuplicated) {
+    auto b = Batch(1, {MakeRecord("2026-01-01T10:00:00Z", 45.0, 4.0), MakeRecord("2026-01-01T10:00:10Z", 45.1, 4.1)});
+    const IngestBatch* batches[] = {&b};
+    auto first = store_->Ingest(batches);
+    ASSERT_TRUE(first.ok()) << first.error().message;
+    EXPECT_EQ(first->inserted, 2);
+    auto again = store_->Ingest(batches);
+    ASSERT_TRUE(again.ok());
+    EXPECT_EQ(again->inserted, 0);
+    EXPECT_EQ(again->duplicates, 2);
+    EXPECT_EQ(Positions(1).size(), 2u);
+}
+
+TEST_F(StoreTest, KeepsTwoDifferentRecordsWithTheSameTime) {
+    auto b = Batch(1, {MakeRecord("2026-01-01T10:00:00Z", 45.0, 4.0), MakeRecord("2026-01-01T10:00:00Z", 45.5, 4.0)});
+    const IngestBatch* batches[] = {&b};
+    ASSERT_EQ(store_->Ingest(batches)->inserted, 2);
+}
+
+TEST_F(StoreTest, LateRecordsAreStoredInTimeOrderAndLatestOnlyMovesForward) {
+    auto b1 = Batch(7, {MakeRecord("2026-01-01T10:00:10Z", 45.1, 4.1)});
+    auto b2 = Batch(7, {MakeRecord("2026-01-01T09:00:00Z", 44.0, 3.0)});  // buffered while out of coverage
+    const IngestBatch* first[] = {&b1};
+    const IngestBatch* late[] = {&b2};
+    ASSERT_TRUE(store_->Ingest(first).ok());
+    ASSERT_TRUE(store_->Ingest(late).ok());
+    auto rows = Positions(7);
+    ASSERT_EQ(rows.size(), 2u);
+    EXPECT_LT(rows[0].device_time, rows[1].device_time);
+    EXPECT_DOUBLE_EQ(rows[0].lat, 44.0);
+    auto latest = store_->LatestPosition(7);
+    ASSERT_TRUE(latest.ok());
+    ASSERT_TRUE(latest->has_value());
+    EXPECT_DOUBLE_EQ((*latest)->lat, 45.1);
+    EXPECT_EQ((*latest)->attributes_json, "{\"ignition\":true}");
+}
+
+TEST_F(StoreTest, ReadsATimeRange) {
+    auto b = Batch(3, {MakeRecord("2026-01-01T10:00:00Z", 1, 1), MakeRecord("2026-01-01T11:00:00Z", 2, 2),
+                       MakeRecord("2026-01-01T12:00:00Z", 3, 3)});
+    const IngestBatch* batches[] = {&b};
+    ASSERT_TRUE(store_->Ingest(batches).ok());
+    std::vector<double> lats;
+    ASSERT_TRUE(store_
+                    ->ForEachPosition(3, *core::ParseIso("2026-01-01T10:30:00Z"),
+                                      *core::ParseIso("2026-01-01T12:00:00Z"),
+                                      [&](const PositionRow& p) {
+                                          lats.push_back(p.lat);
+                                          return true;
+                                      })
+                    .ok());
+    EXPECT_EQ(lats, (std::vector<double>{2, 3}));
+}
+
+TEST_F(StoreTest, KeepsRawFramesAndPrunesOldOnes) {
+    auto b = Batch(5, {MakeRecord("2026-01-01T10:00:00Z", 1, 1)});
+    const IngestBatch* batches[] = {&b};
+    ASSERT_TRUE(store_->Ingest(batches).ok());
+    int frames = 0;
+    ASSERT_TRUE(store_->ForEachFrame(5, [&](const FrameRow& f) {
+        EXPECT_EQ(f.data, (std::vector<uint8_t>{0, 1, 2}));
+        ++frames;
+        return true;
+    }).ok());
+    EXPECT_EQ(frames, 1);
+    EXPECT_EQ(*store_->PruneFrames(*core::ParseIso("2025-12-31T00:00:00Z")), 0);
+    EXPECT_EQ(*store_->PruneFrames(*core::ParseIso("2026-01-02T00:00:00Z")), 1);
+}
+
+TEST_F(StoreTest, DataSurvivesReopening) {
+    ASSERT_TRUE(store_->AddDevice("356307042441013", "teltonika", "").ok());
+    auto b = Batch(1, {MakeRecord("2026-01-01T10:00:00Z", 45.0, 4.0)});
+    const IngestBatch* batches[] = {&b};
+    ASSERT_TRUE(store_->Ingest(batches).ok());
+    store_.reset();
+    auto reopened = OpenSqliteStore(path_);
+    ASSERT_TRUE(reopened.ok());
+    store_ = std::move(*reopened);
+    EXPECT_TRUE(store_->FindDevice("356307042441013")->has_value());
+    EXPECT_EQ(Positions(1).size(), 1u);
+}
+
+TEST_F(StoreTest, SecondConnectionSeesCommittedData) {
+    auto other = OpenSqliteStore(path_);
+    ASSERT_TRUE(other.ok());
+    ASSERT_TRUE((*other)->AddDevice("356307042441013", "teltonika", "").ok());
+    EXPECT_TRUE(store_->FindDevice("356307042441013")->has_value());
+}
+
+TEST_F(StoreTest, RefusesUnknownSynchronousMode) {
+    SqliteOptions options;
+    options.synchronous = "sometimes";
+    EXPECT_FALSE(OpenSqliteStore((dir_ / "other.db").string(), options).ok());
+}
+
+TEST_F(StoreTest, CommitterGroupsBatchesAndReportsEachOne) {
+    store_.reset();
+    auto s = OpenSqliteStore(path_);
+    ASSERT_TRUE(s.ok());
+    Committer committer(std::move(*s), {});
+    constexpr int kBatches = 200;
+    std::atomic<int> ok{0};
+    std::promise<void> all_done;
+    for (int i = 0; i < kBatches; ++i) {
+        auto b = Batch(i % 10, {MakeRecord("2026-01-01T10:00:00Z", i, i)});
+        committer.Submit(std::move(b), [&](const Result<IngestStats>& r) {
+            if (r.ok()) ++ok;
+            if (ok.load() == kBatches) all_done.set_value();
+        });
+    }
+    ASSERT_EQ(all_done.get_future().wait_for(std::chrono::seconds(30)), std::future_status::ready);
+    EXPECT_EQ(ok.load(), kBatches);
+    EXPECT_EQ(committer.stats().records.load(), static_cast<uint64_t>(kBatches));
+    EXPECT_LE(committer.stats().groups.load(), static_cast<uint64_t>(kBatches));
+    std::promise<size_t> devices;
+    committer.Post([&](Store& st) { devices.set_value(st.ListDevices()->size()); });
+    EXPECT_EQ(devices.get_future().get(), 0u);
+    committer.Stop();
+}
+
+}  // namespace
+}  // namespace fleet::store
