@@ -1,0 +1,187 @@
+#include "app/config.hpp"
+
+#include <fmt/format.h>
+
+#include <fstream>
+#include <limits>
+#include <sstream>
+#include <toml++/toml.h>
+
+namespace fleet::app {
+namespace {
+
+enum class Kind { kInt, kString, kBool };
+
+struct Key {
+    const char* section;
+    const char* name;
+    const char* flag;
+    Kind kind;
+    int64_t Config::*int_field = nullptr;
+    std::string Config::*string_field = nullptr;
+    bool Config::*bool_field = nullptr;
+    int64_t min = 0;
+    int64_t max = 0;
+    const char* help = "";
+};
+
+Key Int(const char* s, const char* n, const char* f, int64_t Config::*field, int64_t lo, int64_t hi, const char* help) {
+    return Key{s, n, f, Kind::kInt, field, nullptr, nullptr, lo, hi, help};
+}
+Key Str(const char* s, const char* n, const char* f, std::string Config::*field, const char* help) {
+    return Key{s, n, f, Kind::kString, nullptr, field, nullptr, 0, 0, help};
+}
+Key Bool(const char* s, const char* n, const char* f, bool Config::*field, const char* help) {
+    return Key{s, n, f, Kind::kBool, nullptr, nullptr, field, 0, 0, help};
+}
+
+const std::vector<Key>& Keys() {
+    static const std::vector<Key> keys = {
+        Str("server", "data", "--data", &Config::data, "data folder (SQLite database, logs)"),
+        Str("server", "listen", "--listen", &Config::listen, "address every listener binds to"),
+        Int("server", "http_port", "--http-port", &Config::http_port, 0, 65535, "HTTP port (/metrics, /healthz); 0 disables"),
+        Int("server", "io_threads", "--io-threads", &Config::io_threads, 0, 256, "network threads; 0 = one per core"),
+        Str("server", "log_level", "--log-level", &Config::log_level, "trace, debug, info, warn, error"),
+        Int("devices", "teltonika_port", "--teltonika-port", &Config::teltonika_port, 0, 65535, "Teltonika TCP and UDP port; 0 disables"),
+        Int("devices", "gt06_port", "--gt06-port", &Config::gt06_port, 0, 65535, "GT06 TCP port; 0 disables"),
+        Int("devices", "osmand_port", "--osmand-port", &Config::osmand_port, 0, 65535, "OsmAnd HTTP port; 0 disables"),
+        Bool("devices", "auto_register", "--auto-register", &Config::auto_register, "register unknown devices instead of refusing them"),
+        Int("devices", "max_frame_bytes", "--max-frame-bytes", &Config::max_frame_bytes, 1024, 16 << 20, "longest device frame accepted"),
+        Int("devices", "max_http_body_bytes", "--max-http-body-bytes", &Config::max_http_body_bytes, 1024, 16 << 20, "largest OsmAnd request body"),
+        Int("devices", "idle_timeout_s", "--idle-timeout", &Config::idle_timeout_s, 1, 86400 * 7, "seconds of silence before a device connection is closed"),
+        Int("devices", "max_connections", "--max-connections", &Config::max_connections, 1, 10'000'000, "device connections at once"),
+        Bool("devices", "keep_raw_frames", "--keep-raw-frames", &Config::keep_raw_frames, "keep raw frames for diagnostics"),
+        Int("devices", "frame_retention_days", "--frame-retention-days", &Config::frame_retention_days, 1, 3650, "days raw frames are kept"),
+        Str("store", "synchronous", "--synchronous", &Config::synchronous, "full (survives power loss) or normal (survives a crash)"),
+        Int("store", "max_group_records", "--max-group-records", &Config::max_group_records, 1, 10'000'000, "records per commit at most"),
+    };
+    return keys;
+}
+
+std::string KeyName(const Key& k) { return std::string(k.section) + "." + k.name; }
+
+Result<void> SetFromString(const Key& k, const std::string& value, Config& c) {
+    switch (k.kind) {
+        case Kind::kString:
+            c.*k.string_field = value;
+            return {};
+        case Kind::kBool:
+            if (value == "true" || value == "1" || value == "yes" || value == "on") {
+                c.*k.bool_field = true;
+            } else if (value == "false" || value == "0" || value == "no" || value == "off") {
+                c.*k.bool_field = false;
+            } else {
+                return MakeError(fmt::format("{}: expected true or false, got '{}'", k.flag, value));
+            }
+            return {};
+        case Kind::kInt: {
+            int64_t v = 0;
+            size_t pos = 0;
+            try {
+                v = std::stoll(value, &pos);
+            } catch (const std::exception&) {
+                pos = 0;
+            }
+            if (pos == 0 || pos != value.size()) {
+                return MakeError(fmt::format("{}: expected an integer, got '{}'", k.flag, value));
+            }
+            c.*k.int_field = v;
+            return {};
+        }
+    }
+    return {};
+}
+
+}  // namespace
+
+Result<void> ApplyToml(const std::string& text, const std::string& source, Config& config) {
+    toml::table root;
+    try {
+        root = toml::parse(text, source);
+    } catch (const toml::parse_error& err) {
+        return MakeError(fmt::format("{}:{}:{}: {}", source, err.source().begin.line, err.source().begin.column,
+                                     err.description()));
+    }
+    for (const auto& [section_name, section_node] : root) {
+        const toml::table* section = section_node.as_table();
+        std::string section_str(section_name.str());
+        if (!section) {
+            return MakeError(fmt::format("{}: unknown key '{}' (settings live in [server], [devices] or [store])",
+                                         source, section_str));
+        }
+        for (const auto& [key_name, node] : *section) {
+            std::string key_str(key_name.str());
+            const Key* key = nullptr;
+            for (const auto& k : Keys()) {
+                if (section_str == k.section && key_str == k.name) key = &k;
+            }
+            if (!key) return MakeError(fmt::format("{}: unknown key '{}.{}'", source, section_str, key_str));
+            switch (key->kind) {
+                case Kind::kString:
+                    if (!node.is_string()) return MakeError(fmt::format("{}: {} must be a string", source, KeyName(*key)));
+                    config.*key->string_field = *node.value<std::string>();
+                    break;
+                case Kind::kBool:
+                    if (!node.is_boolean()) return MakeError(fmt::format("{}: {} must be true or false", source, KeyName(*key)));
+                    config.*key->bool_field = *node.value<bool>();
+                    break;
+                case Kind::kInt:
+                    if (!node.is_integer()) return MakeError(fmt::format("{}: {} must be an integer", source, KeyName(*key)));
+                    config.*key->int_field = *node.value<int64_t>();
+                    break;
+            }
+        }
+    }
+    return {};
+}
+
+Result<void> Validate(const Config& c) {
+    for (const auto& k : Keys()) {
+        if (k.kind != Kind::kInt) continue;
+        int64_t v = c.*k.int_field;
+        if (v < k.min || v > k.max) {
+            return MakeError(fmt::format("{} (--{}) must be between {} and {}, not {}", KeyName(k), k.flag + 2, k.min,
+                                         k.max, v));
+        }
+    }
+    static const char* kLevels[] = {"trace", "debug", "info", "warn", "error"};
+    if (std::find(std::begin(kLevels), std::end(kLevels), c.log_level) == std::end(kLevels)) {
+        return MakeError("server.log_level must be one of trace, debug, info, warn, error");
+    }
+    if (c.synchronous != "full" && c.synchronous != "normal") {
+        return MakeError("store.synchronous must be \"full\" or \"normal\"");
+    }
+    if (c.data.empty()) return MakeError("server.data must not be empty");
+    return {};
+}
+
+ConfigFlags::ConfigFlags(CLI::App& cmd) : storage_(std::make_shared<std::map<std::string, std::string>>()) {
+    cmd.add_option("--config", config_file_, "TOML configuration file (see docs/configuration.md)");
+    for (const auto& k : Keys()) {
+        std::string key = KeyName(k);
+        auto storage = storage_;
+        cmd.add_option_function<std::string>(
+            k.flag, [storage, key](const std::string& v) { (*storage)[key] = v; },
+            fmt::format("{} [{}]", k.help, key));
+    }
+}
+
+Result<Config> ConfigFlags::Resolve() const {
+    Config config;
+    if (!config_file_.empty()) {
+        std::ifstream in(config_file_);
+        if (!in) return MakeError("cannot read configuration file " + config_file_);
+        std::stringstream text;
+        text << in.rdbuf();
+        if (auto r = ApplyToml(text.str(), config_file_, config); !r) return r.error();
+    }
+    for (const auto& k : Keys()) {
+        auto it = storage_->find(KeyName(k));
+        if (it == storage_->end()) continue;
+        if (auto r = SetFromString(k, it->second, config); !r) return r.error();
+    }
+    if (auto r = Validate(config); !r) return r.error();
+    return config;
+}
+
+}  // namespace fleet::app

@@ -1,0 +1,58 @@
+// fleetd's configuration: a TOML file (`fleetd serve --config FILE`) whose every key can be
+// overridden by a command-line flag. Unknown keys and out-of-range values are errors. Defaults work
+// without a file. The documented reference is docs/configuration.md; keep the two in step.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "core/result.hpp"
+
+namespace fleet::app {
+
+struct Config {
+    // [server]
+    std::string data = "./var";
+    std::string listen = "127.0.0.1";
+    int64_t http_port = 8082;
+    int64_t io_threads = 0;  // 0: one per core
+    std::string log_level = "info";
+    // [devices]
+    int64_t teltonika_port = 5027;
+    int64_t gt06_port = 5023;
+    int64_t osmand_port = 5055;
+    bool auto_register = false;
+    int64_t max_frame_bytes = 65536;
+    int64_t max_http_body_bytes = 65536;
+    int64_t idle_timeout_s = 900;
+    int64_t max_connections = 20000;
+    bool keep_raw_frames = true;
+    int64_t frame_retention_days = 7;
+    // [store]
+    std::string synchronous = "full";
+    int64_t max_group_records = 50000;
+};
+
+// Binds every configuration key to a flag of `cmd` (e.g. --http-port) and a --config option, and
+// resolves them after parsing: defaults, then the file, then the flags.
+class ConfigFlags {
+public:
+    explicit ConfigFlags(CLI::App& cmd);
+    // Call after CLI parsing. Error for an unreadable file, an unknown key, a wrong type or a bad value.
+    Result<Config> Resolve() const;
+
+private:
+    std::string config_file_;
+    std::shared_ptr<std::map<std::string, std::string>> storage_;
+};
+
+// Parses TOML text into `config` (used by ConfigFlags; exposed for tests).
+Result<void> ApplyToml(const std::string& text, const std::string& source, Config& config);
+// Checks ranges (ports, sizes, levels).
+Result<void> Validate(const Config& config);
+
+}  // namespace fleet::app

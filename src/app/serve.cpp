@@ -1,0 +1,166 @@
+// `fleetd serve`: the composition root. Builds the store, the committer, the gateway and the HTTP
+// port in that order, and stops them in reverse on SIGINT or SIGTERM.
+#include <fmt/format.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+#include <sys/stat.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <filesystem>
+#include <iostream>
+#include <thread>
+
+#include "app/commands.hpp"
+#include "app/config.hpp"
+#include "gateway/gateway.hpp"
+#include "http/http_server.hpp"
+#include "store/committer.hpp"
+
+namespace fleet::app {
+namespace {
+
+namespace asio = boost::asio;
+
+std::string CommitterMetrics(const store::Committer& c) {
+    const auto& s = c.stats();
+    return fmt::format(
+        "# HELP fleetd_store_commits_total Group commits.\n# TYPE fleetd_store_commits_total counter\n"
+        "fleetd_store_commits_total {}\n"
+        "# HELP fleetd_store_records_total Positions stored.\n# TYPE fleetd_store_records_total counter\n"
+        "fleetd_store_records_total {}\n"
+        "# HELP fleetd_store_duplicates_total Resent positions recognised and not stored twice.\n"
+        "# TYPE fleetd_store_duplicates_total counter\nfleetd_store_duplicates_total {}\n"
+        "# HELP fleetd_store_commit_failures_total Failed group commits.\n"
+        "# TYPE fleetd_store_commit_failures_total counter\nfleetd_store_commit_failures_total {}\n"
+        "# HELP fleetd_store_commit_seconds_total Time spent committing.\n"
+        "# TYPE fleetd_store_commit_seconds_total counter\nfleetd_store_commit_seconds_total {}\n"
+        "# HELP fleetd_store_queued_batches Batches waiting for the next commit.\n"
+        "# TYPE fleetd_store_queued_batches gauge\nfleetd_store_queued_batches {}\n"
+        "# HELP fleetd_store_frames_pruned_total Raw frames deleted after their retention.\n"
+        "# TYPE fleetd_store_frames_pruned_total counter\nfleetd_store_frames_pruned_total {}\n",
+        s.groups.load(), s.records.load(), s.duplicates.load(), s.failures.load(),
+        static_cast<double>(s.commit_micros_total.load()) / 1e6, s.queued_batches.load(), s.frames_pruned.load());
+}
+
+int Serve(const Config& config) {
+    spdlog::set_default_logger(spdlog::stderr_color_mt("fleetd"));
+    spdlog::set_level(spdlog::level::from_str(config.log_level));
+
+    std::error_code ec;
+    std::filesystem::create_directories(config.data, ec);
+    if (ec) {
+        spdlog::error("cannot create data folder {}: {}", config.data, ec.message());
+        return 1;
+    }
+    ::chmod(config.data.c_str(), 0700);
+    std::string db_path = (std::filesystem::path(config.data) / "fleetd.db").string();
+    store::SqliteOptions sqlite_options;
+    sqlite_options.synchronous = config.synchronous;
+    auto store = store::OpenSqliteStore(db_path, sqlite_options);
+    if (!store) {
+        spdlog::error("{}", store.error().message);
+        return 1;
+    }
+
+    store::Committer::Options committer_options;
+    committer_options.max_group_records = static_cast<size_t>(config.max_group_records);
+    committer_options.frame_retention = std::chrono::hours(24 * config.frame_retention_days);
+    store::Committer committer(std::move(*store), committer_options);
+
+    int threads = config.io_threads > 0 ? static_cast<int>(config.io_threads)
+                                        : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+    asio::io_context io(threads);
+
+    gateway::Metrics metrics;
+    gateway::Options gopts;
+    gopts.listen = config.listen;
+    gopts.teltonika_port = static_cast<uint16_t>(config.teltonika_port);
+    gopts.gt06_port = static_cast<uint16_t>(config.gt06_port);
+    gopts.osmand_port = static_cast<uint16_t>(config.osmand_port);
+    gopts.max_frame_bytes = static_cast<size_t>(config.max_frame_bytes);
+    gopts.max_http_body_bytes = static_cast<size_t>(config.max_http_body_bytes);
+    gopts.idle_timeout = std::chrono::seconds(config.idle_timeout_s);
+    gopts.max_connections = static_cast<size_t>(config.max_connections);
+    gopts.keep_raw_frames = config.keep_raw_frames;
+    gopts.auto_register = config.auto_register;
+    gateway::Gateway gateway(io, committer, metrics, gopts);
+    if (auto r = gateway.Start(); !r) {
+        spdlog::error("{}", r.error().message);
+        committer.Stop();
+        return 1;
+    }
+
+    std::unique_ptr<http::Server> api;
+    if (config.http_port != 0) {
+        http::ServerOptions hopts;
+        hopts.name = "http";
+        auto* m = &metrics;
+        auto* c = &committer;
+        api = std::make_unique<http::Server>(io, hopts, [m, c](http::Request req) -> asio::awaitable<http::Response> {
+            std::string path = req.target.substr(0, req.target.find('?'));
+            if (req.method != "GET" && req.method != "HEAD") {
+                co_return http::Problem(405, "method-not-allowed", "Method not allowed", req.method + " " + path);
+            }
+            if (path == "/metrics") {
+                http::Response r;
+                r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+                r.body = m->Render(CommitterMetrics(*c));
+                co_return r;
+            }
+            if (path == "/healthz") co_return http::Response{200, "text/plain; charset=utf-8", "ok\n", {}};
+            co_return http::Problem(404, "not-found", "Not found", "no resource at " + path);
+        });
+        if (auto r = api->Start(config.listen, static_cast<uint16_t>(config.http_port)); !r) {
+            spdlog::error("{}", r.error().message);
+            gateway.Stop();
+            committer.Stop();
+            return 1;
+        }
+    }
+
+    asio::signal_set signals(io, SIGINT, SIGTERM);
+    signals.async_wait([&](const boost::system::error_code& sec, int sig) {
+        if (sec) return;
+        spdlog::info("signal {}: stopping", sig);
+        gateway.Stop();
+        if (api) api->Stop();
+        io.stop();
+    });
+
+    // One machine-readable line on stdout with the bound ports (tests start fleetd with port 0).
+    std::cout << fmt::format("fleetd ready: teltonika={} teltonika_udp={} gt06={} osmand={} http={} data={}",
+                             gateway.teltonika_port(), gateway.teltonika_udp_port(), gateway.gt06_port(),
+                             gateway.osmand_port(), api ? api->port() : 0, config.data)
+              << std::endl;
+    spdlog::info("fleetd serving: teltonika tcp/udp {}:{}, gt06 {}:{}, osmand http {}:{}, metrics http://{}:{}/metrics",
+                 config.listen, gateway.teltonika_port(), config.listen, gateway.gt06_port(), config.listen,
+                 gateway.osmand_port(), config.listen, api ? api->port() : 0);
+
+    std::vector<std::thread> pool;
+    for (int i = 1; i < threads; ++i) pool.emplace_back([&io] { io.run(); });
+    io.run();
+    for (auto& t : pool) t.join();
+    // Records already queued are committed; their devices get no ACK and will resend (no duplicate).
+    committer.Stop();
+    spdlog::info("fleetd stopped");
+    return 0;
+}
+
+}  // namespace
+
+Runner AddServe(CLI::App& app) {
+    auto* cmd = app.add_subcommand("serve", "Run the server: device listeners, store and HTTP");
+    auto flags = std::make_shared<ConfigFlags>(*cmd);
+    return [cmd, flags]() -> int {
+        if (!cmd->parsed()) return -1;
+        auto config = flags->Resolve();
+        if (!config) {
+            std::cerr << "fleetd serve: " << config.error().message << "\n";
+            return 2;
+        }
+        return Serve(*config);
+    };
+}
+
+}  // namespace fleet::app

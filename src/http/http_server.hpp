@@ -1,0 +1,68 @@
+// A small HTTP/1.1 server on Boost.Beast: keep-alive, a body limit, a read deadline, and one
+// coroutine handler per request. Used by the OsmAnd device listener and the platform's HTTP port.
+// Thread-safety: Start/Stop from one thread; handlers run on the connection's strand.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/result.hpp"
+
+namespace fleet::http {
+
+struct Request {
+    std::string method;        // "GET", "POST", ...
+    std::string target;        // "/path?query"
+    std::string content_type;
+    std::string body;
+    std::string remote;        // "address:port"
+};
+
+struct Response {
+    int status = 200;
+    std::string content_type = "text/plain; charset=utf-8";
+    std::string body;
+    std::vector<std::pair<std::string, std::string>> headers;
+};
+
+// A problem+json response (RFC 9457) with a stable type URI suffix and a human-readable detail.
+Response Problem(int status, std::string_view type, std::string_view title, std::string_view detail);
+
+using Handler = std::function<boost::asio::awaitable<Response>(Request)>;
+
+struct ServerOptions {
+    std::string name = "http";                  // for logs
+    size_t max_body_bytes = 65536;              // larger bodies get 413
+    size_t max_header_bytes = 16384;            // larger headers get 431
+    std::chrono::milliseconds idle_timeout{std::chrono::seconds(60)};
+    size_t max_connections = 10000;
+    std::atomic<uint64_t>* connections_total = nullptr;   // optional counters to update
+    std::atomic<int64_t>* connections_active = nullptr;
+};
+
+class Server {
+public:
+    Server(boost::asio::io_context& io, ServerOptions options, Handler handler);
+    ~Server();
+    Server(const Server&) = delete;
+    Server& operator=(const Server&) = delete;
+
+    // Binds host:port (port 0 picks a free one) and starts accepting.
+    Result<void> Start(const std::string& host, uint16_t port);
+    void Stop();
+    uint16_t port() const;
+
+    struct Impl;
+
+private:
+    std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace fleet::http
