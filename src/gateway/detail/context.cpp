@@ -49,35 +49,46 @@ asio::awaitable<void> RunOnDatabase(store::Committer& committer, std::function<v
         asio::use_awaitable, std::move(fn));
 }
 
+namespace {
+
+DeviceCheck LookUp(store::Store& s, const std::string& imei, const std::string& protocol, const std::string& remote,
+                   bool auto_register) {
+    DeviceCheck check;
+    auto found = s.FindDevice(imei);
+    if (!found) {
+        check.error = found.error().message;
+        return check;
+    }
+    if (!found->has_value() && auto_register) {
+        auto added = s.AddDevice(imei, protocol, "");
+        if (added) {
+            spdlog::info("registered device {} ({}) automatically", imei, protocol);
+            found = std::optional<store::Device>(*added);
+        }
+    }
+    if (!found->has_value()) {
+        if (auto r = s.NotePending(imei, protocol, remote, NowMillis()); !r) {
+            spdlog::warn("cannot note pending device {}: {}", imei, r.error().message);
+        }
+        check.admission = Admission::kUnknown;
+        return check;
+    }
+    check.device = **found;
+    check.admission =
+        check.device.status == store::DeviceStatus::kActive ? Admission::kActive : Admission::kDisabled;
+    return check;
+}
+
+}  // namespace
+
 asio::awaitable<DeviceCheck> CheckDevice(Context& ctx, std::string imei, std::string protocol, std::string remote) {
+    DeviceCheck check;
     bool auto_register = ctx.options.auto_register;
-    co_return co_await OnDatabase<DeviceCheck>(
-        ctx.committer, [imei, protocol, remote, auto_register](store::Store& s) -> DeviceCheck {
-            DeviceCheck check;
-            auto found = s.FindDevice(imei);
-            if (!found) {
-                check.error = found.error().message;
-                return check;
-            }
-            if (!found->has_value() && auto_register) {
-                auto added = s.AddDevice(imei, protocol, "");
-                if (added) {
-                    spdlog::info("registered device {} ({}) automatically", imei, protocol);
-                    found = std::optional<store::Device>(*added);
-                }
-            }
-            if (!found->has_value()) {
-                if (auto r = s.NotePending(imei, protocol, remote, NowMillis()); !r) {
-                    spdlog::warn("cannot note pending device {}: {}", imei, r.error().message);
-                }
-                check.admission = Admission::kUnknown;
-                return check;
-            }
-            check.device = **found;
-            check.admission = check.device.status == store::DeviceStatus::kActive ? Admission::kActive
-                                                                                    : Admission::kDisabled;
-            return check;
-        });
+    std::function<void(store::Store&)> fn = [&](store::Store& s) {
+        check = LookUp(s, imei, protocol, remote, auto_register);
+    };
+    co_await RunOnDatabase(ctx.committer, std::move(fn));
+    co_return check;
 }
 
 store::IngestBatch MakeBatch(const Context& ctx, const store::Device& device, std::string protocol,

@@ -28,15 +28,8 @@ struct Context {
 };
 
 // Runs `fn(Store&)` on the database thread and resumes the caller on its own executor afterwards.
+// (Pass named locals into co_await expressions: g++ 12 mishandles some temporaries there.)
 boost::asio::awaitable<void> RunOnDatabase(store::Committer& committer, std::function<void(store::Store&)> fn);
-
-// Runs `fn(Store&)` on the database thread and returns its result (R must be default-constructible).
-template <typename R, typename Fn>
-boost::asio::awaitable<R> OnDatabase(store::Committer& committer, Fn fn) {
-    R result{};
-    co_await RunOnDatabase(committer, [&result, &fn](store::Store& s) { result = fn(s); });
-    co_return result;
-}
 
 // Submits `batch` to the Committer and resumes when it is committed (or failed).
 boost::asio::awaitable<Result<store::IngestStats>> Commit(store::Committer& committer, store::IngestBatch batch);

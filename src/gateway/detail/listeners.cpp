@@ -51,7 +51,8 @@ asio::awaitable<void> HandleDatagram(Context& ctx, udp::socket& socket, udp::end
     }
     if (!records.empty()) {
         size_t count = records.size();
-        auto committed = co_await Commit(ctx.committer, MakeBatch(ctx, check.device, "teltonika", records, datagram));
+        auto batch = MakeBatch(ctx, check.device, "teltonika", records, datagram);
+        auto committed = co_await Commit(ctx.committer, std::move(batch));
         if (!committed) {
             m.errors_total.fetch_add(1, std::memory_order_relaxed);
             spdlog::error("teltonika-udp: cannot store records of {}: {}", imei, committed.error().message);
@@ -118,7 +119,8 @@ asio::awaitable<http::Response> HandleOsmAnd(Context& ctx, http::Request request
     std::vector<core::Record> records;
     for (auto& msg : decoded->messages) records.push_back(std::move(msg.record));
     size_t count = records.size();
-    auto committed = co_await Commit(ctx.committer, MakeBatch(ctx, check.device, "osmand", records, raw_bytes));
+    auto batch = MakeBatch(ctx, check.device, "osmand", records, raw_bytes);
+    auto committed = co_await Commit(ctx.committer, std::move(batch));
     if (!committed) {
         m.errors_total.fetch_add(1, std::memory_order_relaxed);
         spdlog::error("osmand: cannot store records of {}: {}", imei, committed.error().message);

@@ -16,6 +16,12 @@ namespace fleet::protocol::osmand {
 // Result: one kPosition message with imei = the id; no reply bytes (the gateway answers HTTP 200).
 // Errors: no id/deviceid, an id that is not 1-64 printable characters, lat/lon missing or out of range,
 // a number that does not parse, bad percent-encoding, bad JSON.
+// Unlike traccar, a request without lat/lon (cell/wifi only) is an error: a pure decoder has no last
+// known position to fall back on. Limits (each an error beyond): body and target 64 KiB, 256
+// parameters, 64 attributes, attribute names and string values 256 bytes; string values must be
+// UTF-8 without control characters. Attributes: accuracy_m, battery_pct, charging, driver_id,
+// odometer_m, cell and wifi (repeats joined with ';'); from JSON also motion, mock, event, activity;
+// any other parameter and every JSON extra under its own name.
 Result<core::Decoded> DecodeRequest(std::string_view method, std::string_view target,
                                     std::string_view content_type, std::string_view body,
                                     core::TimePoint now);

@@ -1,6 +1,6 @@
 // Private to the osmand module: the limits, text checks, number parsing and the position builder
-// shared by the query/form decoder (query.cpp) and the JSON decoder (json_body.cpp). Pure functions and
-// a value type; thread-compatible.
+// shared by the query/form decoder (query.cpp) and the JSON decoder (json_body.cpp). Pure functions
+// and a value type; thread-compatible.
 #pragma once
 
 #include <cstddef>
@@ -13,15 +13,16 @@
 
 namespace fleet::protocol::osmand::detail {
 
-// A request body or target above this is refused before it is parsed (protocols.md 3: one location per
-// request, so a real request is a few hundred bytes).
+// A request body or target above this is refused before it is parsed (protocols.md 3: one location
+// per request, so a real request is a few hundred bytes).
 inline constexpr size_t kMaxBodyBytes = 64 * 1024;
 // At most this many query/form parameters per request (cell and wifi repeat, so this is above
 // kMaxAttributes).
 inline constexpr size_t kMaxParams = 256;
 // At most this many attributes per record, known ones included.
 inline constexpr size_t kMaxAttributes = 64;
-// Attribute names and string values are at most this many bytes (a joined cell/wifi list: each entry).
+// Attribute names and string values are at most this many bytes (a joined cell/wifi list: each
+// entry).
 inline constexpr size_t kMaxNameBytes = 256;
 inline constexpr size_t kMaxValueBytes = 256;
 // Device ids: 1-64 printable ASCII characters without spaces (protocols.md 3.1: `id`/`deviceid`).
@@ -40,21 +41,22 @@ bool IsCleanText(std::string_view s);
 std::string_view Trim(std::string_view s);
 
 // A decimal number for the field `name` ("lat", "location.coords.speed"): surrounding spaces and a
-// leading '+' are allowed (a '+' in a query decodes to a space). Errors: "<name> is not a number: '...'"
-// for text, NaN, infinities and out-of-range exponents.
+// leading '+' are allowed (a '+' in a query decodes to a space). Errors: "<name> is not a number:
+// '...'" for text, NaN, infinities and out-of-range exponents.
 Result<double> ParseNumber(std::string_view name, std::string_view text);
 
 // "true"/"false"/"1"/"0" (true and false in any case). Error: "<name> is not a boolean: '...'".
 Result<bool> ParseFlag(std::string_view name, std::string_view text);
 
 // A timestamp as protocols.md 3.1 allows it: an integer (Unix seconds when below 2^31-1, else
-// milliseconds, traccar's rule), ISO 8601 (a '+' offset that the query decoding turned into a space is
-// restored), or "yyyy-MM-dd HH:mm:ss" (UTC). Errors: unparseable text, a time before 1970 or after 9999.
+// milliseconds, traccar's rule), ISO 8601 (a '+' offset that the query decoding turned into a space
+// is restored), or "yyyy-MM-dd HH:mm:ss" (UTC). Errors: unparseable text, a time before 1970 or
+// after 9999.
 Result<core::TimePoint> ParseTimestamp(std::string_view text);
 
 // The typed value of a free-form parameter, traccar's rule (protocols.md 3.1 "anything else"):
-// "true"/"false" → bool; an integer without leading zeros that fits → int64; a finite decimal → double;
-// anything else (identifiers with leading zeros, 20-digit ICCIDs, text) → string.
+// "true"/"false" → bool; an integer without leading zeros that fits → int64; a finite decimal →
+// double; anything else (identifiers with leading zeros, 20-digit ICCIDs, text) → string.
 core::AttrValue ParseLooseValue(std::string_view text);
 
 // Collects one position and checks every value on the way in. Each setter returns a one-line error
@@ -77,18 +79,31 @@ public:
     Result<void> SetSatellites(double count);
     void SetValid(bool valid) { record_.valid = valid; }
 
-    // Sets (or replaces) the attribute `name`. Errors: a name that is empty, longer than 256 bytes or
-    // not printable ASCII; a string value over 256 bytes, not UTF-8 or with a control character; a
-    // non-finite double; more than 64 attributes.
+    // The known attributes (protocols.md 3.1 and 3.2), each under its snake_case name with its
+    // unit. accuracy_m: metres, a negative value means unknown (not stored).
+    Result<void> SetAccuracy(double metres);
+    // battery_pct: 0-100, a negative value means unknown (not stored).
+    Result<void> SetBatteryPct(double pct);
+    Result<void> SetCharging(bool charging) { return Store("charging", charging); }
+    // odometer_m: the device's own odometer in metres (traccar's unit for its `odometer` key).
+    Result<void> SetOdometer(double metres);
+
+    // Sets (or replaces) the attribute `name`. Errors: a name that is empty, longer than 256 bytes
+    // or not printable ASCII; a string value over 256 bytes, not UTF-8 or with a control character;
+    // a non-finite double; more than 64 attributes.
     Result<void> SetAttribute(std::string_view name, core::AttrValue value);
     // Appends `value` to the string attribute `name`, joined with ';' (repeatable cell and wifi).
     Result<void> AppendAttribute(std::string_view name, std::string_view value);
 
-    // The message: kPosition, imei = id, time = the device's or `now`. Errors: "missing id", "missing
-    // lat/lon" (a pure decoder keeps no last known position to fall back on, unlike traccar).
+    // The message: kPosition, imei = id, time = the device's or `now`. Errors: "missing id",
+    // "missing lat/lon" (a pure decoder keeps no last known position to fall back on, unlike
+    // traccar).
     Result<core::Decoded> Finish(core::TimePoint now) &&;
 
 private:
+    static Result<void> CheckText(std::string_view name, std::string_view value);
+    Result<void> Store(std::string_view name, core::AttrValue value);
+
     std::string id_;
     std::optional<double> lat_;
     std::optional<double> lon_;
