@@ -162,7 +162,8 @@ ConfigFlags::ConfigFlags(CLI::App& cmd) : storage_(std::make_shared<std::map<std
         auto storage = storage_;
         cmd.add_option_function<std::string>(
             k.flag, [storage, key](const std::string& v) { (*storage)[key] = v; },
-            fmt::format("{} [{}]", k.help, key));
+            fmt::format("{} [{}]", k.help, key))
+            ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
     }
 }
 

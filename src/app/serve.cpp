@@ -22,6 +22,15 @@ namespace {
 
 namespace asio = boost::asio;
 
+// An io_context whose pending handlers (suspended sessions) can be destroyed on purpose while the
+// objects they refer to (gateway, metrics, committer) are still alive; its destructor would do it
+// only after them.
+class IoContext : public asio::io_context {
+public:
+    explicit IoContext(int threads) : asio::io_context(threads) {}
+    void DestroyPendingWork() { shutdown(); }
+};
+
 std::string CommitterMetrics(const store::Committer& c) {
     const auto& s = c.stats();
     return fmt::format(
@@ -70,7 +79,7 @@ int Serve(const Config& config) {
 
     int threads = config.io_threads > 0 ? static_cast<int>(config.io_threads)
                                         : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
-    asio::io_context io(threads);
+    IoContext io(threads);
 
     gateway::Metrics metrics;
     gateway::Options gopts;
@@ -97,7 +106,7 @@ int Serve(const Config& config) {
         hopts.name = "http";
         auto* m = &metrics;
         auto* c = &committer;
-        api = std::make_unique<http::Server>(io, hopts, [m, c](http::Request req) -> asio::awaitable<http::Response> {
+        api = std::make_unique<http::Server>(io, hopts, [m, c](const http::Request& req) -> asio::awaitable<http::Response> {
             std::string path = req.target.substr(0, req.target.find('?'));
             if (req.method != "GET" && req.method != "HEAD") {
                 co_return http::Problem(405, "method-not-allowed", "Method not allowed", req.method + " " + path);
@@ -141,6 +150,7 @@ int Serve(const Config& config) {
     for (int i = 1; i < threads; ++i) pool.emplace_back([&io] { io.run(); });
     io.run();
     for (auto& t : pool) t.join();
+    io.DestroyPendingWork();
     // Records already queued are committed; their devices get no ACK and will resend (no duplicate).
     committer.Stop();
     spdlog::info("fleetd stopped");

@@ -83,8 +83,8 @@ Result<void> Gateway::Start() {
         ho.connections_total = &i.ctx.metrics.osmand().connections_total;
         ho.connections_active = &i.ctx.metrics.osmand().connections_active;
         auto* ctx = &i.ctx;
-        i.osmand = std::make_unique<http::Server>(i.ctx.io, ho, [ctx](http::Request req) {
-            return detail::HandleOsmAnd(*ctx, std::move(req));
+        i.osmand = std::make_unique<http::Server>(i.ctx.io, ho, [ctx](const http::Request& req) {
+            return detail::HandleOsmAnd(*ctx, req);
         });
         if (auto r = i.osmand->Start(o.listen, o.osmand_port); !r) return r;
     }

@@ -131,7 +131,7 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
                 bool keep_alive = req.keep_alive();
                 unsigned version = req.version();
                 stream.expires_never();
-                Response response = co_await handler(std::move(request));
+                Response response = co_await handler(request);
                 auto res = ToBeast(std::move(response), version, keep_alive);
                 stream.expires_after(std::chrono::seconds(30));
                 auto [wec, wn] = co_await bhttp::async_write(stream, res, kUseTuple);

@@ -35,7 +35,8 @@ struct Response {
 // A problem+json response (RFC 9457) with a stable type URI suffix and a human-readable detail.
 Response Problem(int status, std::string_view type, std::string_view title, std::string_view detail);
 
-using Handler = std::function<boost::asio::awaitable<Response>(Request)>;
+// Called with a reference to the request, which lives until the returned awaitable completes.
+using Handler = std::function<boost::asio::awaitable<Response>(const Request&)>;
 
 struct ServerOptions {
     std::string name = "http";                  // for logs

@@ -12,41 +12,48 @@ core::TimePoint NowMillis() {
     return std::chrono::time_point_cast<core::Millis>(std::chrono::system_clock::now());
 }
 
-asio::awaitable<Result<store::IngestStats>> Commit(store::Committer& committer, store::IngestBatch batch) {
-    auto ex = co_await asio::this_coro::executor;
+namespace {
+
+// The initiation of Commit: submits the batch; the completion is posted to the handler's executor.
+struct CommitInitiation {
+    store::Committer* committer;
+    template <typename Handler>
+    void operator()(Handler handler, store::IngestBatch* batch) const {
+        auto ex = asio::get_associated_executor(handler);
+        auto state = std::make_shared<Handler>(std::move(handler));
+        committer->Submit(std::move(*batch), [state, ex](const Result<store::IngestStats>& r) {
+            asio::post(ex, [state, r]() mutable { std::move(*state)(std::move(r)); });
+        });
+    }
+};
+
+// The initiation of RunOnDatabase: runs the task on the database thread, then resumes the caller.
+struct DatabaseInitiation {
+    store::Committer* committer;
+    template <typename Handler>
+    void operator()(Handler handler, std::function<void(store::Store&)>* fn) const {
+        auto ex = asio::get_associated_executor(handler);
+        auto state = std::make_shared<Handler>(std::move(handler));
+        committer->Post([state, ex, f = std::move(*fn)](store::Store& s) {
+            f(s);
+            asio::post(ex, [state]() mutable { std::move(*state)(); });
+        });
+    }
+};
+
+}  // namespace
+
+asio::awaitable<Result<store::IngestStats>> Commit(store::Committer& committer, store::IngestBatch& batch) {
+    CommitInitiation init{&committer};
+    store::IngestBatch* b = &batch;
     co_return co_await asio::async_initiate<decltype(asio::use_awaitable), void(Result<store::IngestStats>)>(
-        [&committer, ex](auto handler, store::IngestBatch b) {
-            using Handler = decltype(handler);
-            struct State {
-                Handler handler;
-                asio::executor_work_guard<std::decay_t<decltype(ex)>> work;
-            };
-            auto state = std::make_shared<State>(State{std::move(handler), asio::make_work_guard(ex)});
-            committer.Submit(std::move(b), [state](const Result<store::IngestStats>& r) {
-                auto exec = state->work.get_executor();
-                asio::post(exec, [state, r]() mutable { std::move(state->handler)(std::move(r)); });
-            });
-        },
-        asio::use_awaitable, std::move(batch));
+        init, asio::use_awaitable, b);
 }
 
-asio::awaitable<void> RunOnDatabase(store::Committer& committer, std::function<void(store::Store&)> fn) {
-    auto ex = co_await asio::this_coro::executor;
-    co_await asio::async_initiate<decltype(asio::use_awaitable), void()>(
-        [&committer, ex](auto handler, std::function<void(store::Store&)> f) {
-            using Handler = decltype(handler);
-            struct State {
-                Handler handler;
-                asio::executor_work_guard<std::decay_t<decltype(ex)>> work;
-            };
-            auto state = std::make_shared<State>(State{std::move(handler), asio::make_work_guard(ex)});
-            committer.Post([state, f = std::move(f)](store::Store& s) {
-                f(s);
-                auto exec = state->work.get_executor();
-                asio::post(exec, [state]() mutable { std::move(state->handler)(); });
-            });
-        },
-        asio::use_awaitable, std::move(fn));
+asio::awaitable<void> RunOnDatabase(store::Committer& committer, std::function<void(store::Store&)>& fn) {
+    DatabaseInitiation init{&committer};
+    std::function<void(store::Store&)>* f = &fn;
+    co_await asio::async_initiate<decltype(asio::use_awaitable), void()>(init, asio::use_awaitable, f);
 }
 
 namespace {
@@ -81,13 +88,14 @@ DeviceCheck LookUp(store::Store& s, const std::string& imei, const std::string& 
 
 }  // namespace
 
-asio::awaitable<DeviceCheck> CheckDevice(Context& ctx, std::string imei, std::string protocol, std::string remote) {
+asio::awaitable<DeviceCheck> CheckDevice(Context& ctx, const std::string& imei, const std::string& protocol,
+                                         const std::string& remote) {
     DeviceCheck check;
     bool auto_register = ctx.options.auto_register;
     std::function<void(store::Store&)> fn = [&](store::Store& s) {
         check = LookUp(s, imei, protocol, remote, auto_register);
     };
-    co_await RunOnDatabase(ctx.committer, std::move(fn));
+    co_await RunOnDatabase(ctx.committer, fn);
     co_return check;
 }
 

@@ -27,12 +27,15 @@ struct Context {
     std::atomic<int64_t> connections{0};  // all protocols, for max_connections
 };
 
-// Runs `fn(Store&)` on the database thread and resumes the caller on its own executor afterwards.
-// (Pass named locals into co_await expressions: g++ 12 mishandles some temporaries there.)
-boost::asio::awaitable<void> RunOnDatabase(store::Committer& committer, std::function<void(store::Store&)> fn);
+// Coroutine arguments here are references to the caller's named locals, never by-value objects:
+// g++ 12 destroys some temporaries of a co_await full-expression twice (seen under ASan as a double
+// release of a strand and of captured strings), so no such temporary may have a destructor.
 
-// Submits `batch` to the Committer and resumes when it is committed (or failed).
-boost::asio::awaitable<Result<store::IngestStats>> Commit(store::Committer& committer, store::IngestBatch batch);
+// Runs `fn(Store&)` on the database thread (moving it there) and resumes the caller afterwards.
+boost::asio::awaitable<void> RunOnDatabase(store::Committer& committer, std::function<void(store::Store&)>& fn);
+
+// Submits `batch` (moving it) to the Committer and resumes when it is committed (or failed).
+boost::asio::awaitable<Result<store::IngestStats>> Commit(store::Committer& committer, store::IngestBatch& batch);
 
 enum class Admission { kActive, kUnknown, kDisabled, kError };
 struct DeviceCheck {
@@ -43,8 +46,8 @@ struct DeviceCheck {
 
 // Looks up the device by IMEI. An unknown device is noted as pending (or registered, with
 // auto_register); a disabled one is refused.
-boost::asio::awaitable<DeviceCheck> CheckDevice(Context& ctx, std::string imei, std::string protocol,
-                                                std::string remote);
+boost::asio::awaitable<DeviceCheck> CheckDevice(Context& ctx, const std::string& imei, const std::string& protocol,
+                                                const std::string& remote);
 
 // Builds the ingest batch of decoded records (stamping server time) for a known device.
 store::IngestBatch MakeBatch(const Context& ctx, const store::Device& device, std::string protocol,

@@ -37,7 +37,8 @@ asio::awaitable<void> HandleDatagram(Context& ctx, udp::socket& socket, udp::end
     }
     if (decoded->messages.empty()) co_return;
     std::string imei = decoded->messages.front().imei;
-    auto check = co_await CheckDevice(ctx, imei, "teltonika", remote);
+    const std::string protocol = "teltonika";
+    auto check = co_await CheckDevice(ctx, imei, protocol, remote);
     if (check.admission != Admission::kActive) {
         m.devices_refused_total.fetch_add(1, std::memory_order_relaxed);
         spdlog::info("teltonika-udp: refused device {} from {}", imei, remote);
@@ -52,7 +53,7 @@ asio::awaitable<void> HandleDatagram(Context& ctx, udp::socket& socket, udp::end
     if (!records.empty()) {
         size_t count = records.size();
         auto batch = MakeBatch(ctx, check.device, "teltonika", records, datagram);
-        auto committed = co_await Commit(ctx.committer, std::move(batch));
+        auto committed = co_await Commit(ctx.committer, batch);
         if (!committed) {
             m.errors_total.fetch_add(1, std::memory_order_relaxed);
             spdlog::error("teltonika-udp: cannot store records of {}: {}", imei, committed.error().message);
@@ -92,7 +93,7 @@ asio::awaitable<void> ReceiveTeltonikaUdp(Context& ctx, udp::socket& socket) {
     }
 }
 
-asio::awaitable<http::Response> HandleOsmAnd(Context& ctx, http::Request request) {
+asio::awaitable<http::Response> HandleOsmAnd(Context& ctx, const http::Request& request) {
     auto& m = ctx.metrics.osmand();
     auto arrived = Clock::now();
     m.bytes_received_total.fetch_add(request.target.size() + request.body.size(), std::memory_order_relaxed);
@@ -109,7 +110,8 @@ asio::awaitable<http::Response> HandleOsmAnd(Context& ctx, http::Request request
         co_return http::Problem(400, "malformed-position", "Malformed position report", why);
     }
     std::string imei = decoded->messages.front().imei;
-    auto check = co_await CheckDevice(ctx, imei, "osmand", request.remote);
+    const std::string protocol = "osmand";
+    auto check = co_await CheckDevice(ctx, imei, protocol, request.remote);
     if (check.admission != Admission::kActive) {
         m.devices_refused_total.fetch_add(1, std::memory_order_relaxed);
         spdlog::info("osmand: refused device {} from {}", imei, request.remote);
@@ -120,7 +122,7 @@ asio::awaitable<http::Response> HandleOsmAnd(Context& ctx, http::Request request
     for (auto& msg : decoded->messages) records.push_back(std::move(msg.record));
     size_t count = records.size();
     auto batch = MakeBatch(ctx, check.device, "osmand", records, raw_bytes);
-    auto committed = co_await Commit(ctx.committer, std::move(batch));
+    auto committed = co_await Commit(ctx.committer, batch);
     if (!committed) {
         m.errors_total.fetch_add(1, std::memory_order_relaxed);
         spdlog::error("osmand: cannot store records of {}: {}", imei, committed.error().message);

@@ -13,6 +13,6 @@ boost::asio::awaitable<void> ReceiveTeltonikaUdp(Context& ctx, boost::asio::ip::
 
 // Handles one OsmAnd request: 200 once the position is committed; 400 for a malformed request or an
 // unknown or disabled device; 503 when the store cannot commit.
-boost::asio::awaitable<http::Response> HandleOsmAnd(Context& ctx, http::Request request);
+boost::asio::awaitable<http::Response> HandleOsmAnd(Context& ctx, const http::Request& request);
 
 }  // namespace fleet::gateway::detail

@@ -21,7 +21,7 @@ constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
 class StreamSession : public std::enable_shared_from_this<StreamSession> {
 public:
     StreamSession(Context& ctx, const StreamProtocol& proto, tcp::socket socket)
-        : ctx_(ctx), proto_(proto), socket_(std::move(socket)), timer_(socket_.get_executor()) {
+        : ctx_(ctx), proto_(proto), protocol_(proto.name), socket_(std::move(socket)), timer_(socket_.get_executor()) {
         boost::system::error_code ec;
         auto ep = socket_.remote_endpoint(ec);
         remote_ = ec ? "unknown" : ep.address().to_string() + ":" + std::to_string(ep.port());
@@ -123,7 +123,7 @@ private:
                     switch (m.type) {
                         case core::MessageType::kLogin: {
                             if (device_ && device_->imei == m.imei) break;
-                            auto check = co_await CheckDevice(ctx_, m.imei, proto_.name, remote_);
+                            auto check = co_await CheckDevice(ctx_, m.imei, protocol_, remote_);
                             if (check.admission != Admission::kActive) {
                                 proto_.metrics->devices_refused_total.fetch_add(1, std::memory_order_relaxed);
                                 spdlog::info("{}: refused device {} from {}: {}", proto_.name, m.imei, remote_,
@@ -170,7 +170,7 @@ private:
             if (!records.empty()) {
                 size_t count = records.size();
                 auto batch = MakeBatch(ctx_, *device_, proto_.name, records, core::Bytes(buf.data(), off));
-                auto committed = co_await Commit(ctx_.committer, std::move(batch));
+                auto committed = co_await Commit(ctx_.committer, batch);
                 if (!committed) {
                     // No ACK: the device keeps the records and sends them again.
                     proto_.metrics->errors_total.fetch_add(1, std::memory_order_relaxed);
@@ -199,6 +199,7 @@ private:
 
     Context& ctx_;
     const StreamProtocol& proto_;
+    const std::string protocol_;
     tcp::socket socket_;
     asio::steady_timer timer_;
     std::string remote_;

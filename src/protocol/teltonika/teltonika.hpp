@@ -37,12 +37,24 @@ Result<core::Decoded> DecodeTcp(core::Bytes frame);
 Result<core::Decoded> DecodeUdp(core::Bytes datagram);
 
 // Encoders, used by the simulator, the benchmarks and the tests. Records are encoded from their
-// fields and `io`; the attributes "priority" and "event_io_id" (int64) are used when present.
+// fields and `io`; the attributes "priority" and "event_io_id" (int64) are used when present (and
+// "generation_type" for Codec 16; default 5 On change for an event record, else 7 Periodical).
+// IO elements are grouped by size in their `io` order; what the codec cannot carry is left out
+// (NX elements outside Codec 8 Extended, IDs above 255 in Codec 8, more than 255 elements per
+// group where the count is one byte). At most 255 records are encoded (Number of Data is one
+// byte). A codec that carries no records (k12) gives an empty vector.
 std::vector<uint8_t> EncodeImei(std::string_view imei);
 std::vector<uint8_t> EncodeAvlTcp(Codec codec, std::span<const core::Record> records);
 std::vector<uint8_t> EncodeAvlUdp(Codec codec, std::string_view imei, uint16_t packet_id,
                                   uint8_t avl_packet_id, std::span<const core::Record> records);
 // Codec 12 command (type 0x05) carrying `text` as ASCII.
 std::vector<uint8_t> EncodeCommand(std::string_view text);
+
+// The device side of Codec 12, for the simulator and the tests: the answer a device sends (type
+// 0x06, which DecodeTcp turns into a kCommandResponse), and the text of a command the server sent
+// (one whole frame as EncodeCommand builds it; errors on a bad CRC, another codec or type, or bad
+// lengths).
+std::vector<uint8_t> EncodeCommandResponse(std::string_view text);
+Result<std::string> DecodeCommand(core::Bytes frame);
 
 }  // namespace fleet::protocol::teltonika
