@@ -1,0 +1,61 @@
+#include "app/config.hpp"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+
+namespace fleet::app {
+namespace {
+
+std::string ReadFile(const std::string& path) {
+    std::ifstream in(path);
+    std::stringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+TEST(ConfigTest, ExampleFileHasEveryKeyAtItsDefault) {
+    std::string text = ReadFile(std::string(FLEETD_SOURCE_DIR) + "/docs/fleetd.example.toml");
+    ASSERT_FALSE(text.empty());
+    Config parsed;
+    parsed.data = "changed";  // every key must be set by the file
+    parsed.http_port = 1;
+    parsed.auto_register = true;
+    parsed.synchronous = "normal";
+    parsed.idle_timeout_s = 5;
+    auto r = ApplyToml(text, "fleetd.example.toml", parsed);
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    Config defaults;
+    EXPECT_EQ(parsed.data, defaults.data);
+    EXPECT_EQ(parsed.http_port, defaults.http_port);
+    EXPECT_EQ(parsed.auto_register, defaults.auto_register);
+    EXPECT_EQ(parsed.synchronous, defaults.synchronous);
+    EXPECT_EQ(parsed.idle_timeout_s, defaults.idle_timeout_s);
+    EXPECT_TRUE(Validate(parsed).ok());
+}
+
+TEST(ConfigTest, RefusesUnknownKeysAndWrongTypes) {
+    Config c;
+    EXPECT_FALSE(ApplyToml("[devices]\nteltonika_prot = 1\n", "t", c).ok());
+    EXPECT_FALSE(ApplyToml("[nowhere]\nx = 1\n", "t", c).ok());
+    EXPECT_FALSE(ApplyToml("data = \"x\"\n", "t", c).ok());
+    EXPECT_FALSE(ApplyToml("[server]\nhttp_port = \"80\"\n", "t", c).ok());
+    EXPECT_FALSE(ApplyToml("[server\n", "t", c).ok());
+}
+
+TEST(ConfigTest, ValidatesRanges) {
+    Config c;
+    EXPECT_TRUE(Validate(c).ok());
+    c.gt06_port = 70000;
+    EXPECT_FALSE(Validate(c).ok());
+    c = Config{};
+    c.log_level = "loud";
+    EXPECT_FALSE(Validate(c).ok());
+    c = Config{};
+    c.max_frame_bytes = 10;
+    EXPECT_FALSE(Validate(c).ok());
+}
+
+}  // namespace
+}  // namespace fleet::app
