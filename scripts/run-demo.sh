@@ -30,6 +30,7 @@ stop() {
   for p in "${pids[@]:1}"; do kill -INT "$p" 2>/dev/null || true; done
   kill -TERM "${pids[0]}" 2>/dev/null || true
   wait 2>/dev/null || true
+  cat "$DATA"/simulate-*.txt 2>/dev/null || true
   echo "stopped; data kept in $DATA"
   exit 0
 }
