@@ -112,43 +112,49 @@ bool LayoutFor(uint8_t codec, IoLayout& out) {
     }
 }
 
-// Reads the N-count elements of one value size into rec.io (1.2). False when the bytes run out.
+// Reads the N-count elements of one value size into rec.io (1.2) and counts the well-known IDs
+// among them into `named`. False when the bytes run out.
 template <IoLayout L, size_t Size>
-bool ReadFixedGroup(detail::Cursor& r, core::Record& rec, detail::IoNamer& namer) {
+bool ReadFixedGroup(detail::Cursor& r, core::Record& rec, size_t& named) {
     uint64_t count = r.Read<L.count_bytes>();
+    // The group's size is known from its count: one bounds check for all of it.
+    if (r.failed() || count > r.remaining() / (L.id_bytes + Size)) return false;
     for (uint64_t i = 0; i < count; ++i) {
-        auto id = static_cast<uint16_t>(r.Read<L.id_bytes>());
-        uint64_t value = r.Read<Size>();
-        if (r.failed()) return false;
+        auto id = static_cast<uint16_t>(r.ReadUnchecked<L.id_bytes>());
+        uint64_t value = r.ReadUnchecked<Size>();
         core::IoElement& e = rec.io.emplace_back();
         e.id = id;
         e.size = Size;
         e.value = value;
-        if (detail::IsNamedId(id)) namer.Add(e);
+        named += detail::IsNamedId(id) ? 1 : 0;
     }
-    return !r.failed();
+    return true;
 }
 
 // Parses one record into `rec` (fields, io, attributes). False when the bytes run out or, with
 // `error` set, when a field is out of range.
 template <IoLayout L>
 bool ReadRecord(detail::Cursor& r, core::Record& rec, std::string& error) {
+    // Timestamp 8, priority 1, GPS element 15, event IO ID, (Codec 16) generation type, N total:
+    // one bounds check for the fixed part.
+    constexpr size_t kHeader = 24 + L.id_bytes + (L.generation ? 1 : 0) + L.count_bytes;
+    if (!r.Has(kHeader)) return false;
     // 1.2 Record: timestamp (ms since 1970 UTC), priority (0 low, 1 high, 2 panic).
-    uint64_t timestamp_ms = r.U64();
-    uint8_t priority = r.U8();
+    uint64_t timestamp_ms = r.ReadUnchecked<8>();
+    auto priority = static_cast<uint8_t>(r.ReadUnchecked<1>());
     // 1.2 GPS element: longitude first, then latitude, both signed 1e-7 degrees; altitude m
     // (signed, as traccar and FK read it); angle degrees from north; satellites; speed km/h.
-    auto lon = static_cast<int32_t>(r.U32());
-    auto lat = static_cast<int32_t>(r.U32());
-    auto altitude = static_cast<int16_t>(r.U16());
-    uint16_t angle = r.U16();
-    uint8_t satellites = r.U8();
-    uint16_t speed = r.U16();
+    auto lon = static_cast<int32_t>(r.ReadUnchecked<4>());
+    auto lat = static_cast<int32_t>(r.ReadUnchecked<4>());
+    auto altitude = static_cast<int16_t>(r.ReadUnchecked<2>());
+    auto angle = static_cast<uint16_t>(r.ReadUnchecked<2>());
+    auto satellites = static_cast<uint8_t>(r.ReadUnchecked<1>());
+    auto speed = static_cast<uint16_t>(r.ReadUnchecked<2>());
     // 1.2 IO element header: event IO ID, (Codec 16) generation type, N total.
-    auto event_io_id = static_cast<uint16_t>(r.Read<L.id_bytes>());
-    int64_t generation = L.generation ? r.U8() : -1;
-    uint64_t total = r.Read<L.count_bytes>();
-    if (r.failed()) return false;
+    auto event_io_id = static_cast<uint16_t>(r.ReadUnchecked<L.id_bytes>());
+    int64_t generation = -1;
+    if constexpr (L.generation) generation = static_cast<int64_t>(r.ReadUnchecked<1>());
+    uint64_t total = r.ReadUnchecked<L.count_bytes>();
     if (timestamp_ms > kMaxTimestampMs) {
         error = "record timestamp " + std::to_string(timestamp_ms) + " ms is after year 9999";
         return false;
@@ -169,14 +175,12 @@ bool ReadRecord(detail::Cursor& r, core::Record& rec, std::string& error) {
     // the bytes left, since every element takes at least an ID and one value byte.
     size_t cap = r.remaining() / (L.id_bytes + 1);
     rec.io.reserve(static_cast<size_t>(std::min<uint64_t>(total, cap)));
-    rec.attributes.reserve(std::min<size_t>(rec.io.capacity(), 24) + 4);
-    detail::AppendAttribute(rec.attributes, "priority", int64_t{priority});
-    detail::AppendAttribute(rec.attributes, "event_io_id", int64_t{event_io_id});
-    if (generation >= 0) detail::AppendAttribute(rec.attributes, "generation_type", generation);
-
-    detail::IoNamer namer(rec, event_io_id);
-    if (!ReadFixedGroup<L, 1>(r, rec, namer) || !ReadFixedGroup<L, 2>(r, rec, namer) ||
-        !ReadFixedGroup<L, 4>(r, rec, namer) || !ReadFixedGroup<L, 8>(r, rec, namer)) {
+    // All elements are read first and named after, so that the attributes are reserved exactly
+    // (the per-element loop then stays a plain copy): one per named element at most, plus the
+    // base ones (IoNamer).
+    size_t named = 0;
+    if (!ReadFixedGroup<L, 1>(r, rec, named) || !ReadFixedGroup<L, 2>(r, rec, named) ||
+        !ReadFixedGroup<L, 4>(r, rec, named) || !ReadFixedGroup<L, 8>(r, rec, named)) {
         return false;
     }
     if constexpr (L.variable) {
@@ -189,10 +193,21 @@ bool ReadRecord(detail::Cursor& r, core::Record& rec, std::string& error) {
             core::IoElement& e = rec.io.emplace_back();
             e.id = id;
             e.bytes = AsString(value);
-            if (detail::IsNamedId(id)) namer.Add(e);
+            named += detail::IsNamedId(id) ? 1 : 0;
         }
     }
-    namer.Finish();
+
+    rec.attributes.reserve((L.generation ? 3 : 2) + named);
+    detail::AppendAttribute(rec.attributes, "priority", int64_t{priority});
+    detail::AppendAttribute(rec.attributes, "event_io_id", int64_t{event_io_id});
+    if (generation >= 0) detail::AppendAttribute(rec.attributes, "generation_type", generation);
+    if (named != 0) {
+        detail::IoNamer namer(rec, event_io_id);
+        for (const core::IoElement& e : rec.io) {
+            if (detail::IsNamedId(e.id)) namer.Add(e);
+        }
+        namer.Finish();
+    }
     return true;
 }
 

@@ -21,8 +21,14 @@ public:
     // The next N-byte (1..8) big-endian unsigned integer.
     template <size_t N>
     uint64_t Read() {
-        static_assert(N == 1 || N == 2 || N == 4 || N == 8);
         if (!Need(N)) return 0;
+        return ReadUnchecked<N>();
+    }
+    // Same without the bounds check, for a structure whose size the caller checked once with
+    // Has(): the AVL decoder reads a record header or a group of fixed-size IO elements this way.
+    template <size_t N>
+    uint64_t ReadUnchecked() {
+        static_assert(N == 1 || N == 2 || N == 4 || N == 8);
         uint64_t v;
         if constexpr (N == 1) {
             v = *p_;
@@ -42,6 +48,8 @@ public:
         p_ += N;
         return v;
     }
+    // True when `n` more bytes can be read; otherwise sets failed() and returns false.
+    bool Has(size_t n) { return Need(n); }
     // Same for a width known only at run time (n in 1..8; anything else fails).
     uint64_t Read(size_t n) {
         switch (n) {
