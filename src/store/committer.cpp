@@ -1,5 +1,6 @@
 #include "store/committer.hpp"
 
+#include <pthread.h>
 #include <spdlog/spdlog.h>
 
 namespace fleet::store {
@@ -9,10 +10,14 @@ Committer::Committer(std::unique_ptr<Store> store, Options options)
 
 Committer::~Committer() { Stop(); }
 
-void Committer::Submit(IngestBatch batch, Done done) {
+void Committer::Submit(IngestBatch batch, Done done) { Enqueue(Item{std::move(batch), nullptr, std::move(done)}); }
+
+void Committer::SubmitBorrowed(const IngestBatch& batch, Done done) { Enqueue(Item{{}, &batch, std::move(done)}); }
+
+void Committer::Enqueue(Item item) {
     {
         std::lock_guard lock(mu_);
-        items_.push_back(Item{std::move(batch), std::move(done)});
+        items_.push_back(std::move(item));
         stats_.queued_batches.store(items_.size(), std::memory_order_relaxed);
     }
     cv_.notify_one();
@@ -37,6 +42,7 @@ void Committer::Stop() {
 }
 
 void Committer::Run() {
+    pthread_setname_np(pthread_self(), "fleetd-commit");
     std::vector<Item> group;
     std::deque<Task> tasks;
     for (;;) {
@@ -47,7 +53,7 @@ void Committer::Run() {
             tasks.swap(tasks_);
             size_t records = 0;
             while (!items_.empty() && (group.empty() || records < options_.max_group_records)) {
-                records += items_.front().batch.positions.size();
+                records += items_.front().batch().positions.size();
                 group.push_back(std::move(items_.front()));
                 items_.pop_front();
             }
@@ -65,7 +71,7 @@ void Committer::Run() {
 void Committer::CommitGroup(std::vector<Item>& group) {
     std::vector<const IngestBatch*> batches;
     batches.reserve(group.size());
-    for (const auto& item : group) batches.push_back(&item.batch);
+    for (const auto& item : group) batches.push_back(&item.batch());
     auto start = std::chrono::steady_clock::now();
     auto result = store_->Ingest(batches);
     auto micros = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start);

@@ -48,6 +48,11 @@ public:
 
     // Queues `batch`; `done` is called once it is committed (or failed), on the database thread.
     void Submit(IngestBatch batch, Done done);
+    // Like Submit, without taking the batch: the caller keeps `batch` alive and unchanged until `done`
+    // has been called (a coroutine awaiting the commit holds it in its frame). The batch's memory is
+    // then freed by the caller's thread, not by the database thread, which is the bottleneck of
+    // ingestion.
+    void SubmitBorrowed(const IngestBatch& batch, Done done);
     // Runs `task` on the database thread, after the work queued before it.
     void Post(Task task);
     // Commits what is queued, then stops the thread. Idempotent.
@@ -57,9 +62,12 @@ public:
 
 private:
     struct Item {
-        IngestBatch batch;
+        IngestBatch owned;                       // Submit
+        const IngestBatch* borrowed = nullptr;   // SubmitBorrowed
         Done done;
+        const IngestBatch& batch() const { return borrowed ? *borrowed : owned; }
     };
+    void Enqueue(Item item);
     void Run();
     void CommitGroup(std::vector<Item>& group);
     void MaybePrune();

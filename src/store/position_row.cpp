@@ -1,5 +1,10 @@
-#include <cstring>
+#include <fmt/format.h>
 
+#include <cstring>
+#include <type_traits>
+#include <variant>
+
+#include "core/bytes.hpp"
 #include "core/json.hpp"
 #include "store/store.hpp"
 
@@ -24,6 +29,56 @@ private:
     uint64_t h_ = 0xcbf29ce484222325ULL;
 };
 
+// The stored JSON must be exactly core::IoToJson and core::AttributesToJson (the fingerprint hashes
+// it: a record resent after an upgrade must hash the same). These build the same text on the
+// ingestion path without fmt's format-string machinery for the common values: integers are written
+// by fmt::format_int (what "{}" writes for them) and everything else by the core functions.
+// position_row_test.cpp checks the equality.
+void AppendInt(std::string& out, auto v) {
+    fmt::format_int digits(v);
+    out.append(digits.data(), digits.size());
+}
+
+std::string IoJson(const std::vector<core::IoElement>& io) {
+    std::string out;
+    out.reserve(16 + io.size() * 12);
+    out.push_back('{');
+    for (const auto& e : io) {
+        if (out.size() > 1) out.push_back(',');
+        out.push_back('"');
+        AppendInt(out, e.id);
+        out += "\":";
+        if (e.size == 0) {
+            core::AppendJsonString(out, core::ToHex(core::Bytes(reinterpret_cast<const uint8_t*>(e.bytes.data()),
+                                                                 e.bytes.size())));
+        } else {
+            AppendInt(out, e.value);
+        }
+    }
+    out.push_back('}');
+    return out;
+}
+
+std::string AttributesJson(const core::Attributes& attrs) {
+    std::string out;
+    out.reserve(16 + attrs.size() * 24);
+    out.push_back('{');
+    for (const auto& a : attrs) {
+        if (out.size() > 1) out.push_back(',');
+        core::AppendJsonString(out, a.name);
+        out.push_back(':');
+        if (const auto* i = std::get_if<int64_t>(&a.value)) {
+            AppendInt(out, *i);
+        } else if (const auto* b = std::get_if<bool>(&a.value)) {
+            out += *b ? "true" : "false";
+        } else {
+            core::AppendJsonValue(out, a.value);
+        }
+    }
+    out.push_back('}');
+    return out;
+}
+
 }  // namespace
 
 PositionRow MakePositionRow(int64_t device_id, const core::Record& r) {
@@ -39,8 +94,8 @@ PositionRow MakePositionRow(int64_t device_id, const core::Record& r) {
     p.satellites = r.satellites;
     p.hdop = r.hdop;
     p.valid = r.valid;
-    p.io_json = core::IoToJson(r.io);
-    p.attributes_json = core::AttributesToJson(r.attributes);
+    p.io_json = IoJson(r.io);
+    p.attributes_json = AttributesJson(r.attributes);
     // The fingerprint covers what the device sent (not server_time, which differs on a resend).
     Fnv h;
     for (double v : {r.lat, r.lon, r.altitude_m, r.speed_kmh, r.course_deg}) h.AddValue(v);

@@ -1,9 +1,15 @@
-// SQLite implementation of Store: WAL journal, prepared statements, one transaction per Ingest call.
+// SQLite implementation of Store: WAL journal, prepared statements, one transaction per Ingest call,
+// and WAL checkpoints on a background thread of their own.
 #include <fmt/format.h>
+#include <pthread.h>
+#include <spdlog/spdlog.h>
 #include <sqlite3.h>
 
 #include <chrono>
+#include <condition_variable>
 #include <cstring>
+#include <mutex>
+#include <thread>
 #include <unordered_map>
 
 #include "core/json.hpp"
@@ -80,6 +86,70 @@ constexpr const char* kMigrations[] = {
     );
     CREATE INDEX frames_by_device ON frames (device_id, id);
     CREATE INDEX frames_by_time ON frames (received_at);
+    )sql",
+    // 2: accounts, tenants, sessions and the audit log (accessed through store/accounts.hpp).
+    // Devices get their tenant_id in a later migration.
+    R"sql(
+    CREATE TABLE tenants (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        status TEXT NOT NULL CHECK (status IN ('active', 'suspended')),
+        require_totp INTEGER NOT NULL DEFAULT 0,
+        created_at INTEGER NOT NULL
+    );
+    CREATE TABLE users (
+        id INTEGER PRIMARY KEY,
+        tenant_id INTEGER NOT NULL REFERENCES tenants (id),
+        email TEXT NOT NULL UNIQUE,  -- lower-cased
+        password_hash TEXT NOT NULL,
+        role TEXT NOT NULL CHECK (role IN ('operator-admin', 'tenant-admin', 'fleet-manager', 'viewer', 'driver')),
+        must_change_password INTEGER NOT NULL DEFAULT 0,
+        totp_secret_sealed TEXT,
+        totp_last_step INTEGER NOT NULL DEFAULT 0,
+        failed_logins INTEGER NOT NULL DEFAULT 0,
+        locked_until INTEGER NOT NULL DEFAULT 0,
+        disabled INTEGER NOT NULL DEFAULT 0,
+        created_at INTEGER NOT NULL
+    );
+    CREATE INDEX users_by_tenant ON users (tenant_id, id);
+    CREATE TABLE recovery_codes (
+        user_id INTEGER NOT NULL REFERENCES users (id),
+        code_hash TEXT NOT NULL,
+        used_at INTEGER,
+        PRIMARY KEY (user_id, code_hash)
+    ) WITHOUT ROWID;
+    CREATE TABLE sessions (
+        token_hash TEXT PRIMARY KEY,
+        user_id INTEGER NOT NULL REFERENCES users (id),
+        csrf_hash TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        last_seen INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL,
+        revoked_at INTEGER,
+        ip TEXT NOT NULL,
+        user_agent TEXT NOT NULL,
+        step_up_at INTEGER
+    ) WITHOUT ROWID;
+    CREATE INDEX sessions_by_user ON sessions (user_id);
+    -- Append-only; each entry's hash covers the previous entry's hash (see AccountStore::VerifyAudit).
+    CREATE TABLE audit_log (
+        id INTEGER PRIMARY KEY,
+        at INTEGER NOT NULL,
+        tenant_id INTEGER,
+        actor_user_id INTEGER,
+        actor TEXT NOT NULL,
+        action TEXT NOT NULL,
+        target TEXT NOT NULL,
+        ip TEXT NOT NULL,
+        detail TEXT NOT NULL,
+        prev_hash TEXT NOT NULL,
+        hash TEXT NOT NULL
+    );
+    CREATE INDEX audit_by_tenant ON audit_log (tenant_id, id);
+    CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+        BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+    CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+        BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
     )sql",
 };
 
@@ -171,15 +241,273 @@ Device ReadDevice(sqlite3_stmt* s) {
     return d;
 }
 
+// --- WAL write gathering -------------------------------------------------------------------------
+// SQLite appends a commit to the WAL one frame at a time, each frame as two writes (a 24-byte header,
+// then the page), and a frame (4120 bytes) straddles two kernel pages: a commit of a few thousand
+// pages costs twice as many pwrite calls and three times as many page-cache updates. The "fleetd-wal"
+// VFS is the default VFS except for WAL files, whose consecutive writes it gathers in a buffer and
+// writes with one call when SQLite syncs the WAL, reads it, asks its size, truncates or closes it,
+// when a write does not follow the previous one, or when the buffer is full.
+//
+// It is used only with synchronous=full, where every commit ends with a sync of the WAL before the
+// commit is published to other connections (in the shared-memory index), so no other connection can
+// see a committed frame that is still in the buffer. (With synchronous=normal there is no such sync;
+// the default VFS is used.) Other files are the default VFS's own objects, untouched.
+// The default (unix) VFS writes at most 128 KiB - 1 bytes per call (more is a short write: "disk full").
+constexpr size_t kWalBufferBytes = 31 * 4096;
+
+struct GatheringWalFile {
+    sqlite3_file base;     // methods: kGatheringWalMethods
+    sqlite3_file* real;    // the default VFS's file object, in the same allocation after this one
+    char* buffer;          // kWalBufferBytes, allocated at open
+    sqlite3_int64 offset;  // file offset of buffer[0]
+    size_t length;         // bytes gathered
+};
+
+int FlushGathered(GatheringWalFile* f) {
+    if (f->length == 0) return SQLITE_OK;
+    int rc = f->real->pMethods->xWrite(f->real, f->buffer, static_cast<int>(f->length), f->offset);
+    f->length = 0;
+    return rc;
+}
+
+GatheringWalFile* AsGathering(sqlite3_file* file) { return reinterpret_cast<GatheringWalFile*>(file); }
+
+int GatherClose(sqlite3_file* file) {
+    auto* f = AsGathering(file);
+    int flush_rc = FlushGathered(f);
+    int rc = f->real->pMethods->xClose(f->real);
+    sqlite3_free(f->buffer);
+    f->buffer = nullptr;
+    return rc != SQLITE_OK ? rc : flush_rc;
+}
+
+int GatherRead(sqlite3_file* file, void* out, int amount, sqlite3_int64 offset) {
+    auto* f = AsGathering(file);
+    if (int rc = FlushGathered(f); rc != SQLITE_OK) return rc;
+    return f->real->pMethods->xRead(f->real, out, amount, offset);
+}
+
+int GatherWrite(sqlite3_file* file, const void* data, int amount, sqlite3_int64 offset) {
+    auto* f = AsGathering(file);
+    const auto n = static_cast<size_t>(amount);
+    if (f->length > 0 && offset == f->offset + static_cast<sqlite3_int64>(f->length) &&
+        f->length + n <= kWalBufferBytes) {
+        std::memcpy(f->buffer + f->length, data, n);
+        f->length += n;
+        return SQLITE_OK;
+    }
+    // Not a continuation (a new WAL header, a frame rewritten in place) or no room: what is gathered
+    // goes first, so that writes reach the file in SQLite's order.
+    if (int rc = FlushGathered(f); rc != SQLITE_OK) return rc;
+    if (n > kWalBufferBytes / 2) return f->real->pMethods->xWrite(f->real, data, amount, offset);
+    std::memcpy(f->buffer, data, n);
+    f->offset = offset;
+    f->length = n;
+    return SQLITE_OK;
+}
+
+int GatherTruncate(sqlite3_file* file, sqlite3_int64 size) {
+    auto* f = AsGathering(file);
+    if (int rc = FlushGathered(f); rc != SQLITE_OK) return rc;
+    return f->real->pMethods->xTruncate(f->real, size);
+}
+
+int GatherSync(sqlite3_file* file, int flags) {
+    auto* f = AsGathering(file);
+    if (int rc = FlushGathered(f); rc != SQLITE_OK) return rc;
+    return f->real->pMethods->xSync(f->real, flags);
+}
+
+int GatherFileSize(sqlite3_file* file, sqlite3_int64* size) {
+    auto* f = AsGathering(file);
+    if (int rc = FlushGathered(f); rc != SQLITE_OK) return rc;
+    return f->real->pMethods->xFileSize(f->real, size);
+}
+
+int GatherLock(sqlite3_file* file, int lock) { return AsGathering(file)->real->pMethods->xLock(AsGathering(file)->real, lock); }
+int GatherUnlock(sqlite3_file* file, int lock) {
+    return AsGathering(file)->real->pMethods->xUnlock(AsGathering(file)->real, lock);
+}
+int GatherCheckReservedLock(sqlite3_file* file, int* out) {
+    return AsGathering(file)->real->pMethods->xCheckReservedLock(AsGathering(file)->real, out);
+}
+int GatherFileControl(sqlite3_file* file, int op, void* arg) {
+    auto* f = AsGathering(file);
+    if (int rc = FlushGathered(f); rc != SQLITE_OK) return rc;
+    return f->real->pMethods->xFileControl(f->real, op, arg);
+}
+int GatherSectorSize(sqlite3_file* file) { return AsGathering(file)->real->pMethods->xSectorSize(AsGathering(file)->real); }
+int GatherDeviceCharacteristics(sqlite3_file* file) {
+    return AsGathering(file)->real->pMethods->xDeviceCharacteristics(AsGathering(file)->real);
+}
+
+// Version 1: a WAL file has no shared memory and is not memory-mapped.
+const sqlite3_io_methods kGatheringWalMethods = {
+    1,          GatherClose, GatherRead,       GatherWrite,       GatherTruncate,
+    GatherSync, GatherFileSize, GatherLock,    GatherUnlock,      GatherCheckReservedLock,
+    GatherFileControl, GatherSectorSize, GatherDeviceCharacteristics,
+};
+
+sqlite3_vfs* DefaultVfs() {
+    static sqlite3_vfs* vfs = sqlite3_vfs_find(nullptr);
+    return vfs;
+}
+
+int GatheringOpen(sqlite3_vfs*, sqlite3_filename name, sqlite3_file* file, int flags, int* out_flags) {
+    sqlite3_vfs* real_vfs = DefaultVfs();
+    if ((flags & SQLITE_OPEN_WAL) == 0) return real_vfs->xOpen(real_vfs, name, file, flags, out_flags);
+    auto* f = AsGathering(file);
+    std::memset(f, 0, sizeof *f);
+    f->real = reinterpret_cast<sqlite3_file*>(f + 1);
+    f->buffer = static_cast<char*>(sqlite3_malloc64(kWalBufferBytes));
+    if (!f->buffer) return SQLITE_NOMEM;
+    int rc = real_vfs->xOpen(real_vfs, name, f->real, flags, out_flags);
+    if (rc != SQLITE_OK) {
+        // SQLite does not close a file whose open failed (unless pMethods is set).
+        sqlite3_free(f->buffer);
+        f->buffer = nullptr;
+        return rc;
+    }
+    f->base.pMethods = &kGatheringWalMethods;
+    return SQLITE_OK;
+}
+
+constexpr const char* kGatheringVfsName = "fleetd-wal";
+
+// Registers the VFS (once per process) and returns its name.
+const char* GatheringVfs() {
+    static const char* name = [] {
+        sqlite3_vfs* real = DefaultVfs();
+        static sqlite3_vfs vfs = *real;  // every other method: the default VFS's own
+        vfs.szOsFile = static_cast<int>(sizeof(GatheringWalFile) + static_cast<size_t>(real->szOsFile) + 8);
+        vfs.zName = kGatheringVfsName;
+        vfs.pNext = nullptr;
+        vfs.xOpen = GatheringOpen;
+        return sqlite3_vfs_register(&vfs, 0) == SQLITE_OK ? kGatheringVfsName : nullptr;
+    }();
+    return name;
+}
+
+// The connection's page cache. Ingestion appends to one B-tree leaf per device (the positions table
+// is clustered by device) and to its parents; with SQLite's default 2 MB, a fleet of a thousand
+// devices evicts those pages between two commits and inserts read them back from the file.
+constexpr int kCacheKib = 32 * 1024;
+
+// WAL checkpoints. SQLite's default copies the WAL into the database every 1000 pages, on the
+// writer's thread, inside the commit that crossed the mark. Ingestion rewrites the same pages (each
+// device's newest leaf and its parents) commit after commit, so most of that copying is of pages the
+// next commits change again. Here the writer turns automatic checkpoints off and:
+// - past kCheckpointPages of WAL, a background connection copies the WAL into the database
+//   (PASSIVE: it never blocks the writer); a page rewritten by many commits is copied once;
+// - when that pass is over, the writer copies the frames committed meanwhile itself, between two
+//   transactions, so that the WAL is then wholly in the database and the next commit starts it over
+//   (a WAL only restarts when every frame is copied and no commit came in between);
+// - past kBackstopPages (the background pass is starved of CPU or disk), the writer waits for the
+//   pass to end before going on: back-pressure on ingestion rather than an ever longer WAL.
+// A reader that keeps an old snapshot open pins the frames after it, as with SQLite's default; the
+// copies then go as far as they can and the WAL grows until the reader is done.
+constexpr int kCheckpointPages = 32768;  // 128 MiB of WAL with 4 KiB pages
+constexpr int kBackstopPages = 4 * kCheckpointPages;
+
+// Runs WAL checkpoint passes of one database on its own thread and connection. Thread-safe.
+class Checkpointer {
+public:
+    Checkpointer(std::string path, int busy_timeout_ms)
+        : path_(std::move(path)), busy_timeout_ms_(busy_timeout_ms), thread_([this] { Run(); }) {}
+    ~Checkpointer() {
+        {
+            std::lock_guard lock(mu_);
+            stop_ = true;
+        }
+        cv_.notify_all();
+        thread_.join();
+    }
+    Checkpointer(const Checkpointer&) = delete;
+    Checkpointer& operator=(const Checkpointer&) = delete;
+
+    // Starts a pass unless one is running or waiting to be collected with TakeFinished.
+    void Request() {
+        {
+            std::lock_guard lock(mu_);
+            if (running_ || finished_) return;
+            running_ = true;
+        }
+        cv_.notify_all();
+    }
+    // Whether a pass has finished since the last call (and resets that).
+    bool TakeFinished() {
+        std::lock_guard lock(mu_);
+        bool f = finished_;
+        finished_ = false;
+        return f;
+    }
+    // Waits for the running pass, if any, to end.
+    void WaitForPass() {
+        std::unique_lock lock(mu_);
+        cv_.wait(lock, [&] { return !running_; });
+    }
+
+private:
+    void Run() {
+        pthread_setname_np(pthread_self(), "fleetd-ckpt");
+        sqlite3* db = nullptr;
+        if (sqlite3_open_v2(path_.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK) {
+            spdlog::warn("sqlite: checkpoint connection to {}: {}; the writer will checkpoint alone", path_,
+                         db ? sqlite3_errmsg(db) : "out of memory");
+            sqlite3_close_v2(db);
+            db = nullptr;
+        } else {
+            sqlite3_busy_timeout(db, busy_timeout_ms_);
+            // A checkpoint is a no-op on a connection that has not read the database yet (it does not
+            // know that it is in WAL mode): read once to open the WAL.
+            sqlite3_exec(db, "SELECT count(*) FROM sqlite_schema", nullptr, nullptr, nullptr);
+        }
+        for (;;) {
+            {
+                std::unique_lock lock(mu_);
+                cv_.wait(lock, [&] { return stop_ || running_; });
+                if (stop_) break;
+            }
+            if (db) {
+                int wal_pages = 0, copied = 0;
+                int rc = sqlite3_wal_checkpoint_v2(db, "main", SQLITE_CHECKPOINT_PASSIVE, &wal_pages, &copied);
+                if (rc != SQLITE_OK && rc != SQLITE_BUSY) {
+                    spdlog::warn("sqlite: background checkpoint of {}: {}", path_, sqlite3_errmsg(db));
+                }
+                spdlog::debug("sqlite: background checkpoint copied {} of {} WAL frames", copied, wal_pages);
+            }
+            {
+                std::lock_guard lock(mu_);
+                running_ = false;
+                finished_ = true;
+            }
+            cv_.notify_all();  // WaitForPass
+        }
+        sqlite3_close_v2(db);
+    }
+
+    const std::string path_;
+    const int busy_timeout_ms_;
+    std::mutex mu_;
+    std::condition_variable cv_;
+    bool running_ = false;
+    bool finished_ = false;
+    bool stop_ = false;
+    std::thread thread_;  // last: starts once the rest is ready
+};
+
 class SqliteStore final : public Store {
 public:
-    explicit SqliteStore(sqlite3* db) : db_(db) {}
+    SqliteStore(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
     ~SqliteStore() override {
+        checkpointer_.reset();  // before the last connection closes (which checkpoints what is left)
         statements_.clear();
         sqlite3_close_v2(db_);
     }
 
     Result<void> Init(const SqliteOptions& options) {
+        busy_timeout_ms_ = options.busy_timeout_ms;
         sqlite3_busy_timeout(db_, options.busy_timeout_ms);
         if (options.synchronous != "full" && options.synchronous != "normal") {
             return MakeError("store.synchronous must be \"full\" or \"normal\", not \"" + options.synchronous + "\"");
@@ -187,6 +515,9 @@ public:
         if (auto r = Exec("PRAGMA journal_mode=WAL"); !r) return r;
         if (auto r = Exec("PRAGMA synchronous=" + options.synchronous); !r) return r;
         if (auto r = Exec("PRAGMA foreign_keys=ON"); !r) return r;
+        if (auto r = Exec(fmt::format("PRAGMA cache_size=-{}", kCacheKib)); !r) return r;
+        // Replaces SQLite's automatic checkpoints (wal_autocheckpoint) on this connection.
+        sqlite3_wal_hook(db_, &SqliteStore::OnWalCommit, this);
         return Migrate();
     }
 
@@ -315,6 +646,7 @@ public:
         auto frame = Prepare("INSERT INTO frames (device_id, received_at, protocol, data) VALUES (?, ?, ?, ?)");
         if (!frame) return frame.error();
 
+        if (finish_checkpoint_) CatchUpCheckpoint();
         if (auto r = Exec("BEGIN IMMEDIATE"); !r) return r.error();
         // Newest position per device in this group: one latest-position upsert per device.
         std::unordered_map<int64_t, const PositionRow*> newest;
@@ -412,6 +744,32 @@ public:
     }
 
 private:
+    // After each commit of this connection, with the number of frames now in the WAL.
+    static int OnWalCommit(void* self_ptr, sqlite3*, const char*, int wal_pages) {
+        auto* self = static_cast<SqliteStore*>(self_ptr);
+        if (wal_pages < kCheckpointPages) return SQLITE_OK;
+        if (!self->checkpointer_) self->checkpointer_ = std::make_unique<Checkpointer>(self->path_, self->busy_timeout_ms_);
+        if (wal_pages >= kBackstopPages) self->checkpointer_->WaitForPass();
+        if (self->checkpointer_->TakeFinished()) {
+            self->finish_checkpoint_ = true;  // before the next transaction (see CatchUpCheckpoint)
+        } else {
+            self->checkpointer_->Request();
+        }
+        return SQLITE_OK;
+    }
+
+    // Copies what was committed during the last background pass, so that the next commit restarts
+    // the WAL. PASSIVE: if a reader still uses old frames, they stay and a later pass retries.
+    void CatchUpCheckpoint() {
+        finish_checkpoint_ = false;
+        int wal_pages = 0, copied = 0;
+        int rc = sqlite3_wal_checkpoint_v2(db_, "main", SQLITE_CHECKPOINT_PASSIVE, &wal_pages, &copied);
+        if (rc != SQLITE_OK && rc != SQLITE_BUSY) {
+            spdlog::warn("sqlite: checkpoint of {}: {}", path_, sqlite3_errmsg(db_));
+        }
+        spdlog::debug("sqlite: writer's checkpoint copied {} of {} WAL frames", copied, wal_pages);
+    }
+
     static TimePoint Now() {
         return std::chrono::time_point_cast<core::Millis>(std::chrono::system_clock::now());
     }
@@ -482,6 +840,10 @@ private:
     }
 
     sqlite3* db_;
+    const std::string path_;
+    int busy_timeout_ms_ = 0;
+    std::unique_ptr<Checkpointer> checkpointer_;  // started by the first commit that needs it
+    bool finish_checkpoint_ = false;
     std::unordered_map<std::string, std::unique_ptr<Stmt>> statements_;
 };
 
@@ -491,14 +853,16 @@ std::string_view ToString(DeviceStatus s) { return s == DeviceStatus::kActive ? 
 
 Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path, const SqliteOptions& options) {
     sqlite3* db = nullptr;
+    // WAL writes gathered only where every commit syncs the WAL (see GatheringWalFile).
+    const char* vfs = options.synchronous == "full" ? GatheringVfs() : nullptr;
     int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                             nullptr);
+                             vfs);
     if (rc != SQLITE_OK) {
         std::string msg = db ? sqlite3_errmsg(db) : "out of memory";
         sqlite3_close_v2(db);
         return MakeError("cannot open database " + path + ": " + msg);
     }
-    auto store = std::make_unique<SqliteStore>(db);
+    auto store = std::make_unique<SqliteStore>(db, path);
     if (auto r = store->Init(options); !r) return MakeError("database " + path + ": " + r.error().message);
     return std::unique_ptr<Store>(std::move(store));
 }

@@ -14,14 +14,16 @@ core::TimePoint NowMillis() {
 
 namespace {
 
-// The initiation of Commit: submits the batch; the completion is posted to the handler's executor.
+// The initiation of Commit: lends the batch to the Committer; the completion is posted to the
+// handler's executor. The handler owns the awaiting coroutine's frame, which holds the batch, and
+// the Committer holds the handler until it has called back: the batch outlives its commit.
 struct CommitInitiation {
     store::Committer* committer;
     template <typename Handler>
     void operator()(Handler handler, store::IngestBatch* batch) const {
         auto ex = asio::get_associated_executor(handler);
         auto state = std::make_shared<Handler>(std::move(handler));
-        committer->Submit(std::move(*batch), [state, ex](const Result<store::IngestStats>& r) {
+        committer->SubmitBorrowed(*batch, [state, ex](const Result<store::IngestStats>& r) {
             asio::post(ex, [state, r]() mutable { std::move(*state)(std::move(r)); });
         });
     }

@@ -34,7 +34,8 @@ struct Context {
 // Runs `fn(Store&)` on the database thread (moving it there) and resumes the caller afterwards.
 boost::asio::awaitable<void> RunOnDatabase(store::Committer& committer, std::function<void(store::Store&)>& fn);
 
-// Submits `batch` (moving it) to the Committer and resumes when it is committed (or failed).
+// Submits `batch` to the Committer and resumes when it is committed (or failed). The batch is lent,
+// not moved: it stays the caller's, and is freed on the caller's thread.
 boost::asio::awaitable<Result<store::IngestStats>> Commit(store::Committer& committer, store::IngestBatch& batch);
 
 enum class Admission { kActive, kUnknown, kDisabled, kError };

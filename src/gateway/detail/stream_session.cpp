@@ -38,21 +38,26 @@ public:
     void Start() {
         auto self = shared_from_this();
         asio::co_spawn(socket_.get_executor(), [self]() { return self->Run(); }, asio::detached);
-        asio::co_spawn(socket_.get_executor(), [self]() { return self->Watchdog(); }, asio::detached);
     }
 
 private:
-    // Closes the connection when nothing arrives before the deadline.
-    asio::awaitable<void> Watchdog() {
-        while (!closed_) {
-            timer_.expires_at(deadline_);
-            co_await timer_.async_wait(kUseTuple);
-            if (!closed_ && Clock::now() >= deadline_) {
-                proto_.metrics->idle_timeouts_total.fetch_add(1, std::memory_order_relaxed);
-                spdlog::debug("{}: closing idle connection from {}", proto_.name, remote_);
-                Close();
-            }
+    // Closes the connection when nothing arrives before the deadline. A plain completion handler
+    // rather than a coroutine: it is part of what every idle connection costs. Loop cancels the timer
+    // when it moves the deadline; the handler then re-arms it.
+    void ArmWatchdog() {
+        timer_.expires_at(deadline_);
+        timer_.async_wait([self = shared_from_this()](const boost::system::error_code&) { self->OnWatchdog(); });
+    }
+
+    void OnWatchdog() {
+        if (closed_) return;
+        if (Clock::now() >= deadline_) {
+            proto_.metrics->idle_timeouts_total.fetch_add(1, std::memory_order_relaxed);
+            spdlog::debug("{}: closing idle connection from {}", proto_.name, remote_);
+            Close();
+            return;
         }
+        ArmWatchdog();
     }
 
     void Close() {
@@ -70,6 +75,7 @@ private:
     }
 
     asio::awaitable<void> Run() {
+        ArmWatchdog();  // here, on the session's strand, like every other use of timer_
         try {
             co_await Loop();
         } catch (const std::exception& e) {
@@ -78,123 +84,137 @@ private:
         Close();
     }
 
+    // Reads and handles frames until the connection ends. An idle connection is cheap: while no
+    // partial frame is buffered the session holds no read buffer (it waits for the socket to become
+    // readable, then sizes the buffer to what has arrived), and the frame handling, whose coroutine
+    // frame is large, runs in HandleFrames only while there is something to handle.
     asio::awaitable<void> Loop() {
-        const size_t max_frame = ctx_.options.max_frame_bytes;
-        const size_t capacity_limit = max_frame + 4096;
-        std::vector<uint8_t> buf;
-        size_t used = 0;
+        const size_t capacity_limit = ctx_.options.max_frame_bytes + 4096;
         for (;;) {
-            if (buf.size() - used < 256) {
-                if (buf.size() >= capacity_limit) {
-                    Fail("frame longer than the limit", core::Bytes(buf.data(), used));
-                    co_return;
-                }
-                buf.resize(std::min(capacity_limit, std::max<size_t>(1024, buf.size() * 2)));
-            }
             deadline_ = Clock::now() + ctx_.options.idle_timeout;
             timer_.cancel();  // the watchdog re-arms itself with the new deadline
-            auto [ec, n] = co_await socket_.async_read_some(asio::buffer(buf.data() + used, buf.size() - used), kUseTuple);
+            if (used_ == 0) {
+                auto [wec] = co_await socket_.async_wait(tcp::socket::wait_read, kUseTuple);
+                if (wec || closed_) co_return;
+                boost::system::error_code aec;
+                size_t available = socket_.available(aec);
+                buf_.resize(std::min(capacity_limit, std::max<size_t>(1024, available + 256)));
+            } else if (buf_.size() - used_ < 256) {
+                if (buf_.size() >= capacity_limit) {
+                    Fail("frame longer than the limit", core::Bytes(buf_.data(), used_));
+                    co_return;
+                }
+                buf_.resize(std::min(capacity_limit, std::max<size_t>(1024, buf_.size() * 2)));
+            }
+            auto [ec, n] =
+                co_await socket_.async_read_some(asio::buffer(buf_.data() + used_, buf_.size() - used_), kUseTuple);
             if (ec || closed_) co_return;
             deadline_ = Clock::time_point::max();  // no idle timeout while we commit and answer
-            auto arrived = Clock::now();
-            used += n;
+            arrived_ = Clock::now();
+            used_ += n;
             proto_.metrics->bytes_received_total.fetch_add(n, std::memory_order_relaxed);
-
-            size_t off = 0;
-            std::vector<core::Record> records;
-            std::vector<uint8_t> replies;
-            bool close_after = false;
-            while (off < used && !close_after) {
-                core::Bytes rest(buf.data() + off, used - off);
-                core::FrameScan scan = proto_.scan(rest, max_frame);
-                if (scan.status == core::FrameScan::Status::kNeedMore) break;
-                if (scan.status == core::FrameScan::Status::kError) {
-                    Fail(scan.error, rest);
-                    co_return;
-                }
-                core::Bytes frame = rest.subspan(scan.skip, scan.length - scan.skip);
-                auto decoded = proto_.decode(frame);
-                proto_.metrics->frames_total.fetch_add(1, std::memory_order_relaxed);
-                if (!decoded) {
-                    Fail(decoded.error().message, frame);
-                    co_return;
-                }
-                for (auto& m : decoded->messages) {
-                    switch (m.type) {
-                        case core::MessageType::kLogin: {
-                            if (device_ && device_->imei == m.imei) break;
-                            auto check = co_await CheckDevice(ctx_, m.imei, protocol_, remote_);
-                            if (check.admission != Admission::kActive) {
-                                proto_.metrics->devices_refused_total.fetch_add(1, std::memory_order_relaxed);
-                                spdlog::info("{}: refused device {} from {}: {}", proto_.name, m.imei, remote_,
-                                             check.admission == Admission::kUnknown    ? "unknown (listed as pending)"
-                                             : check.admission == Admission::kDisabled ? "disabled"
-                                                                                       : check.error);
-                                if (!proto_.refuse_reply.empty()) {
-                                    co_await asio::async_write(socket_, asio::buffer(proto_.refuse_reply), kUseTuple);
-                                }
-                                Close();
-                                co_return;
-                            }
-                            device_ = check.device;
-                            break;
-                        }
-                        case core::MessageType::kPosition:
-                        case core::MessageType::kAlarm:
-                            if (!device_) {
-                                Fail("position before the device identified itself", frame);
-                                co_return;
-                            }
-                            if (m.type == core::MessageType::kAlarm && !m.alarm.empty() &&
-                                !core::FindAttribute(m.record.attributes, "alarm")) {
-                                core::SetAttribute(m.record.attributes, "alarm", m.alarm);
-                            }
-                            records.push_back(std::move(m.record));
-                            break;
-                        case core::MessageType::kHeartbeat:
-                            if (!device_) {
-                                Fail("heartbeat before the device identified itself", frame);
-                                co_return;
-                            }
-                            break;
-                        case core::MessageType::kCommandResponse:
-                            spdlog::info("{}: device {} answered: {}", proto_.name, device_ ? device_->imei : "?",
-                                         m.text);
-                            break;
-                    }
-                }
-                replies.insert(replies.end(), decoded->reply.begin(), decoded->reply.end());
-                off += scan.length;
-            }
-
-            if (!records.empty()) {
-                size_t count = records.size();
-                auto batch = MakeBatch(ctx_, *device_, proto_.name, records, core::Bytes(buf.data(), off));
-                auto committed = co_await Commit(ctx_.committer, batch);
-                if (!committed) {
-                    // No ACK: the device keeps the records and sends them again.
-                    proto_.metrics->errors_total.fetch_add(1, std::memory_order_relaxed);
-                    spdlog::error("{}: cannot store records of {}: {}; closing without ACK", proto_.name,
-                                  device_->imei, committed.error().message);
-                    co_return;
-                }
-                proto_.metrics->records_total.fetch_add(count, std::memory_order_relaxed);
-            }
-            if (!replies.empty()) {
-                if (closed_) co_return;
-                auto [wec, wn] = co_await asio::async_write(socket_, asio::buffer(replies), kUseTuple);
-                if (wec) co_return;
-                if (!records.empty()) proto_.metrics->ack_latency.Observe(Clock::now() - arrived);
-            }
-            if (off > 0) {
-                std::memmove(buf.data(), buf.data() + off, used - off);
-                used -= off;
-            }
-            if (used == 0 && buf.size() > 4096) {
-                buf.clear();
-                buf.shrink_to_fit();
+            bool go_on = co_await HandleFrames();
+            if (!go_on) co_return;
+            if (used_ == 0) {
+                buf_.clear();
+                buf_.shrink_to_fit();
             }
         }
+    }
+
+    // Decodes, commits and answers the whole frames at the start of buf_, then drops them from it.
+    // False when the connection is to end.
+    asio::awaitable<bool> HandleFrames() {
+        const size_t max_frame = ctx_.options.max_frame_bytes;
+        size_t off = 0;
+        std::vector<core::Record> records;
+        std::vector<uint8_t> replies;
+        while (off < used_) {
+            core::Bytes rest(buf_.data() + off, used_ - off);
+            core::FrameScan scan = proto_.scan(rest, max_frame);
+            if (scan.status == core::FrameScan::Status::kNeedMore) break;
+            if (scan.status == core::FrameScan::Status::kError) {
+                Fail(scan.error, rest);
+                co_return false;
+            }
+            core::Bytes frame = rest.subspan(scan.skip, scan.length - scan.skip);
+            auto decoded = proto_.decode(frame);
+            proto_.metrics->frames_total.fetch_add(1, std::memory_order_relaxed);
+            if (!decoded) {
+                Fail(decoded.error().message, frame);
+                co_return false;
+            }
+            for (auto& m : decoded->messages) {
+                switch (m.type) {
+                    case core::MessageType::kLogin: {
+                        if (device_ && device_->imei == m.imei) break;
+                        auto check = co_await CheckDevice(ctx_, m.imei, protocol_, remote_);
+                        if (check.admission != Admission::kActive) {
+                            proto_.metrics->devices_refused_total.fetch_add(1, std::memory_order_relaxed);
+                            spdlog::info("{}: refused device {} from {}: {}", proto_.name, m.imei, remote_,
+                                         check.admission == Admission::kUnknown    ? "unknown (listed as pending)"
+                                         : check.admission == Admission::kDisabled ? "disabled"
+                                                                                   : check.error);
+                            if (!proto_.refuse_reply.empty()) {
+                                co_await asio::async_write(socket_, asio::buffer(proto_.refuse_reply), kUseTuple);
+                            }
+                            Close();
+                            co_return false;
+                        }
+                        device_ = check.device;
+                        break;
+                    }
+                    case core::MessageType::kPosition:
+                    case core::MessageType::kAlarm:
+                        if (!device_) {
+                            Fail("position before the device identified itself", frame);
+                            co_return false;
+                        }
+                        if (m.type == core::MessageType::kAlarm && !m.alarm.empty() &&
+                            !core::FindAttribute(m.record.attributes, "alarm")) {
+                            core::SetAttribute(m.record.attributes, "alarm", m.alarm);
+                        }
+                        records.push_back(std::move(m.record));
+                        break;
+                    case core::MessageType::kHeartbeat:
+                        if (!device_) {
+                            Fail("heartbeat before the device identified itself", frame);
+                            co_return false;
+                        }
+                        break;
+                    case core::MessageType::kCommandResponse:
+                        spdlog::info("{}: device {} answered: {}", proto_.name, device_ ? device_->imei : "?", m.text);
+                        break;
+                }
+            }
+            replies.insert(replies.end(), decoded->reply.begin(), decoded->reply.end());
+            off += scan.length;
+        }
+
+        if (!records.empty()) {
+            size_t count = records.size();
+            auto batch = MakeBatch(ctx_, *device_, proto_.name, records, core::Bytes(buf_.data(), off));
+            auto committed = co_await Commit(ctx_.committer, batch);
+            if (!committed) {
+                // No ACK: the device keeps the records and sends them again.
+                proto_.metrics->errors_total.fetch_add(1, std::memory_order_relaxed);
+                spdlog::error("{}: cannot store records of {}: {}; closing without ACK", proto_.name, device_->imei,
+                              committed.error().message);
+                co_return false;
+            }
+            proto_.metrics->records_total.fetch_add(count, std::memory_order_relaxed);
+        }
+        if (!replies.empty()) {
+            if (closed_) co_return false;
+            auto [wec, wn] = co_await asio::async_write(socket_, asio::buffer(replies), kUseTuple);
+            if (wec) co_return false;
+            if (!records.empty()) proto_.metrics->ack_latency.Observe(Clock::now() - arrived_);
+        }
+        if (off > 0) {
+            std::memmove(buf_.data(), buf_.data() + off, used_ - off);
+            used_ -= off;
+        }
+        co_return true;
     }
 
     Context& ctx_;
@@ -204,6 +224,9 @@ private:
     asio::steady_timer timer_;
     std::string remote_;
     std::optional<store::Device> device_;
+    std::vector<uint8_t> buf_;  // received bytes not handled yet: used_ of them; empty when none
+    size_t used_ = 0;
+    Clock::time_point arrived_{};  // when the bytes being handled arrived
     Clock::time_point deadline_ = Clock::time_point::max();
     bool closed_ = false;
 };
