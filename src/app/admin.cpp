@@ -2,13 +2,17 @@
 // connection, so they work while the server runs. Output is JSON lines.
 #include <fmt/format.h>
 
+#include <unistd.h>
+
 #include <filesystem>
 #include <iostream>
 
 #include "app/commands.hpp"
+#include "auth/auth.hpp"
 #include "core/bytes.hpp"
 #include "core/json.hpp"
 #include "core/time.hpp"
+#include "store/accounts.hpp"
 #include "store/store.hpp"
 
 namespace fleet::app {
@@ -21,7 +25,68 @@ struct AdminArgs {
     std::string name;
     std::string from;
     std::string to;
+    // accounts
+    std::string tenant;
+    std::string email;
+    std::string role;
+    bool password_stdin = false;
+    bool must_change_password = false;
+    std::string common_passwords;  // empty: the shipped list
+    int64_t argon2_memory_kib = 65536;
+    int64_t argon2_ops = 3;
+    int64_t limit = 100;
 };
+
+core::TimePoint Now() { return std::chrono::time_point_cast<core::Millis>(std::chrono::system_clock::now()); }
+
+// The shipped list of common passwords: beside the binary's folder (a build tree or an install
+// prefix's share/fleetd), or in the source tree's data/.
+std::string DefaultCommonPasswords() {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    fs::path exe = fs::read_symlink("/proc/self/exe", ec).parent_path();
+    for (const fs::path& candidate : {exe / "../data/common-passwords.txt", exe / "../share/fleetd/common-passwords.txt",
+                                      exe / "data/common-passwords.txt", fs::path("data/common-passwords.txt")}) {
+        if (fs::exists(candidate, ec)) return candidate.lexically_normal().string();
+    }
+    return "";
+}
+
+std::string TenantJson(const store::Tenant& t) {
+    std::string out = fmt::format("{{\"id\":{},\"name\":", t.id);
+    core::AppendJsonString(out, t.name);
+    out += fmt::format(",\"status\":\"{}\",\"require_totp\":{},\"created_at\":\"{}\"}}", store::ToString(t.status),
+                       t.require_totp, core::FormatIso(t.created_at));
+    return out;
+}
+
+std::string UserJson(const store::User& u) {
+    std::string out = fmt::format("{{\"id\":{},\"tenant\":", u.id);
+    core::AppendJsonString(out, u.tenant);
+    out += ",\"email\":";
+    core::AppendJsonString(out, u.email);
+    out += fmt::format(",\"role\":\"{}\",\"must_change_password\":{},\"totp_enabled\":{},\"disabled\":{},"
+                       "\"created_at\":\"{}\"}}",
+                       store::ToString(u.role), u.must_change_password, u.totp_enabled, u.disabled,
+                       core::FormatIso(u.created_at));
+    return out;
+}
+
+std::string AuditJson(const store::AuditEntry& e) {
+    std::string out = fmt::format("{{\"id\":{},\"at\":\"{}\",\"tenant_id\":{},\"actor_user_id\":{},\"actor\":", e.id,
+                                  core::FormatIso(e.at), e.tenant_id ? std::to_string(*e.tenant_id) : "null",
+                                  e.actor_user_id ? std::to_string(*e.actor_user_id) : "null");
+    core::AppendJsonString(out, e.actor);
+    out += ",\"action\":";
+    core::AppendJsonString(out, e.action);
+    out += ",\"target\":";
+    core::AppendJsonString(out, e.target);
+    out += ",\"ip\":";
+    core::AppendJsonString(out, e.ip);
+    out += ",\"detail\":" + (e.detail_json.empty() ? std::string("{}") : e.detail_json);
+    out += ",\"hash\":\"" + e.hash + "\"}";
+    return out;
+}
 
 // Device ids: 15-digit IMEIs for Teltonika and GT06; OsmAnd ids are 1-64 of [A-Za-z0-9._:-].
 Result<void> ValidateId(const std::string& id, const std::string& protocol) {
@@ -205,8 +270,128 @@ public:
         return 0;
     }
 
+    // --- accounts ---------------------------------------------------------------------------------
+
+    // Opens (migrating) the database and its accounts; the operator's tenant exists afterwards.
+    Result<std::unique_ptr<store::AccountStore>> OpenAccounts(bool create) {
+        auto s = Open(create);
+        if (!s) return s.error();
+        auto a = store::AccountStore::Open((std::filesystem::path(a_.data) / "fleetd.db").string());
+        if (!a) return a.error();
+        if (auto t = (*a)->EnsureOperatorTenant(cli_, Now()); !t) return t.error();
+        return a;
+    }
+
+    int TenantAdd() {
+        auto a = OpenAccounts(true);
+        if (!a) return Fail(a.error().message);
+        auto t = (*a)->AddTenant(a_.name, cli_, Now());
+        if (!t) return Fail(t.error().message);
+        std::cout << TenantJson(*t) << "\n";
+        return 0;
+    }
+
+    int TenantList() {
+        auto a = OpenAccounts(false);
+        if (!a) return Fail(a.error().message);
+        auto list = (*a)->ListTenants();
+        if (!list) return Fail(list.error().message);
+        for (const auto& t : *list) std::cout << TenantJson(t) << "\n";
+        return 0;
+    }
+
+    int TenantStatus(store::TenantStatus status) {
+        auto a = OpenAccounts(false);
+        if (!a) return Fail(a.error().message);
+        auto t = (*a)->SetTenantStatus(a_.name, status, cli_, Now());
+        if (!t) return Fail(t.error().message);
+        std::cout << TenantJson(*t) << "\n";
+        return 0;
+    }
+
+    int UserAdd() {
+        auto role = store::ParseRole(a_.role);
+        if (!role) return Fail("unknown role '" + a_.role + "'");
+        if ((*role == store::Role::kOperatorAdmin) != (a_.tenant == store::kOperatorTenant)) {
+            return Fail("operator-admin is the role of the operator's tenant, and only of it");
+        }
+        auto email = store::NormaliseEmail(a_.email);
+        if (!email) return Fail("--email: " + email.error().message);
+        if (!a_.password_stdin) return Fail("give the password on standard input with --password-stdin");
+        std::string password;
+        if (::isatty(STDIN_FILENO)) std::cerr << "password: " << std::flush;
+        std::getline(std::cin, password);
+        if (!password.empty() && password.back() == '\r') password.pop_back();
+        std::string list_path = a_.common_passwords.empty() ? DefaultCommonPasswords() : a_.common_passwords;
+        if (list_path.empty()) return Fail("cannot find common-passwords.txt; pass --common-passwords FILE");
+        auto common = auth::CommonPasswords::Load(list_path);
+        if (!common) return Fail(common.error().message);
+        if (auto r = auth::CheckNewPassword(password, *email, a_.tenant, *common); !r) {
+            return Fail("password refused: " + r.error().message);
+        }
+        if (auto r = auth::Init(); !r) return Fail(r.error().message);
+        auth::HashCost cost;
+        cost.mem_bytes = static_cast<size_t>(a_.argon2_memory_kib) * 1024;
+        cost.ops = static_cast<uint64_t>(a_.argon2_ops);
+        auto hash = auth::HashPassword(password, cost);
+        if (!hash) return Fail(hash.error().message);
+        auto a = OpenAccounts(a_.tenant == store::kOperatorTenant);
+        if (!a) return Fail(a.error().message);
+        auto scope = (*a)->OperatorScope(a_.tenant);
+        if (!scope) return Fail(scope.error().message);
+        auto u = (*a)->AddUser(*scope, store::NewUser{*email, *hash, *role, a_.must_change_password}, cli_, Now());
+        if (!u) return Fail(u.error().message);
+        std::cout << UserJson(*u) << "\n";
+        return 0;
+    }
+
+    int UserList() {
+        auto a = OpenAccounts(false);
+        if (!a) return Fail(a.error().message);
+        auto scope = (*a)->OperatorScope(a_.tenant);
+        if (!scope) return Fail(scope.error().message);
+        auto list = (*a)->ListUsers(*scope);
+        if (!list) return Fail(list.error().message);
+        for (const auto& u : *list) std::cout << UserJson(u) << "\n";
+        return 0;
+    }
+
+    int AuditVerify() {
+        auto a = OpenAccounts(false);
+        if (!a) return Fail(a.error().message);
+        auto check = (*a)->VerifyAudit();
+        if (!check) return Fail(check.error().message);
+        if (check->ok) {
+            std::cout << fmt::format("{{\"ok\":true,\"entries\":{},\"head_hash\":\"{}\"}}\n", check->entries,
+                                     check->head_hash);
+            return 0;
+        }
+        std::string out = fmt::format("{{\"ok\":false,\"first_broken_id\":{},\"reason\":", check->first_broken_id.value_or(0));
+        core::AppendJsonString(out, check->reason);
+        std::cout << out << "}\n";
+        std::cerr << "fleetd admin: audit log broken at entry " << check->first_broken_id.value_or(0) << ": "
+                  << check->reason << "\n";
+        return 1;
+    }
+
+    int AuditList() {
+        auto a = OpenAccounts(false);
+        if (!a) return Fail(a.error().message);
+        std::optional<store::TenantScope> scope;
+        if (!a_.tenant.empty()) {
+            auto s = (*a)->OperatorScope(a_.tenant);
+            if (!s) return Fail(s.error().message);
+            scope = *s;
+        }
+        auto list = (*a)->ListAudit(scope, a_.limit);
+        if (!list) return Fail(list.error().message);
+        for (auto it = list->rbegin(); it != list->rend(); ++it) std::cout << AuditJson(*it) << "\n";
+        return 0;
+    }
+
 private:
     const AdminArgs& a_;
+    const store::Actor cli_{"cli", std::nullopt, ""};
 };
 
 }  // namespace
@@ -241,9 +426,52 @@ Runner AddAdmin(CLI::App& app) {
     auto* frames = cmd->add_subcommand("frames", "Print a device's kept raw frames");
     frames->add_option("--imei", a->imei, "IMEI")->required();
 
+    auto* tenant = cmd->add_subcommand("tenant", "Add, list, suspend and reactivate tenants (customer organisations)");
+    tenant->require_subcommand(1);
+    auto* tenant_add = tenant->add_subcommand("add", "Add a tenant");
+    tenant_add->add_option("--name", a->name, "lower-case letters, digits and '-'")->required();
+    auto* tenant_list = tenant->add_subcommand("list", "List tenants");
+    auto* tenant_suspend = tenant->add_subcommand("suspend", "Suspend a tenant: its users cannot sign in");
+    tenant_suspend->add_option("--name", a->name, "tenant")->required();
+    auto* tenant_activate = tenant->add_subcommand("activate", "Reactivate a suspended tenant");
+    tenant_activate->add_option("--name", a->name, "tenant")->required();
+
+    auto* user = cmd->add_subcommand("user", "Add and list users");
+    user->require_subcommand(1);
+    auto* user_add = user->add_subcommand("add", "Add a user (the password is read from standard input)");
+    user_add->add_option("--tenant", a->tenant, "tenant name ('operator' for the operator's staff)")->required();
+    user_add->add_option("--email", a->email, "e-mail address (the sign-in name)")->required();
+    user_add->add_option("--role", a->role, "operator-admin, tenant-admin, fleet-manager, viewer or driver")
+        ->required()
+        ->check(CLI::IsMember({"operator-admin", "tenant-admin", "fleet-manager", "viewer", "driver"}));
+    user_add->add_flag("--password-stdin", a->password_stdin, "read the password from the first line of stdin");
+    user_add->add_flag("--must-change-password", a->must_change_password, "the user must change it at first sign-in");
+    user_add->add_option("--common-passwords", a->common_passwords, "list of refused passwords (default: the shipped one)");
+    user_add->add_option("--argon2-memory-kib", a->argon2_memory_kib, "argon2id memory cost (KiB)")
+        ->check(CLI::Range(int64_t{8}, int64_t{4} << 20))
+        ->capture_default_str();
+    user_add->add_option("--argon2-ops", a->argon2_ops, "argon2id passes")->check(CLI::Range(1, 10))->capture_default_str();
+    auto* user_list = user->add_subcommand("list", "List a tenant's users");
+    user_list->add_option("--tenant", a->tenant, "tenant name")->required();
+
+    auto* audit = cmd->add_subcommand("audit", "Read and verify the audit log");
+    audit->require_subcommand(1);
+    auto* audit_verify = audit->add_subcommand("verify", "Check the hash chain; exit 1 at the first broken entry");
+    auto* audit_list = audit->add_subcommand("list", "Print the latest entries, oldest first");
+    audit_list->add_option("--tenant", a->tenant, "only this tenant's entries");
+    audit_list->add_option("--limit", a->limit, "most entries")->check(CLI::Range(1, 1000000))->capture_default_str();
+
     return [=]() -> int {
         if (!cmd->parsed()) return -1;
         Admin admin(*a);
+        if (tenant_add->parsed()) return admin.TenantAdd();
+        if (tenant_list->parsed()) return admin.TenantList();
+        if (tenant_suspend->parsed()) return admin.TenantStatus(store::TenantStatus::kSuspended);
+        if (tenant_activate->parsed()) return admin.TenantStatus(store::TenantStatus::kActive);
+        if (user_add->parsed()) return admin.UserAdd();
+        if (user_list->parsed()) return admin.UserList();
+        if (audit_verify->parsed()) return admin.AuditVerify();
+        if (audit_list->parsed()) return admin.AuditList();
         if (add->parsed()) return admin.DeviceAdd();
         if (list->parsed()) return admin.DeviceList();
         if (pending->parsed()) return admin.DevicePending();

@@ -54,6 +54,12 @@ const std::vector<Key>& Keys() {
         Int("devices", "frame_retention_days", "--frame-retention-days", &Config::frame_retention_days, 1, 3650, "days raw frames are kept"),
         Str("store", "synchronous", "--synchronous", &Config::synchronous, "full (survives power loss) or normal (survives a crash)"),
         Int("store", "max_group_records", "--max-group-records", &Config::max_group_records, 1, 10'000'000, "records per commit at most"),
+        Int("auth", "idle_timeout_min", "--session-idle-timeout-min", &Config::idle_timeout_min, 1, 1440, "minutes of inactivity that end a session"),
+        Int("auth", "absolute_timeout_h", "--session-absolute-timeout-h", &Config::absolute_timeout_h, 1, 720, "hours after sign-in that end a session"),
+        Int("auth", "lockout_failures", "--lockout-failures", &Config::lockout_failures, 1, 100, "consecutive failed sign-ins that lock an account"),
+        Int("auth", "lockout_minutes", "--lockout-minutes", &Config::lockout_minutes, 1, 1440, "minutes an account stays locked"),
+        Int("auth", "argon2_memory_kib", "--argon2-memory-kib", &Config::argon2_memory_kib, 8, 4 << 20, "argon2id memory cost (KiB) of password hashes"),
+        Int("auth", "argon2_ops", "--argon2-ops", &Config::argon2_ops, 1, 10, "argon2id passes"),
     };
     return keys;
 }
@@ -106,7 +112,7 @@ Result<void> ApplyToml(const std::string& text, const std::string& source, Confi
         const toml::table* section = section_node.as_table();
         std::string section_str(section_name.str());
         if (!section) {
-            return MakeError(fmt::format("{}: unknown key '{}' (settings live in [server], [devices] or [store])",
+            return MakeError(fmt::format("{}: unknown key '{}' (settings live in [server], [devices], [store] or [auth])",
                                          source, section_str));
         }
         for (const auto& [key_name, node] : *section) {

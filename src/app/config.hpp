@@ -35,6 +35,13 @@ struct Config {
     // [store]
     std::string synchronous = "full";
     int64_t max_group_records = 50000;
+    // [auth]
+    int64_t idle_timeout_min = 15;      // a session unused this long ends
+    int64_t absolute_timeout_h = 12;    // a session ends this long after sign-in
+    int64_t lockout_failures = 5;       // consecutive failed sign-ins that lock an account
+    int64_t lockout_minutes = 15;       // how long it stays locked
+    int64_t argon2_memory_kib = 65536;  // argon2id memory cost of new password hashes
+    int64_t argon2_ops = 3;             // argon2id passes
 };
 
 // Binds every configuration key to a flag of `cmd` (e.g. --http-port) and a --config option, and

@@ -24,6 +24,8 @@ TEST(ConfigTest, ExampleFileHasEveryKeyAtItsDefault) {
     parsed.auto_register = true;
     parsed.synchronous = "normal";
     parsed.idle_timeout_s = 5;
+    parsed.lockout_failures = 1;
+    parsed.argon2_memory_kib = 8;
     auto r = ApplyToml(text, "fleetd.example.toml", parsed);
     ASSERT_TRUE(r.ok()) << r.error().message;
     Config defaults;
@@ -32,6 +34,8 @@ TEST(ConfigTest, ExampleFileHasEveryKeyAtItsDefault) {
     EXPECT_EQ(parsed.auto_register, defaults.auto_register);
     EXPECT_EQ(parsed.synchronous, defaults.synchronous);
     EXPECT_EQ(parsed.idle_timeout_s, defaults.idle_timeout_s);
+    EXPECT_EQ(parsed.lockout_failures, defaults.lockout_failures);
+    EXPECT_EQ(parsed.argon2_memory_kib, defaults.argon2_memory_kib);
     EXPECT_TRUE(Validate(parsed).ok());
 }
 

@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "app/commands.hpp"
+#include "api/api.hpp"
 #include "app/config.hpp"
 #include "gateway/gateway.hpp"
 #include "http/http_server.hpp"
@@ -100,14 +101,35 @@ int Serve(const Config& config) {
         return 1;
     }
 
+    std::unique_ptr<fleet::api::Api> platform;
     std::unique_ptr<http::Server> api;
     if (config.http_port != 0) {
+        fleet::api::Options aopts;
+        aopts.db_path = db_path;
+        aopts.secret_key_path = (std::filesystem::path(config.data) / "secret.key").string();
+        aopts.lockout.max_failures = config.lockout_failures;
+        aopts.lockout.duration = std::chrono::minutes(config.lockout_minutes);
+        aopts.session.idle = std::chrono::minutes(config.idle_timeout_min);
+        aopts.session.absolute = std::chrono::hours(config.absolute_timeout_h);
+        aopts.hash_cost.mem_bytes = static_cast<size_t>(config.argon2_memory_kib) * 1024;
+        aopts.hash_cost.ops = static_cast<uint64_t>(config.argon2_ops);
+        auto opened = fleet::api::Api::Open(aopts);
+        if (!opened) {
+            spdlog::error("api: {}", opened.error().message);
+            gateway.Stop();
+            committer.Stop();
+            return 1;
+        }
+        platform = std::move(*opened);
         http::ServerOptions hopts;
         hopts.name = "http";
+        hopts.default_headers = fleet::api::Api::SecurityHeaders();
         auto* m = &metrics;
         auto* c = &committer;
-        api = std::make_unique<http::Server>(io, hopts, [m, c](const http::Request& req) -> asio::awaitable<http::Response> {
+        auto* p = platform.get();
+        api = std::make_unique<http::Server>(io, hopts, [m, c, p](const http::Request& req) -> asio::awaitable<http::Response> {
             std::string path = req.target.substr(0, req.target.find('?'));
+            if (fleet::api::Api::Serves(path)) co_return co_await p->Handle(req);
             if (req.method != "GET" && req.method != "HEAD") {
                 co_return http::Problem(405, "method-not-allowed", "Method not allowed", req.method + " " + path);
             }
@@ -150,6 +172,7 @@ int Serve(const Config& config) {
     for (int i = 1; i < threads; ++i) pool.emplace_back([&io] { io.run(); });
     io.run();
     for (auto& t : pool) t.join();
+    if (platform) platform->Stop();
     io.DestroyPendingWork();
     // Records already queued are committed; their devices get no ACK and will resend (no duplicate).
     committer.Stop();

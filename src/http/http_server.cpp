@@ -36,6 +36,13 @@ Response Problem(int status, std::string_view type, std::string_view title, std:
     return r;
 }
 
+std::string_view Request::Header(std::string_view name) const {
+    for (const auto& [k, v] : headers) {
+        if (beast::iequals(k, name)) return v;
+    }
+    return {};
+}
+
 struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
     Impl(asio::io_context& io, ServerOptions opts, Handler h)
         : io(io), options(std::move(opts)), handler(std::move(h)), acceptor(io) {}
@@ -67,12 +74,19 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
         }
     }
 
-    static bhttp::response<bhttp::string_body> ToBeast(Response r, unsigned version, bool keep_alive) {
+    bhttp::response<bhttp::string_body> ToBeast(Response r, unsigned version, bool keep_alive) const {
         bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(r.status), version};
         res.set(bhttp::field::server, "fleetd");
         res.set(bhttp::field::content_type, r.content_type);
         res.set("X-Content-Type-Options", "nosniff");
-        for (auto& [k, v] : r.headers) res.set(k, v);
+        for (const auto& [k, v] : options.default_headers) res.set(k, v);
+        for (auto& [k, v] : r.headers) {
+            if (beast::iequals(k, "Set-Cookie")) {
+                res.insert(k, v);  // one header per cookie
+            } else {
+                res.set(k, v);
+            }
+        }
         res.keep_alive(keep_alive);
         res.body() = std::move(r.body);
         res.prepare_payload();
@@ -128,6 +142,9 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
                 request.content_type = std::string(req[bhttp::field::content_type]);
                 request.body = std::move(req.body());
                 request.remote = remote;
+                for (const auto& field : req) {
+                    request.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+                }
                 bool keep_alive = req.keep_alive();
                 unsigned version = req.version();
                 stream.expires_never();

@@ -10,6 +10,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -23,6 +24,10 @@ struct Request {
     std::string content_type;
     std::string body;
     std::string remote;        // "address:port"
+    std::vector<std::pair<std::string, std::string>> headers;  // as received, in order
+
+    // The first header named `name` (case-insensitive), or "" when absent.
+    std::string_view Header(std::string_view name) const;
 };
 
 struct Response {
@@ -46,6 +51,8 @@ struct ServerOptions {
     size_t max_connections = 10000;
     std::atomic<uint64_t>* connections_total = nullptr;   // optional counters to update
     std::atomic<int64_t>* connections_active = nullptr;
+    // Set on every response (e.g. security headers) before the handler's own headers, which win.
+    std::vector<std::pair<std::string, std::string>> default_headers;
 };
 
 class Server {

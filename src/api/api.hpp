@@ -1,0 +1,66 @@
+// The platform API: JSON over HTTP under /api/v1 (sign-in, sessions, the caller), served on the
+// platform's HTTP port beside /metrics and /healthz. See docs/api.md.
+//
+// Every answer is JSON or RFC 9457 problem+json, with Cache-Control: no-store. Sessions are opaque
+// random tokens in the __Host-fleetd_session cookie, stored hashed; state-changing requests made
+// with the cookie need the double-submit CSRF token in X-CSRF-Token and a same-origin Origin.
+// Blocking work (SQLite, argon2id) runs on the API's own database threads, never on I/O threads.
+// Thread-safety: Handle may run on any I/O thread at once; Open and Stop from the owner.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <functional>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "auth/auth.hpp"
+#include "core/result.hpp"
+#include "http/http_server.hpp"
+#include "store/accounts.hpp"
+
+namespace fleet::api {
+
+struct Options {
+    std::string db_path;          // the migrated SQLite database
+    std::string secret_key_path;  // the key that seals TOTP secrets (created when missing, mode 0600)
+    int db_threads = 2;
+    store::LockoutPolicy lockout;
+    store::SessionPolicy session;
+    auth::HashCost hash_cost;
+    std::function<core::TimePoint()> clock;  // empty: the system clock
+};
+
+class Api {
+public:
+    static Result<std::unique_ptr<Api>> Open(const Options& options);
+    ~Api();
+    Api(const Api&) = delete;
+    Api& operator=(const Api&) = delete;
+
+    // True for the paths this module answers (/api and below).
+    static bool Serves(std::string_view path);
+    // Answers one request (never throws: errors become problem+json).
+    boost::asio::awaitable<http::Response> Handle(const http::Request& request);
+    // Finishes queued database work and stops the database threads.
+    void Stop();
+
+    // The security headers every answer of the platform's HTTP port carries.
+    static std::vector<std::pair<std::string, std::string>> SecurityHeaders();
+
+    struct Impl;
+
+private:
+    explicit Api(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> impl_;
+};
+
+// --- helpers exposed for tests ------------------------------------------------------------------
+
+// The value of cookie `name` in a Cookie header, or "".
+std::string_view CookieValue(std::string_view cookie_header, std::string_view name);
+// True when `origin` (an Origin header) is the origin of `host` (a Host header) over http or https.
+bool SameOrigin(std::string_view origin, std::string_view host);
+
+}  // namespace fleet::api

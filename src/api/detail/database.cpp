@@ -1,0 +1,95 @@
+#include "api/detail/database.hpp"
+
+#include <pthread.h>
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/associated_executor.hpp>
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+namespace fleet::api::detail {
+
+namespace asio = boost::asio;
+
+Result<std::unique_ptr<Database>> Database::Open(const std::string& path, int threads) {
+    std::unique_ptr<Database> db(new Database());
+    for (int i = 0; i < threads; ++i) {
+        auto s = store::AccountStore::Open(path);
+        if (!s) return s.error();
+        db->stores_.push_back(std::move(*s));
+    }
+    for (auto& s : db->stores_) {
+        store::AccountStore* store = s.get();
+        Database* self = db.get();
+        db->threads_.emplace_back([self, store] {
+            pthread_setname_np(pthread_self(), "fleetd-api-db");
+            self->Work(*store);
+        });
+    }
+    return db;
+}
+
+Database::~Database() { Stop(); }
+
+void Database::Post(Task task) {
+    {
+        std::lock_guard lock(mu_);
+        queue_.push_back(std::move(task));
+    }
+    cv_.notify_one();
+}
+
+void Database::Stop() {
+    {
+        std::lock_guard lock(mu_);
+        stop_ = true;
+    }
+    cv_.notify_all();
+    for (auto& t : threads_) {
+        if (t.joinable()) t.join();
+    }
+}
+
+void Database::Work(store::AccountStore& store) {
+    for (;;) {
+        Task task;
+        {
+            std::unique_lock lock(mu_);
+            cv_.wait(lock, [&] { return stop_ || !queue_.empty(); });
+            if (queue_.empty()) return;
+            task = std::move(queue_.front());
+            queue_.pop_front();
+        }
+        task(store);
+    }
+}
+
+namespace {
+
+struct RunInitiation {
+    Database* db;
+    template <typename Handler>
+    void operator()(Handler handler, Database::Task* fn) const {
+        auto ex = asio::get_associated_executor(handler);
+        auto state = std::make_shared<Handler>(std::move(handler));
+        db->Post([state, ex, fn](store::AccountStore& s) {
+            try {
+                (*fn)(s);
+            } catch (const std::exception& e) {
+                spdlog::error("api: database task failed: {}", e.what());
+            }
+            asio::post(ex, [state]() mutable { std::move(*state)(); });
+        });
+    }
+};
+
+}  // namespace
+
+asio::awaitable<void> Run(Database& db, Database::Task& fn) {
+    RunInitiation init{&db};
+    Database::Task* f = &fn;
+    co_await asio::async_initiate<decltype(asio::use_awaitable), void()>(init, asio::use_awaitable, f);
+}
+
+}  // namespace fleet::api::detail

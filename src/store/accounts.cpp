@@ -1,0 +1,651 @@
+#include "store/accounts.hpp"
+
+#include <fmt/format.h>
+#include <sodium.h>
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <unordered_map>
+
+#include "core/json.hpp"
+
+namespace fleet::store {
+namespace {
+
+using core::TimePoint;
+
+int64_t ToMs(TimePoint t) { return t.time_since_epoch().count(); }
+TimePoint FromMs(int64_t ms) { return TimePoint{core::Millis{ms}}; }
+
+constexpr const char* kRoles[] = {"operator-admin", "tenant-admin", "fleet-manager", "viewer", "driver"};
+
+std::string_view Col(sqlite3_stmt* s, int i) {
+    auto* p = reinterpret_cast<const char*>(sqlite3_column_text(s, i));
+    return p ? std::string_view(p, static_cast<size_t>(sqlite3_column_bytes(s, i))) : std::string_view();
+}
+
+std::optional<int64_t> ColOptInt(sqlite3_stmt* s, int i) {
+    if (sqlite3_column_type(s, i) == SQLITE_NULL) return std::nullopt;
+    return sqlite3_column_int64(s, i);
+}
+
+// A prepared statement bound by position; reset when it goes out of scope.
+class Query {
+public:
+    Query(sqlite3* db, const char* sql) : db_(db) {
+        if (sqlite3_prepare_v2(db, sql, -1, &s_, nullptr) != SQLITE_OK) error_ = sqlite3_errmsg(db);
+    }
+    ~Query() { sqlite3_finalize(s_); }
+    Query(const Query&) = delete;
+    Query& operator=(const Query&) = delete;
+
+    bool ok() const { return s_ != nullptr; }
+    Error error(std::string_view what) const {
+        return MakeError(fmt::format("sqlite: {}: {}", what, error_.empty() ? sqlite3_errmsg(db_) : error_));
+    }
+    Query& Bind(int i, std::string_view v) {
+        sqlite3_bind_text(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+        return *this;
+    }
+    Query& Bind(int i, int64_t v) {
+        sqlite3_bind_int64(s_, i, v);
+        return *this;
+    }
+    Query& Bind(int i, std::optional<int64_t> v) {
+        if (v) {
+            sqlite3_bind_int64(s_, i, *v);
+        } else {
+            sqlite3_bind_null(s_, i);
+        }
+        return *this;
+    }
+    Query& BindNull(int i) {
+        sqlite3_bind_null(s_, i);
+        return *this;
+    }
+    // SQLITE_ROW, SQLITE_DONE or an error code.
+    int Step() { return sqlite3_step(s_); }
+    sqlite3_stmt* get() const { return s_; }
+
+private:
+    sqlite3* db_;
+    sqlite3_stmt* s_ = nullptr;
+    std::string error_;
+};
+
+constexpr const char* kTenantColumns = "id, name, status, require_totp, created_at";
+
+Tenant ReadTenant(sqlite3_stmt* s) {
+    Tenant t;
+    t.id = sqlite3_column_int64(s, 0);
+    t.name = Col(s, 1);
+    t.status = Col(s, 2) == "suspended" ? TenantStatus::kSuspended : TenantStatus::kActive;
+    t.require_totp = sqlite3_column_int(s, 3) != 0;
+    t.created_at = FromMs(sqlite3_column_int64(s, 4));
+    return t;
+}
+
+// users u JOIN tenants t; the columns ReadUser reads, then the credential columns.
+constexpr const char* kUserColumns =
+    "u.id, u.tenant_id, t.name, u.email, u.role, u.must_change_password, u.totp_secret_sealed IS NOT NULL, "
+    "u.disabled, u.created_at";
+constexpr int kUserColumnCount = 9;
+
+User ReadUser(sqlite3_stmt* s) {
+    User u;
+    u.id = sqlite3_column_int64(s, 0);
+    u.tenant_id = sqlite3_column_int64(s, 1);
+    u.tenant = Col(s, 2);
+    u.email = Col(s, 3);
+    u.role = ParseRole(Col(s, 4)).value_or(Role::kViewer);
+    u.must_change_password = sqlite3_column_int(s, 5) != 0;
+    u.totp_enabled = sqlite3_column_int(s, 6) != 0;
+    u.disabled = sqlite3_column_int(s, 7) != 0;
+    u.created_at = FromMs(sqlite3_column_int64(s, 8));
+    return u;
+}
+
+constexpr const char* kAuditColumns =
+    "id, at, tenant_id, actor_user_id, actor, action, target, ip, detail, prev_hash, hash";
+
+AuditEntry ReadAudit(sqlite3_stmt* s) {
+    AuditEntry e;
+    e.id = sqlite3_column_int64(s, 0);
+    e.at = FromMs(sqlite3_column_int64(s, 1));
+    e.tenant_id = ColOptInt(s, 2);
+    e.actor_user_id = ColOptInt(s, 3);
+    e.actor = Col(s, 4);
+    e.action = Col(s, 5);
+    e.target = Col(s, 6);
+    e.ip = Col(s, 7);
+    e.detail_json = Col(s, 8);
+    e.prev_hash = Col(s, 9);
+    e.hash = Col(s, 10);
+    return e;
+}
+
+bool ValidTenantName(const std::string& name) {
+    return !name.empty() && name.size() <= 64 && name.front() != '-' &&
+           name.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-") == std::string::npos;
+}
+
+}  // namespace
+
+std::string_view ToString(Role role) { return kRoles[static_cast<int>(role)]; }
+
+std::optional<Role> ParseRole(std::string_view text) {
+    for (size_t i = 0; i < std::size(kRoles); ++i) {
+        if (text == kRoles[i]) return static_cast<Role>(i);
+    }
+    return std::nullopt;
+}
+
+std::string_view ToString(TenantStatus status) {
+    return status == TenantStatus::kActive ? "active" : "suspended";
+}
+
+Result<std::string> NormaliseEmail(std::string_view email) {
+    while (!email.empty() && (email.front() == ' ' || email.front() == '\t')) email.remove_prefix(1);
+    while (!email.empty() && (email.back() == ' ' || email.back() == '\t')) email.remove_suffix(1);
+    std::string out(email);
+    std::transform(out.begin(), out.end(), out.begin(),
+                   [](unsigned char c) { return static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c); });
+    auto at = out.find('@');
+    if (out.size() > 254 || at == std::string::npos || at == 0 || at + 1 == out.size() ||
+        out.find('@', at + 1) != std::string::npos ||
+        std::any_of(out.begin(), out.end(), [](unsigned char c) { return c <= ' ' || c == 0x7f; })) {
+        return MakeError("not an e-mail address");
+    }
+    return out;
+}
+
+std::string AuditHash(const AuditEntry& e) {
+    std::string canonical = fmt::format("[{},{},", e.id, ToMs(e.at));
+    canonical += e.tenant_id ? std::to_string(*e.tenant_id) : "null";
+    canonical += ',';
+    canonical += e.actor_user_id ? std::to_string(*e.actor_user_id) : "null";
+    for (const std::string* field : {&e.actor, &e.action, &e.target, &e.ip, &e.detail_json}) {
+        canonical += ',';
+        core::AppendJsonString(canonical, *field);
+    }
+    canonical += ']';
+    std::string input = e.prev_hash + "\n" + canonical;
+    unsigned char digest[crypto_hash_sha256_BYTES];
+    crypto_hash_sha256(digest, reinterpret_cast<const unsigned char*>(input.data()), input.size());
+    std::string hex(2 * sizeof digest + 1, '\0');
+    sodium_bin2hex(hex.data(), hex.size(), digest, sizeof digest);
+    hex.pop_back();
+    return hex;
+}
+
+struct AccountStore::Impl {
+    sqlite3* db = nullptr;
+
+    ~Impl() { sqlite3_close_v2(db); }
+
+    Error DbError(std::string_view what) const {
+        return MakeError(fmt::format("sqlite: {}: {}", what, sqlite3_errmsg(db)));
+    }
+
+    Result<void> Exec(const char* sql) {
+        char* err = nullptr;
+        if (sqlite3_exec(db, sql, nullptr, nullptr, &err) != SQLITE_OK) {
+            std::string msg = err ? err : sqlite3_errmsg(db);
+            sqlite3_free(err);
+            return MakeError("sqlite: " + msg);
+        }
+        return {};
+    }
+
+    void Rollback() {
+        if (!sqlite3_get_autocommit(db)) sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
+    }
+
+    // Runs `body` in a BEGIN IMMEDIATE transaction: committed when it returns ok, rolled back else.
+    template <typename T, typename F>
+    Result<T> Transaction(F&& body) {
+        if (auto r = Exec("BEGIN IMMEDIATE"); !r) return r.error();
+        Result<T> result = body();
+        if (!result) {
+            Rollback();
+            return result;
+        }
+        if (auto r = Exec("COMMIT"); !r) {
+            Rollback();
+            return r.error();
+        }
+        return result;
+    }
+
+    // Appends an audit entry; call inside a transaction (the chain's head must not move meanwhile).
+    Result<AuditEntry> AppendAudit(const AuditEntry& in) {
+        AuditEntry e = in;
+        e.prev_hash = kAuditGenesis;
+        e.id = 1;
+        {
+            Query q(db, "SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1");
+            if (!q.ok()) return q.error("read audit head");
+            int rc = q.Step();
+            if (rc == SQLITE_ROW) {
+                e.id = sqlite3_column_int64(q.get(), 0) + 1;
+                e.prev_hash = Col(q.get(), 1);
+            } else if (rc != SQLITE_DONE) {
+                return DbError("read audit head");
+            }
+        }
+        if (e.detail_json.empty()) e.detail_json = "{}";
+        e.hash = AuditHash(e);
+        Query q(db, "INSERT INTO audit_log (id, at, tenant_id, actor_user_id, actor, action, target, ip, detail, "
+                    "prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+        if (!q.ok()) return q.error("append audit");
+        q.Bind(1, e.id).Bind(2, ToMs(e.at)).Bind(3, e.tenant_id).Bind(4, e.actor_user_id).Bind(5, e.actor);
+        q.Bind(6, e.action).Bind(7, e.target).Bind(8, e.ip).Bind(9, e.detail_json).Bind(10, e.prev_hash);
+        q.Bind(11, e.hash);
+        if (q.Step() != SQLITE_DONE) return DbError("append audit");
+        return e;
+    }
+
+    static AuditEntry Entry(const Actor& actor, TimePoint now, std::optional<int64_t> tenant_id, std::string action,
+                            std::string target, std::string detail = "{}") {
+        AuditEntry e;
+        e.at = now;
+        e.tenant_id = tenant_id;
+        e.actor_user_id = actor.user_id;
+        e.actor = actor.name;
+        e.action = std::move(action);
+        e.target = std::move(target);
+        e.ip = actor.ip;
+        e.detail_json = std::move(detail);
+        return e;
+    }
+
+    Result<std::optional<Tenant>> FindTenant(const std::string& name) {
+        std::string sql = fmt::format("SELECT {} FROM tenants WHERE name = ?", kTenantColumns);
+        Query q(db, sql.c_str());
+        if (!q.ok()) return q.error("find tenant");
+        q.Bind(1, name);
+        int rc = q.Step();
+        if (rc == SQLITE_ROW) return std::optional<Tenant>(ReadTenant(q.get()));
+        if (rc != SQLITE_DONE) return DbError("find tenant");
+        return std::optional<Tenant>();
+    }
+
+    Result<Tenant> InsertTenant(const std::string& name, const Actor& actor, TimePoint now) {
+        Query q(db, "INSERT INTO tenants (name, status, require_totp, created_at) VALUES (?, 'active', 0, ?)");
+        if (!q.ok()) return q.error("add tenant");
+        q.Bind(1, name).Bind(2, ToMs(now));
+        int rc = q.Step();
+        if (rc == SQLITE_CONSTRAINT) return MakeError("a tenant named '" + name + "' exists");
+        if (rc != SQLITE_DONE) return DbError("add tenant");
+        Tenant t;
+        t.id = sqlite3_last_insert_rowid(db);
+        t.name = name;
+        t.created_at = now;
+        std::string detail = "{\"name\":";
+        core::AppendJsonString(detail, name);
+        detail += "}";
+        auto a = AppendAudit(Entry(actor, now, t.id, "tenant.add", "tenant:" + name, detail));
+        if (!a) return a.error();
+        return t;
+    }
+
+    Result<std::optional<User>> FindUserWhere(const char* where, int64_t a, std::optional<int64_t> b) {
+        std::string sql =
+            fmt::format("SELECT {} FROM users u JOIN tenants t ON t.id = u.tenant_id WHERE {}", kUserColumns, where);
+        Query q(db, sql.c_str());
+        if (!q.ok()) return q.error("find user");
+        q.Bind(1, a);
+        if (b) q.Bind(2, *b);
+        int rc = q.Step();
+        if (rc == SQLITE_ROW) return std::optional<User>(ReadUser(q.get()));
+        if (rc != SQLITE_DONE) return DbError("find user");
+        return std::optional<User>();
+    }
+};
+
+AccountStore::AccountStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+AccountStore::~AccountStore() = default;
+
+Result<std::unique_ptr<AccountStore>> AccountStore::Open(const std::string& path, int busy_timeout_ms) {
+    if (sodium_init() < 0) return MakeError("libsodium cannot be initialised");
+    auto impl = std::make_unique<Impl>();
+    if (sqlite3_open_v2(path.c_str(), &impl->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK) {
+        return MakeError(fmt::format("cannot open database {}: {}", path,
+                                     impl->db ? sqlite3_errmsg(impl->db) : "out of memory"));
+    }
+    sqlite3_busy_timeout(impl->db, busy_timeout_ms);
+    if (auto r = impl->Exec("PRAGMA foreign_keys = ON"); !r) return r.error();
+    // Checkpoints belong to the store's writer (see sqlite_store.cpp): with SQLite's automatic ones
+    // here, a sign-in during heavy ingestion would copy a large WAL on an API thread.
+    if (auto r = impl->Exec("PRAGMA wal_autocheckpoint = 0"); !r) return r.error();
+    {
+        Query q(impl->db, "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'audit_log'");
+        if (!q.ok() || q.Step() != SQLITE_ROW || sqlite3_column_int(q.get(), 0) != 1) {
+            return MakeError("database " + path + " has no accounts schema (open it with the store first)");
+        }
+    }
+    return std::unique_ptr<AccountStore>(new AccountStore(std::move(impl)));
+}
+
+// --- tenants -------------------------------------------------------------------------------------
+
+Result<Tenant> AccountStore::AddTenant(const std::string& name, const Actor& actor, TimePoint now) {
+    if (!ValidTenantName(name)) {
+        return MakeError("a tenant name is 1 to 64 lower-case letters, digits or '-' (not first): '" + name + "'");
+    }
+    return impl_->Transaction<Tenant>([&] { return impl_->InsertTenant(name, actor, now); });
+}
+
+Result<Tenant> AccountStore::EnsureOperatorTenant(const Actor& actor, TimePoint now) {
+    const std::string name(kOperatorTenant);
+    return impl_->Transaction<Tenant>([&]() -> Result<Tenant> {
+        auto found = impl_->FindTenant(name);
+        if (!found) return found.error();
+        if (found->has_value()) return **found;
+        return impl_->InsertTenant(name, actor, now);
+    });
+}
+
+Result<std::vector<Tenant>> AccountStore::ListTenants() {
+    std::string sql = fmt::format("SELECT {} FROM tenants ORDER BY id", kTenantColumns);
+    Query q(impl_->db, sql.c_str());
+    if (!q.ok()) return q.error("list tenants");
+    std::vector<Tenant> out;
+    int rc;
+    while ((rc = q.Step()) == SQLITE_ROW) out.push_back(ReadTenant(q.get()));
+    if (rc != SQLITE_DONE) return impl_->DbError("list tenants");
+    return out;
+}
+
+Result<std::optional<Tenant>> AccountStore::FindTenant(const std::string& name) { return impl_->FindTenant(name); }
+
+Result<Tenant> AccountStore::SetTenantStatus(const std::string& name, TenantStatus status, const Actor& actor,
+                                             TimePoint now) {
+    if (name == kOperatorTenant && status == TenantStatus::kSuspended) {
+        return MakeError("the operator's tenant cannot be suspended");
+    }
+    return impl_->Transaction<Tenant>([&]() -> Result<Tenant> {
+        auto found = impl_->FindTenant(name);
+        if (!found) return found.error();
+        if (!found->has_value()) return MakeError("no tenant named '" + name + "'");
+        Tenant t = **found;
+        if (t.status == status) return t;
+        {
+            Query q(impl_->db, "UPDATE tenants SET status = ? WHERE id = ?");
+            if (!q.ok()) return q.error("set tenant status");
+            q.Bind(1, ToString(status)).Bind(2, t.id);
+            if (q.Step() != SQLITE_DONE) return impl_->DbError("set tenant status");
+        }
+        if (status == TenantStatus::kSuspended) {
+            Query q(impl_->db,
+                    "UPDATE sessions SET revoked_at = ? WHERE revoked_at IS NULL AND user_id IN "
+                    "(SELECT id FROM users WHERE tenant_id = ?)");
+            if (!q.ok()) return q.error("revoke sessions");
+            q.Bind(1, ToMs(now)).Bind(2, t.id);
+            if (q.Step() != SQLITE_DONE) return impl_->DbError("revoke sessions");
+        }
+        t.status = status;
+        auto a = impl_->AppendAudit(Impl::Entry(actor, now, t.id,
+                                                status == TenantStatus::kSuspended ? "tenant.suspend" : "tenant.activate",
+                                                "tenant:" + name));
+        if (!a) return a.error();
+        return t;
+    });
+}
+
+Result<TenantScope> AccountStore::OperatorScope(const std::string& tenant_name) {
+    auto t = impl_->FindTenant(tenant_name);
+    if (!t) return t.error();
+    if (!t->has_value()) return MakeError("no tenant named '" + tenant_name + "'");
+    return TenantScope((*t)->id);
+}
+
+// --- users ---------------------------------------------------------------------------------------
+
+Result<User> AccountStore::AddUser(TenantScope scope, const NewUser& in, const Actor& actor, TimePoint now) {
+    auto email = NormaliseEmail(in.email);
+    if (!email) return email.error();
+    return impl_->Transaction<User>([&]() -> Result<User> {
+        {
+            Query q(impl_->db,
+                    "INSERT INTO users (tenant_id, email, password_hash, role, must_change_password, created_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?)");
+            if (!q.ok()) return q.error("add user");
+            q.Bind(1, scope.tenant_id()).Bind(2, *email).Bind(3, in.password_hash).Bind(4, ToString(in.role));
+            q.Bind(5, int64_t{in.must_change_password ? 1 : 0}).Bind(6, ToMs(now));
+            int rc = q.Step();
+            if (rc == SQLITE_CONSTRAINT) return MakeError("a user with e-mail " + *email + " exists");
+            if (rc != SQLITE_DONE) return impl_->DbError("add user");
+        }
+        int64_t id = sqlite3_last_insert_rowid(impl_->db);
+        auto user = impl_->FindUserWhere("u.id = ?", id, std::nullopt);
+        if (!user) return user.error();
+        if (!user->has_value()) return MakeError("user vanished");
+        std::string detail = "{\"email\":";
+        core::AppendJsonString(detail, *email);
+        detail += fmt::format(",\"role\":\"{}\"}}", ToString(in.role));
+        auto a = impl_->AppendAudit(
+            Impl::Entry(actor, now, scope.tenant_id(), "user.add", fmt::format("user:{}", id), detail));
+        if (!a) return a.error();
+        return **user;
+    });
+}
+
+Result<std::vector<User>> AccountStore::ListUsers(TenantScope scope) {
+    std::string sql = fmt::format("SELECT {} FROM users u JOIN tenants t ON t.id = u.tenant_id WHERE u.tenant_id = ? "
+                                  "ORDER BY u.id",
+                                  kUserColumns);
+    Query q(impl_->db, sql.c_str());
+    if (!q.ok()) return q.error("list users");
+    q.Bind(1, scope.tenant_id());
+    std::vector<User> out;
+    int rc;
+    while ((rc = q.Step()) == SQLITE_ROW) out.push_back(ReadUser(q.get()));
+    if (rc != SQLITE_DONE) return impl_->DbError("list users");
+    return out;
+}
+
+Result<std::optional<User>> AccountStore::FindUser(TenantScope scope, int64_t user_id) {
+    return impl_->FindUserWhere("u.id = ? AND u.tenant_id = ?", user_id, scope.tenant_id());
+}
+
+// --- sign-in -------------------------------------------------------------------------------------
+
+Result<std::optional<Credentials>> AccountStore::FindCredentials(const std::string& email) {
+    auto normal = NormaliseEmail(email);
+    if (!normal) return std::optional<Credentials>();
+    std::string sql = fmt::format(
+        "SELECT {}, t.status, u.password_hash, u.totp_secret_sealed, u.totp_last_step, u.failed_logins, "
+        "u.locked_until FROM users u JOIN tenants t ON t.id = u.tenant_id WHERE u.email = ?",
+        kUserColumns);
+    Query q(impl_->db, sql.c_str());
+    if (!q.ok()) return q.error("find credentials");
+    q.Bind(1, *normal);
+    int rc = q.Step();
+    if (rc == SQLITE_DONE) return std::optional<Credentials>();
+    if (rc != SQLITE_ROW) return impl_->DbError("find credentials");
+    Credentials c;
+    sqlite3_stmt* s = q.get();
+    c.user = ReadUser(s);
+    constexpr int k = kUserColumnCount;
+    c.tenant_status = Col(s, k) == "suspended" ? TenantStatus::kSuspended : TenantStatus::kActive;
+    c.password_hash = Col(s, k + 1);
+    if (sqlite3_column_type(s, k + 2) != SQLITE_NULL) c.totp_secret_sealed = std::string(Col(s, k + 2));
+    c.totp_last_step = sqlite3_column_int64(s, k + 3);
+    c.failed_logins = sqlite3_column_int64(s, k + 4);
+    c.locked_until = FromMs(sqlite3_column_int64(s, k + 5));
+    return std::optional<Credentials>(std::move(c));
+}
+
+Result<std::optional<TimePoint>> AccountStore::NoteLoginFailure(int64_t user_id, TimePoint now,
+                                                                const LockoutPolicy& policy) {
+    return impl_->Transaction<std::optional<TimePoint>>([&]() -> Result<std::optional<TimePoint>> {
+        int64_t failures = 0;
+        {
+            Query q(impl_->db, "UPDATE users SET failed_logins = failed_logins + 1 WHERE id = ? RETURNING failed_logins");
+            if (!q.ok()) return q.error("count failure");
+            q.Bind(1, user_id);
+            if (q.Step() != SQLITE_ROW) return impl_->DbError("count failure");
+            failures = sqlite3_column_int64(q.get(), 0);
+        }
+        if (failures < policy.max_failures) return std::optional<TimePoint>();
+        TimePoint until = now + std::chrono::duration_cast<core::Millis>(policy.duration);
+        Query q(impl_->db, "UPDATE users SET failed_logins = 0, locked_until = ? WHERE id = ?");
+        if (!q.ok()) return q.error("lock account");
+        q.Bind(1, ToMs(until)).Bind(2, user_id);
+        if (q.Step() != SQLITE_DONE) return impl_->DbError("lock account");
+        return std::optional<TimePoint>(until);
+    });
+}
+
+Result<void> AccountStore::NoteLoginSuccess(int64_t user_id, std::optional<int64_t> totp_step,
+                                            const std::optional<std::string>& new_password_hash) {
+    Query q(impl_->db,
+            "UPDATE users SET failed_logins = 0, locked_until = 0, "
+            "totp_last_step = COALESCE(?, totp_last_step), password_hash = COALESCE(?, password_hash) WHERE id = ?");
+    if (!q.ok()) return q.error("note sign-in");
+    q.Bind(1, totp_step);
+    if (new_password_hash) {
+        q.Bind(2, *new_password_hash);
+    } else {
+        q.BindNull(2);
+    }
+    q.Bind(3, user_id);
+    if (q.Step() != SQLITE_DONE) return impl_->DbError("note sign-in");
+    return {};
+}
+
+Result<void> AccountStore::SetTotpSecret(int64_t user_id, const std::optional<std::string>& sealed) {
+    Query q(impl_->db, "UPDATE users SET totp_secret_sealed = ?, totp_last_step = 0 WHERE id = ?");
+    if (!q.ok()) return q.error("set totp secret");
+    if (sealed) {
+        q.Bind(1, *sealed);
+    } else {
+        q.BindNull(1);
+    }
+    q.Bind(2, user_id);
+    if (q.Step() != SQLITE_DONE) return impl_->DbError("set totp secret");
+    return {};
+}
+
+// --- sessions ------------------------------------------------------------------------------------
+
+Result<void> AccountStore::CreateSession(const Session& s) {
+    Query q(impl_->db,
+            "INSERT INTO sessions (token_hash, user_id, csrf_hash, created_at, last_seen, expires_at, ip, user_agent) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+    if (!q.ok()) return q.error("create session");
+    q.Bind(1, s.token_hash).Bind(2, s.user_id).Bind(3, s.csrf_hash).Bind(4, ToMs(s.created_at));
+    q.Bind(5, ToMs(s.last_seen)).Bind(6, ToMs(s.expires_at)).Bind(7, s.ip).Bind(8, s.user_agent);
+    if (q.Step() != SQLITE_DONE) return impl_->DbError("create session");
+    return {};
+}
+
+Result<std::optional<SessionUser>> AccountStore::TouchSession(const std::string& token_hash, TimePoint now,
+                                                              const SessionPolicy& policy) {
+    std::string sql = fmt::format(
+        "SELECT {}, t.status, s.user_id, s.csrf_hash, s.created_at, s.last_seen, s.expires_at, s.revoked_at, s.ip, "
+        "s.user_agent FROM sessions s JOIN users u ON u.id = s.user_id JOIN tenants t ON t.id = u.tenant_id "
+        "WHERE s.token_hash = ?",
+        kUserColumns);
+    SessionUser su;
+    {
+        Query q(impl_->db, sql.c_str());
+        if (!q.ok()) return q.error("read session");
+        q.Bind(1, token_hash);
+        int rc = q.Step();
+        if (rc == SQLITE_DONE) return std::optional<SessionUser>();
+        if (rc != SQLITE_ROW) return impl_->DbError("read session");
+        sqlite3_stmt* s = q.get();
+        su.user = ReadUser(s);
+        constexpr int k = kUserColumnCount;
+        su.tenant_status = Col(s, k) == "suspended" ? TenantStatus::kSuspended : TenantStatus::kActive;
+        su.session.token_hash = token_hash;
+        su.session.user_id = sqlite3_column_int64(s, k + 1);
+        su.session.csrf_hash = Col(s, k + 2);
+        su.session.created_at = FromMs(sqlite3_column_int64(s, k + 3));
+        su.session.last_seen = FromMs(sqlite3_column_int64(s, k + 4));
+        su.session.expires_at = FromMs(sqlite3_column_int64(s, k + 5));
+        if (auto r = ColOptInt(s, k + 6)) su.session.revoked_at = FromMs(*r);
+        su.session.ip = Col(s, k + 7);
+        su.session.user_agent = Col(s, k + 8);
+    }
+    if (su.session.revoked_at) return std::optional<SessionUser>();
+    bool idle = now - su.session.last_seen > std::chrono::duration_cast<core::Millis>(policy.idle);
+    bool ended = now >= su.session.expires_at ||
+                 now >= su.session.created_at + std::chrono::duration_cast<core::Millis>(policy.absolute);
+    if (idle || ended || su.user.disabled || su.tenant_status != TenantStatus::kActive) {
+        if (auto r = RevokeSession(token_hash, now); !r) return r.error();
+        return std::optional<SessionUser>();
+    }
+    Query q(impl_->db, "UPDATE sessions SET last_seen = ? WHERE token_hash = ? AND last_seen < ?");
+    if (!q.ok()) return q.error("touch session");
+    q.Bind(1, ToMs(now)).Bind(2, token_hash).Bind(3, ToMs(now));
+    if (q.Step() != SQLITE_DONE) return impl_->DbError("touch session");
+    su.session.last_seen = now;
+    return std::optional<SessionUser>(std::move(su));
+}
+
+Result<bool> AccountStore::RevokeSession(const std::string& token_hash, TimePoint now) {
+    Query q(impl_->db, "UPDATE sessions SET revoked_at = ? WHERE token_hash = ? AND revoked_at IS NULL");
+    if (!q.ok()) return q.error("revoke session");
+    q.Bind(1, ToMs(now)).Bind(2, token_hash);
+    if (q.Step() != SQLITE_DONE) return impl_->DbError("revoke session");
+    return sqlite3_changes(impl_->db) > 0;
+}
+
+// --- audit ---------------------------------------------------------------------------------------
+
+Result<AuditEntry> AccountStore::Audit(const AuditEntry& entry) {
+    return impl_->Transaction<AuditEntry>([&] { return impl_->AppendAudit(entry); });
+}
+
+Result<AuditCheck> AccountStore::VerifyAudit() {
+    std::string sql = fmt::format("SELECT {} FROM audit_log ORDER BY id", kAuditColumns);
+    Query q(impl_->db, sql.c_str());
+    if (!q.ok()) return q.error("read audit log");
+    AuditCheck check;
+    std::string prev = kAuditGenesis;
+    int64_t expected_id = 1;
+    int rc;
+    while ((rc = q.Step()) == SQLITE_ROW) {
+        AuditEntry e = ReadAudit(q.get());
+        ++check.entries;
+        std::string reason;
+        if (e.id != expected_id) {
+            reason = fmt::format("entry {} missing", expected_id);
+        } else if (e.prev_hash != prev) {
+            reason = "prev_hash does not match the previous entry's hash";
+        } else if (AuditHash(e) != e.hash) {
+            reason = "hash does not match the entry's content";
+        }
+        if (!reason.empty()) {
+            check.ok = false;
+            check.first_broken_id = e.id;
+            check.reason = reason;
+            return check;
+        }
+        prev = e.hash;
+        expected_id = e.id + 1;
+    }
+    if (rc != SQLITE_DONE) return impl_->DbError("read audit log");
+    check.head_hash = prev;
+    return check;
+}
+
+Result<std::vector<AuditEntry>> AccountStore::ListAudit(std::optional<TenantScope> scope, int64_t limit) {
+    std::string sql = fmt::format("SELECT {} FROM audit_log {} ORDER BY id DESC LIMIT ?", kAuditColumns,
+                                  scope ? "WHERE tenant_id = ?" : "");
+    Query q(impl_->db, sql.c_str());
+    if (!q.ok()) return q.error("list audit log");
+    int i = 1;
+    if (scope) q.Bind(i++, scope->tenant_id());
+    q.Bind(i, limit);
+    std::vector<AuditEntry> out;
+    int rc;
+    while ((rc = q.Step()) == SQLITE_ROW) out.push_back(ReadAudit(q.get()));
+    if (rc != SQLITE_DONE) return impl_->DbError("list audit log");
+    return out;
+}
+
+}  // namespace fleet::store

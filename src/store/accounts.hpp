@@ -1,0 +1,232 @@
+// AccountStore: tenants, users, sessions and the hash-chained audit log, on a SQLite connection of
+// its own (the schema is created by OpenSqliteStore's migrations, which must have run first).
+//
+// Tenancy is in the type system: every read of a tenant's data takes a TenantScope, which only
+// AccountStore can make — from a signed-in user (ScopeOf) or, for the operator's own tools, from a
+// tenant's name (OperatorScope). Sign-in and session checks are by e-mail or token and return the
+// user with its tenant, from which the caller then takes the scope.
+//
+// Times are passed in (`now`), never read from the clock here, so tests control lockout and expiry.
+// Thread-safety: one AccountStore is one connection and is NOT thread-safe; give each thread its own.
+// Several processes may use the database at once (the admin CLI beside the server): changes that
+// must be atomic (a change and its audit entry, the audit chain) run in BEGIN IMMEDIATE transactions.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/record.hpp"
+#include "core/result.hpp"
+
+struct sqlite3;
+
+namespace fleet::store {
+
+enum class Role { kOperatorAdmin, kTenantAdmin, kFleetManager, kViewer, kDriver };
+std::string_view ToString(Role role);  // "operator-admin", "tenant-admin", ...
+std::optional<Role> ParseRole(std::string_view text);
+
+enum class TenantStatus { kActive, kSuspended };
+std::string_view ToString(TenantStatus status);  // "active", "suspended"
+
+// The operator's own tenant, created on first use (its users are the operator's staff).
+inline constexpr std::string_view kOperatorTenant = "operator";
+
+struct Tenant {
+    int64_t id = 0;
+    std::string name;
+    TenantStatus status = TenantStatus::kActive;
+    bool require_totp = false;
+    core::TimePoint created_at{};
+};
+
+// The tenant whose data a query may read. A value type; made only by AccountStore.
+class TenantScope {
+public:
+    int64_t tenant_id() const { return tenant_id_; }
+    bool operator==(const TenantScope&) const = default;
+
+private:
+    friend class AccountStore;
+    explicit TenantScope(int64_t tenant_id) : tenant_id_(tenant_id) {}
+    int64_t tenant_id_;
+};
+
+// A user as the API shows it: no secrets.
+struct User {
+    int64_t id = 0;
+    int64_t tenant_id = 0;
+    std::string tenant;  // the tenant's name
+    std::string email;   // lower-case
+    Role role = Role::kViewer;
+    bool must_change_password = false;
+    bool totp_enabled = false;
+    bool disabled = false;
+    core::TimePoint created_at{};
+};
+
+// What sign-in needs: the user, its tenant's status, its secrets and its lockout state.
+struct Credentials {
+    User user;
+    TenantStatus tenant_status = TenantStatus::kActive;
+    std::string password_hash;
+    std::optional<std::string> totp_secret_sealed;
+    int64_t totp_last_step = 0;
+    int64_t failed_logins = 0;        // consecutive failures since the last success or lockout
+    core::TimePoint locked_until{};   // epoch when not locked
+};
+
+struct NewUser {
+    std::string email;  // lower-cased by AddUser
+    std::string password_hash;
+    Role role = Role::kViewer;
+    bool must_change_password = false;
+};
+
+// Who did something, for the audit log: "cli", "user:42", "anonymous"; the user id when signed in.
+struct Actor {
+    std::string name;
+    std::optional<int64_t> user_id;
+    std::string ip;
+};
+
+struct AuditEntry {
+    int64_t id = 0;
+    core::TimePoint at{};
+    std::optional<int64_t> tenant_id;
+    std::optional<int64_t> actor_user_id;
+    std::string actor;
+    std::string action;  // "tenant.add", "auth.login", "auth.login_failed", ...
+    std::string target;  // what it was done to ("tenant:acme", "user:7", an e-mail)
+    std::string ip;
+    std::string detail_json = "{}";  // a JSON object
+    std::string prev_hash;
+    std::string hash;
+};
+
+// The hash of an entry: lower-case hex SHA-256 of prev_hash, a newline, and the canonical form of
+// the entry (a JSON array of id, at in ms, tenant_id, actor_user_id, actor, action, target, ip and
+// detail as a string). The first entry's prev_hash is 64 zeros.
+std::string AuditHash(const AuditEntry& entry);
+inline const std::string kAuditGenesis(64, '0');
+
+struct AuditCheck {
+    bool ok = true;
+    int64_t entries = 0;
+    std::optional<int64_t> first_broken_id;  // set when !ok
+    std::string reason;                      // why that entry is broken
+    std::string head_hash;                   // the last entry's hash (record it elsewhere to detect truncation)
+};
+
+struct LockoutPolicy {
+    int64_t max_failures = 5;
+    std::chrono::minutes duration{15};
+};
+
+struct SessionPolicy {
+    std::chrono::minutes idle{15};
+    std::chrono::hours absolute{12};
+};
+
+struct Session {
+    std::string token_hash;
+    int64_t user_id = 0;
+    std::string csrf_hash;  // hash of the session's CSRF token
+    core::TimePoint created_at{};
+    core::TimePoint last_seen{};
+    core::TimePoint expires_at{};  // absolute end
+    std::optional<core::TimePoint> revoked_at;
+    std::string ip;
+    std::string user_agent;
+};
+
+// A valid session with its user and the user's tenant status.
+struct SessionUser {
+    Session session;
+    User user;
+    TenantStatus tenant_status = TenantStatus::kActive;
+};
+
+class AccountStore {
+public:
+    // Opens a connection to the (already migrated) database `path`. Error when the accounts schema
+    // is missing: open it with OpenSqliteStore first.
+    static Result<std::unique_ptr<AccountStore>> Open(const std::string& path, int busy_timeout_ms = 10000);
+    ~AccountStore();
+    AccountStore(const AccountStore&) = delete;
+    AccountStore& operator=(const AccountStore&) = delete;
+
+    // --- tenants (operator data) -----------------------------------------------------------------
+    // Adds an active tenant and audits it. Error when the name exists or is not 1-64 of [a-z0-9-].
+    Result<Tenant> AddTenant(const std::string& name, const Actor& actor, core::TimePoint now);
+    // The operator's tenant, created (and audited) when missing.
+    Result<Tenant> EnsureOperatorTenant(const Actor& actor, core::TimePoint now);
+    Result<std::vector<Tenant>> ListTenants();
+    Result<std::optional<Tenant>> FindTenant(const std::string& name);
+    // Suspends or reactivates a tenant and audits it. Suspension also revokes its users' sessions.
+    // Error when there is no such tenant; the operator's tenant cannot be suspended.
+    Result<Tenant> SetTenantStatus(const std::string& name, TenantStatus status, const Actor& actor,
+                                   core::TimePoint now);
+
+    // --- scopes -----------------------------------------------------------------------------------
+    // The scope of a tenant by name, for the operator's own tools (CLI, operator-admin routes).
+    Result<TenantScope> OperatorScope(const std::string& tenant_name);
+    // The scope of a signed-in user: its own tenant.
+    static TenantScope ScopeOf(const User& user) { return TenantScope(user.tenant_id); }
+
+    // --- users (tenant data) ----------------------------------------------------------------------
+    // Adds a user to the scope's tenant (e-mail lower-cased, globally unique) and audits it.
+    Result<User> AddUser(TenantScope scope, const NewUser& user, const Actor& actor, core::TimePoint now);
+    Result<std::vector<User>> ListUsers(TenantScope scope);
+    Result<std::optional<User>> FindUser(TenantScope scope, int64_t user_id);
+
+    // --- sign-in ----------------------------------------------------------------------------------
+    // The credentials of the user with this e-mail (any case), or nullopt.
+    Result<std::optional<Credentials>> FindCredentials(const std::string& email);
+    // Counts a failed sign-in. At policy.max_failures consecutive failures the account is locked
+    // until now + policy.duration and the count starts again. Returns the lock's end when this
+    // failure locked the account, else nullopt.
+    Result<std::optional<core::TimePoint>> NoteLoginFailure(int64_t user_id, core::TimePoint now,
+                                                            const LockoutPolicy& policy);
+    // Clears the failure count; notes the TOTP step used (so a code works once) and replaces the
+    // password hash (rehash at a new cost) when given.
+    Result<void> NoteLoginSuccess(int64_t user_id, std::optional<int64_t> totp_step,
+                                  const std::optional<std::string>& new_password_hash);
+    // Stores a TOTP secret (sealed) for the user; nullopt removes it. For enrolment and tests.
+    Result<void> SetTotpSecret(int64_t user_id, const std::optional<std::string>& sealed);
+
+    // --- sessions ---------------------------------------------------------------------------------
+    Result<void> CreateSession(const Session& session);
+    // The session and its user when the token's session is valid at `now`: not revoked, used within
+    // policy.idle, before its absolute end, user not disabled. Notes `now` as its last use. nullopt
+    // otherwise (an expired session is revoked on the way).
+    Result<std::optional<SessionUser>> TouchSession(const std::string& token_hash, core::TimePoint now,
+                                                    const SessionPolicy& policy);
+    // Revokes a session; false when there was no live session with that token.
+    Result<bool> RevokeSession(const std::string& token_hash, core::TimePoint now);
+
+    // --- audit ------------------------------------------------------------------------------------
+    // Appends an entry (id, prev_hash and hash are assigned here) and returns it.
+    Result<AuditEntry> Audit(const AuditEntry& entry);
+    // Walks the whole chain: ids contiguous from 1, each prev_hash equal to the previous hash, each
+    // hash recomputed. Reports the first broken entry.
+    Result<AuditCheck> VerifyAudit();
+    // Entries newest first, at most `limit`; only the scope's tenant when given (nullopt: operator).
+    Result<std::vector<AuditEntry>> ListAudit(std::optional<TenantScope> scope, int64_t limit);
+
+    struct Impl;
+
+private:
+    explicit AccountStore(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> impl_;
+};
+
+// E-mail normal form: trimmed and lower-cased (ASCII). Error when it does not look like a@b.
+Result<std::string> NormaliseEmail(std::string_view email);
+
+}  // namespace fleet::store
