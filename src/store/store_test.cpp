@@ -1,6 +1,7 @@
 #include "store/store.hpp"
 
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include <atomic>
 #include <filesystem>
@@ -189,6 +190,49 @@ TEST_F(StoreTest, DataSurvivesReopening) {
     store_ = std::move(*reopened);
     EXPECT_TRUE(store_->FindDevice("356307042441013")->has_value());
     EXPECT_EQ(Positions(1).size(), 1u);
+}
+
+TEST_F(StoreTest, LargeCommitsSurviveReopeningIntact) {
+    // Commits far larger than one gathered WAL write (124 KiB) under synchronous=full, read back by a
+    // new connection and checked by SQLite's integrity check.
+    int64_t expected = 0;
+    for (int round = 0; round < 3; ++round) {
+        std::vector<IngestBatch> batches;
+        for (int device = 0; device < 50; ++device) {
+            IngestBatch b;
+            b.device_id = device;
+            b.protocol = "teltonika";
+            b.received_at = *core::ParseIso("2026-01-01T00:00:00Z");
+            for (int i = 0; i < 40; ++i) {
+                auto r = MakeRecord("2026-01-01T10:00:00Z", 45.0 + i * 1e-4, 4.0 + round * 1e-3);
+                r.device_time += std::chrono::seconds(round * 1000 + i);
+                b.positions.push_back(MakePositionRow(device, r));
+            }
+            b.raw_frame.assign(600, static_cast<uint8_t>(device));
+            batches.push_back(std::move(b));
+        }
+        std::vector<const IngestBatch*> pointers;
+        for (const auto& b : batches) pointers.push_back(&b);
+        auto stats = store_->Ingest(pointers);
+        ASSERT_TRUE(stats.ok()) << stats.error().message;
+        EXPECT_EQ(stats->inserted, 2000);
+        expected += 2000;
+    }
+    store_.reset();
+    auto reopened = OpenSqliteStore(path_);
+    ASSERT_TRUE(reopened.ok());
+    store_ = std::move(*reopened);
+    int64_t total = 0;
+    for (int device = 0; device < 50; ++device) total += static_cast<int64_t>(Positions(device).size());
+    EXPECT_EQ(total, expected);
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open_v2(path_.c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+    sqlite3_stmt* check = nullptr;
+    ASSERT_EQ(sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &check, nullptr), SQLITE_OK);
+    ASSERT_EQ(sqlite3_step(check), SQLITE_ROW);
+    EXPECT_STREQ(reinterpret_cast<const char*>(sqlite3_column_text(check, 0)), "ok");
+    sqlite3_finalize(check);
+    sqlite3_close(db);
 }
 
 TEST_F(StoreTest, SecondConnectionSeesCommittedData) {
