@@ -18,6 +18,7 @@
 # IO_THREADS (0 = one per core).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 
 BUILD_DIR=${BUILD_DIR:-./build}
 FLEETD=$BUILD_DIR/fleetd
@@ -43,13 +44,6 @@ ulimit -n "$want"
 WORK=$(mktemp -d /tmp/fleetd-bench-idle.XXXXXX)
 SERVER_PID=""
 SIM_PID=""
-stop_pid() {  # stops one process this script started, within a bounded time
-    local pid=$1
-    [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 0
-    kill -TERM "$pid" 2>/dev/null || true
-    for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
-    kill -KILL "$pid" 2>/dev/null || true
-}
 cleanup() {
     stop_pid "$SIM_PID"
     stop_pid "$SERVER_PID"
@@ -58,22 +52,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-free_ports() {  # N ports free on 127.0.0.1 for TCP and UDP, chosen by the OS
-    python3 - "$1" <<'EOF'
-import socket, sys
-socks, ports = [], []
-while len(ports) < int(sys.argv[1]):
-    t = socket.socket(); t.bind(("127.0.0.1", 0)); p = t.getsockname()[1]
-    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    try:
-        u.bind(("127.0.0.1", p))
-    except OSError:
-        t.close(); continue
-    socks += [t, u]; ports.append(p)
-print(" ".join(map(str, ports)))
-EOF
-}
-status_kb() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status"; }
 metric() {  # one sample of a metric (exact name with labels) from /metrics
     curl -sf --max-time 5 "http://127.0.0.1:$HTTP_PORT/metrics" | awk -v m="$1" '$1 == m { printf "%.0f\n", $2 }'
 }

@@ -19,6 +19,7 @@
 # RECORDS_PER_PACKET: one packet of each device per transaction, as in a server group commit).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 
 BUILD_DIR=${BUILD_DIR:-./build}
 FLEETD=$BUILD_DIR/fleetd
@@ -44,14 +45,6 @@ WORK=$(mktemp -d /tmp/fleetd-bench-ingest.XXXXXX)
 SERVER_PID=""
 SIM_PID=""
 RSS_PID=""
-# Stops one process this script started, by its pid, within a bounded time.
-stop_pid() {
-    local pid=$1
-    [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 0
-    kill -TERM "$pid" 2>/dev/null || true
-    for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
-    kill -KILL "$pid" 2>/dev/null || true
-}
 cleanup() {
     stop_pid "$RSS_PID"
     stop_pid "$SIM_PID"
@@ -61,22 +54,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-free_ports() {  # N ports free on 127.0.0.1 for TCP and UDP, chosen by the OS
-    python3 - "$1" <<'EOF'
-import socket, sys
-socks, ports = [], []
-while len(ports) < int(sys.argv[1]):
-    t = socket.socket(); t.bind(("127.0.0.1", 0)); p = t.getsockname()[1]
-    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    try:
-        u.bind(("127.0.0.1", p))
-    except OSError:
-        t.close(); continue
-    socks += [t, u]; ports.append(p)
-print(" ".join(map(str, ports)))
-EOF
-}
-status_kb() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status"; }
 cpu_s() {  # user+system CPU seconds of a process so far
     awk -v hz="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); print ($12 + $13) / hz }' "/proc/$1/stat"
 }
