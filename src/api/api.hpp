@@ -46,6 +46,10 @@ public:
     // Finishes queued database work and stops the database threads.
     void Stop();
 
+    // Every route as (method, pattern), and the OpenAPI document served at /api/v1/openapi.json.
+    std::vector<std::pair<std::string, std::string>> Routes() const;
+    const std::string& OpenApiDocument() const;
+
     // The security headers every answer of the platform's HTTP port carries.
     static std::vector<std::pair<std::string, std::string>> SecurityHeaders();
 

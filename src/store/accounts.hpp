@@ -220,6 +220,8 @@ public:
     Result<std::vector<AuditEntry>> ListAudit(std::optional<TenantScope> scope, int64_t limit);
 
     struct Impl;
+    // The connection's inside, for the stores that share it (store/fleet.hpp); store/ only.
+    Impl& impl() { return *impl_; }
 
 private:
     explicit AccountStore(std::unique_ptr<Impl> impl);

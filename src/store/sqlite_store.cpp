@@ -151,6 +151,125 @@ constexpr const char* kMigrations[] = {
     CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
         BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
     )sql",
+    // 3: the fleet (groups, vehicles, devices' owners, installations, drivers) and the account
+    // features of the platform API (pending TOTP enrolment, API tokens, password resets, the e-mail
+    // outbox, support grants, narrowing users to groups). See docs/api.md.
+    R"sql(
+    ALTER TABLE tenants ADD COLUMN time_zone TEXT NOT NULL DEFAULT 'Europe/Paris';
+    -- NULL tenant: the operator's stock, not yet given to a customer.
+    ALTER TABLE devices ADD COLUMN tenant_id INTEGER REFERENCES tenants (id);
+    ALTER TABLE devices ADD COLUMN model TEXT NOT NULL DEFAULT '';
+    ALTER TABLE devices ADD COLUMN firmware TEXT NOT NULL DEFAULT '';
+    CREATE INDEX devices_by_tenant ON devices (tenant_id, id);
+    ALTER TABLE users ADD COLUMN name TEXT NOT NULL DEFAULT '';
+    ALTER TABLE users ADD COLUMN totp_pending_sealed TEXT;  -- enrolled, not yet confirmed
+    ALTER TABLE users ADD COLUMN password_changed_at INTEGER NOT NULL DEFAULT 0;
+    CREATE TABLE vehicle_groups (
+        id INTEGER PRIMARY KEY,
+        tenant_id INTEGER NOT NULL REFERENCES tenants (id),
+        name TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        UNIQUE (tenant_id, name)
+    );
+    CREATE TABLE vehicles (
+        id INTEGER PRIMARY KEY,
+        tenant_id INTEGER NOT NULL REFERENCES tenants (id),
+        name TEXT NOT NULL,
+        vin TEXT,                      -- 17 characters, no I, O or Q; unique in the tenant
+        plate TEXT NOT NULL DEFAULT '',
+        make TEXT NOT NULL DEFAULT '',
+        model TEXT NOT NULL DEFAULT '',
+        sale_date TEXT,                -- YYYY-MM-DD
+        insurance_date TEXT,           -- YYYY-MM-DD
+        technical TEXT NOT NULL DEFAULT '{}',  -- a JSON object (fuel type, tank litres, ...)
+        created_at INTEGER NOT NULL,
+        archived_at INTEGER,           -- archived vehicles keep their history
+        UNIQUE (tenant_id, vin)
+    );
+    CREATE INDEX vehicles_by_tenant ON vehicles (tenant_id, id);
+    CREATE TABLE group_vehicles (
+        group_id INTEGER NOT NULL REFERENCES vehicle_groups (id),
+        vehicle_id INTEGER NOT NULL REFERENCES vehicles (id),
+        PRIMARY KEY (group_id, vehicle_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX group_vehicles_by_vehicle ON group_vehicles (vehicle_id);
+    -- A user with rows here sees only the vehicles of these groups.
+    CREATE TABLE user_groups (
+        user_id INTEGER NOT NULL REFERENCES users (id),
+        group_id INTEGER NOT NULL REFERENCES vehicle_groups (id),
+        PRIMARY KEY (user_id, group_id)
+    ) WITHOUT ROWID;
+    -- Which device is in which vehicle, from when to when (NULL: still installed). History is kept.
+    CREATE TABLE installations (
+        id INTEGER PRIMARY KEY,
+        tenant_id INTEGER NOT NULL REFERENCES tenants (id),
+        vehicle_id INTEGER NOT NULL REFERENCES vehicles (id),
+        device_id INTEGER NOT NULL REFERENCES devices (id),
+        from_time INTEGER NOT NULL,
+        to_time INTEGER,
+        note TEXT NOT NULL DEFAULT '',
+        created_at INTEGER NOT NULL,
+        CHECK (to_time IS NULL OR to_time > from_time)
+    );
+    CREATE INDEX installations_by_vehicle ON installations (vehicle_id, from_time);
+    CREATE INDEX installations_by_device ON installations (device_id, from_time);
+    CREATE UNIQUE INDEX installations_open_device ON installations (device_id) WHERE to_time IS NULL;
+    CREATE UNIQUE INDEX installations_open_vehicle ON installations (vehicle_id) WHERE to_time IS NULL;
+    CREATE TABLE drivers (
+        id INTEGER PRIMARY KEY,
+        tenant_id INTEGER NOT NULL REFERENCES tenants (id),
+        name TEXT NOT NULL,
+        badge_id TEXT,                 -- iButton / RFID as the device reports it; unique in the tenant
+        employee_number TEXT NOT NULL DEFAULT '',
+        user_id INTEGER REFERENCES users (id),  -- a driver needs no account
+        created_at INTEGER NOT NULL,
+        UNIQUE (tenant_id, badge_id)
+    );
+    CREATE INDEX drivers_by_tenant ON drivers (tenant_id, id);
+    CREATE TABLE api_tokens (
+        id INTEGER PRIMARY KEY,
+        user_id INTEGER NOT NULL REFERENCES users (id),
+        name TEXT NOT NULL,
+        token_hash TEXT NOT NULL UNIQUE,
+        scopes TEXT NOT NULL,          -- space-separated: read write commands
+        created_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL,
+        last_used_at INTEGER,
+        revoked_at INTEGER
+    );
+    CREATE INDEX api_tokens_by_user ON api_tokens (user_id);
+    CREATE TABLE password_resets (
+        token_hash TEXT PRIMARY KEY,
+        user_id INTEGER NOT NULL REFERENCES users (id),
+        created_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL,
+        used_at INTEGER
+    ) WITHOUT ROWID;
+    -- E-mails to send (lockout notices, password resets, reports); a sender drains it.
+    CREATE TABLE outbox (
+        id INTEGER PRIMARY KEY,
+        created_at INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        recipient TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        body TEXT NOT NULL,
+        sent_at INTEGER,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        last_error TEXT
+    );
+    CREATE INDEX outbox_unsent ON outbox (id) WHERE sent_at IS NULL;
+    -- A tenant lets the operator's staff read its vehicle data until expires_at.
+    CREATE TABLE support_grants (
+        id INTEGER PRIMARY KEY,
+        tenant_id INTEGER NOT NULL REFERENCES tenants (id),
+        granted_by INTEGER NOT NULL REFERENCES users (id),
+        reason TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL,
+        revoked_at INTEGER
+    );
+    CREATE INDEX support_grants_by_tenant ON support_grants (tenant_id, expires_at);
+    )sql",
 };
 
 class Stmt {

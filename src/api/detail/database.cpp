@@ -24,7 +24,8 @@ Result<std::unique_ptr<Database>> Database::Open(const std::string& path, int th
         Database* self = db.get();
         db->threads_.emplace_back([self, store] {
             pthread_setname_np(pthread_self(), "fleetd-api-db");
-            self->Work(*store);
+            Conn conn{*store};
+            self->Work(conn);
         });
     }
     return db;
@@ -51,7 +52,7 @@ void Database::Stop() {
     }
 }
 
-void Database::Work(store::AccountStore& store) {
+void Database::Work(Conn& conn) {
     for (;;) {
         Task task;
         {
@@ -61,7 +62,7 @@ void Database::Work(store::AccountStore& store) {
             task = std::move(queue_.front());
             queue_.pop_front();
         }
-        task(store);
+        task(conn);
     }
 }
 
@@ -73,7 +74,7 @@ struct RunInitiation {
     void operator()(Handler handler, Database::Task* fn) const {
         auto ex = asio::get_associated_executor(handler);
         auto state = std::make_shared<Handler>(std::move(handler));
-        db->Post([state, ex, fn](store::AccountStore& s) {
+        db->Post([state, ex, fn](Conn& s) {
             try {
                 (*fn)(s);
             } catch (const std::exception& e) {

@@ -18,9 +18,14 @@
 
 namespace fleet::api::detail {
 
+// A worker's connections: the account store, and the stores that share its SQLite connection.
+struct Conn {
+    store::AccountStore& accounts;
+};
+
 class Database {
 public:
-    using Task = std::function<void(store::AccountStore&)>;
+    using Task = std::function<void(Conn&)>;
 
     // Opens `threads` connections to the (migrated) database at `path` and starts the workers.
     static Result<std::unique_ptr<Database>> Open(const std::string& path, int threads);
@@ -35,7 +40,7 @@ public:
 
 private:
     Database() = default;
-    void Work(store::AccountStore& store);
+    void Work(Conn& conn);
 
     std::mutex mu_;
     std::condition_variable cv_;

@@ -1,0 +1,142 @@
+#include "api/detail/service.hpp"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "core/json.hpp"
+
+namespace fleet::api::detail {
+
+namespace asio = boost::asio;
+
+core::TimePoint Service::Now() const {
+    if (options.clock) return options.clock();
+    return std::chrono::time_point_cast<core::Millis>(std::chrono::system_clock::now());
+}
+
+std::string IpOf(const std::string& remote) {
+    auto colon = remote.rfind(':');
+    return colon == std::string::npos ? remote : remote.substr(0, colon);
+}
+
+std::string UserJson(const store::User& u) {
+    std::string out = fmt::format("{{\"id\":{},\"email\":", u.id);
+    core::AppendJsonString(out, u.email);
+    out += fmt::format(",\"role\":\"{}\",\"tenant\":", store::ToString(u.role));
+    core::AppendJsonString(out, u.tenant);
+    out += fmt::format(",\"must_change_password\":{},\"totp_enabled\":{},\"disabled\":{}}}", u.must_change_password,
+                       u.totp_enabled, u.disabled);
+    return out;
+}
+
+std::string SetCookie(std::string_view name, std::string_view value, bool http_only, bool clear) {
+    return fmt::format("{}={}; Path=/; Secure;{} SameSite=Strict{}", name, value, http_only ? " HttpOnly;" : "",
+                       clear ? "; Max-Age=0" : "");
+}
+
+http::Response Unauthenticated() {
+    return http::Problem(401, "unauthenticated", "Not signed in", "sign in first (POST /api/v1/auth/login)");
+}
+
+namespace {
+
+// For a state-changing request made with the session cookie: the CSRF problem, if any.
+std::optional<http::Response> CheckCsrf(const http::Request& req, const store::Session& session) {
+    std::string_view origin = req.Header("Origin");
+    if (!origin.empty() && !SameOrigin(origin, req.Header("Host"))) {
+        return http::Problem(403, "csrf", "Cross-site request refused", "the Origin is not this site");
+    }
+    std::string_view header = req.Header(kCsrfHeader);
+    std::string_view cookie = CookieValue(req.Header("Cookie"), kCsrfCookie);
+    if (header.empty() || header != cookie || !SignIn::CsrfMatches(session, header)) {
+        return http::Problem(403, "csrf", "Cross-site request refused",
+                             "send the CSRF token of the sign-in in the X-CSRF-Token header");
+    }
+    return std::nullopt;
+}
+
+bool Changes(std::string_view method) { return method != "GET" && method != "HEAD"; }
+
+// Roles that must use a second factor before they may do anything else.
+bool TotpMandatory(store::Role role) {
+    return role == store::Role::kOperatorAdmin || role == store::Role::kTenantAdmin;
+}
+
+}  // namespace
+
+asio::awaitable<Result<std::optional<store::SessionUser>>> Service::SessionOf(const http::Request& req) {
+    std::string token(CookieValue(req.Header("Cookie"), kSessionCookie));
+    Result<std::optional<store::SessionUser>> result = std::optional<store::SessionUser>();
+    if (token.empty()) co_return result;
+    core::TimePoint now = Now();
+    Database::Task fn = [&](Conn& c) { result = sign_in->Authenticate(c.accounts, token, now); };
+    co_await Run(fn);
+    co_return result;
+}
+
+asio::awaitable<void> Service::Dispatch(const http::Request& req, http::Response& res) {
+    auto qmark = req.target.find('?');
+    std::string path = req.target.substr(0, qmark);
+    auto match = router.Find(req.method, path);
+    if (!match.route) {
+        if (match.allowed.empty()) {
+            res = http::Problem(404, "not-found", "Not found", "no resource at " + path.substr(0, 200));
+        } else {
+            std::string allow;
+            for (const auto& m : match.allowed) allow += (allow.empty() ? "" : ", ") + m;
+            res = http::Problem(405, "method-not-allowed", "Method not allowed",
+                                fmt::format("{} takes {}", path.substr(0, 200), allow));
+            res.headers.emplace_back("Allow", allow);
+        }
+        co_return;
+    }
+    const Route& route = *match.route;
+    auto query = ParseQuery(qmark == std::string::npos ? std::string_view() : std::string_view(req.target).substr(qmark + 1));
+    if (!query) {
+        res = InvalidQuery("the query string is not well-formed");
+        co_return;
+    }
+    Ctx ctx{req, path, std::move(match.params), std::move(*query), nullptr, IpOf(req.remote), Now()};
+    Caller caller;
+    if (route.access == Access::kSignedIn) {
+        auto su = co_await SessionOf(req);
+        if (!su) {
+            spdlog::error("api: session check: {}", su.error().message);
+            res = Internal();
+            co_return;
+        }
+        if (!su->has_value()) {
+            res = Unauthenticated();
+            co_return;
+        }
+        caller.user = (*su)->user;
+        caller.session = (*su)->session;
+        if (Changes(req.method)) {
+            if (auto problem = CheckCsrf(req, *caller.session)) {
+                res = std::move(*problem);
+                co_return;
+            }
+        }
+        if (!route.allowed_before_setup) {
+            if (caller.user.must_change_password) {
+                res = http::Problem(403, "password-change-required", "Password change required",
+                                    "change your password first (POST /api/v1/me/password)");
+                co_return;
+            }
+            if (TotpMandatory(caller.user.role) && !caller.user.totp_enabled) {
+                res = http::Problem(403, "totp-enrolment-required", "Two-factor authentication required",
+                                    "your role requires two-factor authentication: enrol first "
+                                    "(POST /api/v1/auth/totp/enroll)");
+                co_return;
+            }
+        }
+        if (route.permission && !caller.Can(*route.permission)) {
+            res = Forbidden(fmt::format("your role does not allow {}", ToString(*route.permission)));
+            co_return;
+        }
+        ctx.caller = &caller;
+    }
+    co_await route.fn(ctx, res);
+}
+
+}  // namespace fleet::api::detail

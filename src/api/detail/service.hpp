@@ -1,0 +1,62 @@
+// Service: what the API's route handlers share — options, the database workers, sign-in rules,
+// the secret box and the route table — and the request pipeline that every route goes through:
+// authentication (session cookie or API token), the CSRF check for cookie-authenticated changes,
+// the password-change / TOTP-enrolment gate, and the permission check. Route groups add
+// themselves in their own files (routes_*.cpp) through the Add*Routes functions below.
+// Thread-safety: filled at Open, then handlers run concurrently on I/O threads.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "api/api.hpp"
+#include "api/detail/body.hpp"
+#include "api/detail/database.hpp"
+#include "api/detail/router.hpp"
+#include "api/detail/sign_in.hpp"
+
+namespace fleet::api::detail {
+
+inline constexpr std::string_view kSessionCookie = "__Host-fleetd_session";
+inline constexpr std::string_view kCsrfCookie = "__Host-fleetd_csrf";
+inline constexpr std::string_view kCsrfHeader = "X-CSRF-Token";
+
+struct Service {
+    Options options;
+    std::unique_ptr<auth::SecretBox> box;
+    std::unique_ptr<SignIn> sign_in;
+    std::unique_ptr<Database> db;
+    Router router;
+    std::string openapi;  // the served document
+
+    core::TimePoint Now() const;
+
+    // Runs `fn` on a database worker (see Database::Run); `fn` must be a named local.
+    boost::asio::awaitable<void> Run(Database::Task& fn) { return detail::Run(*db, fn); }
+
+    // Answers one request: route lookup, then the pipeline above, then the route's handler.
+    boost::asio::awaitable<void> Dispatch(const http::Request& req, http::Response& res);
+
+    // The caller's valid session, from the session cookie; nullopt when there is none.
+    boost::asio::awaitable<Result<std::optional<store::SessionUser>>> SessionOf(const http::Request& req);
+};
+
+// "1.2.3.4:5678" or "::1:5678" -> the address.
+std::string IpOf(const std::string& remote);
+// The user as the API shows it.
+std::string UserJson(const store::User& u);
+// A Set-Cookie value for the API's cookies (clear: expire it).
+std::string SetCookie(std::string_view name, std::string_view value, bool http_only, bool clear);
+http::Response Unauthenticated();
+
+// Route groups.
+void AddAuthRoutes(Service& s);  // routes_auth.cpp: sign-in, sign-out, /me
+void AddMetaRoutes(Service& s);  // routes_meta.cpp: the OpenAPI document
+
+// The OpenAPI 3.1 document: openapi/base.json with the paths and schemas of every
+// openapi/*.json fragment merged in (openapi.cpp). Error when a fragment is not valid JSON or
+// two fragments describe the same path and method.
+Result<std::string> BuildOpenApi();
+
+}  // namespace fleet::api::detail
