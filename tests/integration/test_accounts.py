@@ -8,62 +8,10 @@ import subprocess
 
 import pytest
 
+from apiclient import FAST_HASH, PASSWORD, admin, cookies, header, request
 from conftest import FLEETD, Server
 
-# Tests hash with a tiny argon2id cost so they stay fast; the default is a real cost.
-FAST_HASH = ["--argon2-memory-kib", "64", "--argon2-ops", "1"]
-PASSWORD = "plum-orchard-telescope-42"
 CSP = "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
-
-
-def admin(data, *args, stdin=None, check=True):
-    r = subprocess.run([FLEETD, "admin", "--data", str(data), *args], input=stdin, capture_output=True, text=True,
-                       timeout=60)
-    if check and r.returncode != 0:
-        raise AssertionError("fleetd admin %s failed: %s" % (" ".join(args), r.stderr))
-    return r
-
-
-def request(port, method, path, body=None, headers=None):
-    """One HTTP/1.1 exchange over a raw socket: (status, headers as a list of (lower-case name, value), body)."""
-    with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
-        hdrs = {"Host": "127.0.0.1:%d" % port, "Connection": "close"}
-        payload = b""
-        if body is not None:
-            payload = body if isinstance(body, bytes) else (body if isinstance(body, str) else json.dumps(body)).encode()
-            hdrs["Content-Type"] = "application/json"
-            hdrs["Content-Length"] = str(len(payload))
-        hdrs.update(headers or {})
-        head = "%s %s HTTP/1.1\r\n%s\r\n" % (method, path, "".join("%s: %s\r\n" % kv for kv in hdrs.items()))
-        s.sendall(head.encode() + payload)
-        data = b""
-        while True:
-            try:
-                chunk = s.recv(65536)
-            except ConnectionResetError:
-                break
-            if not chunk:
-                break
-            data += chunk
-    head, _, rest = data.partition(b"\r\n\r\n")
-    lines = head.decode().split("\r\n")
-    status = int(lines[0].split()[1])
-    headers = [(k.strip().lower(), v.strip()) for k, v in (line.split(":", 1) for line in lines[1:])]
-    return status, headers, rest.decode(errors="replace")
-
-
-def header(headers, name):
-    return [v for k, v in headers if k == name.lower()]
-
-
-def cookies(headers):
-    """Set-Cookie headers by cookie name: {name: (value, [attributes])}."""
-    out = {}
-    for v in header(headers, "set-cookie"):
-        parts = [p.strip() for p in v.split(";")]
-        name, _, value = parts[0].partition("=")
-        out[name] = (value, parts[1:])
-    return out
 
 
 @pytest.fixture
