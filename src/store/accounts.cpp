@@ -122,36 +122,15 @@ Result<std::optional<Tenant>> AccountStore::FindTenant(const std::string& name) 
 
 Result<Tenant> AccountStore::SetTenantStatus(const std::string& name, TenantStatus status, const Actor& actor,
                                              TimePoint now) {
-    if (name == kOperatorTenant && status == TenantStatus::kSuspended) {
-        return MakeError("the operator's tenant cannot be suspended");
-    }
-    return impl_->Transaction<Tenant>([&]() -> Result<Tenant> {
-        auto found = impl_->FindTenant(name);
-        if (!found) return found.error();
-        if (!found->has_value()) return MakeError("no tenant named '" + name + "'");
-        Tenant t = **found;
-        if (t.status == status) return t;
-        {
-            Query q(impl_->db, "UPDATE tenants SET status = ? WHERE id = ?");
-            if (!q.ok()) return q.error("set tenant status");
-            q.Bind(1, ToString(status)).Bind(2, t.id);
-            if (q.Step() != SQLITE_DONE) return impl_->DbError("set tenant status");
-        }
-        if (status == TenantStatus::kSuspended) {
-            Query q(impl_->db,
-                    "UPDATE sessions SET revoked_at = ? WHERE revoked_at IS NULL AND user_id IN "
-                    "(SELECT id FROM users WHERE tenant_id = ?)");
-            if (!q.ok()) return q.error("revoke sessions");
-            q.Bind(1, ToMs(now)).Bind(2, t.id);
-            if (q.Step() != SQLITE_DONE) return impl_->DbError("revoke sessions");
-        }
-        t.status = status;
-        auto a = impl_->AppendAudit(Impl::Entry(actor, now, t.id,
-                                                status == TenantStatus::kSuspended ? "tenant.suspend" : "tenant.activate",
-                                                "tenant:" + name));
-        if (!a) return a.error();
-        return t;
-    });
+    auto found = impl_->FindTenant(name);
+    if (!found) return found.error();
+    if (!found->has_value()) return MakeError("no tenant named '" + name + "'");
+    TenantChange change;
+    change.status = status;
+    auto updated = UpdateTenant((*found)->id, change, actor, now);
+    if (!updated) return updated.error();
+    if (auto* refused = std::get_if<Refused>(&*updated)) return MakeError(refused->reason);
+    return std::get<TenantDetail>(*updated).tenant;
 }
 
 Result<TenantScope> AccountStore::OperatorScope(const std::string& tenant_name) {
@@ -167,18 +146,10 @@ Result<User> AccountStore::AddUser(TenantScope scope, const NewUser& in, const A
     auto email = NormaliseEmail(in.email);
     if (!email) return email.error();
     return impl_->Transaction<User>([&]() -> Result<User> {
-        {
-            Query q(impl_->db,
-                    "INSERT INTO users (tenant_id, email, password_hash, role, must_change_password, created_at) "
-                    "VALUES (?, ?, ?, ?, ?, ?)");
-            if (!q.ok()) return q.error("add user");
-            q.Bind(1, scope.tenant_id()).Bind(2, *email).Bind(3, in.password_hash).Bind(4, ToString(in.role));
-            q.Bind(5, int64_t{in.must_change_password ? 1 : 0}).Bind(6, ToMs(now));
-            int rc = q.Step();
-            if (rc == SQLITE_CONSTRAINT) return MakeError("a user with e-mail " + *email + " exists");
-            if (rc != SQLITE_DONE) return impl_->DbError("add user");
-        }
-        int64_t id = sqlite3_last_insert_rowid(impl_->db);
+        auto inserted = impl_->InsertUser(scope.tenant_id(), *email, in, "", now);
+        if (!inserted) return inserted.error();
+        if (!inserted->has_value()) return MakeError("a user with e-mail " + *email + " exists");
+        int64_t id = **inserted;
         auto user = impl_->FindUserWhere("u.id = ?", id, std::nullopt);
         if (!user) return user.error();
         if (!user->has_value()) return MakeError("user vanished");
@@ -395,18 +366,10 @@ Result<AuditCheck> AccountStore::VerifyAudit() {
 }
 
 Result<std::vector<AuditEntry>> AccountStore::ListAudit(std::optional<TenantScope> scope, int64_t limit) {
-    std::string sql = fmt::format("SELECT {} FROM audit_log {} ORDER BY id DESC LIMIT ?", kAuditColumns,
-                                  scope ? "WHERE tenant_id = ?" : "");
-    Query q(impl_->db, sql.c_str());
-    if (!q.ok()) return q.error("list audit log");
-    int i = 1;
-    if (scope) q.Bind(i++, scope->tenant_id());
-    q.Bind(i, limit);
-    std::vector<AuditEntry> out;
-    int rc;
-    while ((rc = q.Step()) == SQLITE_ROW) out.push_back(ReadAudit(q.get()));
-    if (rc != SQLITE_DONE) return impl_->DbError("list audit log");
-    return out;
+    AuditQuery query;
+    query.scope = scope;
+    query.limit = limit;
+    return ListAudit(query);
 }
 
 }  // namespace fleet::store

@@ -14,10 +14,12 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
 
 #include "core/record.hpp"
@@ -152,6 +154,140 @@ struct SessionUser {
     TenantStatus tenant_status = TenantStatus::kActive;
 };
 
+// === API tokens and administration: types (accounts_tokens.cpp, accounts_admin.cpp) ===============
+
+// Why the store did not make an administrative change; the API answers 404, 409, 400 or 403.
+enum class Refusal { kNotFound, kConflict, kInvalid, kForbidden };
+struct Refused {
+    Refusal kind = Refusal::kInvalid;
+    std::string reason;  // for people; names no other tenant's data
+};
+// The changed or made thing, or why not.
+template <typename T>
+using Outcome = std::variant<T, Refused>;
+
+// One page of a list, and how many items the whole list has.
+template <typename T>
+struct Page {
+    std::vector<T> items;
+    int64_t total = 0;
+};
+// Which page: `sort` is a field the list names in its method's contract ("" = its default).
+struct PageRequest {
+    int64_t limit = 100;
+    int64_t offset = 0;
+    std::string sort;
+    bool descending = false;
+};
+
+// An API token as its owner sees it. The token itself is shown once at creation and never stored:
+// only its hash is.
+struct ApiToken {
+    int64_t id = 0;
+    int64_t user_id = 0;
+    std::string name;
+    std::vector<std::string> scopes;  // of "read", "write", "commands"
+    core::TimePoint created_at{};
+    core::TimePoint expires_at{};
+    std::optional<core::TimePoint> last_used_at;
+};
+
+struct NewApiToken {
+    std::string name;
+    std::string token_hash;  // auth::HashToken of the token
+    std::vector<std::string> scopes;
+    core::TimePoint expires_at{};
+};
+
+// A live token with its owner and the owner's tenant.
+struct TokenUser {
+    ApiToken token;
+    User user;
+    Tenant tenant;
+};
+
+// Live (unrevoked, unexpired) tokens a user may hold at once.
+inline constexpr int64_t kMaxApiTokensPerUser = 20;
+// A token's last use is noted at most this often (each note is a write).
+inline constexpr std::chrono::minutes kTokenUseResolution{1};
+
+// A tenant with the settings the operator manages.
+struct TenantDetail {
+    Tenant tenant;
+    std::string time_zone;  // an IANA zone name (checked by the API)
+};
+
+struct NewTenant {
+    std::string name;
+    std::string time_zone = "Europe/Paris";
+    bool require_totp = false;
+};
+
+struct TenantChange {
+    std::optional<TenantStatus> status;
+    std::optional<bool> require_totp;
+    std::optional<std::string> time_zone;
+};
+
+// A user with what its administrators manage: the display name and the vehicle groups it is
+// narrowed to (none: every vehicle of the tenant).
+struct UserDetail {
+    User user;
+    std::string name;
+    std::vector<int64_t> group_ids;  // ascending
+};
+
+struct UserDraft {
+    NewUser user;
+    std::string name;
+    std::vector<int64_t> group_ids;
+};
+
+struct UserChange {
+    std::optional<Role> role;
+    std::optional<std::string> name;
+    std::optional<bool> disabled;
+    std::optional<std::vector<int64_t>> group_ids;  // replaces the narrowing; empty: no narrowing
+};
+
+struct UserFilter {
+    std::optional<Role> role;
+    std::optional<bool> disabled;
+    std::string text;  // e-mail or name contains it (case-insensitive for ASCII); "" = any
+};
+
+// A rule that may refuse a change to a user, given the user as it stands (run inside the change's
+// transaction, so the user cannot change between the check and the write).
+using UserCheck = std::function<std::optional<Refused>(const UserDetail& current)>;
+
+// Audit entries to list: newest first, at most `limit`, with ids below `before_id` (keyset paging).
+struct AuditQuery {
+    std::optional<TenantScope> scope;  // nullopt: every tenant's entries and those of none (operator)
+    std::optional<std::string> action;
+    std::optional<int64_t> actor_user_id;
+    std::optional<core::TimePoint> from;  // at >= from
+    std::optional<core::TimePoint> to;    // at < to
+    std::optional<int64_t> before_id;
+    int64_t limit = 100;
+};
+
+// A tenant's permission for the operator's staff to read its vehicle data until expires_at.
+struct SupportGrant {
+    int64_t id = 0;
+    int64_t tenant_id = 0;
+    std::string tenant;
+    int64_t granted_by = 0;  // a user of the tenant
+    std::string reason;
+    core::TimePoint created_at{};
+    core::TimePoint expires_at{};
+    std::optional<core::TimePoint> revoked_at;
+
+    bool ActiveAt(core::TimePoint now) const { return !revoked_at && now < expires_at; }
+};
+
+// Grants a tenant may have running at once.
+inline constexpr int64_t kMaxActiveSupportGrants = 5;
+
 class AccountStore {
 public:
     // Opens a connection to the (already migrated) database `path`. Error when the accounts schema
@@ -168,7 +304,8 @@ public:
     Result<Tenant> EnsureOperatorTenant(const Actor& actor, core::TimePoint now);
     Result<std::vector<Tenant>> ListTenants();
     Result<std::optional<Tenant>> FindTenant(const std::string& name);
-    // Suspends or reactivates a tenant and audits it. Suspension also revokes its users' sessions.
+    // Suspends or reactivates a tenant and audits it. Suspension also revokes its users' sessions
+    // and API tokens.
     // Error when there is no such tenant; the operator's tenant cannot be suspended.
     Result<Tenant> SetTenantStatus(const std::string& name, TenantStatus status, const Actor& actor,
                                    core::TimePoint now);
@@ -217,7 +354,74 @@ public:
     // hash recomputed. Reports the first broken entry.
     Result<AuditCheck> VerifyAudit();
     // Entries newest first, at most `limit`; only the scope's tenant when given (nullopt: operator).
+    // Shorthand for ListAudit(AuditQuery) below.
     Result<std::vector<AuditEntry>> ListAudit(std::optional<TenantScope> scope, int64_t limit);
+
+    // === API tokens (accounts_tokens.cpp) ==========================================================
+    // Adds a token for `owner` and audits it (token.create). kConflict when the owner already has
+    // kMaxApiTokensPerUser live tokens.
+    Result<Outcome<ApiToken>> AddApiToken(const User& owner, const NewApiToken& token, const Actor& actor,
+                                          core::TimePoint now);
+    // The user's live tokens (not revoked, not expired at `now`), newest first (at most
+    // kMaxApiTokensPerUser).
+    Result<std::vector<ApiToken>> ListApiTokens(int64_t user_id, core::TimePoint now);
+    // Revokes a live token of `owner` and audits it (token.revoke). False when the owner has no
+    // live token with that id (another user's token included).
+    Result<bool> RevokeApiToken(const User& owner, int64_t token_id, const Actor& actor, core::TimePoint now);
+    // The token with this hash, its owner and the owner's tenant, when the token is live at `now`;
+    // nullopt when it is unknown, revoked or expired. The caller still checks the owner (disabled)
+    // and the tenant (suspended). Notes `now` as the last use when the noted one is older than
+    // kTokenUseResolution, so a busy token costs one write a minute, not one a request.
+    Result<std::optional<TokenUser>> UseApiToken(const std::string& token_hash, core::TimePoint now);
+
+    // === Administration: tenants, users, audit, support (accounts_admin.cpp) ========================
+    // Adds a tenant with its settings; audited (tenant.add, plus tenant.update when the settings
+    // are not the defaults). kInvalid for a bad name, kConflict when the name exists.
+    Result<Outcome<TenantDetail>> CreateTenant(const NewTenant& tenant, const Actor& actor, core::TimePoint now);
+    // Tenants, optionally of one status; sort by "id" (default), "name" or "created_at".
+    Result<Page<TenantDetail>> ListTenantDetails(std::optional<TenantStatus> status, const PageRequest& page);
+    Result<std::optional<TenantDetail>> GetTenant(int64_t tenant_id);
+    // Changes a tenant's settings; audited (tenant.suspend, tenant.activate, tenant.update).
+    // Suspension revokes the sessions and API tokens of its users (reactivation does not revive
+    // them). kNotFound; kForbidden when suspending the operator's tenant.
+    Result<Outcome<TenantDetail>> UpdateTenant(int64_t tenant_id, const TenantChange& change, const Actor& actor,
+                                               core::TimePoint now);
+
+    // Adds a user to the scope's tenant with its name and groups; audited (user.add). kConflict
+    // when the e-mail exists (in any tenant), kInvalid for a bad e-mail or a group id that is not
+    // one of the tenant's groups.
+    Result<Outcome<UserDetail>> CreateUser(TenantScope scope, const UserDraft& draft, const Actor& actor,
+                                           core::TimePoint now);
+    // The scope's users; sort by "id" (default), "email", "role" or "created_at".
+    Result<Page<UserDetail>> ListUserDetails(TenantScope scope, const UserFilter& filter, const PageRequest& page);
+    Result<std::optional<UserDetail>> GetUser(TenantScope scope, int64_t user_id);
+    // Changes a user of the scope when `check` allows it; audited (user.update). Disabling revokes
+    // the user's sessions and API tokens. kNotFound (another tenant's user too), kInvalid for a
+    // group id that is not the tenant's, or what `check` returns.
+    Result<Outcome<UserDetail>> UpdateUser(TenantScope scope, int64_t user_id, const UserChange& change,
+                                           const UserCheck& check, const Actor& actor, core::TimePoint now);
+
+    // Audit entries matching `query`, newest first (see AuditQuery).
+    Result<std::vector<AuditEntry>> ListAudit(const AuditQuery& query);
+
+    // Lets the operator's staff read the granter's tenant's vehicle data for `duration`; audited
+    // (support.grant). kConflict when the tenant has kMaxActiveSupportGrants active grants.
+    Result<Outcome<SupportGrant>> GrantSupport(const User& granter, const std::string& reason,
+                                               std::chrono::hours duration, const Actor& actor, core::TimePoint now);
+    // Grants newest first: of one tenant, or of all (nullopt: the operator); only the active ones
+    // at `now` when `active_only`.
+    Result<Page<SupportGrant>> ListSupportGrants(std::optional<TenantScope> scope, bool active_only,
+                                                 core::TimePoint now, const PageRequest& page);
+    // Ends a grant of the scope's tenant now; audited (support.revoke). kNotFound (another
+    // tenant's grant too), kConflict when it had already ended (expired or revoked).
+    Result<Outcome<SupportGrant>> RevokeSupportGrant(TenantScope scope, int64_t grant_id, const Actor& actor,
+                                                     core::TimePoint now);
+    // THE check for operator access to a tenant's vehicle data: the tenant's active grant at `now`
+    // (the one that lasts longest), or nullopt. Routes that let an operator-admin read a tenant's
+    // positions, trips or vehicles call this with OperatorScope(tenant) and the request time,
+    // refuse without a grant (as 404, like any other tenant's data), and audit each read naming
+    // the grant's id.
+    Result<std::optional<SupportGrant>> ActiveSupportGrant(TenantScope tenant, core::TimePoint now);
 
     struct Impl;
     // The connection's inside, for the stores that share it (store/fleet.hpp); store/ only.

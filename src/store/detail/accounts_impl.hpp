@@ -6,9 +6,13 @@
 #include <fmt/format.h>
 #include <sqlite3.h>
 
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <variant>
+#include <vector>
 
 #include "core/json.hpp"
 #include "store/accounts.hpp"
@@ -133,6 +137,51 @@ inline bool ValidTenantName(const std::string& name) {
            name.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-") == std::string::npos;
 }
 
+// A WHERE clause built from conditions with one '?' each, and the values to bind (lists).
+class Where {
+public:
+    // `values` are int64_t or std::string, one for each '?' of `condition`.
+    template <typename... T>
+    void Add(std::string condition, T... values) {
+        Append(std::move(condition));
+        (binds_.emplace_back(std::move(values)), ...);
+    }
+    const std::string& sql() const { return sql_; }  // "" or " WHERE a AND b"
+    // Binds the values from position `first`; returns the next free position.
+    int BindTo(Query& q, int first = 1) const {
+        for (const auto& b : binds_) {
+            std::visit([&](const auto& v) { q.Bind(first++, v); }, b);
+        }
+        return first;
+    }
+
+private:
+    void Append(std::string condition) { sql_ += (sql_.empty() ? " WHERE " : " AND ") + condition; }
+    std::string sql_;
+    std::vector<std::variant<int64_t, std::string>> binds_;
+};
+
+// The SQL column for a list's sort field, from the list's own allow-list (never request text).
+inline std::optional<std::string_view> SortColumn(
+    std::string_view field, std::initializer_list<std::pair<std::string_view, std::string_view>> allowed) {
+    if (field.empty()) return allowed.begin()->second;
+    for (const auto& [name, column] : allowed) {
+        if (name == field) return column;
+    }
+    return std::nullopt;
+}
+
+// `text` as a LIKE pattern for values that contain it, escaped with a backslash: the SQL says
+// LIKE ? ESCAPE '\'.
+inline std::string ContainsPattern(std::string_view text) {
+    std::string out = "%";
+    for (char c : text) {
+        if (c == '%' || c == '_' || c == '\\') out += '\\';
+        out += c;
+    }
+    return out + "%";
+}
+
 }  // namespace fleet::store::detail
 
 namespace fleet::store {
@@ -249,6 +298,37 @@ struct AccountStore::Impl {
         auto a = AppendAudit(Entry(actor, now, t.id, "tenant.add", "tenant:" + name, detail));
         if (!a) return a.error();
         return t;
+    }
+
+    // Revokes the live sessions and API tokens of the users matching `who` ("id = ?" or
+    // "tenant_id = ?", bound to `id`): what disabling a user or suspending a tenant does.
+    Result<void> RevokeCredentials(const char* who, int64_t id, TimePoint now) {
+        for (const char* table : {"sessions", "api_tokens"}) {
+            std::string sql = fmt::format(
+                "UPDATE {} SET revoked_at = ? WHERE revoked_at IS NULL AND user_id IN (SELECT id FROM users WHERE {})",
+                table, who);
+            Query q(db, sql.c_str());
+            if (!q.ok()) return q.error("revoke credentials");
+            q.Bind(1, ToMs(now)).Bind(2, id);
+            if (q.Step() != SQLITE_DONE) return DbError("revoke credentials");
+        }
+        return {};
+    }
+
+    // Inserts a user row (e-mail already normalised); nullopt when the e-mail is taken. Call inside
+    // a transaction; the caller audits.
+    Result<std::optional<int64_t>> InsertUser(int64_t tenant_id, const std::string& email, const NewUser& in,
+                                              const std::string& name, TimePoint now) {
+        Query q(db,
+                "INSERT INTO users (tenant_id, email, password_hash, role, must_change_password, created_at, name) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)");
+        if (!q.ok()) return q.error("add user");
+        q.Bind(1, tenant_id).Bind(2, email).Bind(3, in.password_hash).Bind(4, ToString(in.role));
+        q.Bind(5, int64_t{in.must_change_password ? 1 : 0}).Bind(6, ToMs(now)).Bind(7, name);
+        int rc = q.Step();
+        if (rc == SQLITE_CONSTRAINT) return std::optional<int64_t>();
+        if (rc != SQLITE_DONE) return DbError("add user");
+        return std::optional<int64_t>(sqlite3_last_insert_rowid(db));
     }
 
     Result<std::optional<User>> FindUserWhere(const char* where, int64_t a, std::optional<int64_t> b) {
