@@ -61,6 +61,9 @@ Result<std::unique_ptr<Api>> Api::Open(const Options& options) {
     impl->openapi = std::move(*doc);
     detail::AddAuthRoutes(*impl);
     detail::AddMetaRoutes(*impl);
+    detail::AddTokenRoutes(*impl);
+    detail::AddAdminRoutes(*impl);
+    detail::AddSupportRoutes(*impl);
     return std::unique_ptr<Api>(new Api(std::move(impl)));
 }
 

@@ -408,9 +408,9 @@ public:
     // (support.grant). kConflict when the tenant has kMaxActiveSupportGrants active grants.
     Result<Outcome<SupportGrant>> GrantSupport(const User& granter, const std::string& reason,
                                                std::chrono::hours duration, const Actor& actor, core::TimePoint now);
-    // Grants newest first: of one tenant, or of all (nullopt: the operator); only the active ones
-    // at `now` when `active_only`.
-    Result<Page<SupportGrant>> ListSupportGrants(std::optional<TenantScope> scope, bool active_only,
+    // Grants newest first: of one tenant, or of all (nullopt: the operator); when `active` is set,
+    // only those active at `now` (true) or only those ended by then (false).
+    Result<Page<SupportGrant>> ListSupportGrants(std::optional<TenantScope> scope, std::optional<bool> active,
                                                  core::TimePoint now, const PageRequest& page);
     // Ends a grant of the scope's tenant now; audited (support.revoke). kNotFound (another
     // tenant's grant too), kConflict when it had already ended (expired or revoked).

@@ -109,11 +109,14 @@ Result<Outcome<SupportGrant>> AccountStore::GrantSupport(const User& granter, co
     });
 }
 
-Result<Page<SupportGrant>> AccountStore::ListSupportGrants(std::optional<TenantScope> scope, bool active_only,
+Result<Page<SupportGrant>> AccountStore::ListSupportGrants(std::optional<TenantScope> scope, std::optional<bool> active,
                                                           TimePoint now, const PageRequest& page) {
     Where where;
     if (scope) where.Add("g.tenant_id = ?", scope->tenant_id());
-    if (active_only) where.Add("g.revoked_at IS NULL AND g.expires_at > ?", ToMs(now));
+    if (active) {
+        where.Add(*active ? "g.revoked_at IS NULL AND g.expires_at > ?" : "(g.revoked_at IS NOT NULL OR g.expires_at <= ?)",
+                  ToMs(now));
+    }
     Page<SupportGrant> out;
     {
         std::string sql = "SELECT count(*) FROM support_grants g" + where.sql();

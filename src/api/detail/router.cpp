@@ -19,6 +19,7 @@ std::string_view ToString(Permission p) {
         case Permission::kTenantsWrite: return "tenants.write";
         case Permission::kDevicesAdmin: return "devices.admin";
         case Permission::kCommands: return "commands";
+        case Permission::kSupportGrant: return "support.grant";
     }
     return "?";
 }

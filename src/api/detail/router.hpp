@@ -31,6 +31,7 @@ enum class Permission {
     kTenantsWrite,   // operator: create, suspend tenants
     kDevicesAdmin,   // operator: devices of every tenant, approve pending devices
     kCommands,       // send commands to vehicles
+    kSupportGrant,   // tenant admin: let the operator's staff read the tenant's vehicle data for a while
 };
 std::string_view ToString(Permission p);
 
@@ -76,6 +77,9 @@ struct Route {
     // let them do so, /me and sign-out). Every other route answers 403 until then.
     bool allowed_before_setup = false;
     RouteFn fn;
+    // Refused to API tokens (403 session-required): the routes that manage credentials or access,
+    // so that a token cannot mint tokens or sidestep the sign-in's second factor.
+    bool session_only = false;
 };
 
 class Router {

@@ -3,7 +3,11 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <charconv>
+
+#include "api/detail/tokens.hpp"
 #include "core/json.hpp"
+#include "core/time.hpp"
 
 namespace fleet::api::detail {
 
@@ -38,6 +42,46 @@ http::Response Unauthenticated() {
     return http::Problem(401, "unauthenticated", "Not signed in", "sign in first (POST /api/v1/auth/login)");
 }
 
+http::Response InvalidToken() {
+    auto res = http::Problem(401, "invalid-token", "Invalid API token",
+                             "the token is malformed, unknown, expired or revoked, or its account cannot sign in");
+    res.headers.emplace_back("WWW-Authenticate", "Bearer error=\"invalid_token\"");
+    return res;
+}
+
+store::Actor ActorOf(const Ctx& ctx) {
+    return store::Actor{fmt::format("user:{}", ctx.caller->user.id), ctx.caller->user.id, ctx.ip};
+}
+
+std::optional<int64_t> IdParam(const Ctx& ctx) {
+    auto it = ctx.params.find("id");
+    if (it == ctx.params.end() || it->second.empty() || it->second.size() > 18) return std::nullopt;
+    int64_t id = 0;
+    const std::string& text = it->second;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
+    if (ec != std::errc() || end != text.data() + text.size() || id < 1) return std::nullopt;
+    return id;
+}
+
+http::Response ProblemOf(const store::Refused& refused) {
+    switch (refused.kind) {
+        case store::Refusal::kNotFound: return http::Problem(404, "not-found", "Not found", refused.reason);
+        case store::Refusal::kConflict: return Conflict(refused.reason);
+        case store::Refusal::kInvalid: return InvalidBody(refused.reason);
+        case store::Refusal::kForbidden: return Forbidden(refused.reason);
+    }
+    return Internal();
+}
+
+http::Response InternalError(std::string_view what, const Error& error) {
+    spdlog::error("api: {}: {}", what, error.message);
+    return Internal();
+}
+
+std::string JsonTime(std::optional<core::TimePoint> t) {
+    return t ? "\"" + core::FormatIso(*t) + "\"" : "null";
+}
+
 namespace {
 
 // For a state-changing request made with the session cookie: the CSRF problem, if any.
@@ -64,14 +108,65 @@ bool TotpMandatory(store::Role role) {
 
 }  // namespace
 
-asio::awaitable<Result<std::optional<store::SessionUser>>> Service::SessionOf(const http::Request& req) {
+asio::awaitable<Service::Authentication> Service::Authenticate(const http::Request& req, core::TimePoint now,
+                                                              Caller& caller) {
+    Authentication out;
+    std::string_view authorization = req.Header("Authorization");
+    if (!authorization.empty()) {
+        auto token = BearerToken(authorization);
+        if (!token) {
+            out.problem = InvalidToken();
+            co_return out;
+        }
+        std::string hash = auth::HashToken(*token);
+        Result<std::optional<store::TokenUser>> found = std::optional<store::TokenUser>();
+        Database::Task fn = [&](Conn& c) { found = c.accounts.UseApiToken(hash, now); };
+        co_await Run(fn);
+        if (!found) {
+            spdlog::error("api: token check: {}", found.error().message);
+            out.problem = Internal();
+            co_return out;
+        }
+        // Disabling a user or suspending a tenant revokes its tokens; checked here as well.
+        const auto& tu = *found;
+        if (!tu || tu->user.disabled || tu->tenant.status != store::TenantStatus::kActive) {
+            out.problem = InvalidToken();
+            co_return out;
+        }
+        caller.user = tu->user;
+        caller.token_id = tu->token.id;
+        caller.token_scopes = tu->token.scopes;
+        out.tenant_requires_totp = tu->tenant.require_totp;
+        co_return out;
+    }
     std::string token(CookieValue(req.Header("Cookie"), kSessionCookie));
-    Result<std::optional<store::SessionUser>> result = std::optional<store::SessionUser>();
-    if (token.empty()) co_return result;
-    core::TimePoint now = Now();
-    Database::Task fn = [&](Conn& c) { result = sign_in->Authenticate(c.accounts, token, now); };
+    if (token.empty()) {
+        out.problem = Unauthenticated();
+        co_return out;
+    }
+    Result<std::optional<store::SessionUser>> session = std::optional<store::SessionUser>();
+    Result<std::optional<store::TenantDetail>> tenant = std::optional<store::TenantDetail>();
+    Database::Task fn = [&](Conn& c) {
+        session = sign_in->Authenticate(c.accounts, token, now);
+        // Only a user without a second factor can be held back by the tenant's requirement.
+        if (session && *session && !(*session)->user.totp_enabled) {
+            tenant = c.accounts.GetTenant((*session)->user.tenant_id);
+        }
+    };
     co_await Run(fn);
-    co_return result;
+    if (!session || !tenant) {
+        spdlog::error("api: session check: {}", (!session ? session.error() : tenant.error()).message);
+        out.problem = Internal();
+        co_return out;
+    }
+    if (!*session) {
+        out.problem = Unauthenticated();
+        co_return out;
+    }
+    caller.user = (*session)->user;
+    caller.session = (*session)->session;
+    out.tenant_requires_totp = *tenant && (*tenant)->tenant.require_totp;
+    co_return out;
 }
 
 asio::awaitable<void> Service::Dispatch(const http::Request& req, http::Response& res) {
@@ -99,19 +194,17 @@ asio::awaitable<void> Service::Dispatch(const http::Request& req, http::Response
     Ctx ctx{req, path, std::move(match.params), std::move(*query), nullptr, IpOf(req.remote), Now()};
     Caller caller;
     if (route.access == Access::kSignedIn) {
-        auto su = co_await SessionOf(req);
-        if (!su) {
-            spdlog::error("api: session check: {}", su.error().message);
-            res = Internal();
+        auto authn = co_await Authenticate(req, ctx.now, caller);
+        if (authn.problem) {
+            res = std::move(*authn.problem);
             co_return;
         }
-        if (!su->has_value()) {
-            res = Unauthenticated();
+        if (route.session_only && !caller.session) {
+            res = http::Problem(403, "session-required", "Sign-in required",
+                                "API tokens cannot use this route: sign in with a password (and second factor)");
             co_return;
         }
-        caller.user = (*su)->user;
-        caller.session = (*su)->session;
-        if (Changes(req.method)) {
+        if (caller.session && Changes(req.method)) {
             if (auto problem = CheckCsrf(req, *caller.session)) {
                 res = std::move(*problem);
                 co_return;
@@ -123,15 +216,16 @@ asio::awaitable<void> Service::Dispatch(const http::Request& req, http::Response
                                     "change your password first (POST /api/v1/me/password)");
                 co_return;
             }
-            if (TotpMandatory(caller.user.role) && !caller.user.totp_enabled) {
+            if ((TotpMandatory(caller.user.role) || authn.tenant_requires_totp) && !caller.user.totp_enabled) {
                 res = http::Problem(403, "totp-enrolment-required", "Two-factor authentication required",
-                                    "your role requires two-factor authentication: enrol first "
+                                    "your role or organisation requires two-factor authentication: enrol first "
                                     "(POST /api/v1/auth/totp/enroll)");
                 co_return;
             }
         }
         if (route.permission && !caller.Can(*route.permission)) {
-            res = Forbidden(fmt::format("your role does not allow {}", ToString(*route.permission)));
+            res = Forbidden(fmt::format("your role{} does not allow {}", caller.token_id ? " or token" : "",
+                                        ToString(*route.permission)));
             co_return;
         }
         ctx.caller = &caller;

@@ -38,8 +38,14 @@ struct Service {
     // Answers one request: route lookup, then the pipeline above, then the route's handler.
     boost::asio::awaitable<void> Dispatch(const http::Request& req, http::Response& res);
 
-    // The caller's valid session, from the session cookie; nullopt when there is none.
-    boost::asio::awaitable<Result<std::optional<store::SessionUser>>> SessionOf(const http::Request& req);
+    // Who calls a signed-in route, at `now`: the API token of an Authorization header when there
+    // is one (Bearer; the cookie is then ignored), else the session cookie. Fills `caller`, or
+    // says why not (401 invalid-token, 401 unauthenticated, 500).
+    struct Authentication {
+        std::optional<http::Response> problem;
+        bool tenant_requires_totp = false;  // the caller's tenant makes a second factor mandatory
+    };
+    boost::asio::awaitable<Authentication> Authenticate(const http::Request& req, core::TimePoint now, Caller& caller);
 };
 
 // "1.2.3.4:5678" or "::1:5678" -> the address.
@@ -49,10 +55,38 @@ std::string UserJson(const store::User& u);
 // A Set-Cookie value for the API's cookies (clear: expire it).
 std::string SetCookie(std::string_view name, std::string_view value, bool http_only, bool clear);
 http::Response Unauthenticated();
+http::Response InvalidToken();  // 401 invalid-token with WWW-Authenticate: Bearer (RFC 6750)
+// The signed-in caller as the audit log names it ("user:<id>", the id, the client's address).
+store::Actor ActorOf(const Ctx& ctx);
+// The {id} of a route's path as a positive integer; nullopt (answer 404) for anything else.
+std::optional<int64_t> IdParam(const Ctx& ctx);
+// A problem for a store's refusal: 404 not-found, 409 conflict, 400 invalid-body, 403 forbidden.
+http::Response ProblemOf(const store::Refused& refused);
+// "2026-03-01T08:00:00.000Z", or null when unset (JSON).
+std::string JsonTime(std::optional<core::TimePoint> t);
+// Logs a store failure once (with what was being done) and returns the 500 problem.
+http::Response InternalError(std::string_view what, const Error& error);
+
+// Answers with a store call's outcome: 500 on failure, the refusal's problem, or `status` with
+// to_json(the value).
+template <typename T, typename ToJson>
+void AnswerOutcome(http::Response& res, const Result<store::Outcome<T>>& outcome, int status, ToJson to_json,
+                   std::string_view what) {
+    if (!outcome) {
+        res = InternalError(what, outcome.error());
+    } else if (const auto* refused = std::get_if<store::Refused>(&*outcome)) {
+        res = ProblemOf(*refused);
+    } else {
+        res = Json(status, to_json(std::get<T>(*outcome)));
+    }
+}
 
 // Route groups.
 void AddAuthRoutes(Service& s);  // routes_auth.cpp: sign-in, sign-out, /me
 void AddMetaRoutes(Service& s);  // routes_meta.cpp: the OpenAPI document
+void AddTokenRoutes(Service& s);    // routes_tokens.cpp: the caller's API tokens
+void AddAdminRoutes(Service& s);    // routes_admin.cpp: tenants and users
+void AddSupportRoutes(Service& s);  // routes_support.cpp: the audit log and support grants
 
 // The OpenAPI 3.1 document: openapi/base.json with the paths and schemas of every
 // openapi/*.json fragment merged in (openapi.cpp). Error when a fragment is not valid JSON or
