@@ -60,10 +60,10 @@ Result<std::unique_ptr<Api>> Api::Open(const Options& options) {
     if (!doc) return doc.error();
     impl->openapi = std::move(*doc);
     detail::AddAuthRoutes(*impl);
-    detail::AddMetaRoutes(*impl);
     detail::AddTokenRoutes(*impl);
     detail::AddAdminRoutes(*impl);
     detail::AddSupportRoutes(*impl);
+    detail::AddMetaRoutes(*impl);
     return std::unique_ptr<Api>(new Api(std::move(impl)));
 }
 

@@ -154,7 +154,7 @@ struct SessionUser {
     TenantStatus tenant_status = TenantStatus::kActive;
 };
 
-// === API tokens and administration: types (accounts_tokens.cpp, accounts_admin.cpp) ===============
+// === API tokens and administration: types (accounts_tokens.cpp, _admin.cpp, _support.cpp) =======
 
 // Why the store did not make an administrative change; the API answers 404, 409, 400 or 403.
 enum class Refusal { kNotFound, kConflict, kInvalid, kForbidden };
@@ -322,6 +322,73 @@ public:
     Result<std::vector<User>> ListUsers(TenantScope scope);
     Result<std::optional<User>> FindUser(TenantScope scope, int64_t user_id);
 
+    // === API tokens (accounts_tokens.cpp) ==========================================================
+    // Adds a token for `owner` and audits it (token.create). kConflict when the owner already has
+    // kMaxApiTokensPerUser live tokens.
+    Result<Outcome<ApiToken>> AddApiToken(const User& owner, const NewApiToken& token, const Actor& actor,
+                                          core::TimePoint now);
+    // The user's live tokens (not revoked, not expired at `now`), newest first (at most
+    // kMaxApiTokensPerUser).
+    Result<std::vector<ApiToken>> ListApiTokens(int64_t user_id, core::TimePoint now);
+    // Revokes a live token of `owner` and audits it (token.revoke). False when the owner has no
+    // live token with that id (another user's token included).
+    Result<bool> RevokeApiToken(const User& owner, int64_t token_id, const Actor& actor, core::TimePoint now);
+    // The token with this hash, its owner and the owner's tenant, when the token is live at `now`;
+    // nullopt when it is unknown, revoked or expired. The caller still checks the owner (disabled)
+    // and the tenant (suspended). Notes `now` as the last use when the noted one is older than
+    // kTokenUseResolution, so a busy token costs one write a minute, not one a request.
+    Result<std::optional<TokenUser>> UseApiToken(const std::string& token_hash, core::TimePoint now);
+
+    // === Administration: tenants and users (accounts_admin.cpp) =====================================
+    // Adds a tenant with its settings; audited (tenant.add, plus tenant.update when the settings
+    // are not the defaults). kInvalid for a bad name, kConflict when the name exists.
+    Result<Outcome<TenantDetail>> CreateTenant(const NewTenant& tenant, const Actor& actor, core::TimePoint now);
+    // Tenants, optionally of one status; sort by "id" (default), "name" or "created_at".
+    Result<Page<TenantDetail>> ListTenantDetails(std::optional<TenantStatus> status, const PageRequest& page);
+    Result<std::optional<TenantDetail>> GetTenant(int64_t tenant_id);
+    // Changes a tenant's settings; audited (tenant.suspend, tenant.activate, tenant.update).
+    // Suspension revokes the sessions and API tokens of its users (reactivation does not revive
+    // them). kNotFound; kForbidden when suspending the operator's tenant.
+    Result<Outcome<TenantDetail>> UpdateTenant(int64_t tenant_id, const TenantChange& change, const Actor& actor,
+                                               core::TimePoint now);
+
+    // Adds a user to the scope's tenant with its name and groups; audited (user.add). kConflict
+    // when the e-mail exists (in any tenant), kInvalid for a bad e-mail or a group id that is not
+    // one of the tenant's groups.
+    Result<Outcome<UserDetail>> CreateUser(TenantScope scope, const UserDraft& draft, const Actor& actor,
+                                           core::TimePoint now);
+    // The scope's users; sort by "id" (default), "email", "role" or "created_at".
+    Result<Page<UserDetail>> ListUserDetails(TenantScope scope, const UserFilter& filter, const PageRequest& page);
+    Result<std::optional<UserDetail>> GetUser(TenantScope scope, int64_t user_id);
+    // Changes a user of the scope when `check` allows it; audited (user.update). Disabling revokes
+    // the user's sessions and API tokens. kNotFound (another tenant's user too), kInvalid for a
+    // group id that is not the tenant's, or what `check` returns.
+    Result<Outcome<UserDetail>> UpdateUser(TenantScope scope, int64_t user_id, const UserChange& change,
+                                           const UserCheck& check, const Actor& actor, core::TimePoint now);
+
+    // === Administration: the audit log and support grants (accounts_support.cpp) ====================
+    // Audit entries matching `query`, newest first (see AuditQuery).
+    Result<std::vector<AuditEntry>> ListAudit(const AuditQuery& query);
+
+    // Lets the operator's staff read the granter's tenant's vehicle data for `duration`; audited
+    // (support.grant). kConflict when the tenant has kMaxActiveSupportGrants active grants.
+    Result<Outcome<SupportGrant>> GrantSupport(const User& granter, const std::string& reason,
+                                               std::chrono::hours duration, const Actor& actor, core::TimePoint now);
+    // Grants newest first: of one tenant, or of all (nullopt: the operator); when `active` is set,
+    // only those active at `now` (true) or only those ended by then (false).
+    Result<Page<SupportGrant>> ListSupportGrants(std::optional<TenantScope> scope, std::optional<bool> active,
+                                                 core::TimePoint now, const PageRequest& page);
+    // Ends a grant of the scope's tenant now; audited (support.revoke). kNotFound (another
+    // tenant's grant too), kConflict when it had already ended (expired or revoked).
+    Result<Outcome<SupportGrant>> RevokeSupportGrant(TenantScope scope, int64_t grant_id, const Actor& actor,
+                                                     core::TimePoint now);
+    // THE check for operator access to a tenant's vehicle data: the tenant's active grant at `now`
+    // (the one that lasts longest), or nullopt. Routes that let an operator-admin read a tenant's
+    // positions, trips or vehicles call this with OperatorScope(tenant) and the request time,
+    // refuse without a grant (as 404, like any other tenant's data), and audit each read naming
+    // the grant's id.
+    Result<std::optional<SupportGrant>> ActiveSupportGrant(TenantScope tenant, core::TimePoint now);
+
     // --- sign-in ----------------------------------------------------------------------------------
     // The credentials of the user with this e-mail (any case), or nullopt.
     Result<std::optional<Credentials>> FindCredentials(const std::string& email);
@@ -354,74 +421,7 @@ public:
     // hash recomputed. Reports the first broken entry.
     Result<AuditCheck> VerifyAudit();
     // Entries newest first, at most `limit`; only the scope's tenant when given (nullopt: operator).
-    // Shorthand for ListAudit(AuditQuery) below.
     Result<std::vector<AuditEntry>> ListAudit(std::optional<TenantScope> scope, int64_t limit);
-
-    // === API tokens (accounts_tokens.cpp) ==========================================================
-    // Adds a token for `owner` and audits it (token.create). kConflict when the owner already has
-    // kMaxApiTokensPerUser live tokens.
-    Result<Outcome<ApiToken>> AddApiToken(const User& owner, const NewApiToken& token, const Actor& actor,
-                                          core::TimePoint now);
-    // The user's live tokens (not revoked, not expired at `now`), newest first (at most
-    // kMaxApiTokensPerUser).
-    Result<std::vector<ApiToken>> ListApiTokens(int64_t user_id, core::TimePoint now);
-    // Revokes a live token of `owner` and audits it (token.revoke). False when the owner has no
-    // live token with that id (another user's token included).
-    Result<bool> RevokeApiToken(const User& owner, int64_t token_id, const Actor& actor, core::TimePoint now);
-    // The token with this hash, its owner and the owner's tenant, when the token is live at `now`;
-    // nullopt when it is unknown, revoked or expired. The caller still checks the owner (disabled)
-    // and the tenant (suspended). Notes `now` as the last use when the noted one is older than
-    // kTokenUseResolution, so a busy token costs one write a minute, not one a request.
-    Result<std::optional<TokenUser>> UseApiToken(const std::string& token_hash, core::TimePoint now);
-
-    // === Administration: tenants, users, audit, support (accounts_admin.cpp) ========================
-    // Adds a tenant with its settings; audited (tenant.add, plus tenant.update when the settings
-    // are not the defaults). kInvalid for a bad name, kConflict when the name exists.
-    Result<Outcome<TenantDetail>> CreateTenant(const NewTenant& tenant, const Actor& actor, core::TimePoint now);
-    // Tenants, optionally of one status; sort by "id" (default), "name" or "created_at".
-    Result<Page<TenantDetail>> ListTenantDetails(std::optional<TenantStatus> status, const PageRequest& page);
-    Result<std::optional<TenantDetail>> GetTenant(int64_t tenant_id);
-    // Changes a tenant's settings; audited (tenant.suspend, tenant.activate, tenant.update).
-    // Suspension revokes the sessions and API tokens of its users (reactivation does not revive
-    // them). kNotFound; kForbidden when suspending the operator's tenant.
-    Result<Outcome<TenantDetail>> UpdateTenant(int64_t tenant_id, const TenantChange& change, const Actor& actor,
-                                               core::TimePoint now);
-
-    // Adds a user to the scope's tenant with its name and groups; audited (user.add). kConflict
-    // when the e-mail exists (in any tenant), kInvalid for a bad e-mail or a group id that is not
-    // one of the tenant's groups.
-    Result<Outcome<UserDetail>> CreateUser(TenantScope scope, const UserDraft& draft, const Actor& actor,
-                                           core::TimePoint now);
-    // The scope's users; sort by "id" (default), "email", "role" or "created_at".
-    Result<Page<UserDetail>> ListUserDetails(TenantScope scope, const UserFilter& filter, const PageRequest& page);
-    Result<std::optional<UserDetail>> GetUser(TenantScope scope, int64_t user_id);
-    // Changes a user of the scope when `check` allows it; audited (user.update). Disabling revokes
-    // the user's sessions and API tokens. kNotFound (another tenant's user too), kInvalid for a
-    // group id that is not the tenant's, or what `check` returns.
-    Result<Outcome<UserDetail>> UpdateUser(TenantScope scope, int64_t user_id, const UserChange& change,
-                                           const UserCheck& check, const Actor& actor, core::TimePoint now);
-
-    // Audit entries matching `query`, newest first (see AuditQuery).
-    Result<std::vector<AuditEntry>> ListAudit(const AuditQuery& query);
-
-    // Lets the operator's staff read the granter's tenant's vehicle data for `duration`; audited
-    // (support.grant). kConflict when the tenant has kMaxActiveSupportGrants active grants.
-    Result<Outcome<SupportGrant>> GrantSupport(const User& granter, const std::string& reason,
-                                               std::chrono::hours duration, const Actor& actor, core::TimePoint now);
-    // Grants newest first: of one tenant, or of all (nullopt: the operator); when `active` is set,
-    // only those active at `now` (true) or only those ended by then (false).
-    Result<Page<SupportGrant>> ListSupportGrants(std::optional<TenantScope> scope, std::optional<bool> active,
-                                                 core::TimePoint now, const PageRequest& page);
-    // Ends a grant of the scope's tenant now; audited (support.revoke). kNotFound (another
-    // tenant's grant too), kConflict when it had already ended (expired or revoked).
-    Result<Outcome<SupportGrant>> RevokeSupportGrant(TenantScope scope, int64_t grant_id, const Actor& actor,
-                                                     core::TimePoint now);
-    // THE check for operator access to a tenant's vehicle data: the tenant's active grant at `now`
-    // (the one that lasts longest), or nullopt. Routes that let an operator-admin read a tenant's
-    // positions, trips or vehicles call this with OperatorScope(tenant) and the request time,
-    // refuse without a grant (as 404, like any other tenant's data), and audit each read naming
-    // the grant's id.
-    Result<std::optional<SupportGrant>> ActiveSupportGrant(TenantScope tenant, core::TimePoint now);
 
     struct Impl;
     // The connection's inside, for the stores that share it (store/fleet.hpp); store/ only.

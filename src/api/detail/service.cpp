@@ -108,65 +108,52 @@ bool TotpMandatory(store::Role role) {
 
 }  // namespace
 
-asio::awaitable<Service::Authentication> Service::Authenticate(const http::Request& req, core::TimePoint now,
-                                                              Caller& caller) {
-    Authentication out;
+asio::awaitable<std::optional<http::Response>> Service::Authenticate(const http::Request& req, core::TimePoint now,
+                                                                    Caller& caller) {
+    std::optional<http::Response> problem;
     std::string_view authorization = req.Header("Authorization");
     if (!authorization.empty()) {
         auto token = BearerToken(authorization);
         if (!token) {
-            out.problem = InvalidToken();
-            co_return out;
+            problem = InvalidToken();
+            co_return problem;
         }
         std::string hash = auth::HashToken(*token);
         Result<std::optional<store::TokenUser>> found = std::optional<store::TokenUser>();
         Database::Task fn = [&](Conn& c) { found = c.accounts.UseApiToken(hash, now); };
         co_await Run(fn);
         if (!found) {
-            spdlog::error("api: token check: {}", found.error().message);
-            out.problem = Internal();
-            co_return out;
+            problem = InternalError("token check", found.error());
+            co_return problem;
         }
         // Disabling a user or suspending a tenant revokes its tokens; checked here as well.
         const auto& tu = *found;
         if (!tu || tu->user.disabled || tu->tenant.status != store::TenantStatus::kActive) {
-            out.problem = InvalidToken();
-            co_return out;
+            problem = InvalidToken();
+            co_return problem;
         }
         caller.user = tu->user;
         caller.token_id = tu->token.id;
         caller.token_scopes = tu->token.scopes;
-        out.tenant_requires_totp = tu->tenant.require_totp;
-        co_return out;
+        co_return problem;
     }
     std::string token(CookieValue(req.Header("Cookie"), kSessionCookie));
     if (token.empty()) {
-        out.problem = Unauthenticated();
-        co_return out;
+        problem = Unauthenticated();
+        co_return problem;
     }
     Result<std::optional<store::SessionUser>> session = std::optional<store::SessionUser>();
-    Result<std::optional<store::TenantDetail>> tenant = std::optional<store::TenantDetail>();
-    Database::Task fn = [&](Conn& c) {
-        session = sign_in->Authenticate(c.accounts, token, now);
-        // Only a user without a second factor can be held back by the tenant's requirement.
-        if (session && *session && !(*session)->user.totp_enabled) {
-            tenant = c.accounts.GetTenant((*session)->user.tenant_id);
-        }
-    };
+    Database::Task fn = [&](Conn& c) { session = sign_in->Authenticate(c.accounts, token, now); };
     co_await Run(fn);
-    if (!session || !tenant) {
-        spdlog::error("api: session check: {}", (!session ? session.error() : tenant.error()).message);
-        out.problem = Internal();
-        co_return out;
+    if (!session) {
+        problem = InternalError("session check", session.error());
+    } else if (!*session) {
+        problem = Unauthenticated();
+    } else {
+        caller.user = (*session)->user;
+        caller.session = (*session)->session;
     }
-    if (!*session) {
-        out.problem = Unauthenticated();
-        co_return out;
-    }
-    caller.user = (*session)->user;
-    caller.session = (*session)->session;
-    out.tenant_requires_totp = *tenant && (*tenant)->tenant.require_totp;
-    co_return out;
+    co_return problem;
 }
 
 asio::awaitable<void> Service::Dispatch(const http::Request& req, http::Response& res) {
@@ -194,9 +181,9 @@ asio::awaitable<void> Service::Dispatch(const http::Request& req, http::Response
     Ctx ctx{req, path, std::move(match.params), std::move(*query), nullptr, IpOf(req.remote), Now()};
     Caller caller;
     if (route.access == Access::kSignedIn) {
-        auto authn = co_await Authenticate(req, ctx.now, caller);
-        if (authn.problem) {
-            res = std::move(*authn.problem);
+        auto problem = co_await Authenticate(req, ctx.now, caller);
+        if (problem) {
+            res = std::move(*problem);
             co_return;
         }
         if (route.session_only && !caller.session) {
@@ -216,9 +203,9 @@ asio::awaitable<void> Service::Dispatch(const http::Request& req, http::Response
                                     "change your password first (POST /api/v1/me/password)");
                 co_return;
             }
-            if ((TotpMandatory(caller.user.role) || authn.tenant_requires_totp) && !caller.user.totp_enabled) {
+            if (TotpMandatory(caller.user.role) && !caller.user.totp_enabled) {
                 res = http::Problem(403, "totp-enrolment-required", "Two-factor authentication required",
-                                    "your role or organisation requires two-factor authentication: enrol first "
+                                    "your role requires two-factor authentication: enrol first "
                                     "(POST /api/v1/auth/totp/enroll)");
                 co_return;
             }

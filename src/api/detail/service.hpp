@@ -40,12 +40,9 @@ struct Service {
 
     // Who calls a signed-in route, at `now`: the API token of an Authorization header when there
     // is one (Bearer; the cookie is then ignored), else the session cookie. Fills `caller`, or
-    // says why not (401 invalid-token, 401 unauthenticated, 500).
-    struct Authentication {
-        std::optional<http::Response> problem;
-        bool tenant_requires_totp = false;  // the caller's tenant makes a second factor mandatory
-    };
-    boost::asio::awaitable<Authentication> Authenticate(const http::Request& req, core::TimePoint now, Caller& caller);
+    // returns why not (401 invalid-token, 401 unauthenticated, 500).
+    boost::asio::awaitable<std::optional<http::Response>> Authenticate(const http::Request& req, core::TimePoint now,
+                                                                       Caller& caller);
 };
 
 // "1.2.3.4:5678" or "::1:5678" -> the address.
@@ -82,11 +79,11 @@ void AnswerOutcome(http::Response& res, const Result<store::Outcome<T>>& outcome
 }
 
 // Route groups.
-void AddAuthRoutes(Service& s);  // routes_auth.cpp: sign-in, sign-out, /me
-void AddMetaRoutes(Service& s);  // routes_meta.cpp: the OpenAPI document
 void AddTokenRoutes(Service& s);    // routes_tokens.cpp: the caller's API tokens
 void AddAdminRoutes(Service& s);    // routes_admin.cpp: tenants and users
 void AddSupportRoutes(Service& s);  // routes_support.cpp: the audit log and support grants
+void AddAuthRoutes(Service& s);  // routes_auth.cpp: sign-in, sign-out, /me
+void AddMetaRoutes(Service& s);  // routes_meta.cpp: the OpenAPI document
 
 // The OpenAPI 3.1 document: openapi/base.json with the paths and schemas of every
 // openapi/*.json fragment merged in (openapi.cpp). Error when a fragment is not valid JSON or
