@@ -125,35 +125,6 @@ struct AuditCheck {
     std::string head_hash;                   // the last entry's hash (record it elsewhere to detect truncation)
 };
 
-struct LockoutPolicy {
-    int64_t max_failures = 5;
-    std::chrono::minutes duration{15};
-};
-
-struct SessionPolicy {
-    std::chrono::minutes idle{15};
-    std::chrono::hours absolute{12};
-};
-
-struct Session {
-    std::string token_hash;
-    int64_t user_id = 0;
-    std::string csrf_hash;  // hash of the session's CSRF token
-    core::TimePoint created_at{};
-    core::TimePoint last_seen{};
-    core::TimePoint expires_at{};  // absolute end
-    std::optional<core::TimePoint> revoked_at;
-    std::string ip;
-    std::string user_agent;
-};
-
-// A valid session with its user and the user's tenant status.
-struct SessionUser {
-    Session session;
-    User user;
-    TenantStatus tenant_status = TenantStatus::kActive;
-};
-
 // === API tokens and administration: types (accounts_tokens.cpp, _admin.cpp, _support.cpp) =======
 
 // Why the store did not make an administrative change; the API answers 404, 409, 400 or 403.
@@ -287,6 +258,35 @@ struct SupportGrant {
 
 // Grants a tenant may have running at once.
 inline constexpr int64_t kMaxActiveSupportGrants = 5;
+
+struct LockoutPolicy {
+    int64_t max_failures = 5;
+    std::chrono::minutes duration{15};
+};
+
+struct SessionPolicy {
+    std::chrono::minutes idle{15};
+    std::chrono::hours absolute{12};
+};
+
+struct Session {
+    std::string token_hash;
+    int64_t user_id = 0;
+    std::string csrf_hash;  // hash of the session's CSRF token
+    core::TimePoint created_at{};
+    core::TimePoint last_seen{};
+    core::TimePoint expires_at{};  // absolute end
+    std::optional<core::TimePoint> revoked_at;
+    std::string ip;
+    std::string user_agent;
+};
+
+// A valid session with its user and the user's tenant status.
+struct SessionUser {
+    Session session;
+    User user;
+    TenantStatus tenant_status = TenantStatus::kActive;
+};
 
 class AccountStore {
 public:
