@@ -11,7 +11,7 @@ packages=(
   libspdlog-dev libfmt-dev libcli11-dev libtomlplusplus-dev
   libsodium-dev liboath-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  python3 python3-pytest curl procps
+  python3 python3-pytest curl procps tzdata
 )
 if [ "${1:-}" = "--bench" ]; then
   packages+=(nodejs npm)
