@@ -187,7 +187,7 @@ asio::awaitable<void> Service::Dispatch(const http::Request& req, http::Response
             co_return;
         }
         if (route.session_only && !caller.session) {
-            res = http::Problem(403, "session-required", "Sign-in required",
+            res = http::Problem(403, "session-required", "Session required",
                                 "API tokens cannot use this route: sign in with a password (and second factor)");
             co_return;
         }
