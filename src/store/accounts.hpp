@@ -68,6 +68,7 @@ struct User {
     bool totp_enabled = false;
     bool disabled = false;
     core::TimePoint created_at{};
+    bool tenant_requires_totp = false;  // the tenant makes TOTP mandatory for all its users
 };
 
 // What sign-in needs: the user, its tenant's status, its secrets and its lockout state.
@@ -218,6 +219,25 @@ public:
     Result<AuditCheck> VerifyAudit();
     // Entries newest first, at most `limit`; only the scope's tenant when given (nullopt: operator).
     Result<std::vector<AuditEntry>> ListAudit(std::optional<TenantScope> scope, int64_t limit);
+
+    // --- TOTP enrolment and recovery codes (accounts_totp.cpp) -------------------------------------
+    // Keeps a sealed TOTP secret as the user's pending enrolment (replacing an earlier one).
+    Result<void> SetPendingTotp(int64_t user_id, const std::string& sealed);
+    Result<std::optional<std::string>> PendingTotp(int64_t user_id);
+    // Makes the pending secret the active one (the code of `step` was just verified, so it is
+    // noted as used), replaces the recovery codes by `code_hashes` and audits `audit`, at once.
+    // Error when there is no pending secret.
+    Result<void> ActivateTotp(int64_t user_id, int64_t step, const std::vector<std::string>& code_hashes,
+                              const AuditEntry& audit);
+    // Removes the secret, the pending secret and the recovery codes, and audits `audit`.
+    Result<void> DisableTotp(int64_t user_id, const AuditEntry& audit);
+    // Replaces the recovery codes and audits `audit`.
+    Result<void> ReplaceRecoveryCodes(int64_t user_id, const std::vector<std::string>& code_hashes,
+                                      const AuditEntry& audit);
+    // The hashes of the user's unused recovery codes.
+    Result<std::vector<std::string>> UnusedRecoveryCodes(int64_t user_id);
+    // Marks a recovery code used; false when it was already used (or is not the user's).
+    Result<bool> UseRecoveryCode(int64_t user_id, const std::string& code_hash, core::TimePoint now);
 
     struct Impl;
     // The connection's inside, for the stores that share it (store/fleet.hpp); store/ only.
