@@ -56,12 +56,12 @@ Result<std::unique_ptr<Api>> Api::Open(const Options& options) {
     auto db = detail::Database::Open(options.db_path, std::max(1, options.db_threads));
     if (!db) return db.error();
     impl->db = std::move(*db);
-    auto doc = detail::BuildOpenApi();
-    if (!doc) return doc.error();
-    impl->openapi = std::move(*doc);
     detail::AddAuthRoutes(*impl);
     detail::AddMetaRoutes(*impl);
     detail::AddTotpRoutes(*impl);
+    auto doc = detail::BuildOpenApi(impl->router);  // after every route is added
+    if (!doc) return doc.error();
+    impl->openapi = std::move(*doc);
     return std::unique_ptr<Api>(new Api(std::move(impl)));
 }
 

@@ -146,6 +146,7 @@ TEST(OpenApiTest, DescribesEveryRouteAndNothingElse) {
             documented.emplace(m, std::string(path));
             EXPECT_TRUE(op.as_object().contains("responses")) << m << " " << std::string_view(path);
             EXPECT_TRUE(op.as_object().contains("summary")) << m << " " << std::string_view(path);
+            EXPECT_TRUE(op.as_object().contains("x-fleetd-access")) << m << " " << std::string_view(path);
         }
     }
     for (const auto& r : (*api)->Routes()) routed.insert(r);

@@ -57,7 +57,8 @@ void AddTotpRoutes(Service& s);  // routes_totp.cpp: TOTP enrolment and recovery
 
 // The OpenAPI 3.1 document: openapi/base.json with the paths and schemas of every
 // openapi/*.json fragment merged in (openapi.cpp). Error when a fragment is not valid JSON or
-// two fragments describe the same path and method.
-Result<std::string> BuildOpenApi();
+// two fragments describe the same path and method. Each operation of a route in `router` gets
+// "x-fleetd-access" ("public", "signed-in" or the permission it needs) and "x-fleetd-before-setup".
+Result<std::string> BuildOpenApi(const Router& router);
 
 }  // namespace fleet::api::detail
