@@ -84,10 +84,10 @@ asio::awaitable<void> ChangePassword(Service& s, Ctx& ctx, http::Response& res) 
     };
     co_await s.Run(fn);
     if (result.status != AccountStatus::kOk) {
+        if (s.mailer) s.mailer->Notify();  // a failure may have locked the account and queued a mail
         res = Failed(result, ctx.now);
         co_return;
     }
-    if (s.mailer) s.mailer->Notify();  // a lockout on the way may have queued a mail
     store::User changed = user;
     changed.must_change_password = false;
     res = Json(200, fmt::format("{{\"user\":{},\"sessions_revoked\":{}}}", UserJson(changed), result.sessions_revoked));
@@ -171,7 +171,7 @@ asio::awaitable<void> StepUp(Service& s, Ctx& ctx, http::Response& res) {
     };
     co_await s.Run(fn);
     if (result.status != AccountStatus::kOk) {
-        if (s.mailer) s.mailer->Notify();
+        if (s.mailer) s.mailer->Notify();  // a failure may have locked the account and queued a mail
         res = Failed(result, ctx.now);
         co_return;
     }
