@@ -12,23 +12,32 @@ namespace fleet::store {
 namespace detail {
 
 Result<int64_t> InsertMail(AccountStore::Impl& impl, const OutgoingMail& m) {
-    Query q(impl.db, "INSERT INTO outbox (created_at, kind, recipient, subject, body) VALUES (?, ?, ?, ?, ?)");
+    Query q(
+        impl.db,
+        "INSERT INTO outbox (created_at, kind, recipient, subject, body) VALUES (?, ?, ?, ?, ?)");
     if (!q.ok()) return q.error("queue mail");
-    q.Bind(1, ToMs(m.created_at)).Bind(2, m.kind).Bind(3, m.recipient).Bind(4, m.subject).Bind(5, m.body);
+    q.Bind(1, ToMs(m.created_at))
+        .Bind(2, m.kind)
+        .Bind(3, m.recipient)
+        .Bind(4, m.subject)
+        .Bind(5, m.body);
     if (q.Step() != SQLITE_DONE) return impl.DbError("queue mail");
     return static_cast<int64_t>(sqlite3_last_insert_rowid(impl.db));
 }
 
 }  // namespace detail
 
-Result<int64_t> AccountStore::EnqueueMail(const OutgoingMail& mail) { return InsertMail(*impl_, mail); }
+Result<int64_t> AccountStore::EnqueueMail(const OutgoingMail& mail) {
+    return InsertMail(*impl_, mail);
+}
 
 Result<std::vector<OutgoingMail>> AccountStore::ListUnsentMail(core::TimePoint now, int64_t limit) {
     // The back-off: after n failures, not before n² minutes after the mail was queued.
-    Query q(impl_->db,
-            "SELECT id, created_at, kind, recipient, subject, body, attempts FROM outbox "
-            "WHERE sent_at IS NULL AND attempts < ? AND created_at + attempts * attempts * 60000 <= ? "
-            "ORDER BY id LIMIT ?");
+    Query q(
+        impl_->db,
+        "SELECT id, created_at, kind, recipient, subject, body, attempts FROM outbox "
+        "WHERE sent_at IS NULL AND attempts < ? AND created_at + attempts * attempts * 60000 <= ? "
+        "ORDER BY id LIMIT ?");
     if (!q.ok()) return q.error("list unsent mail");
     q.Bind(1, kMaxMailAttempts).Bind(2, ToMs(now)).Bind(3, limit);
     std::vector<OutgoingMail> out;

@@ -33,22 +33,28 @@ Result<int64_t> Run(AccountStore::Impl& impl, const char* sql, std::string_view 
 }
 
 // Revokes the user's unrevoked sessions but `keep`; returns how many.
-Result<int64_t> RevokeAllBut(AccountStore::Impl& impl, int64_t user_id, const std::optional<std::string>& keep,
-                             TimePoint now) {
-    return Run(impl, "UPDATE sessions SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL AND token_hash != ?",
-               "revoke sessions", {ToMs(now), user_id, std::string_view(keep ? *keep : std::string())});
+Result<int64_t> RevokeAllBut(AccountStore::Impl& impl, int64_t user_id,
+                             const std::optional<std::string>& keep, TimePoint now) {
+    return Run(impl,
+               "UPDATE sessions SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL AND "
+               "token_hash != ?",
+               "revoke sessions",
+               {ToMs(now), user_id, std::string_view(keep ? *keep : std::string())});
 }
 
 Result<int64_t> ReplacePassword(AccountStore::Impl& impl, int64_t user_id, const std::string& hash,
-                                const std::optional<std::string>& keep, TimePoint now, const AuditEntry& audit) {
-    auto changed = Run(impl,
-                       "UPDATE users SET password_hash = ?, must_change_password = 0, failed_logins = 0, "
-                       "locked_until = 0, password_changed_at = ? WHERE id = ?",
-                       "set password", {std::string_view(hash), ToMs(now), user_id});
+                                const std::optional<std::string>& keep, TimePoint now,
+                                const AuditEntry& audit) {
+    auto changed =
+        Run(impl,
+            "UPDATE users SET password_hash = ?, must_change_password = 0, failed_logins = 0, "
+            "locked_until = 0, password_changed_at = ? WHERE id = ?",
+            "set password", {std::string_view(hash), ToMs(now), user_id});
     if (!changed) return changed.error();
     if (*changed != 1) return MakeError(fmt::format("no user {}", user_id));
-    auto voided = Run(impl, "UPDATE password_resets SET used_at = ? WHERE user_id = ? AND used_at IS NULL",
-                      "void reset tokens", {ToMs(now), user_id});
+    auto voided =
+        Run(impl, "UPDATE password_resets SET used_at = ? WHERE user_id = ? AND used_at IS NULL",
+            "void reset tokens", {ToMs(now), user_id});
     if (!voided) return voided.error();
     auto revoked = RevokeAllBut(impl, user_id, keep, now);
     if (!revoked) return revoked.error();
@@ -59,13 +65,15 @@ Result<int64_t> ReplacePassword(AccountStore::Impl& impl, int64_t user_id, const
 }
 
 constexpr const char* kLiveSession =
-    "s.user_id = ? AND s.revoked_at IS NULL AND s.expires_at > ? AND s.last_seen >= ? AND s.created_at > ?";
+    "s.user_id = ? AND s.revoked_at IS NULL AND s.expires_at > ? AND s.last_seen >= ? AND "
+    "s.created_at > ?";
 
 }  // namespace
 
 Result<std::optional<Credentials>> AccountStore::FindCredentialsById(int64_t user_id) {
     std::string sql =
-        fmt::format("SELECT {} FROM users u JOIN tenants t ON t.id = u.tenant_id WHERE u.id = ?", kCredentialColumns);
+        fmt::format("SELECT {} FROM users u JOIN tenants t ON t.id = u.tenant_id WHERE u.id = ?",
+                    kCredentialColumns);
     Query q(impl_->db, sql.c_str());
     if (!q.ok()) return q.error("find credentials");
     q.Bind(1, user_id);
@@ -76,27 +84,31 @@ Result<std::optional<Credentials>> AccountStore::FindCredentialsById(int64_t use
 }
 
 Result<int64_t> AccountStore::SetPassword(int64_t user_id, const std::string& password_hash,
-                                          const std::optional<std::string>& keep_session, TimePoint now,
-                                          const AuditEntry& audit) {
+                                          const std::optional<std::string>& keep_session,
+                                          TimePoint now, const AuditEntry& audit) {
     return impl_->Transaction<int64_t>(
         [&] { return ReplacePassword(*impl_, user_id, password_hash, keep_session, now, audit); });
 }
 
-Result<bool> AccountStore::AddPasswordReset(int64_t user_id, const std::string& token_hash, TimePoint now,
-                                            TimePoint expires_at, int64_t max_live, const OutgoingMail& mail,
-                                            const AuditEntry& audit) {
+Result<bool> AccountStore::AddPasswordReset(int64_t user_id, const std::string& token_hash,
+                                            TimePoint now, TimePoint expires_at, int64_t max_live,
+                                            const OutgoingMail& mail, const AuditEntry& audit) {
     return impl_->Transaction<bool>([&]() -> Result<bool> {
         {
             Query q(impl_->db,
-                    "SELECT count(*) FROM password_resets WHERE user_id = ? AND used_at IS NULL AND expires_at > ?");
+                    "SELECT count(*) FROM password_resets WHERE user_id = ? AND used_at IS NULL "
+                    "AND expires_at > ?");
             if (!q.ok()) return q.error("count reset tokens");
             q.Bind(1, user_id).Bind(2, ToMs(now));
             if (q.Step() != SQLITE_ROW) return impl_->DbError("count reset tokens");
             if (sqlite3_column_int64(q.get(), 0) >= max_live) return false;
         }
-        auto added = Run(*impl_, "INSERT INTO password_resets (token_hash, user_id, created_at, expires_at) "
-                                 "VALUES (?, ?, ?, ?)",
-                         "add reset token", {std::string_view(token_hash), user_id, ToMs(now), ToMs(expires_at)});
+        auto added =
+            Run(*impl_,
+                "INSERT INTO password_resets (token_hash, user_id, created_at, expires_at) "
+                "VALUES (?, ?, ?, ?)",
+                "add reset token",
+                {std::string_view(token_hash), user_id, ToMs(now), ToMs(expires_at)});
         if (!added) return added.error();
         if (auto m = InsertMail(*impl_, mail); !m) return m.error();
         if (auto a = impl_->AppendAudit(audit); !a) return a.error();
@@ -104,9 +116,11 @@ Result<bool> AccountStore::AddPasswordReset(int64_t user_id, const std::string& 
     });
 }
 
-Result<std::optional<Credentials>> AccountStore::FindPasswordReset(const std::string& token_hash, TimePoint now) {
+Result<std::optional<Credentials>> AccountStore::FindPasswordReset(const std::string& token_hash,
+                                                                   TimePoint now) {
     std::string sql = fmt::format(
-        "SELECT {} FROM password_resets r JOIN users u ON u.id = r.user_id JOIN tenants t ON t.id = u.tenant_id "
+        "SELECT {} FROM password_resets r JOIN users u ON u.id = r.user_id JOIN tenants t ON t.id "
+        "= u.tenant_id "
         "WHERE r.token_hash = ? AND r.used_at IS NULL AND r.expires_at > ?",
         kCredentialColumns);
     Query q(impl_->db, sql.c_str());
@@ -119,13 +133,15 @@ Result<std::optional<Credentials>> AccountStore::FindPasswordReset(const std::st
 }
 
 Result<std::optional<int64_t>> AccountStore::UsePasswordReset(const std::string& token_hash,
-                                                              const std::string& password_hash, TimePoint now,
+                                                              const std::string& password_hash,
+                                                              TimePoint now,
                                                               const AuditEntry& audit) {
     return impl_->Transaction<std::optional<int64_t>>([&]() -> Result<std::optional<int64_t>> {
         int64_t user_id = 0;
         {
             Query q(impl_->db,
-                    "UPDATE password_resets SET used_at = ? WHERE token_hash = ? AND used_at IS NULL AND expires_at > ? "
+                    "UPDATE password_resets SET used_at = ? WHERE token_hash = ? AND used_at IS "
+                    "NULL AND expires_at > ? "
                     "RETURNING user_id");
             if (!q.ok()) return q.error("use reset token");
             q.Bind(1, ToMs(now)).Bind(2, token_hash).Bind(3, ToMs(now));
@@ -142,14 +158,18 @@ Result<std::optional<int64_t>> AccountStore::UsePasswordReset(const std::string&
     });
 }
 
-Result<SessionPage> AccountStore::ListLiveSessions(int64_t user_id, TimePoint now, const SessionPolicy& policy,
-                                                   std::string_view sort, bool descending, int64_t limit,
-                                                   int64_t offset) {
+Result<SessionPage> AccountStore::ListLiveSessions(int64_t user_id, TimePoint now,
+                                                   const SessionPolicy& policy,
+                                                   std::string_view sort, bool descending,
+                                                   int64_t limit, int64_t offset) {
     // Only these two columns may order the list: never text from a request.
-    const char* column = sort == "created_at" ? "s.created_at" : sort == "last_seen" ? "s.last_seen" : nullptr;
+    const char* column = sort == "created_at"  ? "s.created_at"
+                         : sort == "last_seen" ? "s.last_seen"
+                                               : nullptr;
     if (!column) return MakeError(fmt::format("sessions cannot be sorted by '{}'", sort));
     int64_t idle_from = ToMs(now) - std::chrono::duration_cast<core::Millis>(policy.idle).count();
-    int64_t created_after = ToMs(now) - std::chrono::duration_cast<core::Millis>(policy.absolute).count();
+    int64_t created_after =
+        ToMs(now) - std::chrono::duration_cast<core::Millis>(policy.absolute).count();
     auto bind_live = [&](Query& q) {
         q.Bind(1, user_id).Bind(2, ToMs(now)).Bind(3, idle_from).Bind(4, created_after);
     };
@@ -163,7 +183,8 @@ Result<SessionPage> AccountStore::ListLiveSessions(int64_t user_id, TimePoint no
         page.total = sqlite3_column_int64(q.get(), 0);
     }
     std::string sql = fmt::format(
-        "SELECT s.token_hash, s.csrf_hash, s.created_at, s.last_seen, s.expires_at, s.ip, s.user_agent, s.step_up_at "
+        "SELECT s.token_hash, s.csrf_hash, s.created_at, s.last_seen, s.expires_at, s.ip, "
+        "s.user_agent, s.step_up_at "
         "FROM sessions s WHERE {} ORDER BY {} {}, s.token_hash LIMIT ? OFFSET ?",
         kLiveSession, column, descending ? "DESC" : "ASC");
     Query q(impl_->db, sql.c_str());
@@ -189,10 +210,12 @@ Result<SessionPage> AccountStore::ListLiveSessions(int64_t user_id, TimePoint no
     return page;
 }
 
-Result<bool> AccountStore::RevokeUserSession(int64_t user_id, const std::string& token_hash, TimePoint now,
-                                             const AuditEntry& audit) {
+Result<bool> AccountStore::RevokeUserSession(int64_t user_id, const std::string& token_hash,
+                                             TimePoint now, const AuditEntry& audit) {
     return impl_->Transaction<bool>([&]() -> Result<bool> {
-        auto n = Run(*impl_, "UPDATE sessions SET revoked_at = ? WHERE token_hash = ? AND user_id = ? AND revoked_at IS NULL",
+        auto n = Run(*impl_,
+                     "UPDATE sessions SET revoked_at = ? WHERE token_hash = ? AND user_id = ? AND "
+                     "revoked_at IS NULL",
                      "revoke session", {ToMs(now), std::string_view(token_hash), user_id});
         if (!n) return n.error();
         if (*n == 0) return false;
@@ -201,8 +224,9 @@ Result<bool> AccountStore::RevokeUserSession(int64_t user_id, const std::string&
     });
 }
 
-Result<int64_t> AccountStore::RevokeUserSessions(int64_t user_id, const std::optional<std::string>& keep, TimePoint now,
-                                                 const AuditEntry& audit) {
+Result<int64_t> AccountStore::RevokeUserSessions(int64_t user_id,
+                                                 const std::optional<std::string>& keep,
+                                                 TimePoint now, const AuditEntry& audit) {
     return impl_->Transaction<int64_t>([&]() -> Result<int64_t> {
         auto n = RevokeAllBut(*impl_, user_id, keep, now);
         if (!n) return n.error();
@@ -213,14 +237,19 @@ Result<int64_t> AccountStore::RevokeUserSessions(int64_t user_id, const std::opt
     });
 }
 
-Result<void> AccountStore::NoteStepUp(const std::string& token_hash, int64_t user_id, std::optional<int64_t> totp_step,
-                                      TimePoint now, const AuditEntry& audit) {
+Result<void> AccountStore::NoteStepUp(const std::string& token_hash, int64_t user_id,
+                                      std::optional<int64_t> totp_step, TimePoint now,
+                                      const AuditEntry& audit) {
     return impl_->Transaction<void>([&]() -> Result<void> {
-        auto n = Run(*impl_, "UPDATE sessions SET step_up_at = ? WHERE token_hash = ? AND user_id = ? AND revoked_at IS NULL",
+        auto n = Run(*impl_,
+                     "UPDATE sessions SET step_up_at = ? WHERE token_hash = ? AND user_id = ? AND "
+                     "revoked_at IS NULL",
                      "note step-up", {ToMs(now), std::string_view(token_hash), user_id});
         if (!n) return n.error();
         if (*n != 1) return MakeError("no live session to step up");
-        auto u = Run(*impl_, "UPDATE users SET failed_logins = 0, totp_last_step = max(totp_last_step, ?) WHERE id = ?",
+        auto u = Run(*impl_,
+                     "UPDATE users SET failed_logins = 0, totp_last_step = max(totp_last_step, ?) "
+                     "WHERE id = ?",
                      "note step-up", {totp_step.value_or(0), user_id});
         if (!u) return u.error();
         if (auto a = impl_->AppendAudit(audit); !a) return a.error();

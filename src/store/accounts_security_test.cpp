@@ -19,8 +19,9 @@ using namespace std::chrono_literals;
 class AccountSecurityStoreTest : public ::testing::Test {
 protected:
     void SetUp() override {
-        dir_ = fs::temp_directory_path() / ("fleetd_account_security_test_" + std::to_string(::getpid()) + "_" +
-                                            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+        dir_ = fs::temp_directory_path() /
+               ("fleetd_account_security_test_" + std::to_string(::getpid()) + "_" +
+                ::testing::UnitTest::GetInstance()->current_test_info()->name());
         fs::remove_all(dir_);
         fs::create_directories(dir_);
         std::string path = (dir_ / "fleetd.db").string();
@@ -31,10 +32,12 @@ protected:
         ASSERT_TRUE(store_->AddTenant("acme", cli_, now_).ok());
         auto scope = store_->OperatorScope("acme");
         ASSERT_TRUE(scope.ok());
-        auto u = store_->AddUser(*scope, NewUser{"alice@acme.example", "old-hash", Role::kViewer, true}, cli_, now_);
+        auto u = store_->AddUser(
+            *scope, NewUser{"alice@acme.example", "old-hash", Role::kViewer, true}, cli_, now_);
         ASSERT_TRUE(u.ok());
         user_ = *u;
-        auto v = store_->AddUser(*scope, NewUser{"bob@acme.example", "bob-hash", Role::kViewer, false}, cli_, now_);
+        auto v = store_->AddUser(
+            *scope, NewUser{"bob@acme.example", "bob-hash", Role::kViewer, false}, cli_, now_);
         ASSERT_TRUE(v.ok());
         bob_ = *v;
     }
@@ -77,7 +80,8 @@ protected:
     }
     std::string LastAction() {
         auto list = store_->ListAudit(std::nullopt, 1);
-        return list.ok() && !list->empty() ? list->front().action + " " + list->front().detail_json : "";
+        return list.ok() && !list->empty() ? list->front().action + " " + list->front().detail_json
+                                           : "";
     }
 
     fs::path dir_;
@@ -93,7 +97,8 @@ TEST_F(AccountSecurityStoreTest, SetPasswordClearsTheFlagAndLockoutAndRevokesOth
     AddSession("other", user_.id, now_);
     AddSession("bobs", bob_.id, now_);
     ASSERT_TRUE(store_->NoteLoginFailure(user_.id, now_, LockoutPolicy{1, 15min}).ok());
-    auto n = store_->SetPassword(user_.id, "new-hash", std::string("mine"), now_ + 1min, Audit("user.password_changed"));
+    auto n = store_->SetPassword(user_.id, "new-hash", std::string("mine"), now_ + 1min,
+                                 Audit("user.password_changed"));
     ASSERT_TRUE(n.ok()) << n.error().message;
     EXPECT_EQ(*n, 1);
     EXPECT_EQ(LastAction(), "user.password_changed {\"sessions_revoked\":1}");
@@ -108,7 +113,8 @@ TEST_F(AccountSecurityStoreTest, SetPasswordClearsTheFlagAndLockoutAndRevokesOth
 }
 
 TEST_F(AccountSecurityStoreTest, ResetTokenWorksOnceAndQueuesItsMailWithIt) {
-    ASSERT_TRUE(*store_->AddPasswordReset(user_.id, "tok", now_, now_ + 30min, 3, Mail("reset"), Audit("reset")));
+    ASSERT_TRUE(*store_->AddPasswordReset(user_.id, "tok", now_, now_ + 30min, 3, Mail("reset"),
+                                          Audit("reset")));
     auto mail = store_->ListUnsentMail(now_, 10);
     ASSERT_TRUE(mail.ok());
     ASSERT_EQ(mail->size(), 1u);
@@ -120,7 +126,8 @@ TEST_F(AccountSecurityStoreTest, ResetTokenWorksOnceAndQueuesItsMailWithIt) {
 
     AddSession("s1", user_.id, now_);
     ASSERT_TRUE(store_->NoteLoginFailure(user_.id, now_, LockoutPolicy{1, 15min}).ok());
-    auto used = store_->UsePasswordReset("tok", "reset-hash", now_ + 2min, Audit("user.password_reset"));
+    auto used =
+        store_->UsePasswordReset("tok", "reset-hash", now_ + 2min, Audit("user.password_reset"));
     ASSERT_TRUE(used.ok()) << used.error().message;
     ASSERT_TRUE(used->has_value());
     EXPECT_EQ(**used, user_.id);
@@ -132,7 +139,8 @@ TEST_F(AccountSecurityStoreTest, ResetTokenWorksOnceAndQueuesItsMailWithIt) {
     EXPECT_FALSE((*c)->user.must_change_password);
 
     // A second use, or a look-up, finds nothing.
-    auto again = store_->UsePasswordReset("tok", "other-hash", now_ + 3min, Audit("user.password_reset"));
+    auto again =
+        store_->UsePasswordReset("tok", "other-hash", now_ + 3min, Audit("user.password_reset"));
     ASSERT_TRUE(again.ok());
     EXPECT_FALSE(again->has_value());
     EXPECT_FALSE(store_->FindPasswordReset("tok", now_ + 3min)->has_value());
@@ -140,7 +148,8 @@ TEST_F(AccountSecurityStoreTest, ResetTokenWorksOnceAndQueuesItsMailWithIt) {
 }
 
 TEST_F(AccountSecurityStoreTest, ResetTokenExpires) {
-    ASSERT_TRUE(*store_->AddPasswordReset(user_.id, "tok", now_, now_ + 30min, 3, Mail("reset"), Audit("reset")));
+    ASSERT_TRUE(*store_->AddPasswordReset(user_.id, "tok", now_, now_ + 30min, 3, Mail("reset"),
+                                          Audit("reset")));
     EXPECT_TRUE(store_->FindPasswordReset("tok", now_ + 30min - 1ms)->has_value());
     EXPECT_FALSE(store_->FindPasswordReset("tok", now_ + 30min)->has_value());
     auto used = store_->UsePasswordReset("tok", "h", now_ + 30min, Audit("user.password_reset"));
@@ -151,14 +160,17 @@ TEST_F(AccountSecurityStoreTest, ResetTokenExpires) {
 
 TEST_F(AccountSecurityStoreTest, ResetTokensPerUserAreCappedAndVoidedByAPasswordChange) {
     for (int i = 0; i < 3; ++i) {
-        EXPECT_TRUE(*store_->AddPasswordReset(user_.id, "t" + std::to_string(i), now_, now_ + 30min, 3, Mail("r"),
-                                              Audit("reset")));
+        EXPECT_TRUE(*store_->AddPasswordReset(user_.id, "t" + std::to_string(i), now_, now_ + 30min,
+                                              3, Mail("r"), Audit("reset")));
     }
-    EXPECT_FALSE(*store_->AddPasswordReset(user_.id, "t3", now_, now_ + 30min, 3, Mail("r"), Audit("reset")));
+    EXPECT_FALSE(*store_->AddPasswordReset(user_.id, "t3", now_, now_ + 30min, 3, Mail("r"),
+                                           Audit("reset")));
     EXPECT_EQ(store_->ListUnsentMail(now_, 10)->size(), 3u);  // the refused one queued nothing
     // Expired ones no longer count.
-    EXPECT_TRUE(*store_->AddPasswordReset(user_.id, "t4", now_ + 31min, now_ + 61min, 3, Mail("r"), Audit("reset")));
-    ASSERT_TRUE(store_->SetPassword(user_.id, "h", std::nullopt, now_ + 32min, Audit("changed")).ok());
+    EXPECT_TRUE(*store_->AddPasswordReset(user_.id, "t4", now_ + 31min, now_ + 61min, 3, Mail("r"),
+                                          Audit("reset")));
+    ASSERT_TRUE(
+        store_->SetPassword(user_.id, "h", std::nullopt, now_ + 32min, Audit("changed")).ok());
     EXPECT_FALSE(store_->FindPasswordReset("t4", now_ + 33min)->has_value());
 }
 
@@ -175,15 +187,18 @@ TEST_F(AccountSecurityStoreTest, LiveSessionsAreListedRevokedOneByOneOrAllButOne
     ASSERT_EQ(page->items.size(), 2u);
     EXPECT_EQ(page->items[0].token_hash, "c");
     EXPECT_EQ(page->items[1].token_hash, "b");
-    EXPECT_FALSE(store_->ListLiveSessions(user_.id, at, policy_, "ip; DROP TABLE users", false, 10, 0).ok());
+    EXPECT_FALSE(
+        store_->ListLiveSessions(user_.id, at, policy_, "ip; DROP TABLE users", false, 10, 0).ok());
 
-    EXPECT_FALSE(*store_->RevokeUserSession(user_.id, "bobs", at, Audit("session.revoked")));  // not hers
+    EXPECT_FALSE(
+        *store_->RevokeUserSession(user_.id, "bobs", at, Audit("session.revoked")));  // not hers
     EXPECT_TRUE(Live("bobs", at));
     EXPECT_TRUE(*store_->RevokeUserSession(user_.id, "a", at, Audit("session.revoked")));
     EXPECT_FALSE(*store_->RevokeUserSession(user_.id, "a", at, Audit("session.revoked")));
     EXPECT_FALSE(Live("a", at));
 
-    auto n = store_->RevokeUserSessions(user_.id, std::string("c"), at, Audit("session.revoked_others"));
+    auto n =
+        store_->RevokeUserSessions(user_.id, std::string("c"), at, Audit("session.revoked_others"));
     ASSERT_TRUE(n.ok());
     EXPECT_EQ(*n, 2);  // b, and the idle one not yet revoked
     EXPECT_TRUE(Live("c", at));
@@ -214,7 +229,8 @@ TEST_F(AccountSecurityStoreTest, OutboxRetriesWithBackOffThenGivesUpAndPrunesSen
     EXPECT_TRUE(store_->ListUnsentMail(now_ + 59s, 10)->empty());  // one failure: wait a minute
     ASSERT_EQ(store_->ListUnsentMail(now_ + 1min, 10)->size(), 1u);
     EXPECT_EQ(store_->ListUnsentMail(now_ + 1min, 10)->front().attempts, 1);
-    for (int i = 1; i < kMaxMailAttempts; ++i) ASSERT_TRUE(store_->MarkMailFailed(*id, "again").ok());
+    for (int i = 1; i < kMaxMailAttempts; ++i)
+        ASSERT_TRUE(store_->MarkMailFailed(*id, "again").ok());
     EXPECT_TRUE(store_->ListUnsentMail(now_ + 24h, 10)->empty());  // given up
     EXPECT_EQ(*store_->PruneSentMail(now_), 0);
     EXPECT_EQ(*store_->PruneSentMail(now_ + 1ms), 1);

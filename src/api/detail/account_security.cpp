@@ -16,8 +16,8 @@ std::string Reason(std::string_view reason) {
     return d;
 }
 
-store::AuditEntry UserEntry(const store::User& u, core::TimePoint now, const std::string& ip, std::string action,
-                            std::string detail = "{}") {
+store::AuditEntry UserEntry(const store::User& u, core::TimePoint now, const std::string& ip,
+                            std::string action, std::string detail = "{}") {
     store::AuditEntry e;
     e.at = now;
     e.tenant_id = u.tenant_id;
@@ -49,8 +49,8 @@ AccountResult Status(AccountStatus s, std::string detail = {}) {
 
 }  // namespace
 
-store::OutgoingMail LockoutMail(const store::User& user, int64_t failures, const std::string& ip, core::TimePoint now,
-                                core::TimePoint until) {
+store::OutgoingMail LockoutMail(const store::User& user, int64_t failures, const std::string& ip,
+                                core::TimePoint now, core::TimePoint until) {
     store::OutgoingMail m;
     m.created_at = now;
     m.kind = "lockout";
@@ -69,8 +69,8 @@ store::OutgoingMail LockoutMail(const store::User& user, int64_t failures, const
     return m;
 }
 
-store::OutgoingMail ResetMail(const store::User& user, const std::string& token, const std::string& ip,
-                              core::TimePoint now) {
+store::OutgoingMail ResetMail(const store::User& user, const std::string& token,
+                              const std::string& ip, core::TimePoint now) {
     store::OutgoingMail m;
     m.created_at = now;
     m.kind = "password-reset";
@@ -91,15 +91,16 @@ store::OutgoingMail ResetMail(const store::User& user, const std::string& token,
     return m;
 }
 
-void EnqueueLockoutMail(store::AccountStore& store, const store::User& user, int64_t failures, const std::string& ip,
-                        core::TimePoint now, core::TimePoint until) {
+void EnqueueLockoutMail(store::AccountStore& store, const store::User& user, int64_t failures,
+                        const std::string& ip, core::TimePoint now, core::TimePoint until) {
     if (auto r = store.EnqueueMail(LockoutMail(user, failures, ip, now, until)); !r) {
         spdlog::error("lockout mail to user {}: {}", user.id, r.error().message);
     }
 }
 
-AccountResult AccountSecurity::Failure(store::AccountStore& store, const store::User& user, AccountStatus status,
-                                       std::string action, std::string_view reason, const std::string& ip,
+AccountResult AccountSecurity::Failure(store::AccountStore& store, const store::User& user,
+                                       AccountStatus status, std::string action,
+                                       std::string_view reason, const std::string& ip,
                                        core::TimePoint now) {
     auto locked = store.NoteLoginFailure(user.id, now, settings_.lockout);
     if (!locked) {
@@ -108,13 +109,15 @@ AccountResult AccountSecurity::Failure(store::AccountStore& store, const store::
     }
     Audit(store, UserEntry(user, now, ip, std::move(action), Reason(reason)));
     if (locked->has_value()) {
-        Audit(store, UserEntry(user, now, ip, "auth.locked", fmt::format("{{\"until\":\"{}\"}}", core::FormatIso(**locked))));
+        Audit(store, UserEntry(user, now, ip, "auth.locked",
+                               fmt::format("{{\"until\":\"{}\"}}", core::FormatIso(**locked))));
         EnqueueLockoutMail(store, user, settings_.lockout.max_failures, ip, now, **locked);
     }
     return Status(status);
 }
 
-std::optional<std::string> AccountSecurity::PolicyProblem(const std::string& password, const store::User& user) const {
+std::optional<std::string> AccountSecurity::PolicyProblem(const std::string& password,
+                                                          const store::User& user) const {
     static const auth::CommonPasswords kNone = auth::CommonPasswords::FromList({});
     auto r = auth::CheckNewPassword(password, user.email, user.tenant, common_ ? *common_ : kNone);
     if (!r) return r.error().message;
@@ -122,8 +125,9 @@ std::optional<std::string> AccountSecurity::PolicyProblem(const std::string& pas
 }
 
 AccountResult AccountSecurity::ChangePassword(store::AccountStore& store, const store::User& user,
-                                              const std::string& session_hash, const std::string& current,
-                                              const std::string& next, const std::string& ip, core::TimePoint now) {
+                                              const std::string& session_hash,
+                                              const std::string& current, const std::string& next,
+                                              const std::string& ip, core::TimePoint now) {
     auto found = store.FindCredentialsById(user.id);
     if (!found || !found->has_value()) {
         spdlog::error("password change: {}", found ? "user vanished" : found.error().message);
@@ -136,10 +140,14 @@ AccountResult AccountSecurity::ChangePassword(store::AccountStore& store, const 
         return r;
     }
     if (!auth::VerifyPassword(c.password_hash, current)) {
-        return Failure(store, c.user, AccountStatus::kWrongPassword, "user.password_change_failed", "password", ip, now);
+        return Failure(store, c.user, AccountStatus::kWrongPassword, "user.password_change_failed",
+                       "password", ip, now);
     }
-    if (next == current) return Status(AccountStatus::kWeakPassword, "the new password must differ from the current one");
-    if (auto problem = PolicyProblem(next, c.user)) return Status(AccountStatus::kWeakPassword, *problem);
+    if (next == current)
+        return Status(AccountStatus::kWeakPassword,
+                      "the new password must differ from the current one");
+    if (auto problem = PolicyProblem(next, c.user))
+        return Status(AccountStatus::kWeakPassword, *problem);
     auto hash = auth::HashPassword(next, settings_.hash_cost);
     if (!hash) {
         spdlog::error("password change: {}", hash.error().message);
@@ -156,8 +164,8 @@ AccountResult AccountSecurity::ChangePassword(store::AccountStore& store, const 
     return r;
 }
 
-void AccountSecurity::RequestReset(store::AccountStore& store, const std::string& email, const std::string& ip,
-                                   core::TimePoint now) {
+void AccountSecurity::RequestReset(store::AccountStore& store, const std::string& email,
+                                   const std::string& ip, core::TimePoint now) {
     auto found = store.FindCredentials(email);
     if (!found) {
         spdlog::error("password reset: {}", found.error().message);
@@ -180,7 +188,8 @@ void AccountSecurity::RequestReset(store::AccountStore& store, const std::string
     }
     const store::Credentials& c = **found;
     if (c.user.disabled || c.tenant_status != store::TenantStatus::kActive) {
-        store::AuditEntry e = anonymous(fmt::format("user:{}", c.user.id), c.user.disabled ? "disabled" : "tenant suspended");
+        store::AuditEntry e = anonymous(fmt::format("user:{}", c.user.id),
+                                        c.user.disabled ? "disabled" : "tenant suspended");
         e.tenant_id = c.user.tenant_id;
         Audit(store, e);
         return;
@@ -189,19 +198,22 @@ void AccountSecurity::RequestReset(store::AccountStore& store, const std::string
     store::AuditEntry e = UserEntry(c.user, now, ip, "auth.password_reset_requested");
     e.actor = "anonymous";  // whoever asked has not proved to be the user
     e.actor_user_id.reset();
-    auto added = store.AddPasswordReset(c.user.id, auth::HashToken(token), now, now + kResetTokenLifetime,
-                                        kMaxLiveResetTokens, ResetMail(c.user, token, ip, now), e);
+    auto added =
+        store.AddPasswordReset(c.user.id, auth::HashToken(token), now, now + kResetTokenLifetime,
+                               kMaxLiveResetTokens, ResetMail(c.user, token, ip, now), e);
     if (!added) {
         spdlog::error("password reset: {}", added.error().message);
     } else if (!*added) {
-        store::AuditEntry refused = anonymous(fmt::format("user:{}", c.user.id), "too many live reset tokens");
+        store::AuditEntry refused =
+            anonymous(fmt::format("user:{}", c.user.id), "too many live reset tokens");
         refused.tenant_id = c.user.tenant_id;
         Audit(store, refused);
     }
 }
 
 AccountResult AccountSecurity::ConfirmReset(store::AccountStore& store, const std::string& token,
-                                            const std::string& next, const std::string& ip, core::TimePoint now) {
+                                            const std::string& next, const std::string& ip,
+                                            core::TimePoint now) {
     std::string token_hash = auth::HashToken(token);
     auto found = store.FindPasswordReset(token_hash, now);
     if (!found) {
@@ -210,8 +222,10 @@ AccountResult AccountSecurity::ConfirmReset(store::AccountStore& store, const st
     }
     if (!found->has_value()) return Status(AccountStatus::kInvalidToken);
     const store::Credentials& c = **found;
-    if (c.user.disabled || c.tenant_status != store::TenantStatus::kActive) return Status(AccountStatus::kInvalidToken);
-    if (auto problem = PolicyProblem(next, c.user)) return Status(AccountStatus::kWeakPassword, *problem);
+    if (c.user.disabled || c.tenant_status != store::TenantStatus::kActive)
+        return Status(AccountStatus::kInvalidToken);
+    if (auto problem = PolicyProblem(next, c.user))
+        return Status(AccountStatus::kWeakPassword, *problem);
     auto hash = auth::HashPassword(next, settings_.hash_cost);
     if (!hash) {
         spdlog::error("password reset: {}", hash.error().message);
@@ -243,7 +257,8 @@ AccountResult AccountSecurity::StepUp(store::AccountStore& store, const store::U
         return r;
     }
     if (!auth::VerifyPassword(c.password_hash, password)) {
-        return Failure(store, c.user, AccountStatus::kWrongPassword, "auth.step_up_failed", "password", ip, now);
+        return Failure(store, c.user, AccountStatus::kWrongPassword, "auth.step_up_failed",
+                       "password", ip, now);
     }
     std::optional<int64_t> step;
     if (c.totp_secret_sealed) {
@@ -259,10 +274,13 @@ AccountResult AccountSecurity::StepUp(store::AccountStore& store, const store::U
         }
         std::vector<uint8_t> key(secret->begin(), secret->end());
         step = auth::VerifyTotp(key, *totp, now, c.totp_last_step);
-        if (!step) return Failure(store, c.user, AccountStatus::kTotpInvalid, "auth.step_up_failed", "totp", ip, now);
+        if (!step)
+            return Failure(store, c.user, AccountStatus::kTotpInvalid, "auth.step_up_failed",
+                           "totp", ip, now);
     }
-    auto r = store.NoteStepUp(session_hash, c.user.id, step, now,
-                              UserEntry(c.user, now, ip, "auth.step_up", step ? "{\"totp\":true}" : "{\"totp\":false}"));
+    auto r = store.NoteStepUp(
+        session_hash, c.user.id, step, now,
+        UserEntry(c.user, now, ip, "auth.step_up", step ? "{\"totp\":true}" : "{\"totp\":false}"));
     if (!r) {
         spdlog::error("step-up: {}", r.error().message);
         return Status(AccountStatus::kError);

@@ -31,8 +31,9 @@ class AccountSecurityTest : public ::testing::Test {
 protected:
     void SetUp() override {
         ASSERT_TRUE(auth::Init().ok());
-        dir_ = fs::temp_directory_path() / ("fleetd_account_test_" + std::to_string(::getpid()) + "_" +
-                                            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+        dir_ = fs::temp_directory_path() /
+               ("fleetd_account_test_" + std::to_string(::getpid()) + "_" +
+                ::testing::UnitTest::GetInstance()->current_test_info()->name());
         fs::remove_all(dir_);
         fs::create_directories(dir_);
         std::string path = (dir_ / "fleetd.db").string();
@@ -40,15 +41,19 @@ protected:
         auto a = store::AccountStore::Open(path);
         ASSERT_TRUE(a.ok()) << a.error().message;
         store_ = std::move(*a);
-        box_ = std::make_unique<auth::SecretBox>(auth::SecretBox::FromKey(std::vector<uint8_t>(32, 7)));
-        common_ = std::make_unique<auth::CommonPasswords>(auth::CommonPasswords::FromList({"password1234"}));
-        account_ = std::make_unique<AccountSecurity>(AccountSettings{lockout_, cost_}, common_.get(), box_.get());
+        box_ = std::make_unique<auth::SecretBox>(
+            auth::SecretBox::FromKey(std::vector<uint8_t>(32, 7)));
+        common_ = std::make_unique<auth::CommonPasswords>(
+            auth::CommonPasswords::FromList({"password1234"}));
+        account_ = std::make_unique<AccountSecurity>(AccountSettings{lockout_, cost_},
+                                                     common_.get(), box_.get());
         ASSERT_TRUE(store_->AddTenant("acme", cli_, now_).ok());
         auto scope = store_->OperatorScope("acme");
         auto hash = auth::HashPassword(kPassword, cost_);
         ASSERT_TRUE(scope.ok() && hash.ok());
-        auto u = store_->AddUser(*scope, store::NewUser{"alice@acme.example", *hash, store::Role::kViewer, true}, cli_,
-                                 now_);
+        auto u = store_->AddUser(
+            *scope, store::NewUser{"alice@acme.example", *hash, store::Role::kViewer, true}, cli_,
+            now_);
         ASSERT_TRUE(u.ok());
         user_ = *u;
     }
@@ -101,9 +106,11 @@ protected:
 TEST_F(AccountSecurityTest, PasswordChangeNeedsTheCurrentPasswordAndEndsTheOtherSessions) {
     std::string mine = AddSession("mine");
     AddSession("other");
-    auto wrong = account_->ChangePassword(*store_, user_, mine, "not-it", kNewPassword, "192.0.2.1", now_);
+    auto wrong =
+        account_->ChangePassword(*store_, user_, mine, "not-it", kNewPassword, "192.0.2.1", now_);
     EXPECT_EQ(wrong.status, AccountStatus::kWrongPassword);
-    auto ok = account_->ChangePassword(*store_, user_, mine, kPassword, kNewPassword, "192.0.2.1", now_);
+    auto ok =
+        account_->ChangePassword(*store_, user_, mine, kPassword, kNewPassword, "192.0.2.1", now_);
     ASSERT_EQ(ok.status, AccountStatus::kOk);
     EXPECT_EQ(ok.sessions_revoked, 1);
     EXPECT_TRUE(PasswordIs(kNewPassword));
@@ -131,22 +138,31 @@ TEST_F(AccountSecurityTest, PasswordChangeAppliesThePolicy) {
 TEST_F(AccountSecurityTest, PasswordChangeFailuresLockTheAccountAndMailTheUser) {
     std::string mine = AddSession("mine");
     for (int i = 0; i < 4; ++i) {
-        EXPECT_EQ(account_->ChangePassword(*store_, user_, mine, "guess", kNewPassword, "198.51.100.9", now_).status,
-                  AccountStatus::kWrongPassword);
+        EXPECT_EQ(
+            account_
+                ->ChangePassword(*store_, user_, mine, "guess", kNewPassword, "198.51.100.9", now_)
+                .status,
+            AccountStatus::kWrongPassword);
     }
     EXPECT_TRUE(Mail(now_).empty());
-    EXPECT_EQ(account_->ChangePassword(*store_, user_, mine, "guess", kNewPassword, "198.51.100.9", now_).status,
-              AccountStatus::kWrongPassword);
+    EXPECT_EQ(
+        account_->ChangePassword(*store_, user_, mine, "guess", kNewPassword, "198.51.100.9", now_)
+            .status,
+        AccountStatus::kWrongPassword);
     auto mail = Mail(now_);
     ASSERT_EQ(mail.size(), 1u);
     EXPECT_EQ(mail[0].kind, "lockout");
     EXPECT_EQ(mail[0].recipient, "alice@acme.example");
     EXPECT_NE(mail[0].body.find("198.51.100.9"), std::string::npos);
     EXPECT_NE(mail[0].body.find("2026-03-01 08:15 UTC"), std::string::npos);  // when it unlocks
-    auto locked = account_->ChangePassword(*store_, user_, mine, kPassword, kNewPassword, "192.0.2.1", now_ + 1min);
+    auto locked = account_->ChangePassword(*store_, user_, mine, kPassword, kNewPassword,
+                                           "192.0.2.1", now_ + 1min);
     EXPECT_EQ(locked.status, AccountStatus::kLocked);  // even with the right password
     EXPECT_EQ(locked.locked_until, now_ + 15min);
-    EXPECT_EQ(account_->ChangePassword(*store_, user_, mine, kPassword, kNewPassword, "192.0.2.1", now_ + 16min).status,
+    EXPECT_EQ(account_
+                  ->ChangePassword(*store_, user_, mine, kPassword, kNewPassword, "192.0.2.1",
+                                   now_ + 16min)
+                  .status,
               AccountStatus::kOk);
 }
 
@@ -183,32 +199,42 @@ TEST_F(AccountSecurityTest, ResetMailsASingleUseCodeThatExpiresAfterThirtyMinute
     ASSERT_FALSE(token.empty());
 
     AddSession("s");
-    EXPECT_EQ(account_->ConfirmReset(*store_, token, "password1234", "192.0.2.1", now_ + 1min).status,
-              AccountStatus::kWeakPassword);  // and the code still works:
-    EXPECT_EQ(account_->ConfirmReset(*store_, token, kNewPassword, "192.0.2.1", now_ + 1min).status, AccountStatus::kOk);
+    EXPECT_EQ(
+        account_->ConfirmReset(*store_, token, "password1234", "192.0.2.1", now_ + 1min).status,
+        AccountStatus::kWeakPassword);  // and the code still works:
+    EXPECT_EQ(account_->ConfirmReset(*store_, token, kNewPassword, "192.0.2.1", now_ + 1min).status,
+              AccountStatus::kOk);
     EXPECT_TRUE(PasswordIs(kNewPassword));
     EXPECT_FALSE(Live("s", now_ + 2min));
-    EXPECT_EQ(account_->ConfirmReset(*store_, token, "another-fine-password-3", "192.0.2.1", now_ + 2min).status,
-              AccountStatus::kInvalidToken);
+    EXPECT_EQ(
+        account_->ConfirmReset(*store_, token, "another-fine-password-3", "192.0.2.1", now_ + 2min)
+            .status,
+        AccountStatus::kInvalidToken);
     EXPECT_TRUE(PasswordIs(kNewPassword));
 
     account_->RequestReset(*store_, "alice@acme.example", "192.0.2.1", now_ + 3min);
     mail = Mail(now_ + 3min);
     ASSERT_EQ(mail.size(), 2u);
     std::string late = TokenIn(mail[1].body);
-    EXPECT_EQ(account_->ConfirmReset(*store_, late, "another-fine-password-3", "192.0.2.1", now_ + 33min).status,
-              AccountStatus::kInvalidToken);
-    EXPECT_EQ(account_->ConfirmReset(*store_, "garbage", "another-fine-password-3", "192.0.2.1", now_).status,
-              AccountStatus::kInvalidToken);
+    EXPECT_EQ(
+        account_->ConfirmReset(*store_, late, "another-fine-password-3", "192.0.2.1", now_ + 33min)
+            .status,
+        AccountStatus::kInvalidToken);
+    EXPECT_EQ(
+        account_->ConfirmReset(*store_, "garbage", "another-fine-password-3", "192.0.2.1", now_)
+            .status,
+        AccountStatus::kInvalidToken);
 }
 
 TEST_F(AccountSecurityTest, ResetClearsTheLockout) {
-    for (int i = 0; i < 5; ++i) ASSERT_TRUE(store_->NoteLoginFailure(user_.id, now_, lockout_).ok());
+    for (int i = 0; i < 5; ++i)
+        ASSERT_TRUE(store_->NoteLoginFailure(user_.id, now_, lockout_).ok());
     account_->RequestReset(*store_, "alice@acme.example", "192.0.2.1", now_);
     auto mail = Mail(now_);
     ASSERT_EQ(mail.size(), 1u);  // a locked account may still ask for a reset
     std::string token = TokenIn(mail[0].body);
-    ASSERT_EQ(account_->ConfirmReset(*store_, token, kNewPassword, "192.0.2.1", now_ + 1min).status, AccountStatus::kOk);
+    ASSERT_EQ(account_->ConfirmReset(*store_, token, kNewPassword, "192.0.2.1", now_ + 1min).status,
+              AccountStatus::kOk);
     EXPECT_EQ((*store_->FindCredentialsById(user_.id))->locked_until, TimePoint{});
 }
 
@@ -222,7 +248,9 @@ TEST_F(AccountSecurityTest, StepUpNeedsThePasswordAndTheTotpCodeWhenEnrolled) {
     std::string s = AddSession("s");
     EXPECT_EQ(account_->StepUp(*store_, user_, s, "wrong", std::nullopt, "192.0.2.1", now_).status,
               AccountStatus::kWrongPassword);
-    ASSERT_EQ(account_->StepUp(*store_, user_, s, kPassword, std::nullopt, "192.0.2.1", now_).status, AccountStatus::kOk);
+    ASSERT_EQ(
+        account_->StepUp(*store_, user_, s, kPassword, std::nullopt, "192.0.2.1", now_).status,
+        AccountStatus::kOk);
     auto su = store_->TouchSession(s, now_ + 1s, store::SessionPolicy{});
     ASSERT_TRUE(su.ok() && su->has_value());
     const Caller caller{user_, (*su)->session, std::nullopt, {}};
@@ -232,14 +260,17 @@ TEST_F(AccountSecurityTest, StepUpNeedsThePasswordAndTheTotpCodeWhenEnrolled) {
     EXPECT_FALSE(RecentStepUp(token, now_));
 
     std::vector<uint8_t> key = auth::NewTotpKey();
-    ASSERT_TRUE(store_->SetTotpSecret(user_.id, box_->Seal(std::string(key.begin(), key.end()))).ok());
-    EXPECT_EQ(account_->StepUp(*store_, user_, s, kPassword, std::nullopt, "192.0.2.1", now_).status,
-              AccountStatus::kTotpRequired);
+    ASSERT_TRUE(
+        store_->SetTotpSecret(user_.id, box_->Seal(std::string(key.begin(), key.end()))).ok());
+    EXPECT_EQ(
+        account_->StepUp(*store_, user_, s, kPassword, std::nullopt, "192.0.2.1", now_).status,
+        AccountStatus::kTotpRequired);
     std::string code = auth::TotpCode(key, now_);
     std::string wrong = code == "000000" ? "111111" : "000000";
     EXPECT_EQ(account_->StepUp(*store_, user_, s, kPassword, wrong, "192.0.2.1", now_).status,
               AccountStatus::kTotpInvalid);
-    EXPECT_EQ(account_->StepUp(*store_, user_, s, kPassword, code, "192.0.2.1", now_).status, AccountStatus::kOk);
+    EXPECT_EQ(account_->StepUp(*store_, user_, s, kPassword, code, "192.0.2.1", now_).status,
+              AccountStatus::kOk);
     EXPECT_EQ(account_->StepUp(*store_, user_, s, kPassword, code, "192.0.2.1", now_ + 1s).status,
               AccountStatus::kTotpInvalid);  // each code once
 }
@@ -259,13 +290,15 @@ TEST_F(AccountSecurityTest, TheDevelopmentMailerWritesEachMailOnceAsAnEmlFile) {
     EXPECT_EQ(DeliverDue(*store_, *transport, now_ + 1s), 0);  // marked sent
     fs::path file = dir_ / "outbox" / (std::to_string(*id) + ".eml");
     ASSERT_TRUE(fs::exists(file));
-    EXPECT_EQ(fs::status(file).permissions() & fs::perms::all, fs::perms::owner_read | fs::perms::owner_write);
+    EXPECT_EQ(fs::status(file).permissions() & fs::perms::all,
+              fs::perms::owner_read | fs::perms::owner_write);
     std::ifstream in(file, std::ios::binary);
     std::stringstream text;
     text << in.rdbuf();
     std::string eml = text.str();
     EXPECT_EQ(eml.rfind("From: fleetd@example.com\r\nTo: alice@acme.example\r\n", 0), 0u) << eml;
-    EXPECT_NE(eml.find("Subject: InjectedBcc: evil@example.com\r\n"), std::string::npos);  // no new header
+    EXPECT_NE(eml.find("Subject: InjectedBcc: evil@example.com\r\n"),
+              std::string::npos);  // no new header
     EXPECT_NE(eml.find("Date: Sun, 01 Mar 2026 08:00:00 +0000\r\n"), std::string::npos);
     EXPECT_NE(eml.find("\r\n\r\nHello,\r\n"), std::string::npos);
     EXPECT_NE(eml.find("    TOKEN\r\n"), std::string::npos);

@@ -35,19 +35,21 @@ std::string HeaderValue(std::string_view v) {
 }
 
 std::string RfcDate(core::TimePoint t) {
-    std::time_t secs = std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
+    std::time_t secs =
+        std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
     std::tm tm{};
     gmtime_r(&secs, &tm);
     static const char* kDays[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
     static const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                     "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-    return fmt::format("{}, {:02} {} {} {:02}:{:02}:{:02} +0000", kDays[tm.tm_wday], tm.tm_mday, kMonths[tm.tm_mon],
-                       tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+    return fmt::format("{}, {:02} {} {} {:02}:{:02}:{:02} +0000", kDays[tm.tm_wday], tm.tm_mday,
+                       kMonths[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
 }
 
 class FileTransport : public Transport {
 public:
-    FileTransport(std::string dir, std::string from) : dir_(std::move(dir)), from_(std::move(from)) {}
+    FileTransport(std::string dir, std::string from)
+        : dir_(std::move(dir)), from_(std::move(from)) {}
 
     Result<void> Send(const store::OutgoingMail& mail) override {
         std::error_code ec;
@@ -65,7 +67,8 @@ public:
             if (!out) return MakeError("cannot write " + tmp.string());
         }
         fs::rename(tmp, final_path, ec);  // readers never see half a mail
-        if (ec) return MakeError(fmt::format("cannot write {}: {}", final_path.string(), ec.message()));
+        if (ec)
+            return MakeError(fmt::format("cannot write {}: {}", final_path.string(), ec.message()));
         return {};
     }
 
@@ -85,18 +88,22 @@ public:
         boost::system::error_code ec;
         bool done = false;
         tcp::resolver::results_type endpoints;
-        resolver.async_resolve(host, std::to_string(port), [&](boost::system::error_code e, tcp::resolver::results_type r) {
-            ec = e;
-            endpoints = std::move(r);
-            done = true;
-        });
-        if (!Wait(done, ec, &resolver) || ec) return MakeError(fmt::format("resolve {}: {}", host, ec.message()));
+        resolver.async_resolve(host, std::to_string(port),
+                               [&](boost::system::error_code e, tcp::resolver::results_type r) {
+                                   ec = e;
+                                   endpoints = std::move(r);
+                                   done = true;
+                               });
+        if (!Wait(done, ec, &resolver) || ec)
+            return MakeError(fmt::format("resolve {}: {}", host, ec.message()));
         done = false;
-        asio::async_connect(sock_, endpoints, [&](boost::system::error_code e, const tcp::endpoint&) {
-            ec = e;
-            done = true;
-        });
-        if (!Wait(done, ec) || ec) return MakeError(fmt::format("connect {}:{}: {}", host, port, ec.message()));
+        asio::async_connect(sock_, endpoints,
+                            [&](boost::system::error_code e, const tcp::endpoint&) {
+                                ec = e;
+                                done = true;
+                            });
+        if (!Wait(done, ec) || ec)
+            return MakeError(fmt::format("connect {}:{}: {}", host, port, ec.message()));
         return {};
     }
 
@@ -112,11 +119,12 @@ public:
             boost::system::error_code ec;
             bool done = false;
             size_t n = 0;
-            asio::async_read_until(sock_, buf_, "\r\n", [&](boost::system::error_code e, size_t got) {
-                ec = e;
-                n = got;
-                done = true;
-            });
+            asio::async_read_until(sock_, buf_, "\r\n",
+                                   [&](boost::system::error_code e, size_t got) {
+                                       ec = e;
+                                       n = got;
+                                       done = true;
+                                   });
             if (!Wait(done, ec) || ec) return MakeError("SMTP read: " + ec.message());
             std::string got(asio::buffers_begin(buf_.data()), asio::buffers_begin(buf_.data()) + n);
             buf_.consume(n);
@@ -171,8 +179,11 @@ public:
         : host_(std::move(host)), port_(port), from_(std::move(from)), deadline_(deadline) {}
 
     Result<void> Send(const store::OutgoingMail& mail) override {
-        auto bad = [](const std::string& a) { return a.find_first_of("\r\n<> ") != std::string::npos || a.empty(); };
-        if (bad(mail.recipient) || bad(from_)) return MakeError("SMTP: refusing an address with <, >, space or CR/LF");
+        auto bad = [](const std::string& a) {
+            return a.find_first_of("\r\n<> ") != std::string::npos || a.empty();
+        };
+        if (bad(mail.recipient) || bad(from_))
+            return MakeError("SMTP: refusing an address with <, >, space or CR/LF");
         SmtpSession s(deadline_);
         if (auto r = s.Connect(host_, port_); !r) return r;
         if (auto r = s.Step("", 220); !r) return r;
@@ -210,18 +221,21 @@ std::unique_ptr<Transport> MakeFileTransport(const std::string& dir, const std::
     return std::make_unique<FileTransport>(dir, from);
 }
 
-std::unique_ptr<Transport> MakeSmtpTransport(const std::string& host, int port, const std::string& from,
+std::unique_ptr<Transport> MakeSmtpTransport(const std::string& host, int port,
+                                             const std::string& from,
                                              std::chrono::seconds deadline) {
     return std::make_unique<SmtpTransport>(host, port, from, deadline);
 }
 
 std::string FormatMessage(const store::OutgoingMail& mail, const std::string& from) {
     std::string out = fmt::format(
-        "From: {}\r\nTo: {}\r\nSubject: {}\r\nDate: {}\r\nMessage-ID: <{}.{}@fleetd>\r\nMIME-Version: 1.0\r\n"
-        "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\nAuto-Submitted: auto-generated\r\n"
+        "From: {}\r\nTo: {}\r\nSubject: {}\r\nDate: {}\r\nMessage-ID: "
+        "<{}.{}@fleetd>\r\nMIME-Version: 1.0\r\n"
+        "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: "
+        "8bit\r\nAuto-Submitted: auto-generated\r\n"
         "\r\n",
-        HeaderValue(from), HeaderValue(mail.recipient), HeaderValue(mail.subject), RfcDate(mail.created_at), mail.id,
-        mail.created_at.time_since_epoch().count());
+        HeaderValue(from), HeaderValue(mail.recipient), HeaderValue(mail.subject),
+        RfcDate(mail.created_at), mail.id, mail.created_at.time_since_epoch().count());
     for (size_t i = 0; i < mail.body.size(); ++i) {
         char c = mail.body[i];
         if (c == '\r') continue;
@@ -235,7 +249,8 @@ std::string FormatMessage(const store::OutgoingMail& mail, const std::string& fr
     return out;
 }
 
-int DeliverDue(store::AccountStore& store, Transport& transport, core::TimePoint now, int64_t limit) {
+int DeliverDue(store::AccountStore& store, Transport& transport, core::TimePoint now,
+               int64_t limit) {
     auto due = store.ListUnsentMail(now, limit);
     if (!due) {
         spdlog::error("mail: {}", due.error().message);
@@ -245,11 +260,12 @@ int DeliverDue(store::AccountStore& store, Transport& transport, core::TimePoint
     for (const auto& mail : *due) {
         auto r = transport.Send(mail);
         if (r) {
-            if (auto m = store.MarkMailSent(mail.id, now); !m) spdlog::error("mail {}: {}", mail.id, m.error().message);
+            if (auto m = store.MarkMailSent(mail.id, now); !m)
+                spdlog::error("mail {}: {}", mail.id, m.error().message);
             ++sent;
         } else {
-            spdlog::warn("mail {} ({}) not delivered (attempt {}): {}", mail.id, mail.kind, mail.attempts + 1,
-                         r.error().message);
+            spdlog::warn("mail {} ({}) not delivered (attempt {}): {}", mail.id, mail.kind,
+                         mail.attempts + 1, r.error().message);
             if (auto m = store.MarkMailFailed(mail.id, r.error().message); !m) {
                 spdlog::error("mail {}: {}", mail.id, m.error().message);
             }
@@ -258,7 +274,8 @@ int DeliverDue(store::AccountStore& store, Transport& transport, core::TimePoint
     return sent;
 }
 
-Result<std::unique_ptr<Mailer>> Mailer::Start(const std::string& db_path, const MailOptions& options,
+Result<std::unique_ptr<Mailer>> Mailer::Start(const std::string& db_path,
+                                              const MailOptions& options,
                                               std::function<core::TimePoint()> clock) {
     auto store = store::AccountStore::Open(db_path);
     if (!store) return store.error();
@@ -300,7 +317,8 @@ void Mailer::Work() {
         core::TimePoint now = clock_();
         DeliverDue(*store_, *transport_, now);
         if (now - last_prune >= std::chrono::hours(1)) {
-            if (auto r = store_->PruneSentMail(now - kKeepSentMail); !r) spdlog::error("mail: {}", r.error().message);
+            if (auto r = store_->PruneSentMail(now - kKeepSentMail); !r)
+                spdlog::error("mail: {}", r.error().message);
             last_prune = now;
         }
         std::unique_lock lock(mu_);

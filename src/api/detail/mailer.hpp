@@ -30,20 +30,23 @@ public:
 // Writes <dir>/<id>.eml (the folder is created mode 0700).
 std::unique_ptr<Transport> MakeFileTransport(const std::string& dir, const std::string& from);
 // SMTP (RFC 5321) without TLS or authentication to host:port, within `deadline` per mail.
-std::unique_ptr<Transport> MakeSmtpTransport(const std::string& host, int port, const std::string& from,
-                                             std::chrono::seconds deadline = std::chrono::seconds(30));
+std::unique_ptr<Transport> MakeSmtpTransport(
+    const std::string& host, int port, const std::string& from,
+    std::chrono::seconds deadline = std::chrono::seconds(30));
 
 // The mail as an RFC 5322 message (CRLF line ends; header values stripped of CR and LF).
 std::string FormatMessage(const store::OutgoingMail& mail, const std::string& from);
 
 // Delivers the mail due at `now` (at most `limit`), marking each sent or failed. Returns how many
 // were sent.
-int DeliverDue(store::AccountStore& store, Transport& transport, core::TimePoint now, int64_t limit = 50);
+int DeliverDue(store::AccountStore& store, Transport& transport, core::TimePoint now,
+               int64_t limit = 50);
 
 class Mailer {
 public:
     // Opens a connection to the database and starts the thread.
-    static Result<std::unique_ptr<Mailer>> Start(const std::string& db_path, const MailOptions& options,
+    static Result<std::unique_ptr<Mailer>> Start(const std::string& db_path,
+                                                 const MailOptions& options,
                                                  std::function<core::TimePoint()> clock);
     ~Mailer();
     Mailer(const Mailer&) = delete;

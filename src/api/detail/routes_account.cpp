@@ -16,7 +16,9 @@ namespace asio = boost::asio;
 
 // Sessions are shown by a public id derived from the stored token hash (which is the look-up key
 // of a live session and never leaves the server): 16 hex digits of its SHA-256.
-std::string PublicSessionId(const std::string& token_hash) { return auth::HashToken(token_hash).substr(0, 16); }
+std::string PublicSessionId(const std::string& token_hash) {
+    return auth::HashToken(token_hash).substr(0, 16);
+}
 
 std::optional<http::Response> NeedSession(const Ctx& ctx) {
     if (ctx.caller->session) return std::nullopt;
@@ -32,8 +34,9 @@ std::optional<http::Response> CrossOrigin(const Ctx& ctx) {
 
 http::Response Locked(core::TimePoint until, core::TimePoint now) {
     auto seconds = std::chrono::duration_cast<std::chrono::seconds>(until - now).count();
-    http::Response res = http::Problem(429, "account-locked", "Too many failed attempts",
-                                       "the account is locked for a while after repeated failures; try again later");
+    http::Response res =
+        http::Problem(429, "account-locked", "Too many failed attempts",
+                      "the account is locked for a while after repeated failures; try again later");
     res.headers.emplace_back("Retry-After", std::to_string(std::max<int64_t>(1, seconds)));
     return res;
 }
@@ -51,7 +54,8 @@ http::Response Failed(const AccountResult& r, core::TimePoint now) {
             return http::Problem(403, "totp-required", "Second factor required",
                                  "send the 6-digit code of your authenticator app as \"totp\"");
         case AccountStatus::kTotpInvalid:
-            return http::Problem(403, "totp-invalid", "Wrong second factor", "the authenticator code is wrong or used");
+            return http::Problem(403, "totp-invalid", "Wrong second factor",
+                                 "the authenticator code is wrong or used");
         case AccountStatus::kInvalidToken:
             return http::Problem(400, "invalid-reset-token", "Invalid reset code",
                                  "the reset code is unknown, used or expired: ask for a new one");
@@ -80,17 +84,20 @@ asio::awaitable<void> ChangePassword(Service& s, Ctx& ctx, http::Response& res) 
     const std::string& session_hash = ctx.caller->session->token_hash;
     AccountResult result;
     Database::Task fn = [&](Conn& c) {
-        result = s.account->ChangePassword(c.accounts, user, session_hash, current, next, ctx.ip, ctx.now);
+        result = s.account->ChangePassword(c.accounts, user, session_hash, current, next, ctx.ip,
+                                           ctx.now);
     };
     co_await s.Run(fn);
     if (result.status != AccountStatus::kOk) {
-        if (s.mailer) s.mailer->Notify();  // a failure may have locked the account and queued a mail
+        if (s.mailer)
+            s.mailer->Notify();  // a failure may have locked the account and queued a mail
         res = Failed(result, ctx.now);
         co_return;
     }
     store::User changed = user;
     changed.must_change_password = false;
-    res = Json(200, fmt::format("{{\"user\":{},\"sessions_revoked\":{}}}", UserJson(changed), result.sessions_revoked));
+    res = Json(200, fmt::format("{{\"user\":{},\"sessions_revoked\":{}}}", UserJson(changed),
+                                result.sessions_revoked));
 }
 
 asio::awaitable<void> RequestReset(Service& s, Ctx& ctx, http::Response& res) {
@@ -109,13 +116,15 @@ asio::awaitable<void> RequestReset(Service& s, Ctx& ctx, http::Response& res) {
     }
     // Answered before the look-up, the same way whatever the address: neither the answer nor its
     // time says whether an account exists.
-    Database::Task task = [&s, email = *GetString(std::get<0>(parsed), "email"), ip = ctx.ip, now = ctx.now](Conn& c) {
+    Database::Task task = [&s, email = *GetString(std::get<0>(parsed), "email"), ip = ctx.ip,
+                           now = ctx.now](Conn& c) {
         s.account->RequestReset(c.accounts, email, ip, now);
         if (s.mailer) s.mailer->Notify();
     };
     s.db->Post(std::move(task));
     res = Json(202,
-               "{\"detail\":\"if an account with this e-mail address exists and may sign in, a reset code is on its "
+               "{\"detail\":\"if an account with this e-mail address exists and may sign in, a "
+               "reset code is on its "
                "way to it; it is valid for 30 minutes\"}");
     co_return;
 }
@@ -139,7 +148,9 @@ asio::awaitable<void> ConfirmReset(Service& s, Ctx& ctx, http::Response& res) {
     std::string token = *GetString(body, "token");
     std::string next = *GetString(body, "new_password");
     AccountResult result;
-    Database::Task fn = [&](Conn& c) { result = s.account->ConfirmReset(c.accounts, token, next, ctx.ip, ctx.now); };
+    Database::Task fn = [&](Conn& c) {
+        result = s.account->ConfirmReset(c.accounts, token, next, ctx.ip, ctx.now);
+    };
     co_await s.Run(fn);
     if (result.status != AccountStatus::kOk) {
         res = Failed(result, ctx.now);
@@ -171,18 +182,21 @@ asio::awaitable<void> StepUp(Service& s, Ctx& ctx, http::Response& res) {
     };
     co_await s.Run(fn);
     if (result.status != AccountStatus::kOk) {
-        if (s.mailer) s.mailer->Notify();  // a failure may have locked the account and queued a mail
+        if (s.mailer)
+            s.mailer->Notify();  // a failure may have locked the account and queued a mail
         res = Failed(result, ctx.now);
         co_return;
     }
     res = Json(200, fmt::format("{{\"step_up_until\":\"{}\"}}",
-                                core::FormatIso(ctx.now + std::chrono::duration_cast<core::Millis>(kStepUpLifetime))));
+                                core::FormatIso(ctx.now + std::chrono::duration_cast<core::Millis>(
+                                                              kStepUpLifetime))));
 }
 
 std::string SessionJson(const store::Session& x, const std::string& current_hash) {
     std::string out = "{\"id\":\"" + PublicSessionId(x.token_hash) + "\"";
     out += fmt::format(",\"created_at\":\"{}\",\"last_seen\":\"{}\",\"expires_at\":\"{}\",\"ip\":",
-                       core::FormatIso(x.created_at), core::FormatIso(x.last_seen), core::FormatIso(x.expires_at));
+                       core::FormatIso(x.created_at), core::FormatIso(x.last_seen),
+                       core::FormatIso(x.expires_at));
     core::AppendJsonString(out, x.ip);
     out += ",\"user_agent\":";
     core::AppendJsonString(out, x.user_agent);
@@ -209,7 +223,8 @@ asio::awaitable<void> ListSessions(Service& s, Ctx& ctx, http::Response& res) {
     store::SessionPolicy policy = s.options.session;
     Result<store::SessionPage> page = store::SessionPage{};
     Database::Task fn = [&](Conn& c) {
-        page = c.accounts.ListLiveSessions(user_id, ctx.now, policy, q.sort, q.descending, q.limit, q.offset);
+        page = c.accounts.ListLiveSessions(user_id, ctx.now, policy, q.sort, q.descending, q.limit,
+                                           q.offset);
     };
     co_await s.Run(fn);
     if (!page) {
@@ -218,7 +233,8 @@ asio::awaitable<void> ListSessions(Service& s, Ctx& ctx, http::Response& res) {
         co_return;
     }
     std::vector<std::string> items;
-    for (const auto& x : page->items) items.push_back(SessionJson(x, ctx.caller->session->token_hash));
+    for (const auto& x : page->items)
+        items.push_back(SessionJson(x, ctx.caller->session->token_hash));
     res = Json(200, PageJson(items, page->total, q));
 }
 
@@ -253,7 +269,8 @@ asio::awaitable<void> RevokeSession(Service& s, Ctx& ctx, http::Response& res) {
     std::string revoked_hash;
     Database::Task fn = [&](Conn& c) {
         // A user has few live sessions; a thousand is far past any real one.
-        auto page = c.accounts.ListLiveSessions(user_id, ctx.now, policy, "created_at", false, 1000, 0);
+        auto page =
+            c.accounts.ListLiveSessions(user_id, ctx.now, policy, "created_at", false, 1000, 0);
         if (!page) {
             revoked = page.error();
             return;
@@ -292,7 +309,9 @@ asio::awaitable<void> RevokeOtherSessions(Service& s, Ctx& ctx, http::Response& 
     std::optional<std::string> keep = ctx.caller->session->token_hash;
     store::AuditEntry audit = SessionAudit(ctx, "session.revoked_others", "{}");
     Result<int64_t> revoked = int64_t{0};
-    Database::Task fn = [&](Conn& c) { revoked = c.accounts.RevokeUserSessions(user_id, keep, ctx.now, audit); };
+    Database::Task fn = [&](Conn& c) {
+        revoked = c.accounts.RevokeUserSessions(user_id, keep, ctx.now, audit);
+    };
     co_await s.Run(fn);
     if (!revoked) {
         spdlog::error("sessions: {}", revoked.error().message);
@@ -309,14 +328,15 @@ void AddAccountRoutes(Service& s) {
                   [&s](Ctx& ctx, http::Response& res) { return ChangePassword(s, ctx, res); }});
     s.router.Add({"POST", "/api/v1/auth/password-reset", Access::kPublic, std::nullopt, true,
                   [&s](Ctx& ctx, http::Response& res) { return RequestReset(s, ctx, res); }});
-    s.router.Add({"POST", "/api/v1/auth/password-reset/confirm", Access::kPublic, std::nullopt, true,
-                  [&s](Ctx& ctx, http::Response& res) { return ConfirmReset(s, ctx, res); }});
+    s.router.Add({"POST", "/api/v1/auth/password-reset/confirm", Access::kPublic, std::nullopt,
+                  true, [&s](Ctx& ctx, http::Response& res) { return ConfirmReset(s, ctx, res); }});
     s.router.Add({"POST", "/api/v1/auth/step-up", Access::kSignedIn, std::nullopt, false,
                   [&s](Ctx& ctx, http::Response& res) { return StepUp(s, ctx, res); }});
     s.router.Add({"GET", "/api/v1/me/sessions", Access::kSignedIn, std::nullopt, false,
                   [&s](Ctx& ctx, http::Response& res) { return ListSessions(s, ctx, res); }});
-    s.router.Add({"DELETE", "/api/v1/me/sessions", Access::kSignedIn, std::nullopt, false,
-                  [&s](Ctx& ctx, http::Response& res) { return RevokeOtherSessions(s, ctx, res); }});
+    s.router.Add(
+        {"DELETE", "/api/v1/me/sessions", Access::kSignedIn, std::nullopt, false,
+         [&s](Ctx& ctx, http::Response& res) { return RevokeOtherSessions(s, ctx, res); }});
     s.router.Add({"DELETE", "/api/v1/me/sessions/{id}", Access::kSignedIn, std::nullopt, false,
                   [&s](Ctx& ctx, http::Response& res) { return RevokeSession(s, ctx, res); }});
 }

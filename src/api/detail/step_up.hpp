@@ -18,8 +18,9 @@ inline bool RecentStepUp(const Caller& caller, core::TimePoint now) {
 }
 
 inline http::Response StepUpRequired() {
-    return http::Problem(403, "step-up-required", "Re-authentication required",
-                         "confirm your password first (POST /api/v1/auth/step-up), then retry within 5 minutes");
+    return http::Problem(
+        403, "step-up-required", "Re-authentication required",
+        "confirm your password first (POST /api/v1/auth/step-up), then retry within 5 minutes");
 }
 
 }  // namespace fleet::api::detail

@@ -1,7 +1,7 @@
 #include "api/detail/throttle.hpp"
 
-#include <boost/asio/ip/address.hpp>
 #include <algorithm>
+#include <boost/asio/ip/address.hpp>
 
 namespace fleet::api::detail {
 
@@ -10,7 +10,8 @@ std::string Throttle::KeyOf(std::string_view address) {
     auto ip = boost::asio::ip::make_address(std::string(address), ec);
     if (ec || !ip.is_v6()) return std::string(address);
     auto v6 = ip.to_v6();
-    if (v6.is_v4_mapped()) return boost::asio::ip::make_address_v4(boost::asio::ip::v4_mapped, v6).to_string();
+    if (v6.is_v4_mapped())
+        return boost::asio::ip::make_address_v4(boost::asio::ip::v4_mapped, v6).to_string();
     auto bytes = v6.to_bytes();
     for (size_t i = 8; i < bytes.size(); ++i) bytes[i] = 0;
     return boost::asio::ip::address_v6(bytes).to_string() + "/64";
@@ -37,7 +38,8 @@ std::optional<std::chrono::seconds> Throttle::Take(std::string_view address, cor
     Bucket& b = *it->second;
     if (now > b.updated) {
         int64_t elapsed_ms = (now - b.updated).count();
-        b.credit = elapsed_ms >= capacity / rate ? capacity : std::min(capacity, b.credit + elapsed_ms * rate);
+        b.credit = elapsed_ms >= capacity / rate ? capacity
+                                                 : std::min(capacity, b.credit + elapsed_ms * rate);
         b.updated = now;
     }
     if (b.credit >= token) {
@@ -48,11 +50,13 @@ std::optional<std::chrono::seconds> Throttle::Take(std::string_view address, cor
     return std::chrono::seconds(std::max<int64_t>(1, (wait_ms + 999) / 1000));
 }
 
-std::optional<http::Response> TooManyRequests(Throttle& throttle, std::string_view ip, core::TimePoint now) {
+std::optional<http::Response> TooManyRequests(Throttle& throttle, std::string_view ip,
+                                              core::TimePoint now) {
     auto wait = throttle.Take(ip, now);
     if (!wait) return std::nullopt;
-    http::Response res = http::Problem(429, "too-many-requests", "Too many requests",
-                                       "too many sign-in or password-reset attempts from your address; try again later");
+    http::Response res = http::Problem(
+        429, "too-many-requests", "Too many requests",
+        "too many sign-in or password-reset attempts from your address; try again later");
     res.headers.emplace_back("Retry-After", std::to_string(wait->count()));
     return res;
 }

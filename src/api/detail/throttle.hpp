@@ -48,11 +48,13 @@ private:
     ThrottleSettings settings_;
     mutable std::mutex mu_;
     std::list<Bucket> lru_;  // most recently used first
-    std::unordered_map<std::string_view, std::list<Bucket>::iterator> index_;  // views into lru_'s keys
+    std::unordered_map<std::string_view, std::list<Bucket>::iterator>
+        index_;  // views into lru_'s keys
 };
 
 // For a public auth route: the 429 too-many-requests answer (with Retry-After) when `ip` must
 // wait, else nullopt (and a token is taken).
-std::optional<http::Response> TooManyRequests(Throttle& throttle, std::string_view ip, core::TimePoint now);
+std::optional<http::Response> TooManyRequests(Throttle& throttle, std::string_view ip,
+                                              core::TimePoint now);
 
 }  // namespace fleet::api::detail

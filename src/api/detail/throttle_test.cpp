@@ -50,7 +50,7 @@ TEST(ThrottleTest, StaysBoundedByDroppingTheLeastRecentlyUsedAddress) {
     EXPECT_FALSE(t.Take("10.0.0.1", kT0));
     EXPECT_FALSE(t.Take("10.0.0.2", kT0 + 1ms));
     EXPECT_FALSE(t.Take("10.0.0.3", kT0 + 2ms));
-    EXPECT_TRUE(t.Take("10.0.0.1", kT0 + 3ms));  // 1 is now the most recently used
+    EXPECT_TRUE(t.Take("10.0.0.1", kT0 + 3ms));   // 1 is now the most recently used
     EXPECT_FALSE(t.Take("10.0.0.4", kT0 + 4ms));  // drops 2, the least recently used
     EXPECT_EQ(t.size(), 3u);
     EXPECT_TRUE(t.Take("10.0.0.1", kT0 + 5ms));   // kept: still empty

@@ -6,7 +6,8 @@
 
 namespace fleet::store::detail {
 
-// Inserts `mail` into the outbox on `impl`'s connection (no transaction of its own). Returns its id.
+// Inserts `mail` into the outbox on `impl`'s connection (no transaction of its own). Returns its
+// id.
 Result<int64_t> InsertMail(AccountStore::Impl& impl, const OutgoingMail& mail);
 
 }  // namespace fleet::store::detail
