@@ -16,6 +16,18 @@
 #include "store/store.hpp"
 
 namespace fleet::app {
+
+std::string DefaultCommonPasswords() {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    fs::path exe = fs::read_symlink("/proc/self/exe", ec).parent_path();
+    for (const fs::path& candidate : {exe / "../data/common-passwords.txt", exe / "../share/fleetd/common-passwords.txt",
+                                      exe / "data/common-passwords.txt", fs::path("data/common-passwords.txt")}) {
+        if (fs::exists(candidate, ec)) return candidate.lexically_normal().string();
+    }
+    return "";
+}
+
 namespace {
 
 struct AdminArgs {
@@ -38,19 +50,6 @@ struct AdminArgs {
 };
 
 core::TimePoint Now() { return std::chrono::time_point_cast<core::Millis>(std::chrono::system_clock::now()); }
-
-// The shipped list of common passwords: beside the binary's folder (a build tree or an install
-// prefix's share/fleetd), or in the source tree's data/.
-std::string DefaultCommonPasswords() {
-    namespace fs = std::filesystem;
-    std::error_code ec;
-    fs::path exe = fs::read_symlink("/proc/self/exe", ec).parent_path();
-    for (const fs::path& candidate : {exe / "../data/common-passwords.txt", exe / "../share/fleetd/common-passwords.txt",
-                                      exe / "data/common-passwords.txt", fs::path("data/common-passwords.txt")}) {
-        if (fs::exists(candidate, ec)) return candidate.lexically_normal().string();
-    }
-    return "";
-}
 
 std::string TenantJson(const store::Tenant& t) {
     std::string out = fmt::format("{{\"id\":{},\"name\":", t.id);

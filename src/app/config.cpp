@@ -64,6 +64,10 @@ const std::vector<Key>& Keys() {
         Int("auth", "argon2_ops", "--argon2-ops", &Config::argon2_ops, 1, 10, "argon2id passes"),
         Str("tls", "cert_file", "--tls-cert", &Config::tls_cert_file, "PEM certificate chain of the HTTP port"),
         Str("tls", "key_file", "--tls-key", &Config::tls_key_file, "PEM private key of the HTTP port"),
+        Int("auth", "address_attempts_per_minute", "--address-attempts-per-minute", &Config::address_attempts_per_minute, 1, 100000, "sign-in and password-reset requests per client address and minute"),
+        Str("mail", "smtp_host", "--smtp-host", &Config::smtp_host, "SMTP relay for e-mail; empty: write files to <data>/outbox"),
+        Int("mail", "smtp_port", "--smtp-port", &Config::smtp_port, 1, 65535, "SMTP relay port"),
+        Str("mail", "from", "--mail-from", &Config::mail_from, "sender address of fleetd's e-mail"),
     };
     return keys;
 }
@@ -125,7 +129,7 @@ Result<void> ApplyToml(const std::string& text, const std::string& source, Confi
         const toml::table* section = section_node.as_table();
         std::string section_str(section_name.str());
         if (!section) {
-            return MakeError(fmt::format("{}: unknown key '{}' (settings live in [server], [devices], [store] or [auth])",
+            return MakeError(fmt::format("{}: unknown key '{}' (settings live in [server], [devices], [store], [auth] or [mail])",
                                          source, section_str));
         }
         for (const auto& [key_name, node] : *section) {
@@ -182,6 +186,10 @@ Result<void> Validate(const Config& c) {
             "terminates TLS, set server.behind_tls_proxy = true",
             c.HttpListen()));
     }
+    if (c.mail_from.find('@') == std::string::npos || c.mail_from.find_first_of("<> \t\r\n") != std::string::npos) {
+        return MakeError("mail.from must be a bare e-mail address (name@domain)");
+    }
+    if (c.smtp_host.find_first_of(" \t\r\n/") != std::string::npos) return MakeError("mail.smtp_host must be a host name or address");
     return {};
 }
 

@@ -44,6 +44,11 @@ struct Config {
     int64_t lockout_minutes = 15;       // how long it stays locked
     int64_t argon2_memory_kib = 65536;  // argon2id memory cost of new password hashes
     int64_t argon2_ops = 3;             // argon2id passes
+    int64_t address_attempts_per_minute = 20;  // sign-in and reset attempts per client address
+    // [mail]
+    std::string smtp_host;                 // empty: write mail to <data>/outbox (development mailer)
+    int64_t smtp_port = 25;
+    std::string mail_from = "fleetd@localhost";
     // [tls]
     std::string tls_cert_file;  // PEM certificate chain; with tls_key_file, the HTTP port speaks HTTPS only
     std::string tls_key_file;   // PEM private key

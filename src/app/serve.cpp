@@ -113,6 +113,18 @@ int Serve(const Config& config) {
         aopts.session.absolute = std::chrono::hours(config.absolute_timeout_h);
         aopts.hash_cost.mem_bytes = static_cast<size_t>(config.argon2_memory_kib) * 1024;
         aopts.hash_cost.ops = static_cast<uint64_t>(config.argon2_ops);
+        aopts.common_passwords_path = DefaultCommonPasswords();
+        aopts.address_attempts_per_minute = config.address_attempts_per_minute;
+        aopts.mail.outbox_dir = (std::filesystem::path(config.data) / "outbox").string();
+        aopts.mail.smtp_host = config.smtp_host;
+        aopts.mail.smtp_port = static_cast<int>(config.smtp_port);
+        aopts.mail.from = config.mail_from;
+        if (aopts.common_passwords_path.empty()) {
+            spdlog::error("api: cannot find common-passwords.txt (new passwords are checked against it)");
+            gateway.Stop();
+            committer.Stop();
+            return 1;
+        }
         auto opened = fleet::api::Api::Open(aopts);
         if (!opened) {
             spdlog::error("api: {}", opened.error().message);

@@ -144,6 +144,7 @@ struct Session {
     std::optional<core::TimePoint> revoked_at;
     std::string ip;
     std::string user_agent;
+    std::optional<core::TimePoint> step_up_at;  // the last re-authentication in this session
 };
 
 // A valid session with its user and the user's tenant status.
@@ -152,6 +153,27 @@ struct SessionUser {
     User user;
     TenantStatus tenant_status = TenantStatus::kActive;
 };
+
+// A page of a user's live sessions, and how many there are in all.
+struct SessionPage {
+    std::vector<Session> items;
+    int64_t total = 0;
+};
+
+// An e-mail in the outbox (kind: "lockout", "password-reset"; body: plain UTF-8 text).
+struct OutgoingMail {
+    int64_t id = 0;
+    core::TimePoint created_at{};
+    std::string kind;
+    std::string recipient;  // one e-mail address (NormaliseEmail form)
+    std::string subject;
+    std::string body;
+    int64_t attempts = 0;  // failed deliveries so far
+};
+
+// A mail is given up after this many failed deliveries; after n failures the next try waits until
+// n² minutes after it was queued (1, 4, 9, ... minutes: about 49 minutes in all).
+inline constexpr int64_t kMaxMailAttempts = 8;
 
 class AccountStore {
 public:
@@ -210,6 +232,59 @@ public:
                                                     const SessionPolicy& policy);
     // Revokes a session; false when there was no live session with that token.
     Result<bool> RevokeSession(const std::string& token_hash, core::TimePoint now);
+
+    // --- account security (accounts_security.cpp) -------------------------------------------------
+    // The credentials of a user by id (password change, step-up), or nullopt.
+    Result<std::optional<Credentials>> FindCredentialsById(int64_t user_id);
+    // Replaces the user's password hash, clears must_change_password and the lockout, notes
+    // password_changed_at, voids the user's unused reset tokens and revokes the user's sessions but
+    // `keep_session` (a token hash; nullopt: every one), then appends `audit` with the detail
+    // {"sessions_revoked":N} — all in one transaction. Returns N.
+    Result<int64_t> SetPassword(int64_t user_id, const std::string& password_hash,
+                                const std::optional<std::string>& keep_session, core::TimePoint now,
+                                const AuditEntry& audit);
+    // Stores the hash of a password-reset token valid until `expires_at`, queues `mail` and appends
+    // `audit`, in one transaction. Stores nothing and returns false when the user already has
+    // `max_live` unused tokens that have not expired at `now` (so nobody can flood a mailbox).
+    Result<bool> AddPasswordReset(int64_t user_id, const std::string& token_hash, core::TimePoint now,
+                                  core::TimePoint expires_at, int64_t max_live, const OutgoingMail& mail,
+                                  const AuditEntry& audit);
+    // The credentials of the user whose reset token this is, when the token is unused and has not
+    // expired at `now`; nullopt otherwise.
+    Result<std::optional<Credentials>> FindPasswordReset(const std::string& token_hash, core::TimePoint now);
+    // Uses a reset token: when it is still unused and unexpired at `now`, marks it used and sets the
+    // password as SetPassword does with no session kept (every session revoked; the lockout cleared),
+    // appending `audit`. Returns the user's id, or nullopt when the token is not (or no longer) valid.
+    Result<std::optional<int64_t>> UsePasswordReset(const std::string& token_hash, const std::string& password_hash,
+                                                    core::TimePoint now, const AuditEntry& audit);
+    // The user's live sessions at `now` (not revoked, used within policy.idle, before their end),
+    // sorted by "created_at" or "last_seen" (anything else is an error), one page of them.
+    Result<SessionPage> ListLiveSessions(int64_t user_id, core::TimePoint now, const SessionPolicy& policy,
+                                         std::string_view sort, bool descending, int64_t limit, int64_t offset);
+    // Revokes the user's live session with this token hash and appends `audit`; false (and no
+    // audit) when that user has no such live session.
+    Result<bool> RevokeUserSession(int64_t user_id, const std::string& token_hash, core::TimePoint now,
+                                   const AuditEntry& audit);
+    // Revokes every session of the user not yet revoked but `keep` and appends `audit` with the
+    // detail {"sessions_revoked":N}. Returns N.
+    Result<int64_t> RevokeUserSessions(int64_t user_id, const std::optional<std::string>& keep, core::TimePoint now,
+                                       const AuditEntry& audit);
+    // Notes a re-authentication in the session (step_up_at = now), clears the user's failure count,
+    // notes the TOTP step used when given, and appends `audit`, in one transaction.
+    Result<void> NoteStepUp(const std::string& token_hash, int64_t user_id, std::optional<int64_t> totp_step,
+                            core::TimePoint now, const AuditEntry& audit);
+
+    // --- e-mail outbox (accounts_outbox.cpp) ------------------------------------------------------
+    // Queues a mail (created_at, kind, recipient, subject, body are used). Returns its id.
+    Result<int64_t> EnqueueMail(const OutgoingMail& mail);
+    // Unsent mail due at `now` (fewer than kMaxMailAttempts failures, the back-off passed), oldest
+    // first, at most `limit`.
+    Result<std::vector<OutgoingMail>> ListUnsentMail(core::TimePoint now, int64_t limit);
+    Result<void> MarkMailSent(int64_t id, core::TimePoint now);
+    // Counts a failed delivery and keeps the error (cut to 500 bytes).
+    Result<void> MarkMailFailed(int64_t id, const std::string& error);
+    // Deletes mail sent before `before` (its text may hold a reset token). Returns how many.
+    Result<int64_t> PruneSentMail(core::TimePoint before);
 
     // --- audit ------------------------------------------------------------------------------------
     // Appends an entry (id, prev_hash and hash are assigned here) and returns it.

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "api/detail/account_security.hpp"
 #include "core/json.hpp"
 #include "core/time.hpp"
 
@@ -125,6 +126,7 @@ LoginResult SignIn::Login(store::AccountStore& store, const LoginInput& in, core
         if (locked && locked->has_value()) {
             Audit(store, UserEntry(c.user, now, in.ip, "auth.locked",
                                    fmt::format("{{\"until\":\"{}\"}}", core::FormatIso(**locked))));
+            EnqueueLockoutMail(store, c.user, settings_.lockout.max_failures, in.ip, now, **locked);
         }
         result.status = status;
         return result;

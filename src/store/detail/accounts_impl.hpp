@@ -110,6 +110,23 @@ inline User ReadUser(sqlite3_stmt* s) {
     return u;
 }
 
+// users u JOIN tenants t: the user's columns, then what sign-in needs (ReadCredentials).
+inline const std::string kCredentialColumns = std::string(kUserColumns) +
+    ", t.status, u.password_hash, u.totp_secret_sealed, u.totp_last_step, u.failed_logins, u.locked_until";
+
+inline Credentials ReadCredentials(sqlite3_stmt* s) {
+    Credentials c;
+    c.user = ReadUser(s);
+    constexpr int k = kUserColumnCount;
+    c.tenant_status = Col(s, k) == "suspended" ? TenantStatus::kSuspended : TenantStatus::kActive;
+    c.password_hash = Col(s, k + 1);
+    if (sqlite3_column_type(s, k + 2) != SQLITE_NULL) c.totp_secret_sealed = std::string(Col(s, k + 2));
+    c.totp_last_step = sqlite3_column_int64(s, k + 3);
+    c.failed_logins = sqlite3_column_int64(s, k + 4);
+    c.locked_until = FromMs(sqlite3_column_int64(s, k + 5));
+    return c;
+}
+
 inline constexpr const char* kAuditColumns =
     "id, at, tenant_id, actor_user_id, actor, action, target, ip, detail, prev_hash, hash";
 
