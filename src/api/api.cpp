@@ -61,6 +61,7 @@ Result<std::unique_ptr<Api>> Api::Open(const Options& options) {
     impl->openapi = std::move(*doc);
     detail::AddAuthRoutes(*impl);
     detail::AddMetaRoutes(*impl);
+    detail::AddFleetRoutes(*impl);
     return std::unique_ptr<Api>(new Api(std::move(impl)));
 }
 

@@ -132,12 +132,12 @@ Outcome<Group> FleetStore::AddGroup(const Viewer& viewer, const std::string& nam
         Sql insert;
         insert << "INSERT INTO vehicle_groups (tenant_id, name, created_at) VALUES (?, ?, ?)";
         insert.Arg(viewer.scope.tenant_id()).Arg(name).Arg(ToMs(now));
-        if (auto r = Change(db_, insert, "add group", "a group with this name exists"); !r) return Failure<Group>(r);
+        if (auto r = Change(db_, insert, "add group", "a group with this name exists"); !r) return r.Failure<Group>();
         int64_t id = sqlite3_last_insert_rowid(db_.db);
         if (auto a = Audit(db_, actor, now, viewer.scope.tenant_id(), "group.add", fmt::format("group:{}", id),
                            DetailJson({{"name", name}}));
             !a) {
-            return Failure<Group>(a);
+            return a.Failure<Group>();
         }
         return Group{id, name, 0, now};
     });
@@ -156,11 +156,11 @@ Outcome<Group> FleetStore::RenameGroup(const Viewer& viewer, int64_t id, const s
         Sql update;
         update << "UPDATE vehicle_groups SET name = ? WHERE id = ?";
         update.Arg(name).Arg(id);
-        if (auto r = Change(db_, update, "rename group", "a group with this name exists"); !r) return Failure<Group>(r);
+        if (auto r = Change(db_, update, "rename group", "a group with this name exists"); !r) return r.Failure<Group>();
         if (auto a = Audit(db_, actor, now, viewer.scope.tenant_id(), "group.update", fmt::format("group:{}", id),
                            DetailJson({{"name", name}}));
             !a) {
-            return Failure<Group>(a);
+            return a.Failure<Group>();
         }
         Group g = **found;
         g.name = name;
@@ -218,17 +218,17 @@ Outcome<Group> FleetStore::SetGroupVehicles(const Viewer& viewer, int64_t id, co
         Sql del;
         del << "DELETE FROM group_vehicles WHERE group_id = ?";
         del.Arg(id);
-        if (auto r = Change(db_, del, "set group vehicles"); !r) return Failure<Group>(r);
+        if (auto r = Change(db_, del, "set group vehicles"); !r) return r.Failure<Group>();
         for (int64_t v : ids) {
             Sql insert;
             insert << "INSERT INTO group_vehicles (group_id, vehicle_id) VALUES (?, ?)";
             insert.Arg(id).Arg(v);
-            if (auto r = Change(db_, insert, "set group vehicles"); !r) return Failure<Group>(r);
+            if (auto r = Change(db_, insert, "set group vehicles"); !r) return r.Failure<Group>();
         }
         if (auto a = Audit(db_, actor, now, viewer.scope.tenant_id(), "group.set_vehicles", fmt::format("group:{}", id),
                            fmt::format("{{\"vehicles\":{}}}", ids.size()));
             !a) {
-            return Failure<Group>(a);
+            return a.Failure<Group>();
         }
         auto after = FindGroup(viewer, id);
         if (!after) return after.error();

@@ -54,6 +54,13 @@ public:
     const T* operator->() const { return &std::get<0>(v_); }
     const Refused* refused() const { return std::get_if<1>(&v_); }  // null unless refused
     const Error* error() const { return std::get_if<2>(&v_); }      // null unless failed
+    // This refusal or failure (the outcome is not ok) as an Outcome of another type.
+    template <typename U>
+    Outcome<U> Failure() const {
+        if (const Refused* r = refused()) return *r;
+        if (const Error* e = error()) return *e;
+        return Error{"internal: a success passed on as a failure"};
+    }
 
 private:
     std::variant<T, Refused, Error> v_;

@@ -116,17 +116,17 @@ Outcome<FleetDevice> InsertDevice(AccountStore::Impl& db, const NewDevice& d, co
     insert.Arg(d.imei).Arg(d.protocol).Arg(d.name).Arg(ToMs(now));
     insert.Value(TenantIdOf(d.tenant)) << ", ?, ?)";
     insert.Arg(d.model).Arg(d.firmware);
-    if (auto r = Change(db, insert, "add device", "a device with this IMEI exists"); !r) return Failure<FleetDevice>(r);
+    if (auto r = Change(db, insert, "add device", "a device with this IMEI exists"); !r) return r.Failure<FleetDevice>();
     int64_t id = sqlite3_last_insert_rowid(db.db);
     Sql unpend;
     unpend << "DELETE FROM pending_devices WHERE imei = ?";
     unpend.Arg(d.imei);
-    if (auto r = Change(db, unpend, "clear pending device"); !r) return Failure<FleetDevice>(r);
+    if (auto r = Change(db, unpend, "clear pending device"); !r) return r.Failure<FleetDevice>();
     std::string detail = DetailJson({{"imei", d.imei}, {"protocol", d.protocol}});
     detail.pop_back();
     detail += fmt::format(",\"tenant_id\":{}}}", d.tenant ? std::to_string(d.tenant->tenant_id()) : "null");
     if (auto a = Audit(db, actor, now, TenantIdOf(d.tenant), action, fmt::format("device:{}", id), detail); !a) {
-        return Failure<FleetDevice>(a);
+        return a.Failure<FleetDevice>();
     }
     auto found = FindWhere(db, id, std::nullopt);
     if (!found) return found.error();
@@ -156,11 +156,11 @@ Outcome<FleetDevice> FleetStore::RenameDevice(TenantScope scope, int64_t id, con
         Sql update;
         update << "UPDATE devices SET name = ? WHERE id = ?";
         update.Arg(name).Arg(id);
-        if (auto r = Change(db_, update, "rename device"); !r) return Failure<FleetDevice>(r);
+        if (auto r = Change(db_, update, "rename device"); !r) return r.Failure<FleetDevice>();
         if (auto a = Audit(db_, actor, now, scope.tenant_id(), "device.update", fmt::format("device:{}", id),
                            "{\"fields\":[\"name\"]}");
             !a) {
-            return Failure<FleetDevice>(a);
+            return a.Failure<FleetDevice>();
         }
         FleetDevice d = **found;
         d.name = name;
@@ -218,7 +218,7 @@ Outcome<FleetDevice> FleetStore::OperatorUpdateDevice(int64_t id, const DeviceCh
         }
         update << " WHERE id = ?";
         update.Arg(id);
-        if (auto r = Change(db_, update, "update device"); !r) return Failure<FleetDevice>(r);
+        if (auto r = Change(db_, update, "update device"); !r) return r.Failure<FleetDevice>();
         auto opt = [](std::optional<int64_t> v) { return v ? std::to_string(*v) : std::string("null"); };
         std::string detail = fmt::format("{{\"fields\":{}]", fields);
         if (moves) detail += fmt::format(",\"from_tenant_id\":{},\"to_tenant_id\":{}", opt(before.tenant_id), opt(new_tenant));
@@ -227,7 +227,7 @@ Outcome<FleetDevice> FleetStore::OperatorUpdateDevice(int64_t id, const DeviceCh
         if (auto a = Audit(db_, actor, now, new_tenant ? new_tenant : before.tenant_id, "device.update",
                            fmt::format("device:{}", id), detail);
             !a) {
-            return Failure<FleetDevice>(a);
+            return a.Failure<FleetDevice>();
         }
         auto after = FindWhere(db_, id, std::nullopt);
         if (!after) return after.error();

@@ -105,7 +105,7 @@ Outcome<Driver> FleetStore::AddDriver(TenantScope scope, const DriverChange& c, 
     return InTransaction<Driver>(db_, [&]() -> Outcome<Driver> {
         std::optional<int64_t> user = c.user_id.value_or(std::nullopt);
         if (user) {
-            if (auto r = CheckUser(db_, scope, *user, 0); !r) return Failure<Driver>(r);
+            if (auto r = CheckUser(db_, scope, *user, 0); !r) return r.Failure<Driver>();
         }
         std::optional<std::string> badge = c.badge_id.value_or(std::nullopt);
         Sql insert;
@@ -115,12 +115,12 @@ Outcome<Driver> FleetStore::AddDriver(TenantScope scope, const DriverChange& c, 
         insert.Arg(c.employee_number.value_or(""));
         insert.Value(user) << ", ?)";
         insert.Arg(ToMs(now));
-        if (auto r = Change(db_, insert, "add driver", kBadgeTaken); !r) return Failure<Driver>(r);
+        if (auto r = Change(db_, insert, "add driver", kBadgeTaken); !r) return r.Failure<Driver>();
         int64_t id = sqlite3_last_insert_rowid(db_.db);
         if (auto a = Audit(db_, actor, now, scope.tenant_id(), "driver.add", fmt::format("driver:{}", id),
                            DetailJson({{"name", *c.name}}));
             !a) {
-            return Failure<Driver>(a);
+            return a.Failure<Driver>();
         }
         return Driver{id, *c.name, badge, c.employee_number.value_or(""), user, now};
     });
@@ -134,7 +134,7 @@ Outcome<Driver> FleetStore::UpdateDriver(TenantScope scope, int64_t id, const Dr
         if (!found) return found.error();
         if (!found->has_value()) return Refused{Refusal::kNotFound, "no such driver"};
         if (c.user_id && *c.user_id) {
-            if (auto r = CheckUser(db_, scope, **c.user_id, id); !r) return Failure<Driver>(r);
+            if (auto r = CheckUser(db_, scope, **c.user_id, id); !r) return r.Failure<Driver>();
         }
         Sql update;
         update << "UPDATE drivers SET id = id";
@@ -162,11 +162,11 @@ Outcome<Driver> FleetStore::UpdateDriver(TenantScope scope, int64_t id, const Dr
         }
         update << " WHERE id = ?";
         update.Arg(id);
-        if (auto r = Change(db_, update, "update driver", kBadgeTaken); !r) return Failure<Driver>(r);
+        if (auto r = Change(db_, update, "update driver", kBadgeTaken); !r) return r.Failure<Driver>();
         if (auto a = Audit(db_, actor, now, scope.tenant_id(), "driver.update", fmt::format("driver:{}", id),
                            fmt::format("{{\"fields\":{}]}}", fields));
             !a) {
-            return Failure<Driver>(a);
+            return a.Failure<Driver>();
         }
         auto after = FindDriver(scope, id);
         if (!after) return after.error();

@@ -117,14 +117,14 @@ Outcome<Installation> FleetStore::AddInstallation(const Viewer& viewer, const Ne
         insert.Arg(in.note).Arg(ToMs(now));
         // The open-installation indexes back the check above against a concurrent writer.
         if (auto r = Change(db_, insert, "add installation", "the vehicle or the device is already installed"); !r) {
-            return Failure<Installation>(r);
+            return r.Failure<Installation>();
         }
         int64_t id = sqlite3_last_insert_rowid(db_.db);
         if (auto a = Audit(db_, actor, now, viewer.scope.tenant_id(), "installation.add",
                            fmt::format("installation:{}", id),
                            fmt::format("{{\"vehicle_id\":{},\"device_id\":{}}}", in.vehicle_id, in.device_id));
             !a) {
-            return Failure<Installation>(a);
+            return a.Failure<Installation>();
         }
         auto found = FindInstallation(viewer, id);
         if (!found) return found.error();
@@ -145,11 +145,11 @@ Outcome<Installation> FleetStore::EndInstallation(const Viewer& viewer, int64_t 
         Sql update;
         update << "UPDATE installations SET to_time = ? WHERE id = ?";
         update.Arg(ToMs(to)).Arg(id);
-        if (auto r = Change(db_, update, "end installation"); !r) return Failure<Installation>(r);
+        if (auto r = Change(db_, update, "end installation"); !r) return r.Failure<Installation>();
         if (auto a = Audit(db_, actor, now, viewer.scope.tenant_id(), "installation.end",
                            fmt::format("installation:{}", id), "{}");
             !a) {
-            return Failure<Installation>(a);
+            return a.Failure<Installation>();
         }
         i.to = to;
         return i;

@@ -218,15 +218,15 @@ Outcome<Vehicle> FleetStore::AddVehicle(const Viewer& viewer, const VehicleChang
         insert.Value(c.sale_date.value_or(std::nullopt)) << ", ";
         insert.Value(c.insurance_date.value_or(std::nullopt)) << ", ?, ?)";
         insert.Arg(c.technical_json.value_or("{}")).Arg(ToMs(now));
-        if (auto r = Change(db_, insert, "add vehicle", kVinTaken); !r) return Failure<Vehicle>(r);
+        if (auto r = Change(db_, insert, "add vehicle", kVinTaken); !r) return r.Failure<Vehicle>();
         int64_t id = sqlite3_last_insert_rowid(db_.db);
         if (auto r = SetMemberships(db_, *this, viewer, id, c.group_ids.value_or(std::vector<int64_t>{})); !r) {
-            return Failure<Vehicle>(r);
+            return r.Failure<Vehicle>();
         }
         if (auto a = Audit(db_, actor, now, viewer.scope.tenant_id(), "vehicle.add", fmt::format("vehicle:{}", id),
                            DetailJson({{"name", *c.name}, {"vin", c.vin.value_or(std::nullopt).value_or("")}}));
             !a) {
-            return Failure<Vehicle>(a);
+            return a.Failure<Vehicle>();
         }
         auto found = FindVehicle(viewer, id);
         if (!found) return found.error();
@@ -260,14 +260,14 @@ Outcome<Vehicle> FleetStore::UpdateVehicle(const Viewer& viewer, int64_t id, con
         if (c.technical_json) set("technical", c.technical_json);
         update << " WHERE id = ?";
         update.Arg(id);
-        if (auto r = Change(db_, update, "update vehicle", kVinTaken); !r) return Failure<Vehicle>(r);
+        if (auto r = Change(db_, update, "update vehicle", kVinTaken); !r) return r.Failure<Vehicle>();
         if (c.group_ids) {
-            if (auto r = SetMemberships(db_, *this, viewer, id, *c.group_ids); !r) return Failure<Vehicle>(r);
+            if (auto r = SetMemberships(db_, *this, viewer, id, *c.group_ids); !r) return r.Failure<Vehicle>();
         }
         if (auto a = Audit(db_, actor, now, viewer.scope.tenant_id(), "vehicle.update", fmt::format("vehicle:{}", id),
                            fmt::format("{{\"fields\":{}}}", ChangedFields(c)));
             !a) {
-            return Failure<Vehicle>(a);
+            return a.Failure<Vehicle>();
         }
         auto after = FindVehicle(viewer, id);
         if (!after) return after.error();
@@ -285,19 +285,19 @@ Outcome<Vehicle> FleetStore::ArchiveVehicle(const Viewer& viewer, int64_t id, co
         Sql archive;
         archive << "UPDATE vehicles SET archived_at = ? WHERE id = ?";
         archive.Arg(ToMs(now)).Arg(id);
-        if (auto r = Change(db_, archive, "archive vehicle"); !r) return Failure<Vehicle>(r);
+        if (auto r = Change(db_, archive, "archive vehicle"); !r) return r.Failure<Vehicle>();
         // The device is free again. (An installation that starts later than now keeps one ms.)
         Sql end;
         end << "UPDATE installations SET to_time = max(?, from_time + 1) WHERE vehicle_id = ? AND to_time IS NULL";
         end.Arg(ToMs(now)).Arg(id);
-        if (auto r = Change(db_, end, "end installation"); !r) return Failure<Vehicle>(r);
+        if (auto r = Change(db_, end, "end installation"); !r) return r.Failure<Vehicle>();
         std::string detail = (*found)->installation
                                  ? fmt::format("{{\"ended_installation\":{}}}", (*found)->installation->installation_id)
                                  : "{}";
         if (auto a = Audit(db_, actor, now, viewer.scope.tenant_id(), "vehicle.archive", fmt::format("vehicle:{}", id),
                            detail);
             !a) {
-            return Failure<Vehicle>(a);
+            return a.Failure<Vehicle>();
         }
         auto after = FindVehicle(viewer, id);
         if (!after) return after.error();

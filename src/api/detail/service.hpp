@@ -53,6 +53,7 @@ http::Response Unauthenticated();
 // Route groups.
 void AddAuthRoutes(Service& s);  // routes_auth.cpp: sign-in, sign-out, /me
 void AddMetaRoutes(Service& s);  // routes_meta.cpp: the OpenAPI document
+void AddFleetRoutes(Service& s);  // fleet_common.cpp: groups, vehicles, devices, installations, drivers
 
 // The OpenAPI 3.1 document: openapi/base.json with the paths and schemas of every
 // openapi/*.json fragment merged in (openapi.cpp). Error when a fragment is not valid JSON or

@@ -103,14 +103,6 @@ inline Result<std::string> OrderBy(const Paging& paging,
     return MakeError("cannot sort by '" + paging.sort + "'");
 }
 
-// The refusal or failure of `o`, which is not ok, as an Outcome of another type.
-template <typename T, typename U>
-Outcome<T> Failure(const Outcome<U>& o) {
-    if (const Refused* r = o.refused()) return *r;
-    if (const Error* e = o.error()) return *e;
-    return Error{"internal: a success passed on as a failure"};
-}
-
 // Runs `body` (returning Outcome<T>) in a BEGIN IMMEDIATE transaction: committed when it returns a
 // value, rolled back when it refuses or fails.
 template <typename T, typename F>
