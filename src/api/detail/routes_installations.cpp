@@ -66,7 +66,7 @@ asio::awaitable<void> ListVehicleInstallations(Service& s, Ctx& ctx, http::Respo
             return;
         }
         visible = vehicle->has_value();
-        if (visible) page = c.fleet.ListInstallations(viewer, filter, paging);
+        page = visible ? c.fleet.ListInstallations(viewer, filter, paging) : store::Page<store::Installation>{};
     };
     co_await s.Run(fn);
     if (page && !visible) {
