@@ -159,13 +159,13 @@ inline std::optional<std::string> ColOptText(sqlite3_stmt* s, int i) {
     return std::string(Col(s, i));
 }
 
-// Text for one line (names): not blank and no control characters; kInvalid naming `field` else.
+// Text for one line (see core::SingleLineText), not blank when `required`; kInvalid naming `field` else.
 std::optional<Refused> CheckLine(std::string_view field, const std::string& text, bool required);
 
 // "{"name":"x"}" from (key, value) pairs, for audit details.
 std::string DetailJson(std::initializer_list<std::pair<std::string_view, std::string_view>> fields);
 
-// The user's actor string and audit entry helpers are AccountStore::Impl's (Entry, AppendAudit).
+// Appends an audit entry (AccountStore::Impl::AppendAudit); call inside the change's transaction.
 Outcome<Done> Audit(AccountStore::Impl& db, const Actor& actor, core::TimePoint now, std::optional<int64_t> tenant_id,
                     std::string action, std::string target, std::string detail = "{}");
 
