@@ -156,7 +156,9 @@ Outcome<Group> FleetStore::RenameGroup(const Viewer& viewer, int64_t id, const s
         Sql update;
         update << "UPDATE vehicle_groups SET name = ? WHERE id = ?";
         update.Arg(name).Arg(id);
-        if (auto r = Change(db_, update, "rename group", "a group with this name exists"); !r) return r.Failure<Group>();
+        if (auto r = Change(db_, update, "rename group", "a group with this name exists"); !r) {
+            return r.Failure<Group>();
+        }
         if (auto a = Audit(db_, actor, now, viewer.scope.tenant_id(), "group.update", fmt::format("group:{}", id),
                            DetailJson({{"name", name}}));
             !a) {
@@ -185,7 +187,8 @@ Outcome<Done> FleetStore::DeleteGroup(const Viewer& viewer, int64_t id, const Ac
             return Refused{Refusal::kConflict,
                            fmt::format("{} user(s) see only this group's vehicles: change their groups first", *n)};
         }
-        for (const char* text : {"DELETE FROM group_vehicles WHERE group_id = ?", "DELETE FROM vehicle_groups WHERE id = ?"}) {
+        for (const char* text : {"DELETE FROM group_vehicles WHERE group_id = ?",
+                                 "DELETE FROM vehicle_groups WHERE id = ?"}) {
             Sql del;
             del << text;
             del.Arg(id);

@@ -116,7 +116,9 @@ Outcome<FleetDevice> InsertDevice(AccountStore::Impl& db, const NewDevice& d, co
     insert.Arg(d.imei).Arg(d.protocol).Arg(d.name).Arg(ToMs(now));
     insert.Value(TenantIdOf(d.tenant)) << ", ?, ?)";
     insert.Arg(d.model).Arg(d.firmware);
-    if (auto r = Change(db, insert, "add device", "a device with this IMEI exists"); !r) return r.Failure<FleetDevice>();
+    if (auto r = Change(db, insert, "add device", "a device with this IMEI exists"); !r) {
+        return r.Failure<FleetDevice>();
+    }
     int64_t id = sqlite3_last_insert_rowid(db.db);
     Sql unpend;
     unpend << "DELETE FROM pending_devices WHERE imei = ?";
@@ -174,7 +176,9 @@ Result<Page<FleetDevice>> FleetStore::OperatorListDevices(const DeviceFilter& fi
     return ListWhere(db_, DeviceWhere(filter, filter.tenant), paging);
 }
 
-Result<std::optional<FleetDevice>> FleetStore::OperatorFindDevice(int64_t id) { return FindWhere(db_, id, std::nullopt); }
+Result<std::optional<FleetDevice>> FleetStore::OperatorFindDevice(int64_t id) {
+    return FindWhere(db_, id, std::nullopt);
+}
 
 Outcome<FleetDevice> FleetStore::OperatorAddDevice(const NewDevice& device, const Actor& actor, core::TimePoint now) {
     if (auto r = core::ValidateDeviceId(device.protocol, device.imei); !r) {
@@ -221,7 +225,10 @@ Outcome<FleetDevice> FleetStore::OperatorUpdateDevice(int64_t id, const DeviceCh
         if (auto r = Change(db_, update, "update device"); !r) return r.Failure<FleetDevice>();
         auto opt = [](std::optional<int64_t> v) { return v ? std::to_string(*v) : std::string("null"); };
         std::string detail = fmt::format("{{\"fields\":{}]", fields);
-        if (moves) detail += fmt::format(",\"from_tenant_id\":{},\"to_tenant_id\":{}", opt(before.tenant_id), opt(new_tenant));
+        if (moves) {
+            detail += fmt::format(",\"from_tenant_id\":{},\"to_tenant_id\":{}", opt(before.tenant_id),
+                                  opt(new_tenant));
+        }
         detail += "}";
         // Written to the tenant that has the device now (or had it, when it goes back to stock).
         if (auto a = Audit(db_, actor, now, new_tenant ? new_tenant : before.tenant_id, "device.update",

@@ -109,7 +109,8 @@ Outcome<Driver> FleetStore::AddDriver(TenantScope scope, const DriverChange& c, 
         }
         std::optional<std::string> badge = c.badge_id.value_or(std::nullopt);
         Sql insert;
-        insert << "INSERT INTO drivers (tenant_id, name, badge_id, employee_number, user_id, created_at) VALUES (?, ?, ";
+        insert << "INSERT INTO drivers (tenant_id, name, badge_id, employee_number, user_id, "
+                  "created_at) VALUES (?, ?, ";
         insert.Arg(scope.tenant_id()).Arg(*c.name);
         insert.Value(badge) << ", ?, ";
         insert.Arg(c.employee_number.value_or(""));

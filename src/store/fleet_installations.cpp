@@ -39,7 +39,8 @@ Result<int64_t> Overlapping(AccountStore::Impl& db, const char* column, int64_t 
         sql.Arg(ToMs(*to));
     }
     sql << " LIMIT 1";
-    auto rows = Rows<int64_t>(db, sql, "check installations", [](sqlite3_stmt* s) { return sqlite3_column_int64(s, 0); });
+    auto rows = Rows<int64_t>(db, sql, "check installations",
+                              [](sqlite3_stmt* s) { return sqlite3_column_int64(s, 0); });
     if (!rows) return rows.error();
     return rows->empty() ? 0 : rows->front();
 }

@@ -1,6 +1,8 @@
 // Devices: /api/v1/devices[/{id}] and the pending list, /api/v1/devices/pending[/{imei}/approve].
 // A tenant sees and names its own devices; the operator (devices.admin) sees every device,
 // registers and approves them, gives them to tenants, and sets their model, firmware and status.
+#include <fmt/format.h>
+
 #include "api/detail/fleet_common.hpp"
 #include "core/validate.hpp"
 

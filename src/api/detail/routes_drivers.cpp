@@ -1,4 +1,6 @@
 // Drivers: /api/v1/drivers[/{id}].
+#include <fmt/format.h>
+
 #include "api/detail/fleet_common.hpp"
 
 namespace fleet::api::detail {
@@ -32,8 +34,9 @@ std::variant<store::DriverChange, http::Response> DriverBody(const http::Request
 }
 
 asio::awaitable<void> ListDrivers(Service& s, Ctx& ctx, http::Response& res) {
-    auto parsed = ParseListQuery(ctx.query,
-                                 ListSpec{{"id", "name", "badge_id", "employee_number", "created_at"}, {"q", "user_id"}});
+    auto parsed = ParseListQuery(
+        ctx.query,
+        ListSpec{{"id", "name", "badge_id", "employee_number", "created_at"}, {"q", "user_id"}});
     if (auto* problem = std::get_if<http::Response>(&parsed)) {
         res = std::move(*problem);
         co_return;

@@ -1,5 +1,7 @@
 // Vehicle groups and vehicles: /api/v1/groups[/{id}[/vehicles]], /api/v1/vehicles[/{id}].
 // Every read and change goes through the caller's Viewer, so group narrowing applies everywhere.
+#include <fmt/format.h>
+
 #include <boost/json/serialize.hpp>
 
 #include "api/detail/fleet_common.hpp"

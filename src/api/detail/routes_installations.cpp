@@ -1,5 +1,7 @@
 // Installations — which device is in which vehicle, from when to when: /api/v1/installations[/{id}
 // [/end]] and a vehicle's history, /api/v1/vehicles/{id}/installations.
+#include <fmt/format.h>
+
 #include "api/detail/fleet_common.hpp"
 
 namespace fleet::api::detail {
