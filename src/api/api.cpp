@@ -69,6 +69,7 @@ Result<std::unique_ptr<Api>> Api::Open(const Options& options) {
     detail::AddMetaRoutes(*impl);
     detail::AddTotpRoutes(*impl);
     detail::AddAccountRoutes(*impl);
+    detail::AddFleetRoutes(*impl);
     if (options.mail.enabled()) {
         auto* service = static_cast<detail::Service*>(impl.get());
         auto mailer = detail::Mailer::Start(options.db_path, options.mail, [service] { return service->Now(); });

@@ -51,6 +51,7 @@ std::string_view TypeName(FieldType t) {
         case FieldType::kBool: return "a boolean";
         case FieldType::kNumber: return "a number";
         case FieldType::kStringArray: return "an array of strings";
+        case FieldType::kIntArray: return "an array of integers";
         case FieldType::kObject: return "an object";
     }
     return "?";
@@ -79,6 +80,12 @@ std::optional<std::string> Check(const Field& f, const json::value& v) {
             for (const auto& e : v.as_array()) {
                 if (!e.is_string()) return wrong();
                 if (e.as_string().size() > f.max_bytes) return fmt::format("an element of '{}' is longer than {} bytes", f.name, f.max_bytes);
+            }
+            return std::nullopt;
+        case FieldType::kIntArray:
+            if (!v.is_array() || v.as_array().size() > 1000) return wrong();
+            for (const auto& e : v.as_array()) {
+                if (!e.is_int64() && !(e.is_uint64() && e.as_uint64() <= INT64_MAX)) return wrong();
             }
             return std::nullopt;
         case FieldType::kObject:
@@ -129,6 +136,15 @@ std::optional<bool> GetBool(const json::object& o, std::string_view name) {
     auto it = o.find(name);
     if (it == o.end() || !it->value().is_bool()) return std::nullopt;
     return it->value().as_bool();
+}
+std::optional<std::vector<int64_t>> GetIntArray(const json::object& o, std::string_view name) {
+    auto it = o.find(name);
+    if (it == o.end() || !it->value().is_array()) return std::nullopt;
+    std::vector<int64_t> out;
+    for (const auto& e : it->value().as_array()) {
+        out.push_back(e.is_int64() ? e.as_int64() : static_cast<int64_t>(e.as_uint64()));
+    }
+    return out;
 }
 bool IsNull(const json::object& o, std::string_view name) {
     auto it = o.find(name);

@@ -62,6 +62,7 @@ void AddAuthRoutes(Service& s);  // routes_auth.cpp: sign-in, sign-out, /me
 void AddMetaRoutes(Service& s);  // routes_meta.cpp: the OpenAPI document
 void AddTotpRoutes(Service& s);  // routes_totp.cpp: TOTP enrolment and recovery codes
 void AddAccountRoutes(Service& s);  // routes_account.cpp: password change and reset, sessions, step-up
+void AddFleetRoutes(Service& s);  // fleet_common.cpp: groups, vehicles, devices, installations, drivers
 
 // The OpenAPI 3.1 document: openapi/base.json with the paths and schemas of every
 // openapi/*.json fragment merged in (openapi.cpp). Error when a fragment is not valid JSON or
