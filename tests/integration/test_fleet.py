@@ -495,3 +495,38 @@ def test_a_pending_device_is_approved_by_the_operator_and_then_accepted(fleet):
     assert recv_exact(s, 4) == b"\x00\x00\x00\x01"
     s.close()
     assert unknown in devices_of(fleet.client("manager@acme.example"))
+
+
+def test_admin_cli_adds_a_vehicle_with_its_device_installed(tmp_path):
+    """`fleetd admin vehicle add --imei` gives a stock device to the tenant and installs it from now."""
+    import json
+    from apiclient import admin as cli
+    data = tmp_path / "data"
+    os.makedirs(data)
+    cli(data, "tenant", "add", "--name", "acme")
+    cli(data, "tenant", "add", "--name", "globex")
+    cli(data, "device", "add", "--imei", "356307042441013", "--protocol", "teltonika")
+    out = json.loads(cli(data, "vehicle", "add", "--tenant", "acme", "--name", "Van <1>", "--plate", "AB-123-CD",
+                         "--imei", "356307042441013").stdout)
+    assert out["name"] == "Van <1>" and out["imei"] == "356307042441013"
+    # The device is now acme's and installed: globex cannot take it, and it cannot be installed twice.
+    r = cli(data, "vehicle", "add", "--tenant", "globex", "--name", "Other", "--imei", "356307042441013", check=False)
+    assert r.returncode != 0 and "belongs to tenant 'acme'" in r.stderr
+    r = cli(data, "vehicle", "add", "--tenant", "acme", "--name", "Twice", "--imei", "356307042441013", check=False)
+    assert r.returncode != 0 and "already installed" in r.stderr
+    r = cli(data, "vehicle", "add", "--tenant", "acme", "--name", "Ghost", "--imei", "000000000000000", check=False)
+    assert r.returncode != 0 and "no registered device" in r.stderr
+    add_user(data, "acme", "manager@acme.example", "fleet-manager")
+    srv = Server(data, "--argon2-memory-kib", "64", "--argon2-ops", "1").start()
+    try:
+        c = Client(srv.port("http"))
+        c.login("manager@acme.example")
+        status, page, _ = c.get("/api/v1/vehicles")
+        assert status == 200
+        names = {v["name"]: v for v in page["items"]}
+        assert set(names) == {"Van <1>"}  # the refused commands created nothing
+        van = names["Van <1>"]
+        assert van["plate"] == "AB-123-CD"
+        assert van["installation"]["imei"] == "356307042441013"
+    finally:
+        srv.stop()
