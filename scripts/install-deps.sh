@@ -9,7 +9,7 @@ packages=(
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libsqlite3-dev sqlite3
   libspdlog-dev libfmt-dev libcli11-dev libtomlplusplus-dev
-  libsodium-dev liboath-dev
+  libsodium-dev liboath-dev libssl-dev openssl
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-pytest curl procps tzdata
 )

@@ -22,6 +22,27 @@ register teltonika 0 20 "Demo van"
 register gt06 1000 5 "Demo car"
 register osmand 2000 3 "Demo phone"
 
+# The demo customer: tenant "demo", one vehicle per demo device, and its administrator with a
+# one-time password (printed once; it must be changed at first sign-in, then TOTP enrolled).
+DEMO_EMAIL=admin@demo.example
+one_time_password=""
+if ! "$F" admin --data "$DATA" tenant list | grep -q '"name":"demo"'; then
+  "$F" admin --data "$DATA" tenant add --name demo >/dev/null
+  plate=0
+  for spec in "teltonika 0 20 Van" "gt06 1000 5 Car" "osmand 2000 3 Phone"; do
+    set -- $spec
+    i=0
+    for imei in $("$F" simulate --list-imeis --devices "$3" --first-imei-index "$2"); do
+      i=$((i + 1)); plate=$((plate + 1))
+      "$F" admin --data "$DATA" vehicle add --tenant demo --name "$4 $i" --plate "$(printf 'FD-%03d-DM' "$plate")" \
+        --imei "$imei" >/dev/null
+    done
+  done
+  one_time_password=$(python3 -c 'import secrets; print("-".join(secrets.token_urlsafe(6) for _ in range(3)))')
+  printf '%s\n' "$one_time_password" | "$F" admin --data "$DATA" user add --tenant demo --email "$DEMO_EMAIL" \
+    --role tenant-admin --must-change-password --password-stdin >/dev/null
+fi
+
 pids=()
 stop() {
   trap - INT TERM
@@ -58,6 +79,8 @@ first=$("$F" simulate --list-imeis --devices 1)
 cat <<MSG
 
 fleetd is running with 28 demo vehicles (data in $DATA).
+  web app:    http://127.0.0.1:8082/  (sign in as $DEMO_EMAIL)
+  api:        http://127.0.0.1:8082/api/v1/openapi.json
   metrics:    curl http://127.0.0.1:8082/metrics
   devices:    $F admin --data $DATA device list
   positions:  $F admin --data $DATA positions --imei $first
@@ -66,4 +89,9 @@ fleetd is running with 28 demo vehicles (data in $DATA).
 Press Ctrl-C to stop.
 
 MSG
+if [ -n "$one_time_password" ]; then
+  echo "  one-time password of $DEMO_EMAIL: $one_time_password"
+  echo "  (shown once: change it at first sign-in; to start over, stop and delete $DATA)"
+  echo
+fi
 wait "${pids[0]}"

@@ -53,22 +53,41 @@ Result<std::unique_ptr<Api>> Api::Open(const Options& options) {
     auto sign_in = detail::SignIn::Make(settings, impl->box.get());
     if (!sign_in) return sign_in.error();
     impl->sign_in = std::move(*sign_in);
+    impl->common_passwords = std::make_unique<auth::CommonPasswords>(auth::CommonPasswords::FromList({}));
+    if (!options.common_passwords_path.empty()) {
+        auto common = auth::CommonPasswords::Load(options.common_passwords_path);
+        if (!common) return common.error();
+        *impl->common_passwords = std::move(*common);
+    }
+    impl->account = std::make_unique<detail::AccountSecurity>(
+        detail::AccountSettings{options.lockout, options.hash_cost}, impl->common_passwords.get(), impl->box.get());
+    impl->throttle = std::make_unique<detail::Throttle>(detail::ThrottleSettings{options.address_attempts_per_minute});
     auto db = detail::Database::Open(options.db_path, std::max(1, options.db_threads));
     if (!db) return db.error();
     impl->db = std::move(*db);
-    auto doc = detail::BuildOpenApi();
-    if (!doc) return doc.error();
-    impl->openapi = std::move(*doc);
     detail::AddAuthRoutes(*impl);
     detail::AddTokenRoutes(*impl);
     detail::AddAdminRoutes(*impl);
     detail::AddSupportRoutes(*impl);
     detail::AddMetaRoutes(*impl);
+    detail::AddTotpRoutes(*impl);
+    detail::AddAccountRoutes(*impl);
+    detail::AddFleetRoutes(*impl);
+    if (options.mail.enabled()) {
+        auto* service = static_cast<detail::Service*>(impl.get());
+        auto mailer = detail::Mailer::Start(options.db_path, options.mail, [service] { return service->Now(); });
+        if (!mailer) return mailer.error();
+        impl->mailer = std::move(*mailer);
+    }
+    auto doc = detail::BuildOpenApi(impl->router);  // after every route is added
+    if (!doc) return doc.error();
+    impl->openapi = std::move(*doc);
     return std::unique_ptr<Api>(new Api(std::move(impl)));
 }
 
 void Api::Stop() {
     if (impl_ && impl_->db) impl_->db->Stop();
+    if (impl_ && impl_->mailer) impl_->mailer->Stop();  // after the database: queued work may notify it
 }
 
 bool Api::Serves(std::string_view path) { return path == "/api" || path.substr(0, 5) == "/api/"; }

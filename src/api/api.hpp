@@ -9,6 +9,7 @@
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <string>
@@ -22,6 +23,17 @@
 
 namespace fleet::api {
 
+// Where the outbox's e-mail goes (see docs/configuration.md, [mail]).
+struct MailOptions {
+    std::string outbox_dir;  // the development mailer: one <id>.eml file per mail here
+    std::string smtp_host;   // set: deliver by SMTP to this relay instead of writing files
+    int smtp_port = 25;
+    std::string from = "fleetd@localhost";
+    std::chrono::milliseconds poll{1000};  // how often the outbox is looked at
+    // Neither outbox_dir nor smtp_host: the mail stays queued (tools and tests without a sender).
+    bool enabled() const { return !outbox_dir.empty() || !smtp_host.empty(); }
+};
+
 struct Options {
     std::string db_path;          // the migrated SQLite database
     std::string secret_key_path;  // the key that seals TOTP secrets (created when missing, mode 0600)
@@ -30,6 +42,11 @@ struct Options {
     store::SessionPolicy session;
     auth::HashCost hash_cost;
     std::function<core::TimePoint()> clock;  // empty: the system clock
+    // The list of common passwords new ones are checked against (data/common-passwords.txt).
+    // Empty: only the length and e-mail/tenant-name rules apply (tests).
+    std::string common_passwords_path;
+    int64_t address_attempts_per_minute = 20;  // the public auth routes, per client address
+    MailOptions mail;
 };
 
 class Api {

@@ -122,6 +122,24 @@ TEST(BodyTest, RefusesUnknownFieldsWrongTypesAndMissingFields) {
     EXPECT_EQ(std::get<http::Response>(ParseBody(form, schema)).status, 415);
 }
 
+TEST(BodyTest, IntArraysHoldOnlyIntegers) {
+    Schema schema = {{"ids", FieldType::kIntArray, true, false}};
+    auto ok = ParseBody(JsonRequest(R"({"ids":[3,1,3]})"), schema);
+    ASSERT_TRUE(std::holds_alternative<json::object>(ok));
+    EXPECT_EQ(*GetIntArray(std::get<json::object>(ok), "ids"), (std::vector<int64_t>{3, 1, 3}));
+    EXPECT_TRUE(GetIntArray(std::get<json::object>(ParseBody(JsonRequest(R"({"ids":[]})"), schema)), "ids")->empty());
+    for (auto bad : {R"({"ids":[1.5]})", R"({"ids":["1"]})", R"({"ids":[null]})", R"({"ids":1})",
+                     R"({"ids":[18446744073709551615]})"}) {
+        auto r = ParseBody(JsonRequest(bad), schema);
+        ASSERT_TRUE(std::holds_alternative<http::Response>(r)) << bad;
+        EXPECT_EQ(std::get<http::Response>(r).status, 400) << bad;
+    }
+    std::string many = "{\"ids\":[1";
+    for (int i = 0; i < 1000; ++i) many += ",1";
+    many += "]}";
+    EXPECT_EQ(std::get<http::Response>(ParseBody(JsonRequest(many), schema)).status, 400);  // 1,001 elements
+}
+
 // The document describes exactly the routes: every route has an operation, every operation a route.
 TEST(OpenApiTest, DescribesEveryRouteAndNothingElse) {
     fs::path dir = fs::temp_directory_path() / ("fleetd_openapi_test_" + std::to_string(::getpid()));
@@ -146,6 +164,7 @@ TEST(OpenApiTest, DescribesEveryRouteAndNothingElse) {
             documented.emplace(m, std::string(path));
             EXPECT_TRUE(op.as_object().contains("responses")) << m << " " << std::string_view(path);
             EXPECT_TRUE(op.as_object().contains("summary")) << m << " " << std::string_view(path);
+            EXPECT_TRUE(op.as_object().contains("x-fleetd-access")) << m << " " << std::string_view(path);
         }
     }
     for (const auto& r : (*api)->Routes()) routed.insert(r);

@@ -13,9 +13,22 @@
 #include "core/json.hpp"
 #include "core/time.hpp"
 #include "store/accounts.hpp"
+#include "store/fleet.hpp"
 #include "store/store.hpp"
 
 namespace fleet::app {
+
+std::string DefaultCommonPasswords() {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    fs::path exe = fs::read_symlink("/proc/self/exe", ec).parent_path();
+    for (const fs::path& candidate : {exe / "../data/common-passwords.txt", exe / "../share/fleetd/common-passwords.txt",
+                                      exe / "data/common-passwords.txt", fs::path("data/common-passwords.txt")}) {
+        if (fs::exists(candidate, ec)) return candidate.lexically_normal().string();
+    }
+    return "";
+}
+
 namespace {
 
 struct AdminArgs {
@@ -35,22 +48,17 @@ struct AdminArgs {
     int64_t argon2_memory_kib = 65536;
     int64_t argon2_ops = 3;
     int64_t limit = 100;
+    std::string plate;
 };
 
-core::TimePoint Now() { return std::chrono::time_point_cast<core::Millis>(std::chrono::system_clock::now()); }
-
-// The shipped list of common passwords: beside the binary's folder (a build tree or an install
-// prefix's share/fleetd), or in the source tree's data/.
-std::string DefaultCommonPasswords() {
-    namespace fs = std::filesystem;
-    std::error_code ec;
-    fs::path exe = fs::read_symlink("/proc/self/exe", ec).parent_path();
-    for (const fs::path& candidate : {exe / "../data/common-passwords.txt", exe / "../share/fleetd/common-passwords.txt",
-                                      exe / "data/common-passwords.txt", fs::path("data/common-passwords.txt")}) {
-        if (fs::exists(candidate, ec)) return candidate.lexically_normal().string();
-    }
-    return "";
+template <typename T>
+std::string Why(const store::Outcome<T>& o) {
+    if (const auto* r = o.refused()) return r->detail;
+    if (const auto* e = o.error()) return e->message;
+    return "unknown failure";
 }
+
+core::TimePoint Now() { return std::chrono::time_point_cast<core::Millis>(std::chrono::system_clock::now()); }
 
 std::string TenantJson(const store::Tenant& t) {
     std::string out = fmt::format("{{\"id\":{},\"name\":", t.id);
@@ -356,6 +364,63 @@ public:
         return 0;
     }
 
+    // A tenant's vehicle, optionally with a device installed from now (the device is given to the
+    // tenant first when it is still the operator's stock). For onboarding and the demo.
+    int VehicleAdd() {
+        auto a = OpenAccounts(false);
+        if (!a) return Fail(a.error().message);
+        auto scope = (*a)->OperatorScope(a_.tenant);
+        if (!scope) return Fail(scope.error().message);
+        store::FleetStore fleet(**a);
+        store::Viewer viewer{*scope, 0};
+        std::optional<store::FleetDevice> device;
+        if (!a_.imei.empty()) {
+            store::DeviceFilter filter;
+            filter.q = a_.imei;
+            auto found = fleet.OperatorListDevices(filter, store::Paging{});
+            if (!found) return Fail(found.error().message);
+            for (const auto& d : found->items) {
+                if (d.imei == a_.imei) device = d;
+            }
+            if (!device) return Fail("no registered device with IMEI " + a_.imei + " (fleetd admin device add)");
+            if (device->tenant_id && *device->tenant_id != scope->tenant_id()) {
+                return Fail("device " + a_.imei + " belongs to tenant '" + device->tenant + "'");
+            }
+            if (device->vehicle_id) return Fail("device " + a_.imei + " is already installed in a vehicle");
+        }
+        store::VehicleChange change;
+        change.name = a_.name;
+        if (!a_.plate.empty()) change.plate = a_.plate;
+        auto v = fleet.AddVehicle(viewer, change, cli_, Now());
+        if (!v) return Fail(Why(v));
+        if (device) {
+            if (!device->tenant_id) {
+                store::DeviceChange give;
+                give.tenant = std::optional<store::TenantScope>(*scope);
+                auto g = fleet.OperatorUpdateDevice(device->id, give, cli_, Now());
+                if (!g) return Fail(Why(g));
+            }
+            store::NewInstallation inst;
+            inst.vehicle_id = v->id;
+            inst.device_id = device->id;
+            inst.from = Now();
+            auto i = fleet.AddInstallation(viewer, inst, cli_, Now());
+            if (!i) return Fail(Why(i));
+        }
+        std::string out = fmt::format("{{\"id\":{},\"tenant\":", v->id);
+        core::AppendJsonString(out, a_.tenant);
+        out += ",\"name\":";
+        core::AppendJsonString(out, v->name);
+        out += ",\"imei\":";
+        if (device) {
+            core::AppendJsonString(out, device->imei);
+        } else {
+            out += "null";
+        }
+        std::cout << out << "}\n";
+        return 0;
+    }
+
     int AuditVerify() {
         auto a = OpenAccounts(false);
         if (!a) return Fail(a.error().message);
@@ -454,6 +519,14 @@ Runner AddAdmin(CLI::App& app) {
     auto* user_list = user->add_subcommand("list", "List a tenant's users");
     user_list->add_option("--tenant", a->tenant, "tenant name")->required();
 
+    auto* vehicle = cmd->add_subcommand("vehicle", "Add a tenant's vehicles");
+    vehicle->require_subcommand(1);
+    auto* vehicle_add = vehicle->add_subcommand("add", "Add a vehicle, optionally with a device installed from now");
+    vehicle_add->add_option("--tenant", a->tenant, "tenant name")->required();
+    vehicle_add->add_option("--name", a->name, "the vehicle's name")->required();
+    vehicle_add->add_option("--plate", a->plate, "registration plate");
+    vehicle_add->add_option("--imei", a->imei, "a registered device to install (given to the tenant if it is stock)");
+
     auto* audit = cmd->add_subcommand("audit", "Read and verify the audit log");
     audit->require_subcommand(1);
     auto* audit_verify = audit->add_subcommand("verify", "Check the hash chain; exit 1 at the first broken entry");
@@ -470,6 +543,7 @@ Runner AddAdmin(CLI::App& app) {
         if (tenant_activate->parsed()) return admin.TenantStatus(store::TenantStatus::kActive);
         if (user_add->parsed()) return admin.UserAdd();
         if (user_list->parsed()) return admin.UserList();
+        if (vehicle_add->parsed()) return admin.VehicleAdd();
         if (audit_verify->parsed()) return admin.AuditVerify();
         if (audit_list->parsed()) return admin.AuditList();
         if (add->parsed()) return admin.DeviceAdd();

@@ -4,6 +4,7 @@
 
 #include <CLI/CLI.hpp>
 #include <functional>
+#include <string>
 
 namespace fleet::app {
 
@@ -13,5 +14,9 @@ Runner AddServe(CLI::App& app);
 Runner AddDecode(CLI::App& app);
 Runner AddAdmin(CLI::App& app);
 Runner AddSimulate(CLI::App& app);
+
+// The shipped list of common passwords (data/common-passwords.txt): beside the binary's folder (a
+// build tree or an install prefix's share/fleetd), or in the working folder's data/. "" if none.
+std::string DefaultCommonPasswords();
 
 }  // namespace fleet::app

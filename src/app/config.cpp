@@ -39,7 +39,9 @@ const std::vector<Key>& Keys() {
     static const std::vector<Key> keys = {
         Str("server", "data", "--data", &Config::data, "data folder (SQLite database, logs)"),
         Str("server", "listen", "--listen", &Config::listen, "address every listener binds to"),
+        Str("server", "http_listen", "--http-listen", &Config::http_listen, "address of the HTTP port; empty = listen"),
         Int("server", "http_port", "--http-port", &Config::http_port, 0, 65535, "HTTP port (/metrics, /healthz); 0 disables"),
+        Bool("server", "behind_tls_proxy", "--behind-tls-proxy", &Config::behind_tls_proxy, "a proxy terminates TLS in front of the HTTP port"),
         Int("server", "io_threads", "--io-threads", &Config::io_threads, 0, 256, "network threads; 0 = one per core"),
         Str("server", "log_level", "--log-level", &Config::log_level, "trace, debug, info, warn, error"),
         Int("devices", "teltonika_port", "--teltonika-port", &Config::teltonika_port, 0, 65535, "Teltonika TCP and UDP port; 0 disables"),
@@ -60,9 +62,24 @@ const std::vector<Key>& Keys() {
         Int("auth", "lockout_minutes", "--lockout-minutes", &Config::lockout_minutes, 1, 1440, "minutes an account stays locked"),
         Int("auth", "argon2_memory_kib", "--argon2-memory-kib", &Config::argon2_memory_kib, 8, 4 << 20, "argon2id memory cost (KiB) of password hashes"),
         Int("auth", "argon2_ops", "--argon2-ops", &Config::argon2_ops, 1, 10, "argon2id passes"),
+        Str("tls", "cert_file", "--tls-cert", &Config::tls_cert_file, "PEM certificate chain of the HTTP port"),
+        Str("tls", "key_file", "--tls-key", &Config::tls_key_file, "PEM private key of the HTTP port"),
+        Int("auth", "address_attempts_per_minute", "--address-attempts-per-minute", &Config::address_attempts_per_minute, 1, 100000, "sign-in and password-reset requests per client address and minute"),
+        Str("mail", "smtp_host", "--smtp-host", &Config::smtp_host, "SMTP relay for e-mail; empty: write files to <data>/outbox"),
+        Int("mail", "smtp_port", "--smtp-port", &Config::smtp_port, 1, 65535, "SMTP relay port"),
+        Str("mail", "from", "--mail-from", &Config::mail_from, "sender address of fleetd's e-mail"),
     };
     return keys;
 }
+
+}  // namespace
+
+bool IsLoopback(const std::string& address) {
+    if (address == "localhost" || address == "::1") return true;
+    return address.rfind("127.", 0) == 0;
+}
+
+namespace {
 
 std::string KeyName(const Key& k) { return std::string(k.section) + "." + k.name; }
 
@@ -112,7 +129,7 @@ Result<void> ApplyToml(const std::string& text, const std::string& source, Confi
         const toml::table* section = section_node.as_table();
         std::string section_str(section_name.str());
         if (!section) {
-            return MakeError(fmt::format("{}: unknown key '{}' (settings live in [server], [devices], [store] or [auth])",
+            return MakeError(fmt::format("{}: unknown key '{}' (settings live in [server], [devices], [store], [auth] or [mail])",
                                          source, section_str));
         }
         for (const auto& [key_name, node] : *section) {
@@ -158,6 +175,21 @@ Result<void> Validate(const Config& c) {
         return MakeError("store.synchronous must be \"full\" or \"normal\"");
     }
     if (c.data.empty()) return MakeError("server.data must not be empty");
+    if (c.tls_cert_file.empty() != c.tls_key_file.empty()) {
+        return MakeError("tls.cert_file and tls.key_file go together: give both or neither");
+    }
+    bool tls = !c.tls_cert_file.empty();
+    if (c.http_port != 0 && !tls && !c.behind_tls_proxy && !IsLoopback(c.HttpListen())) {
+        return MakeError(fmt::format(
+            "refusing to serve the API in clear text on {}: set tls.cert_file and tls.key_file (--tls-cert, "
+            "--tls-key), bind the HTTP port to loopback (--http-listen 127.0.0.1), or, only when a proxy in front "
+            "terminates TLS, set server.behind_tls_proxy = true",
+            c.HttpListen()));
+    }
+    if (c.mail_from.find('@') == std::string::npos || c.mail_from.find_first_of("<> \t\r\n") != std::string::npos) {
+        return MakeError("mail.from must be a bare e-mail address (name@domain)");
+    }
+    if (c.smtp_host.find_first_of(" \t\r\n/") != std::string::npos) return MakeError("mail.smtp_host must be a host name or address");
     return {};
 }
 

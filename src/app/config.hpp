@@ -18,7 +18,9 @@ struct Config {
     // [server]
     std::string data = "./var";
     std::string listen = "127.0.0.1";
+    std::string http_listen;  // "": the same as listen
     int64_t http_port = 8082;
+    bool behind_tls_proxy = false;  // a proxy in front terminates TLS for the HTTP port
     int64_t io_threads = 0;  // 0: one per core
     std::string log_level = "info";
     // [devices]
@@ -42,6 +44,17 @@ struct Config {
     int64_t lockout_minutes = 15;       // how long it stays locked
     int64_t argon2_memory_kib = 65536;  // argon2id memory cost of new password hashes
     int64_t argon2_ops = 3;             // argon2id passes
+    int64_t address_attempts_per_minute = 20;  // sign-in and reset attempts per client address
+    // [mail]
+    std::string smtp_host;                 // empty: write mail to <data>/outbox (development mailer)
+    int64_t smtp_port = 25;
+    std::string mail_from = "fleetd@localhost";
+    // [tls]
+    std::string tls_cert_file;  // PEM certificate chain; with tls_key_file, the HTTP port speaks HTTPS only
+    std::string tls_key_file;   // PEM private key
+
+    // The address the HTTP port binds to.
+    const std::string& HttpListen() const { return http_listen.empty() ? listen : http_listen; }
 };
 
 // Binds every configuration key to a flag of `cmd` (e.g. --http-port) and a --config option, and
@@ -59,7 +72,10 @@ private:
 
 // Parses TOML text into `config` (used by ConfigFlags; exposed for tests).
 Result<void> ApplyToml(const std::string& text, const std::string& source, Config& config);
-// Checks ranges (ports, sizes, levels).
+// Checks ranges (ports, sizes, levels), and refuses to serve the API in clear text on an address
+// other than loopback unless a TLS proxy is declared.
 Result<void> Validate(const Config& config);
+// True for 127.0.0.0/8, ::1 and "localhost".
+bool IsLoopback(const std::string& address);
 
 }  // namespace fleet::app

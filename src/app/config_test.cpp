@@ -26,6 +26,10 @@ TEST(ConfigTest, ExampleFileHasEveryKeyAtItsDefault) {
     parsed.idle_timeout_s = 5;
     parsed.lockout_failures = 1;
     parsed.argon2_memory_kib = 8;
+    parsed.address_attempts_per_minute = 1;
+    parsed.smtp_host = "changed";
+    parsed.smtp_port = 2525;
+    parsed.mail_from = "changed@example.com";
     auto r = ApplyToml(text, "fleetd.example.toml", parsed);
     ASSERT_TRUE(r.ok()) << r.error().message;
     Config defaults;
@@ -36,6 +40,10 @@ TEST(ConfigTest, ExampleFileHasEveryKeyAtItsDefault) {
     EXPECT_EQ(parsed.idle_timeout_s, defaults.idle_timeout_s);
     EXPECT_EQ(parsed.lockout_failures, defaults.lockout_failures);
     EXPECT_EQ(parsed.argon2_memory_kib, defaults.argon2_memory_kib);
+    EXPECT_EQ(parsed.address_attempts_per_minute, defaults.address_attempts_per_minute);
+    EXPECT_EQ(parsed.smtp_host, defaults.smtp_host);
+    EXPECT_EQ(parsed.smtp_port, defaults.smtp_port);
+    EXPECT_EQ(parsed.mail_from, defaults.mail_from);
     EXPECT_TRUE(Validate(parsed).ok());
 }
 
@@ -58,6 +66,12 @@ TEST(ConfigTest, ValidatesRanges) {
     EXPECT_FALSE(Validate(c).ok());
     c = Config{};
     c.max_frame_bytes = 10;
+    EXPECT_FALSE(Validate(c).ok());
+    c = Config{};
+    c.mail_from = "Fleet <fleet@example.com>";  // a bare address only: it goes into SMTP commands
+    EXPECT_FALSE(Validate(c).ok());
+    c = Config{};
+    c.smtp_port = 0;
     EXPECT_FALSE(Validate(c).ok());
 }
 

@@ -113,6 +113,18 @@ int Serve(const Config& config) {
         aopts.session.absolute = std::chrono::hours(config.absolute_timeout_h);
         aopts.hash_cost.mem_bytes = static_cast<size_t>(config.argon2_memory_kib) * 1024;
         aopts.hash_cost.ops = static_cast<uint64_t>(config.argon2_ops);
+        aopts.common_passwords_path = DefaultCommonPasswords();
+        aopts.address_attempts_per_minute = config.address_attempts_per_minute;
+        aopts.mail.outbox_dir = (std::filesystem::path(config.data) / "outbox").string();
+        aopts.mail.smtp_host = config.smtp_host;
+        aopts.mail.smtp_port = static_cast<int>(config.smtp_port);
+        aopts.mail.from = config.mail_from;
+        if (aopts.common_passwords_path.empty()) {
+            spdlog::error("api: cannot find common-passwords.txt (new passwords are checked against it)");
+            gateway.Stop();
+            committer.Stop();
+            return 1;
+        }
         auto opened = fleet::api::Api::Open(aopts);
         if (!opened) {
             spdlog::error("api: {}", opened.error().message);
@@ -124,6 +136,18 @@ int Serve(const Config& config) {
         http::ServerOptions hopts;
         hopts.name = "http";
         hopts.default_headers = fleet::api::Api::SecurityHeaders();
+        if (!config.tls_cert_file.empty()) {
+            auto tls = http::MakeTlsContext(config.tls_cert_file, config.tls_key_file);
+            if (!tls) {
+                spdlog::error("{}", tls.error().message);
+                gateway.Stop();
+                committer.Stop();
+                return 1;
+            }
+            hopts.tls = std::move(*tls);  // the server adds HSTS to every answer
+        } else if (config.behind_tls_proxy) {
+            hopts.default_headers.emplace_back("Strict-Transport-Security", "max-age=31536000; includeSubDomains");
+        }
         auto* m = &metrics;
         auto* c = &committer;
         auto* p = platform.get();
@@ -142,7 +166,7 @@ int Serve(const Config& config) {
             if (path == "/healthz") co_return http::Response{200, "text/plain; charset=utf-8", "ok\n", {}};
             co_return http::Problem(404, "not-found", "Not found", "no resource at " + path);
         });
-        if (auto r = api->Start(config.listen, static_cast<uint16_t>(config.http_port)); !r) {
+        if (auto r = api->Start(config.HttpListen(), static_cast<uint16_t>(config.http_port)); !r) {
             spdlog::error("{}", r.error().message);
             gateway.Stop();
             committer.Stop();
@@ -164,9 +188,10 @@ int Serve(const Config& config) {
                              gateway.teltonika_port(), gateway.teltonika_udp_port(), gateway.gt06_port(),
                              gateway.osmand_port(), api ? api->port() : 0, config.data)
               << std::endl;
-    spdlog::info("fleetd serving: teltonika tcp/udp {}:{}, gt06 {}:{}, osmand http {}:{}, metrics http://{}:{}/metrics",
+    spdlog::info("fleetd serving: teltonika tcp/udp {}:{}, gt06 {}:{}, osmand http {}:{}, api {}://{}:{}/api/v1",
                  config.listen, gateway.teltonika_port(), config.listen, gateway.gt06_port(), config.listen,
-                 gateway.osmand_port(), config.listen, api ? api->port() : 0);
+                 gateway.osmand_port(), config.tls_cert_file.empty() ? "http" : "https", config.HttpListen(),
+                 api ? api->port() : 0);
 
     std::vector<std::thread> pool;
     for (int i = 1; i < threads; ++i) pool.emplace_back([&io] { io.run(); });

@@ -1,5 +1,6 @@
-// A small HTTP/1.1 server on Boost.Beast: keep-alive, a body limit, a read deadline, and one
-// coroutine handler per request. Used by the OsmAnd device listener and the platform's HTTP port.
+// A small HTTP/1.1 server on Boost.Beast: keep-alive, a body limit, a read deadline, one coroutine
+// handler per request, optional TLS, streamed (chunked) answers, and WebSocket upgrades. Used by the
+// OsmAnd device listener and the platform's HTTP port.
 // Thread-safety: Start/Stop from one thread; handlers run on the connection's strand.
 #pragma once
 
@@ -9,12 +10,17 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
 #include "core/result.hpp"
+
+namespace boost::asio::ssl {
+class context;
+}
 
 namespace fleet::http {
 
@@ -35,7 +41,36 @@ struct Response {
     std::string content_type = "text/plain; charset=utf-8";
     std::string body;
     std::vector<std::pair<std::string, std::string>> headers;
+    // When set, `body` is ignored and the answer is streamed with chunked transfer encoding: `stream`
+    // is called again and again, each time filling `chunk` with the next piece, until it returns
+    // false. Each piece is written before the next is asked for, so a slow client slows the producer
+    // instead of filling memory. After the headers are sent an error can only cut the stream short.
+    std::function<boost::asio::awaitable<bool>(std::string& chunk)> stream;
 };
+
+// An accepted WebSocket connection (text messages). One Send and one Receive may be in progress at
+// once (from two coroutines of the connection's strand), not two of the same.
+class WebSocket {
+public:
+    virtual ~WebSocket() = default;
+    // False when the connection is closed or the write failed.
+    virtual boost::asio::awaitable<bool> Send(const std::string& text) = 0;
+    // The next message, or nullopt when the connection is closed.
+    virtual boost::asio::awaitable<std::optional<std::string>> Receive() = 0;
+};
+
+// The answer to a WebSocket upgrade request: accept and run `run` on the connection (which ends when
+// `run` returns), or refuse with `refusal`.
+struct Upgrade {
+    bool accept = false;
+    Response refusal;
+    std::function<boost::asio::awaitable<void>(WebSocket&)> run;
+};
+using UpgradeHandler = std::function<boost::asio::awaitable<Upgrade>(const Request&)>;
+
+// A TLS server context (TLS 1.2 and later) with the PEM certificate chain and key of these files.
+Result<std::shared_ptr<boost::asio::ssl::context>> MakeTlsContext(const std::string& cert_file,
+                                                                   const std::string& key_file);
 
 // A problem+json response (RFC 9457) with a stable type URI suffix and a human-readable detail.
 Response Problem(int status, std::string_view type, std::string_view title, std::string_view detail);
@@ -53,6 +88,11 @@ struct ServerOptions {
     std::atomic<int64_t>* connections_active = nullptr;
     // Set on every response (e.g. security headers) before the handler's own headers, which win.
     std::vector<std::pair<std::string, std::string>> default_headers;
+    // When set, connections speak TLS only (handshake within the idle timeout).
+    std::shared_ptr<boost::asio::ssl::context> tls;
+    // When set, WebSocket upgrade requests go here instead of to the handler.
+    UpgradeHandler upgrade;
+    size_t max_ws_message_bytes = 65536;
 };
 
 class Server {

@@ -186,27 +186,15 @@ Result<std::optional<User>> AccountStore::FindUser(TenantScope scope, int64_t us
 Result<std::optional<Credentials>> AccountStore::FindCredentials(const std::string& email) {
     auto normal = NormaliseEmail(email);
     if (!normal) return std::optional<Credentials>();
-    std::string sql = fmt::format(
-        "SELECT {}, t.status, u.password_hash, u.totp_secret_sealed, u.totp_last_step, u.failed_logins, "
-        "u.locked_until FROM users u JOIN tenants t ON t.id = u.tenant_id WHERE u.email = ?",
-        kUserColumns);
+    std::string sql = fmt::format("SELECT {} FROM users u JOIN tenants t ON t.id = u.tenant_id WHERE u.email = ?",
+                                  kCredentialColumns);
     Query q(impl_->db, sql.c_str());
     if (!q.ok()) return q.error("find credentials");
     q.Bind(1, *normal);
     int rc = q.Step();
     if (rc == SQLITE_DONE) return std::optional<Credentials>();
     if (rc != SQLITE_ROW) return impl_->DbError("find credentials");
-    Credentials c;
-    sqlite3_stmt* s = q.get();
-    c.user = ReadUser(s);
-    constexpr int k = kUserColumnCount;
-    c.tenant_status = Col(s, k) == "suspended" ? TenantStatus::kSuspended : TenantStatus::kActive;
-    c.password_hash = Col(s, k + 1);
-    if (sqlite3_column_type(s, k + 2) != SQLITE_NULL) c.totp_secret_sealed = std::string(Col(s, k + 2));
-    c.totp_last_step = sqlite3_column_int64(s, k + 3);
-    c.failed_logins = sqlite3_column_int64(s, k + 4);
-    c.locked_until = FromMs(sqlite3_column_int64(s, k + 5));
-    return std::optional<Credentials>(std::move(c));
+    return std::optional<Credentials>(ReadCredentials(q.get()));
 }
 
 Result<std::optional<TimePoint>> AccountStore::NoteLoginFailure(int64_t user_id, TimePoint now,
@@ -277,7 +265,7 @@ Result<std::optional<SessionUser>> AccountStore::TouchSession(const std::string&
                                                               const SessionPolicy& policy) {
     std::string sql = fmt::format(
         "SELECT {}, t.status, s.user_id, s.csrf_hash, s.created_at, s.last_seen, s.expires_at, s.revoked_at, s.ip, "
-        "s.user_agent FROM sessions s JOIN users u ON u.id = s.user_id JOIN tenants t ON t.id = u.tenant_id "
+        "s.user_agent, s.step_up_at FROM sessions s JOIN users u ON u.id = s.user_id JOIN tenants t ON t.id = u.tenant_id "
         "WHERE s.token_hash = ?",
         kUserColumns);
     SessionUser su;
@@ -301,6 +289,7 @@ Result<std::optional<SessionUser>> AccountStore::TouchSession(const std::string&
         if (auto r = ColOptInt(s, k + 6)) su.session.revoked_at = FromMs(*r);
         su.session.ip = Col(s, k + 7);
         su.session.user_agent = Col(s, k + 8);
+        if (auto r = ColOptInt(s, k + 9)) su.session.step_up_at = FromMs(*r);
     }
     if (su.session.revoked_at) return std::optional<SessionUser>();
     bool idle = now - su.session.last_seen > std::chrono::duration_cast<core::Millis>(policy.idle);

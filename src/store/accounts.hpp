@@ -70,6 +70,7 @@ struct User {
     bool totp_enabled = false;
     bool disabled = false;
     core::TimePoint created_at{};
+    bool tenant_requires_totp = false;  // the tenant makes TOTP mandatory for all its users
 };
 
 // What sign-in needs: the user, its tenant's status, its secrets and its lockout state.
@@ -279,6 +280,7 @@ struct Session {
     std::optional<core::TimePoint> revoked_at;
     std::string ip;
     std::string user_agent;
+    std::optional<core::TimePoint> step_up_at;  // the last re-authentication in this session
 };
 
 // A valid session with its user and the user's tenant status.
@@ -287,6 +289,27 @@ struct SessionUser {
     User user;
     TenantStatus tenant_status = TenantStatus::kActive;
 };
+
+// A page of a user's live sessions, and how many there are in all.
+struct SessionPage {
+    std::vector<Session> items;
+    int64_t total = 0;
+};
+
+// An e-mail in the outbox (kind: "lockout", "password-reset"; body: plain UTF-8 text).
+struct OutgoingMail {
+    int64_t id = 0;
+    core::TimePoint created_at{};
+    std::string kind;
+    std::string recipient;  // one e-mail address (NormaliseEmail form)
+    std::string subject;
+    std::string body;
+    int64_t attempts = 0;  // failed deliveries so far
+};
+
+// A mail is given up after this many failed deliveries; after n failures the next try waits until
+// n² minutes after it was queued (1, 4, 9, ... minutes: about 49 minutes in all).
+inline constexpr int64_t kMaxMailAttempts = 8;
 
 class AccountStore {
 public:
@@ -414,6 +437,59 @@ public:
     // Revokes a session; false when there was no live session with that token.
     Result<bool> RevokeSession(const std::string& token_hash, core::TimePoint now);
 
+    // --- account security (accounts_security.cpp) -------------------------------------------------
+    // The credentials of a user by id (password change, step-up), or nullopt.
+    Result<std::optional<Credentials>> FindCredentialsById(int64_t user_id);
+    // Replaces the user's password hash, clears must_change_password and the lockout, notes
+    // password_changed_at, voids the user's unused reset tokens and revokes the user's sessions but
+    // `keep_session` (a token hash; nullopt: every one), then appends `audit` with the detail
+    // {"sessions_revoked":N} — all in one transaction. Returns N.
+    Result<int64_t> SetPassword(int64_t user_id, const std::string& password_hash,
+                                const std::optional<std::string>& keep_session, core::TimePoint now,
+                                const AuditEntry& audit);
+    // Stores the hash of a password-reset token valid until `expires_at`, queues `mail` and appends
+    // `audit`, in one transaction. Stores nothing and returns false when the user already has
+    // `max_live` unused tokens that have not expired at `now` (so nobody can flood a mailbox).
+    Result<bool> AddPasswordReset(int64_t user_id, const std::string& token_hash, core::TimePoint now,
+                                  core::TimePoint expires_at, int64_t max_live, const OutgoingMail& mail,
+                                  const AuditEntry& audit);
+    // The credentials of the user whose reset token this is, when the token is unused and has not
+    // expired at `now`; nullopt otherwise.
+    Result<std::optional<Credentials>> FindPasswordReset(const std::string& token_hash, core::TimePoint now);
+    // Uses a reset token: when it is still unused and unexpired at `now`, marks it used and sets the
+    // password as SetPassword does with no session kept (every session revoked; the lockout cleared),
+    // appending `audit`. Returns the user's id, or nullopt when the token is not (or no longer) valid.
+    Result<std::optional<int64_t>> UsePasswordReset(const std::string& token_hash, const std::string& password_hash,
+                                                    core::TimePoint now, const AuditEntry& audit);
+    // The user's live sessions at `now` (not revoked, used within policy.idle, before their end),
+    // sorted by "created_at" or "last_seen" (anything else is an error), one page of them.
+    Result<SessionPage> ListLiveSessions(int64_t user_id, core::TimePoint now, const SessionPolicy& policy,
+                                         std::string_view sort, bool descending, int64_t limit, int64_t offset);
+    // Revokes the user's live session with this token hash and appends `audit`; false (and no
+    // audit) when that user has no such live session.
+    Result<bool> RevokeUserSession(int64_t user_id, const std::string& token_hash, core::TimePoint now,
+                                   const AuditEntry& audit);
+    // Revokes every session of the user not yet revoked but `keep` and appends `audit` with the
+    // detail {"sessions_revoked":N}. Returns N.
+    Result<int64_t> RevokeUserSessions(int64_t user_id, const std::optional<std::string>& keep, core::TimePoint now,
+                                       const AuditEntry& audit);
+    // Notes a re-authentication in the session (step_up_at = now), clears the user's failure count,
+    // notes the TOTP step used when given, and appends `audit`, in one transaction.
+    Result<void> NoteStepUp(const std::string& token_hash, int64_t user_id, std::optional<int64_t> totp_step,
+                            core::TimePoint now, const AuditEntry& audit);
+
+    // --- e-mail outbox (accounts_outbox.cpp) ------------------------------------------------------
+    // Queues a mail (created_at, kind, recipient, subject, body are used). Returns its id.
+    Result<int64_t> EnqueueMail(const OutgoingMail& mail);
+    // Unsent mail due at `now` (fewer than kMaxMailAttempts failures, the back-off passed), oldest
+    // first, at most `limit`.
+    Result<std::vector<OutgoingMail>> ListUnsentMail(core::TimePoint now, int64_t limit);
+    Result<void> MarkMailSent(int64_t id, core::TimePoint now);
+    // Counts a failed delivery and keeps the error (cut to 500 bytes).
+    Result<void> MarkMailFailed(int64_t id, const std::string& error);
+    // Deletes mail sent before `before` (its text may hold a reset token). Returns how many.
+    Result<int64_t> PruneSentMail(core::TimePoint before);
+
     // --- audit ------------------------------------------------------------------------------------
     // Appends an entry (id, prev_hash and hash are assigned here) and returns it.
     Result<AuditEntry> Audit(const AuditEntry& entry);
@@ -422,6 +498,25 @@ public:
     Result<AuditCheck> VerifyAudit();
     // Entries newest first, at most `limit`; only the scope's tenant when given (nullopt: operator).
     Result<std::vector<AuditEntry>> ListAudit(std::optional<TenantScope> scope, int64_t limit);
+
+    // --- TOTP enrolment and recovery codes (accounts_totp.cpp) -------------------------------------
+    // Keeps a sealed TOTP secret as the user's pending enrolment (replacing an earlier one).
+    Result<void> SetPendingTotp(int64_t user_id, const std::string& sealed);
+    Result<std::optional<std::string>> PendingTotp(int64_t user_id);
+    // Makes the pending secret the active one (the code of `step` was just verified, so it is
+    // noted as used), replaces the recovery codes by `code_hashes` and audits `audit`, at once.
+    // Error when there is no pending secret.
+    Result<void> ActivateTotp(int64_t user_id, int64_t step, const std::vector<std::string>& code_hashes,
+                              const AuditEntry& audit);
+    // Removes the secret, the pending secret and the recovery codes, and audits `audit`.
+    Result<void> DisableTotp(int64_t user_id, const AuditEntry& audit);
+    // Replaces the recovery codes and audits `audit`.
+    Result<void> ReplaceRecoveryCodes(int64_t user_id, const std::vector<std::string>& code_hashes,
+                                      const AuditEntry& audit);
+    // The hashes of the user's unused recovery codes.
+    Result<std::vector<std::string>> UnusedRecoveryCodes(int64_t user_id);
+    // Marks a recovery code used; false when it was already used (or is not the user's).
+    Result<bool> UseRecoveryCode(int64_t user_id, const std::string& code_hash, core::TimePoint now);
 
     struct Impl;
     // The connection's inside, for the stores that share it (store/fleet.hpp); store/ only.

@@ -51,8 +51,8 @@ std::string_view TypeName(FieldType t) {
         case FieldType::kBool: return "a boolean";
         case FieldType::kNumber: return "a number";
         case FieldType::kStringArray: return "an array of strings";
-        case FieldType::kObject: return "an object";
         case FieldType::kIntArray: return "an array of integers";
+        case FieldType::kObject: return "an object";
     }
     return "?";
 }
@@ -137,22 +137,12 @@ std::optional<bool> GetBool(const json::object& o, std::string_view name) {
     if (it == o.end() || !it->value().is_bool()) return std::nullopt;
     return it->value().as_bool();
 }
-std::optional<std::vector<std::string>> GetStrings(const json::object& o, std::string_view name) {
-    auto it = o.find(name);
-    if (it == o.end() || !it->value().is_array()) return std::nullopt;
-    std::vector<std::string> out;
-    for (const auto& e : it->value().as_array()) {
-        if (e.is_string()) out.emplace_back(e.as_string());
-    }
-    return out;
-}
-std::optional<std::vector<int64_t>> GetInts(const json::object& o, std::string_view name) {
+std::optional<std::vector<int64_t>> GetIntArray(const json::object& o, std::string_view name) {
     auto it = o.find(name);
     if (it == o.end() || !it->value().is_array()) return std::nullopt;
     std::vector<int64_t> out;
     for (const auto& e : it->value().as_array()) {
-        if (e.is_int64()) out.push_back(e.as_int64());
-        if (e.is_uint64()) out.push_back(static_cast<int64_t>(e.as_uint64()));
+        out.push_back(e.is_int64() ? e.as_int64() : static_cast<int64_t>(e.as_uint64()));
     }
     return out;
 }

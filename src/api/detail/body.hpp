@@ -20,7 +20,7 @@
 
 namespace fleet::api::detail {
 
-enum class FieldType { kString, kInt, kBool, kNumber, kStringArray, kObject, kIntArray };
+enum class FieldType { kString, kInt, kBool, kNumber, kStringArray, kIntArray, kObject };
 
 struct Field {
     std::string_view name;
@@ -39,8 +39,7 @@ std::variant<boost::json::object, http::Response> ParseBody(const http::Request&
 std::optional<std::string> GetString(const boost::json::object& o, std::string_view name);
 std::optional<int64_t> GetInt(const boost::json::object& o, std::string_view name);
 std::optional<bool> GetBool(const boost::json::object& o, std::string_view name);
-std::optional<std::vector<std::string>> GetStrings(const boost::json::object& o, std::string_view name);
-std::optional<std::vector<int64_t>> GetInts(const boost::json::object& o, std::string_view name);
+std::optional<std::vector<int64_t>> GetIntArray(const boost::json::object& o, std::string_view name);
 bool IsNull(const boost::json::object& o, std::string_view name);  // present and null
 
 http::Response InvalidBody(std::string_view detail);

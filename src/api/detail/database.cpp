@@ -19,12 +19,14 @@ Result<std::unique_ptr<Database>> Database::Open(const std::string& path, int th
         if (!s) return s.error();
         db->stores_.push_back(std::move(*s));
     }
-    for (auto& s : db->stores_) {
-        store::AccountStore* store = s.get();
+    for (auto& s : db->stores_) db->fleets_.push_back(std::make_unique<store::FleetStore>(*s));
+    for (size_t i = 0; i < db->stores_.size(); ++i) {
+        store::AccountStore* store = db->stores_[i].get();
+        store::FleetStore* fleet = db->fleets_[i].get();
         Database* self = db.get();
-        db->threads_.emplace_back([self, store] {
+        db->threads_.emplace_back([self, store, fleet] {
             pthread_setname_np(pthread_self(), "fleetd-api-db");
-            Conn conn{*store};
+            Conn conn{*store, *fleet};
             self->Work(conn);
         });
     }

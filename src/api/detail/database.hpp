@@ -15,12 +15,14 @@
 
 #include "core/result.hpp"
 #include "store/accounts.hpp"
+#include "store/fleet.hpp"
 
 namespace fleet::api::detail {
 
 // A worker's connections: the account store, and the stores that share its SQLite connection.
 struct Conn {
     store::AccountStore& accounts;
+    store::FleetStore& fleet;  // on `accounts`' connection
 };
 
 class Database {
@@ -47,6 +49,7 @@ private:
     std::deque<Task> queue_;
     bool stop_ = false;
     std::vector<std::unique_ptr<store::AccountStore>> stores_;
+    std::vector<std::unique_ptr<store::FleetStore>> fleets_;  // one per store, on its connection
     std::vector<std::thread> threads_;
 };
 

@@ -9,7 +9,29 @@ namespace fleet::api::detail {
 
 namespace json = boost::json;
 
-Result<std::string> BuildOpenApi() {
+namespace {
+
+// Marks each documented operation with who may call it, from the route table (never adds an
+// operation: a route missing from the fragments stays missing, and OpenApiTest says so).
+void Annotate(json::object& paths, const Router& router) {
+    for (const auto& r : router.routes()) {
+        auto* item = paths.if_contains(r.pattern);
+        if (!item || !item->is_object()) continue;
+        std::string method = r.method;
+        for (auto& c : method) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        auto* op = item->as_object().if_contains(method);
+        if (!op || !op->is_object()) continue;
+        std::string access = r.access == Access::kPublic ? "public"
+                             : r.permission          ? std::string(ToString(*r.permission))
+                                                     : "signed-in";
+        op->as_object()["x-fleetd-access"] = access;
+        if (r.access == Access::kSignedIn) op->as_object()["x-fleetd-before-setup"] = r.allowed_before_setup;
+    }
+}
+
+}  // namespace
+
+Result<std::string> BuildOpenApi(const Router& router) {
     boost::system::error_code ec;
     json::value doc = json::parse(kOpenApiBase, ec);
     if (ec || !doc.is_object()) return MakeError("openapi/base.json is not a JSON object");
@@ -44,6 +66,7 @@ Result<std::string> BuildOpenApi() {
             }
         }
     }
+    Annotate(paths, router);
     return json::serialize(doc);
 }
 

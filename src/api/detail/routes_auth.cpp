@@ -9,6 +9,10 @@ namespace {
 namespace asio = boost::asio;
 
 asio::awaitable<void> Login(Service& s, Ctx& ctx, http::Response& res) {
+    if (auto wait = TooManyRequests(*s.throttle, ctx.ip, ctx.now)) {
+        res = std::move(*wait);
+        co_return;
+    }
     auto parsed = ParseBody(ctx.req, {{"email", FieldType::kString, true, false, 254},
                                       {"password", FieldType::kString, true, false, 1024},
                                       {"totp", FieldType::kString, false, false, 32}});

@@ -101,9 +101,10 @@ std::optional<http::Response> CheckCsrf(const http::Request& req, const store::S
 
 bool Changes(std::string_view method) { return method != "GET" && method != "HEAD"; }
 
-// Roles that must use a second factor before they may do anything else.
-bool TotpMandatory(store::Role role) {
-    return role == store::Role::kOperatorAdmin || role == store::Role::kTenantAdmin;
+// Users who must use a second factor before they may do anything else: administrators, and
+// everyone in a tenant that requires it.
+bool TotpMandatory(const store::User& u) {
+    return u.role == store::Role::kOperatorAdmin || u.role == store::Role::kTenantAdmin || u.tenant_requires_totp;
 }
 
 }  // namespace
@@ -203,7 +204,7 @@ asio::awaitable<void> Service::Dispatch(const http::Request& req, http::Response
                                     "change your password first (POST /api/v1/me/password)");
                 co_return;
             }
-            if (TotpMandatory(caller.user.role) && !caller.user.totp_enabled) {
+            if (TotpMandatory(caller.user) && !caller.user.totp_enabled) {
                 res = http::Problem(403, "totp-enrolment-required", "Two-factor authentication required",
                                     "your role requires two-factor authentication: enrol first "
                                     "(POST /api/v1/auth/totp/enroll)");

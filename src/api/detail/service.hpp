@@ -11,10 +11,13 @@
 #include <string>
 
 #include "api/api.hpp"
+#include "api/detail/account_security.hpp"
 #include "api/detail/body.hpp"
 #include "api/detail/database.hpp"
 #include "api/detail/router.hpp"
+#include "api/detail/mailer.hpp"
 #include "api/detail/sign_in.hpp"
+#include "api/detail/throttle.hpp"
 
 namespace fleet::api::detail {
 
@@ -27,6 +30,10 @@ struct Service {
     std::unique_ptr<auth::SecretBox> box;
     std::unique_ptr<SignIn> sign_in;
     std::unique_ptr<Database> db;
+    std::unique_ptr<auth::CommonPasswords> common_passwords;  // what new passwords are checked against
+    std::unique_ptr<AccountSecurity> account;                 // password change and reset, step-up
+    std::unique_ptr<Throttle> throttle;                       // per address, public auth routes
+    std::unique_ptr<Mailer> mailer;                           // null when options.mail is not enabled
     Router router;
     std::string openapi;  // the served document
 
@@ -84,10 +91,14 @@ void AddAdminRoutes(Service& s);    // routes_admin.cpp: tenants and users
 void AddSupportRoutes(Service& s);  // routes_support.cpp: the audit log and support grants
 void AddAuthRoutes(Service& s);  // routes_auth.cpp: sign-in, sign-out, /me
 void AddMetaRoutes(Service& s);  // routes_meta.cpp: the OpenAPI document
+void AddTotpRoutes(Service& s);  // routes_totp.cpp: TOTP enrolment and recovery codes
+void AddAccountRoutes(Service& s);  // routes_account.cpp: password change and reset, sessions, step-up
+void AddFleetRoutes(Service& s);  // fleet_common.cpp: groups, vehicles, devices, installations, drivers
 
 // The OpenAPI 3.1 document: openapi/base.json with the paths and schemas of every
 // openapi/*.json fragment merged in (openapi.cpp). Error when a fragment is not valid JSON or
-// two fragments describe the same path and method.
-Result<std::string> BuildOpenApi();
+// two fragments describe the same path and method. Each operation of a route in `router` gets
+// "x-fleetd-access" ("public", "signed-in" or the permission it needs) and "x-fleetd-before-setup".
+Result<std::string> BuildOpenApi(const Router& router);
 
 }  // namespace fleet::api::detail

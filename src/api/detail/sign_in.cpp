@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "api/detail/account_security.hpp"
 #include "core/json.hpp"
 #include "core/time.hpp"
 
@@ -68,6 +69,23 @@ std::optional<core::TimePoint> SignIn::NoteUnknownFailure(const std::string& ema
     return u.locked_until;
 }
 
+bool SignIn::IsRecoveryCode(std::string_view code) {
+    return code.size() == 11 && code[5] == '-';
+}
+
+Result<bool> SignIn::UseRecoveryCode(store::AccountStore& store, int64_t user_id, const std::string& code,
+                                     core::TimePoint now) {
+    auto hashes = store.UnusedRecoveryCodes(user_id);
+    if (!hashes) {
+        spdlog::error("sign-in: {}", hashes.error().message);
+        return hashes.error();
+    }
+    for (const auto& h : *hashes) {
+        if (auth::VerifyPassword(h, code)) return store.UseRecoveryCode(user_id, h, now);
+    }
+    return false;
+}
+
 LoginResult SignIn::Login(store::AccountStore& store, const LoginInput& in, core::TimePoint now) {
     LoginResult result;
     auto found = store.FindCredentials(in.email);
@@ -108,6 +126,7 @@ LoginResult SignIn::Login(store::AccountStore& store, const LoginInput& in, core
         if (locked && locked->has_value()) {
             Audit(store, UserEntry(c.user, now, in.ip, "auth.locked",
                                    fmt::format("{{\"until\":\"{}\"}}", core::FormatIso(**locked))));
+            EnqueueLockoutMail(store, c.user, settings_.lockout.max_failures, in.ip, now, **locked);
         }
         result.status = status;
         return result;
@@ -127,6 +146,7 @@ LoginResult SignIn::Login(store::AccountStore& store, const LoginInput& in, core
         return result;
     }
     std::optional<int64_t> totp_step;
+    bool recovery_code = false;
     if (c.totp_secret_sealed) {
         if (!in.totp || in.totp->empty()) {
             result.status = LoginStatus::kTotpRequired;
@@ -141,9 +161,16 @@ LoginResult SignIn::Login(store::AccountStore& store, const LoginInput& in, core
             spdlog::error("sign-in: TOTP secret of user {}: {}", c.user.id, secret.error().message);
             return result;
         }
-        std::vector<uint8_t> key(secret->begin(), secret->end());
-        totp_step = auth::VerifyTotp(key, *in.totp, now, c.totp_last_step);
-        if (!totp_step) return fail(LoginStatus::kTotpInvalid, "totp");
+        if (IsRecoveryCode(*in.totp)) {
+            auto used = UseRecoveryCode(store, c.user.id, *in.totp, now);
+            if (!used) return result;
+            if (!*used) return fail(LoginStatus::kTotpInvalid, "recovery code");
+            recovery_code = true;
+        } else {
+            std::vector<uint8_t> key(secret->begin(), secret->end());
+            totp_step = auth::VerifyTotp(key, *in.totp, now, c.totp_last_step);
+            if (!totp_step) return fail(LoginStatus::kTotpInvalid, "totp");
+        }
     }
 
     std::optional<std::string> rehash;
@@ -169,7 +196,9 @@ LoginResult SignIn::Login(store::AccountStore& store, const LoginInput& in, core
         spdlog::error("sign-in: {}", r.error().message);
         return result;
     }
-    Audit(store, UserEntry(c.user, now, in.ip, "auth.login", totp_step ? "{\"totp\":true}" : "{\"totp\":false}"));
+    Audit(store, UserEntry(c.user, now, in.ip, "auth.login",
+                           recovery_code ? "{\"totp\":true,\"recovery_code\":true}"
+                                         : (totp_step ? "{\"totp\":true}" : "{\"totp\":false}")));
     result.status = LoginStatus::kOk;
     result.user = c.user;
     return result;

@@ -62,6 +62,8 @@ public:
                         core::TimePoint now);
     // True when `csrf_token` is the session's CSRF token (constant time).
     static bool CsrfMatches(const store::Session& session, std::string_view csrf_token);
+    // A recovery code ("xxxxx-xxxxx") rather than a 6-digit TOTP code.
+    static bool IsRecoveryCode(std::string_view code);
 
     const SignInSettings& settings() const { return settings_; }
 
@@ -72,6 +74,9 @@ private:
     std::optional<core::TimePoint> NoteUnknownFailure(const std::string& email, core::TimePoint now);
     std::optional<core::TimePoint> UnknownLockedUntil(const std::string& email, core::TimePoint now);
     void Audit(store::AccountStore& store, const store::AuditEntry& entry);
+    // Marks the user's unused recovery code matching `code` used; false when none matches.
+    Result<bool> UseRecoveryCode(store::AccountStore& store, int64_t user_id, const std::string& code,
+                                 core::TimePoint now);
 
     SignInSettings settings_;
     const auth::SecretBox* box_;

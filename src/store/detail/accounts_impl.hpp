@@ -96,8 +96,8 @@ inline Tenant ReadTenant(sqlite3_stmt* s) {
 // users u JOIN tenants t; the columns ReadUser reads, then the credential columns.
 inline constexpr const char* kUserColumns =
     "u.id, u.tenant_id, t.name, u.email, u.role, u.must_change_password, u.totp_secret_sealed IS NOT NULL, "
-    "u.disabled, u.created_at";
-inline constexpr int kUserColumnCount = 9;
+    "u.disabled, u.created_at, t.require_totp";
+inline constexpr int kUserColumnCount = 10;
 
 inline User ReadUser(sqlite3_stmt* s) {
     User u;
@@ -110,7 +110,25 @@ inline User ReadUser(sqlite3_stmt* s) {
     u.totp_enabled = sqlite3_column_int(s, 6) != 0;
     u.disabled = sqlite3_column_int(s, 7) != 0;
     u.created_at = FromMs(sqlite3_column_int64(s, 8));
+    u.tenant_requires_totp = sqlite3_column_int(s, 9) != 0;
     return u;
+}
+
+// users u JOIN tenants t: the user's columns, then what sign-in needs (ReadCredentials).
+inline const std::string kCredentialColumns = std::string(kUserColumns) +
+    ", t.status, u.password_hash, u.totp_secret_sealed, u.totp_last_step, u.failed_logins, u.locked_until";
+
+inline Credentials ReadCredentials(sqlite3_stmt* s) {
+    Credentials c;
+    c.user = ReadUser(s);
+    constexpr int k = kUserColumnCount;
+    c.tenant_status = Col(s, k) == "suspended" ? TenantStatus::kSuspended : TenantStatus::kActive;
+    c.password_hash = Col(s, k + 1);
+    if (sqlite3_column_type(s, k + 2) != SQLITE_NULL) c.totp_secret_sealed = std::string(Col(s, k + 2));
+    c.totp_last_step = sqlite3_column_int64(s, k + 3);
+    c.failed_logins = sqlite3_column_int64(s, k + 4);
+    c.locked_until = FromMs(sqlite3_column_int64(s, k + 5));
+    return c;
 }
 
 inline constexpr const char* kAuditColumns =
