@@ -103,24 +103,26 @@ store::UserDetail DetailOf(const store::User& u, std::vector<int64_t> groups = {
 TEST(UserRulesTest, NobodyGivesARoleAboveTheirOwn) {
     store::User tenant_admin = UserWith(1, Role::kTenantAdmin);
     store::User op = UserWith(2, Role::kOperatorAdmin);
-    EXPECT_EQ(RefuseRole(tenant_admin, Role::kOperatorAdmin, 0, false)->kind, Refusal::kForbidden);
-    EXPECT_EQ(RefuseRole(tenant_admin, Role::kOperatorAdmin, 0, true)->kind, Refusal::kForbidden);
+    EXPECT_EQ(RefuseRole(tenant_admin, Role::kOperatorAdmin, 0, false)->why, Refusal::kForbidden);
+    EXPECT_EQ(RefuseRole(tenant_admin, Role::kOperatorAdmin, 0, true)->why, Refusal::kForbidden);
     EXPECT_FALSE(RefuseRole(tenant_admin, Role::kTenantAdmin, 0, false));
     EXPECT_FALSE(RefuseRole(tenant_admin, Role::kViewer, 3, false));
     EXPECT_FALSE(RefuseRole(op, Role::kOperatorAdmin, 0, true));
-    EXPECT_EQ(RefuseRole(op, Role::kOperatorAdmin, 0, false)->kind, Refusal::kForbidden);  // only the operator's
+    EXPECT_EQ(RefuseRole(op, Role::kOperatorAdmin, 0, false)->why,
+              Refusal::kForbidden);  // only the operator's
     EXPECT_FALSE(RefuseRole(op, Role::kTenantAdmin, 0, false));
-    EXPECT_EQ(RefuseRole(op, Role::kTenantAdmin, 1, false)->kind, Refusal::kInvalid);  // admins are not narrowed
+    EXPECT_EQ(RefuseRole(op, Role::kTenantAdmin, 1, false)->why,
+              Refusal::kInvalid);  // admins are not narrowed
 }
 
 TEST(UserRulesTest, NobodyDisablesOrDemotesThemself) {
     store::User admin = UserWith(1, Role::kTenantAdmin);
     store::UserChange disable;
     disable.disabled = true;
-    EXPECT_EQ(RefuseUserChange(admin, DetailOf(admin), disable, false)->kind, Refusal::kForbidden);
+    EXPECT_EQ(RefuseUserChange(admin, DetailOf(admin), disable, false)->why, Refusal::kForbidden);
     store::UserChange demote;
     demote.role = Role::kViewer;
-    EXPECT_EQ(RefuseUserChange(admin, DetailOf(admin), demote, false)->kind, Refusal::kForbidden);
+    EXPECT_EQ(RefuseUserChange(admin, DetailOf(admin), demote, false)->why, Refusal::kForbidden);
     store::UserChange rename;
     rename.name = "Alice";
     rename.disabled = false;
@@ -135,17 +137,18 @@ TEST(UserRulesTest, NobodyChangesOrPromotesAboveTheirOwnRole) {
     store::User op = UserWith(2, Role::kOperatorAdmin);
     store::UserChange rename;
     rename.name = "x";
-    EXPECT_EQ(RefuseUserChange(admin, DetailOf(op), rename, true)->kind, Refusal::kForbidden);
+    EXPECT_EQ(RefuseUserChange(admin, DetailOf(op), rename, true)->why, Refusal::kForbidden);
     store::UserChange promote;
     promote.role = Role::kOperatorAdmin;
     store::User viewer = UserWith(3, Role::kViewer);
-    EXPECT_EQ(RefuseUserChange(admin, DetailOf(viewer), promote, false)->kind, Refusal::kForbidden);
-    EXPECT_EQ(RefuseUserChange(op, DetailOf(viewer), promote, false)->kind, Refusal::kForbidden);
+    EXPECT_EQ(RefuseUserChange(admin, DetailOf(viewer), promote, false)->why, Refusal::kForbidden);
+    EXPECT_EQ(RefuseUserChange(op, DetailOf(viewer), promote, false)->why, Refusal::kForbidden);
     EXPECT_FALSE(RefuseUserChange(op, DetailOf(viewer), promote, true));
     // Promoting a narrowed user to administrator needs the narrowing cleared in the same change.
     store::UserChange to_admin;
     to_admin.role = Role::kTenantAdmin;
-    EXPECT_EQ(RefuseUserChange(admin, DetailOf(viewer, {7}), to_admin, false)->kind, Refusal::kInvalid);
+    EXPECT_EQ(RefuseUserChange(admin, DetailOf(viewer, {7}), to_admin, false)->why,
+              Refusal::kInvalid);
     to_admin.group_ids = std::vector<int64_t>{};
     EXPECT_FALSE(RefuseUserChange(admin, DetailOf(viewer, {7}), to_admin, false));
 }

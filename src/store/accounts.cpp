@@ -128,9 +128,9 @@ Result<Tenant> AccountStore::SetTenantStatus(const std::string& name, TenantStat
     TenantChange change;
     change.status = status;
     auto updated = UpdateTenant((*found)->id, change, actor, now);
-    if (!updated) return updated.error();
-    if (auto* refused = std::get_if<Refused>(&*updated)) return MakeError(refused->reason);
-    return std::get<TenantDetail>(*updated).tenant;
+    if (const Error* e = updated.error()) return *e;
+    if (const Refused* refused = updated.refused()) return MakeError(refused->detail);
+    return updated->tenant;
 }
 
 Result<TenantScope> AccountStore::OperatorScope(const std::string& tenant_name) {

@@ -19,11 +19,11 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <variant>
 #include <vector>
 
 #include "core/record.hpp"
 #include "core/result.hpp"
+#include "store/outcome.hpp"
 
 struct sqlite3;
 
@@ -126,31 +126,7 @@ struct AuditCheck {
     std::string head_hash;                   // the last entry's hash (record it elsewhere to detect truncation)
 };
 
-// === API tokens and administration: types (accounts_tokens.cpp, _admin.cpp, _support.cpp) =======
-
-// Why the store did not make an administrative change; the API answers 404, 409, 400 or 403.
-enum class Refusal { kNotFound, kConflict, kInvalid, kForbidden };
-struct Refused {
-    Refusal kind = Refusal::kInvalid;
-    std::string reason;  // for people; names no other tenant's data
-};
-// The changed or made thing, or why not.
-template <typename T>
-using Outcome = std::variant<T, Refused>;
-
-// One page of a list, and how many items the whole list has.
-template <typename T>
-struct Page {
-    std::vector<T> items;
-    int64_t total = 0;
-};
-// Which page: `sort` is a field the list names in its method's contract ("" = its default).
-struct PageRequest {
-    int64_t limit = 100;
-    int64_t offset = 0;
-    std::string sort;
-    bool descending = false;
-};
+// === API tokens and administration: types (accounts_{tokens,admin,support}.cpp) =========
 
 // An API token as its owner sees it. The token itself is shown once at creation and never stored:
 // only its hash is.
@@ -348,8 +324,8 @@ public:
     // === API tokens (accounts_tokens.cpp) ==========================================================
     // Adds a token for `owner` and audits it (token.create). kConflict when the owner already has
     // kMaxApiTokensPerUser live tokens.
-    Result<Outcome<ApiToken>> AddApiToken(const User& owner, const NewApiToken& token, const Actor& actor,
-                                          core::TimePoint now);
+    Outcome<ApiToken> AddApiToken(const User& owner, const NewApiToken& token, const Actor& actor,
+                                  core::TimePoint now);
     // The user's live tokens (not revoked, not expired at `now`), newest first (at most
     // kMaxApiTokensPerUser).
     Result<std::vector<ApiToken>> ListApiTokens(int64_t user_id, core::TimePoint now);
@@ -365,29 +341,29 @@ public:
     // === Administration: tenants and users (accounts_admin.cpp) =====================================
     // Adds a tenant with its settings; audited (tenant.add, plus tenant.update when the settings
     // are not the defaults). kInvalid for a bad name, kConflict when the name exists.
-    Result<Outcome<TenantDetail>> CreateTenant(const NewTenant& tenant, const Actor& actor, core::TimePoint now);
+    Outcome<TenantDetail> CreateTenant(const NewTenant& tenant, const Actor& actor, core::TimePoint now);
     // Tenants, optionally of one status; sort by "id" (default), "name" or "created_at".
-    Result<Page<TenantDetail>> ListTenantDetails(std::optional<TenantStatus> status, const PageRequest& page);
+    Result<Page<TenantDetail>> ListTenantDetails(std::optional<TenantStatus> status, const Paging& paging);
     Result<std::optional<TenantDetail>> GetTenant(int64_t tenant_id);
     // Changes a tenant's settings; audited (tenant.suspend, tenant.activate, tenant.update).
     // Suspension revokes the sessions and API tokens of its users (reactivation does not revive
     // them). kNotFound; kForbidden when suspending the operator's tenant.
-    Result<Outcome<TenantDetail>> UpdateTenant(int64_t tenant_id, const TenantChange& change, const Actor& actor,
-                                               core::TimePoint now);
+    Outcome<TenantDetail> UpdateTenant(int64_t tenant_id, const TenantChange& change, const Actor& actor,
+                                       core::TimePoint now);
 
     // Adds a user to the scope's tenant with its name and groups; audited (user.add). kConflict
-    // when the e-mail exists (in any tenant), kInvalid for a bad e-mail or a group id that is not
-    // one of the tenant's groups.
-    Result<Outcome<UserDetail>> CreateUser(TenantScope scope, const UserDraft& draft, const Actor& actor,
-                                           core::TimePoint now);
+    // when the e-mail exists (in any tenant), kInvalid for a bad e-mail or name, kNotFound for a
+    // group id that is not one of the tenant's groups.
+    Outcome<UserDetail> CreateUser(TenantScope scope, const UserDraft& draft, const Actor& actor,
+                                   core::TimePoint now);
     // The scope's users; sort by "id" (default), "email", "role" or "created_at".
-    Result<Page<UserDetail>> ListUserDetails(TenantScope scope, const UserFilter& filter, const PageRequest& page);
+    Result<Page<UserDetail>> ListUserDetails(TenantScope scope, const UserFilter& filter, const Paging& paging);
     Result<std::optional<UserDetail>> GetUser(TenantScope scope, int64_t user_id);
     // Changes a user of the scope when `check` allows it; audited (user.update). Disabling revokes
-    // the user's sessions and API tokens. kNotFound (another tenant's user too), kInvalid for a
-    // group id that is not the tenant's, or what `check` returns.
-    Result<Outcome<UserDetail>> UpdateUser(TenantScope scope, int64_t user_id, const UserChange& change,
-                                           const UserCheck& check, const Actor& actor, core::TimePoint now);
+    // the user's sessions and API tokens. kNotFound for the user or a group id that is not the
+    // tenant's (another tenant's too), kInvalid for a bad name, or what `check` returns.
+    Outcome<UserDetail> UpdateUser(TenantScope scope, int64_t user_id, const UserChange& change,
+                                   const UserCheck& check, const Actor& actor, core::TimePoint now);
 
     // === Administration: the audit log and support grants (accounts_support.cpp) ====================
     // Audit entries matching `query`, newest first (see AuditQuery).
@@ -395,16 +371,16 @@ public:
 
     // Lets the operator's staff read the granter's tenant's vehicle data for `duration`; audited
     // (support.grant). kConflict when the tenant has kMaxActiveSupportGrants active grants.
-    Result<Outcome<SupportGrant>> GrantSupport(const User& granter, const std::string& reason,
-                                               std::chrono::hours duration, const Actor& actor, core::TimePoint now);
+    Outcome<SupportGrant> GrantSupport(const User& granter, const std::string& reason,
+                                       std::chrono::hours duration, const Actor& actor, core::TimePoint now);
     // Grants newest first: of one tenant, or of all (nullopt: the operator); when `active` is set,
     // only those active at `now` (true) or only those ended by then (false).
     Result<Page<SupportGrant>> ListSupportGrants(std::optional<TenantScope> scope, std::optional<bool> active,
-                                                 core::TimePoint now, const PageRequest& page);
+                                                 core::TimePoint now, const Paging& paging);
     // Ends a grant of the scope's tenant now; audited (support.revoke). kNotFound (another
     // tenant's grant too), kConflict when it had already ended (expired or revoked).
-    Result<Outcome<SupportGrant>> RevokeSupportGrant(TenantScope scope, int64_t grant_id, const Actor& actor,
-                                                     core::TimePoint now);
+    Outcome<SupportGrant> RevokeSupportGrant(TenantScope scope, int64_t grant_id, const Actor& actor,
+                                             core::TimePoint now);
     // THE check for operator access to a tenant's vehicle data: the tenant's active grant at `now`
     // (the one that lasts longest), or nullopt. Routes that let an operator-admin read a tenant's
     // positions, trips or vehicles call this with OperatorScope(tenant) and the request time,

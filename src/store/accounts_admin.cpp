@@ -8,16 +8,19 @@
 
 #include "core/json.hpp"
 #include "store/accounts.hpp"
-#include "store/detail/accounts_impl.hpp"
+#include "store/detail/fleet_impl.hpp"
 
 namespace fleet::store {
 namespace {
 
 using core::TimePoint;
+using namespace detail;
 
-// --- tenants ---------------------------------------------------------------------------------------
+// --- tenants
+// ---------------------------------------------------------------------------------------
 
-constexpr const char* kTenantDetailColumns = "id, name, status, require_totp, created_at, time_zone";
+constexpr const char* kTenantDetailColumns =
+    "id, name, status, require_totp, created_at, time_zone";
 
 TenantDetail ReadTenantDetail(sqlite3_stmt* s) {
     TenantDetail d;
@@ -26,52 +29,61 @@ TenantDetail ReadTenantDetail(sqlite3_stmt* s) {
     return d;
 }
 
-Result<std::optional<TenantDetail>> FindTenantDetail(AccountStore::Impl& impl, int64_t id) {
-    std::string sql = fmt::format("SELECT {} FROM tenants WHERE id = ?", kTenantDetailColumns);
-    Query q(impl.db, sql.c_str());
-    if (!q.ok()) return q.error("find tenant");
-    q.Bind(1, id);
-    int rc = q.Step();
-    if (rc == SQLITE_ROW) return std::optional<TenantDetail>(ReadTenantDetail(q.get()));
-    if (rc != SQLITE_DONE) return impl.DbError("find tenant");
-    return std::optional<TenantDetail>();
+Result<std::optional<TenantDetail>> FindTenantDetail(AccountStore::Impl& db, int64_t id) {
+    Sql sql;
+    sql << fmt::format("SELECT {} FROM tenants WHERE id = ?", kTenantDetailColumns);
+    sql.Arg(id);
+    auto rows = Rows<TenantDetail>(db, sql, "find tenant", ReadTenantDetail);
+    if (!rows) return rows.error();
+    if (rows->empty()) return std::optional<TenantDetail>();
+    return std::optional<TenantDetail>(std::move(rows->front()));
+}
+
+// The tenant as it is now, inside a change's transaction.
+Outcome<TenantDetail> Reread(AccountStore::Impl& db, int64_t id) {
+    auto found = FindTenantDetail(db, id);
+    if (!found) return found.error();
+    if (!found->has_value()) return Refused{Refusal::kNotFound, "no such tenant"};
+    return **found;
 }
 
 // Sets the settings that differ from `current` and audits them (tenant.update); nothing when
 // none differs.
-Result<void> ApplyTenantSettings(AccountStore::Impl& impl, const TenantDetail& current, std::optional<bool> require_totp,
-                                 const std::optional<std::string>& time_zone, const Actor& actor, TimePoint now) {
+Outcome<Done> ApplyTenantSettings(AccountStore::Impl& db, const TenantDetail& current,
+                                  std::optional<bool> require_totp,
+                                  const std::optional<std::string>& time_zone, const Actor& actor,
+                                  TimePoint now) {
     std::string detail;
     if (require_totp && *require_totp != current.tenant.require_totp) {
-        Query q(impl.db, "UPDATE tenants SET require_totp = ? WHERE id = ?");
-        if (!q.ok()) return q.error("set require_totp");
-        q.Bind(1, int64_t{*require_totp ? 1 : 0}).Bind(2, current.tenant.id);
-        if (q.Step() != SQLITE_DONE) return impl.DbError("set require_totp");
+        Sql update;
+        update << "UPDATE tenants SET require_totp = ? WHERE id = ?";
+        update.Arg(int64_t{*require_totp ? 1 : 0}).Arg(current.tenant.id);
+        if (auto r = Change(db, update, "set require_totp"); !r) return r;
         detail += fmt::format(",\"require_totp\":{}", *require_totp);
     }
     if (time_zone && *time_zone != current.time_zone) {
-        Query q(impl.db, "UPDATE tenants SET time_zone = ? WHERE id = ?");
-        if (!q.ok()) return q.error("set time zone");
-        q.Bind(1, *time_zone).Bind(2, current.tenant.id);
-        if (q.Step() != SQLITE_DONE) return impl.DbError("set time zone");
+        Sql update;
+        update << "UPDATE tenants SET time_zone = ? WHERE id = ?";
+        update.Arg(*time_zone).Arg(current.tenant.id);
+        if (auto r = Change(db, update, "set time zone"); !r) return r;
         detail += ",\"time_zone\":";
         core::AppendJsonString(detail, *time_zone);
     }
-    if (detail.empty()) return {};
+    if (detail.empty()) return Done{};
     detail[0] = '{';
     detail += '}';
-    auto a = impl.AppendAudit(
-        AccountStore::Impl::Entry(actor, now, current.tenant.id, "tenant.update", "tenant:" + current.tenant.name, detail));
-    if (!a) return a.error();
-    return {};
+    return Audit(db, actor, now, current.tenant.id, "tenant.update",
+                 "tenant:" + current.tenant.name, detail);
 }
 
-// --- users -----------------------------------------------------------------------------------------
+// --- users
+// -----------------------------------------------------------------------------------------
 
 // kUserColumns, then the name and the user's groups ("3,7").
 std::string UserDetailColumns() {
-    return fmt::format("{}, u.name, (SELECT group_concat(g.group_id) FROM user_groups g WHERE g.user_id = u.id)",
-                       kUserColumns);
+    return fmt::format(
+        "{}, u.name, (SELECT group_concat(g.group_id) FROM user_groups g WHERE g.user_id = u.id)",
+        kUserColumns);
 }
 
 UserDetail ReadUserDetail(sqlite3_stmt* s) {
@@ -90,54 +102,49 @@ UserDetail ReadUserDetail(sqlite3_stmt* s) {
     return d;
 }
 
-Result<std::optional<UserDetail>> FindUserDetail(AccountStore::Impl& impl, int64_t tenant_id, int64_t user_id) {
-    std::string sql = fmt::format("SELECT {} FROM users u JOIN tenants t ON t.id = u.tenant_id "
-                                  "WHERE u.id = ? AND u.tenant_id = ?",
-                                  UserDetailColumns());
-    Query q(impl.db, sql.c_str());
-    if (!q.ok()) return q.error("find user");
-    q.Bind(1, user_id).Bind(2, tenant_id);
-    int rc = q.Step();
-    if (rc == SQLITE_ROW) return std::optional<UserDetail>(ReadUserDetail(q.get()));
-    if (rc != SQLITE_DONE) return impl.DbError("find user");
-    return std::optional<UserDetail>();
+Result<std::optional<UserDetail>> FindUserDetail(AccountStore::Impl& db, int64_t tenant_id,
+                                                 int64_t user_id) {
+    Sql sql;
+    sql << fmt::format(
+        "SELECT {} FROM users u JOIN tenants t ON t.id = u.tenant_id WHERE u.id = ? AND "
+        "u.tenant_id = ?",
+        UserDetailColumns());
+    sql.Arg(user_id).Arg(tenant_id);
+    auto rows = Rows<UserDetail>(db, sql, "find user", ReadUserDetail);
+    if (!rows) return rows.error();
+    if (rows->empty()) return std::optional<UserDetail>();
+    return std::optional<UserDetail>(std::move(rows->front()));
 }
 
-// Refused when a group id is not one of the tenant's vehicle groups (another tenant's included,
-// with the same words: no existence leak).
-Result<std::optional<Refused>> CheckGroups(AccountStore::Impl& impl, int64_t tenant_id,
-                                           const std::vector<int64_t>& group_ids) {
-    Query q(impl.db, "SELECT 1 FROM vehicle_groups WHERE id = ? AND tenant_id = ?");
-    if (!q.ok()) return q.error("check group");
+// kNotFound when a group id is not one of the tenant's vehicle groups (another tenant's group is
+// answered in the same words: no existence leak).
+Outcome<Done> CheckGroups(AccountStore::Impl& db, int64_t tenant_id,
+                          const std::vector<int64_t>& group_ids) {
     for (int64_t id : group_ids) {
-        q.Bind(1, id).Bind(2, tenant_id);
-        int rc = q.Step();
-        sqlite3_reset(q.get());
-        if (rc == SQLITE_DONE) {
-            return std::optional<Refused>(Refused{Refusal::kInvalid, fmt::format("no vehicle group {}", id)});
-        }
-        if (rc != SQLITE_ROW) return impl.DbError("check group");
+        Sql sql;
+        sql << "SELECT count(*) FROM vehicle_groups WHERE id = ? AND tenant_id = ?";
+        sql.Arg(id).Arg(tenant_id);
+        auto n = Count(db, sql, "check group");
+        if (!n) return n.error();
+        if (*n == 0) return Refused{Refusal::kNotFound, fmt::format("no such group {}", id)};
     }
-    return std::optional<Refused>();
+    return Done{};
 }
 
 // Replaces the user's groups (none: no narrowing).
-Result<void> SetGroups(AccountStore::Impl& impl, int64_t user_id, const std::vector<int64_t>& group_ids) {
-    {
-        Query q(impl.db, "DELETE FROM user_groups WHERE user_id = ?");
-        if (!q.ok()) return q.error("clear groups");
-        q.Bind(1, user_id);
-        if (q.Step() != SQLITE_DONE) return impl.DbError("clear groups");
-    }
-    Query q(impl.db, "INSERT OR IGNORE INTO user_groups (user_id, group_id) VALUES (?, ?)");
-    if (!q.ok()) return q.error("set groups");
+Outcome<Done> SetGroups(AccountStore::Impl& db, int64_t user_id,
+                        const std::vector<int64_t>& group_ids) {
+    Sql clear;
+    clear << "DELETE FROM user_groups WHERE user_id = ?";
+    clear.Arg(user_id);
+    if (auto r = Change(db, clear, "clear groups"); !r) return r;
     for (int64_t id : group_ids) {
-        q.Bind(1, user_id).Bind(2, id);
-        int rc = q.Step();
-        sqlite3_reset(q.get());
-        if (rc != SQLITE_DONE) return impl.DbError("set groups");
+        Sql insert;
+        insert << "INSERT OR IGNORE INTO user_groups (user_id, group_id) VALUES (?, ?)";
+        insert.Arg(user_id).Arg(id);
+        if (auto r = Change(db, insert, "set groups"); !r) return r;
     }
-    return {};
+    return Done{};
 }
 
 std::string GroupsJson(std::vector<int64_t> ids) {
@@ -148,224 +155,234 @@ std::string GroupsJson(std::vector<int64_t> ids) {
     return out + "]";
 }
 
+// Sets one column of a user (an admin change).
+template <typename T>
+Outcome<Done> SetUserColumn(AccountStore::Impl& db, const char* column, T value, int64_t user_id) {
+    Sql update;
+    update << fmt::format("UPDATE users SET {} = ? WHERE id = ?", column);
+    update.Arg(std::move(value)).Arg(user_id);
+    return Change(db, update, "change user");
+}
+
 }  // namespace
 
-// --- tenants ---------------------------------------------------------------------------------------
+// --- tenants
+// ---------------------------------------------------------------------------------------
 
-Result<Outcome<TenantDetail>> AccountStore::CreateTenant(const NewTenant& in, const Actor& actor, TimePoint now) {
+Outcome<TenantDetail> AccountStore::CreateTenant(const NewTenant& in, const Actor& actor,
+                                                 TimePoint now) {
     if (!ValidTenantName(in.name)) {
-        return Outcome<TenantDetail>(
-            Refused{Refusal::kInvalid, "a tenant name is 1 to 64 lower-case letters, digits or '-' (not first)"});
+        return Refused{Refusal::kInvalid,
+                       "a tenant name is 1 to 64 lower-case letters, digits or '-' (not first)"};
     }
-    return impl_->Transaction<Outcome<TenantDetail>>([&]() -> Result<Outcome<TenantDetail>> {
+    return InTransaction<TenantDetail>(*impl_, [&]() -> Outcome<TenantDetail> {
         auto found = impl_->FindTenant(in.name);
         if (!found) return found.error();
-        if (found->has_value()) {
-            return Outcome<TenantDetail>(Refused{Refusal::kConflict, "a tenant named '" + in.name + "' exists"});
-        }
+        if (found->has_value())
+            return Refused{Refusal::kConflict, "a tenant named '" + in.name + "' exists"};
         auto t = impl_->InsertTenant(in.name, actor, now);
         if (!t) return t.error();
-        auto made = FindTenantDetail(*impl_, t->id);
-        if (!made) return made.error();
-        if (!made->has_value()) return MakeError("tenant vanished");
-        if (auto r = ApplyTenantSettings(*impl_, **made, in.require_totp, in.time_zone, actor, now); !r) {
-            return r.error();
+        auto made = Reread(*impl_, t->id);
+        if (!made) return made;
+        if (auto r = ApplyTenantSettings(*impl_, *made, in.require_totp, in.time_zone, actor, now);
+            !r) {
+            return r.Failure<TenantDetail>();
         }
-        auto detail = FindTenantDetail(*impl_, t->id);
-        if (!detail) return detail.error();
-        return Outcome<TenantDetail>(**detail);
+        return Reread(*impl_, t->id);
     });
 }
 
 Result<Page<TenantDetail>> AccountStore::ListTenantDetails(std::optional<TenantStatus> status,
-                                                          const PageRequest& page) {
-    auto column = SortColumn(page.sort, {{"id", "id"}, {"name", "name"}, {"created_at", "created_at"}});
-    if (!column) return MakeError("cannot sort tenants by '" + page.sort + "'");
-    Where where;
-    if (status) where.Add("status = ?", std::string(ToString(*status)));
-    Page<TenantDetail> out;
-    {
-        std::string sql = "SELECT count(*) FROM tenants" + where.sql();
-        Query q(impl_->db, sql.c_str());
-        if (!q.ok()) return q.error("count tenants");
-        where.BindTo(q);
-        if (q.Step() != SQLITE_ROW) return impl_->DbError("count tenants");
-        out.total = sqlite3_column_int64(q.get(), 0);
+                                                           const Paging& paging) {
+    auto order =
+        OrderBy(paging, {{"id", "id"}, {"name", "name"}, {"created_at", "created_at"}}, "id");
+    if (!order) return order.error();
+    Sql where;
+    where << " FROM tenants";
+    if (status) {
+        where << " WHERE status = ?";
+        where.Arg(std::string(ToString(*status)));
     }
-    std::string sql = fmt::format("SELECT {} FROM tenants{} ORDER BY {} {}, id LIMIT ? OFFSET ?", kTenantDetailColumns,
-                                  where.sql(), *column, page.descending ? "DESC" : "ASC");
-    Query q(impl_->db, sql.c_str());
-    if (!q.ok()) return q.error("list tenants");
-    int i = where.BindTo(q);
-    q.Bind(i, page.limit).Bind(i + 1, page.offset);
-    int rc;
-    while ((rc = q.Step()) == SQLITE_ROW) out.items.push_back(ReadTenantDetail(q.get()));
-    if (rc != SQLITE_DONE) return impl_->DbError("list tenants");
-    return out;
+    Sql count = where;
+    count.text = "SELECT count(*)" + where.text;
+    auto total = Count(*impl_, count, "count tenants");
+    if (!total) return total.error();
+    Sql rows = where;
+    rows.text =
+        fmt::format("SELECT {}{}{} LIMIT ? OFFSET ?", kTenantDetailColumns, where.text, *order);
+    rows.Arg(paging.limit).Arg(paging.offset);
+    auto items = Rows<TenantDetail>(*impl_, rows, "list tenants", ReadTenantDetail);
+    if (!items) return items.error();
+    return Page<TenantDetail>{std::move(*items), *total};
 }
 
 Result<std::optional<TenantDetail>> AccountStore::GetTenant(int64_t tenant_id) {
     return FindTenantDetail(*impl_, tenant_id);
 }
 
-Result<Outcome<TenantDetail>> AccountStore::UpdateTenant(int64_t tenant_id, const TenantChange& change,
-                                                         const Actor& actor, TimePoint now) {
-    return impl_->Transaction<Outcome<TenantDetail>>([&]() -> Result<Outcome<TenantDetail>> {
-        auto found = FindTenantDetail(*impl_, tenant_id);
-        if (!found) return found.error();
-        if (!found->has_value()) return Outcome<TenantDetail>(Refused{Refusal::kNotFound, "no such tenant"});
-        const TenantDetail& current = **found;
-        if (change.status && *change.status != current.tenant.status) {
+Outcome<TenantDetail> AccountStore::UpdateTenant(int64_t tenant_id, const TenantChange& change,
+                                                 const Actor& actor, TimePoint now) {
+    return InTransaction<TenantDetail>(*impl_, [&]() -> Outcome<TenantDetail> {
+        auto current = Reread(*impl_, tenant_id);
+        if (!current) return current;
+        const Tenant& t = current->tenant;
+        if (change.status && *change.status != t.status) {
             bool suspend = *change.status == TenantStatus::kSuspended;
-            if (suspend && current.tenant.name == kOperatorTenant) {
-                return Outcome<TenantDetail>(
-                    Refused{Refusal::kForbidden, "the operator's tenant cannot be suspended"});
+            if (suspend && t.name == kOperatorTenant) {
+                return Refused{Refusal::kForbidden, "the operator's tenant cannot be suspended"};
             }
-            {
-                Query q(impl_->db, "UPDATE tenants SET status = ? WHERE id = ?");
-                if (!q.ok()) return q.error("set tenant status");
-                q.Bind(1, ToString(*change.status)).Bind(2, tenant_id);
-                if (q.Step() != SQLITE_DONE) return impl_->DbError("set tenant status");
-            }
+            Sql update;
+            update << "UPDATE tenants SET status = ? WHERE id = ?";
+            update.Arg(std::string(ToString(*change.status))).Arg(tenant_id);
+            if (auto r = Change(*impl_, update, "set tenant status"); !r)
+                return r.Failure<TenantDetail>();
             if (suspend) {
-                if (auto r = impl_->RevokeCredentials("tenant_id = ?", tenant_id, now); !r) return r.error();
+                if (auto r = impl_->RevokeCredentials("tenant_id = ?", tenant_id, now); !r)
+                    return r.error();
             }
-            auto a = impl_->AppendAudit(Impl::Entry(actor, now, tenant_id, suspend ? "tenant.suspend" : "tenant.activate",
-                                                    "tenant:" + current.tenant.name));
-            if (!a) return a.error();
+            if (auto a = detail::Audit(*impl_, actor, now, tenant_id,
+                                       suspend ? "tenant.suspend" : "tenant.activate",
+                                       "tenant:" + t.name);
+                !a) {
+                return a.Failure<TenantDetail>();
+            }
         }
-        if (auto r = ApplyTenantSettings(*impl_, current, change.require_totp, change.time_zone, actor, now); !r) {
-            return r.error();
+        if (auto r = ApplyTenantSettings(*impl_, *current, change.require_totp, change.time_zone,
+                                         actor, now);
+            !r) {
+            return r.Failure<TenantDetail>();
         }
-        auto updated = FindTenantDetail(*impl_, tenant_id);
-        if (!updated) return updated.error();
-        return Outcome<TenantDetail>(**updated);
+        return Reread(*impl_, tenant_id);
     });
 }
 
-// --- users -----------------------------------------------------------------------------------------
+// --- users
+// -----------------------------------------------------------------------------------------
 
-Result<Outcome<UserDetail>> AccountStore::CreateUser(TenantScope scope, const UserDraft& draft, const Actor& actor,
-                                                     TimePoint now) {
+Outcome<UserDetail> AccountStore::CreateUser(TenantScope scope, const UserDraft& draft,
+                                             const Actor& actor, TimePoint now) {
     auto email = NormaliseEmail(draft.user.email);
-    if (!email) return Outcome<UserDetail>(Refused{Refusal::kInvalid, "'email' is not an e-mail address"});
-    return impl_->Transaction<Outcome<UserDetail>>([&]() -> Result<Outcome<UserDetail>> {
-        auto bad_group = CheckGroups(*impl_, scope.tenant_id(), draft.group_ids);
-        if (!bad_group) return bad_group.error();
-        if (bad_group->has_value()) return Outcome<UserDetail>(**bad_group);
+    if (!email) return Refused{Refusal::kInvalid, "'email' is not an e-mail address"};
+    if (auto bad = CheckLine("name", draft.name, false)) return *bad;
+    return InTransaction<UserDetail>(*impl_, [&]() -> Outcome<UserDetail> {
+        if (auto r = CheckGroups(*impl_, scope.tenant_id(), draft.group_ids); !r)
+            return r.Failure<UserDetail>();
         auto inserted = impl_->InsertUser(scope.tenant_id(), *email, draft.user, draft.name, now);
         if (!inserted) return inserted.error();
-        if (!inserted->has_value()) {
-            return Outcome<UserDetail>(Refused{Refusal::kConflict, "a user with this e-mail address exists"});
-        }
+        if (!inserted->has_value())
+            return Refused{Refusal::kConflict, "a user with this e-mail address exists"};
         int64_t id = **inserted;
-        if (auto r = SetGroups(*impl_, id, draft.group_ids); !r) return r.error();
+        if (auto r = SetGroups(*impl_, id, draft.group_ids); !r) return r.Failure<UserDetail>();
         std::string detail = "{\"email\":";
         core::AppendJsonString(detail, *email);
         detail += fmt::format(",\"role\":\"{}\",\"name\":", ToString(draft.user.role));
         core::AppendJsonString(detail, draft.name);
         detail += fmt::format(",\"group_ids\":{}}}", GroupsJson(draft.group_ids));
-        auto a = impl_->AppendAudit(
-            Impl::Entry(actor, now, scope.tenant_id(), "user.add", fmt::format("user:{}", id), detail));
-        if (!a) return a.error();
+        if (auto a = detail::Audit(*impl_, actor, now, scope.tenant_id(), "user.add",
+                                   fmt::format("user:{}", id), detail);
+            !a) {
+            return a.Failure<UserDetail>();
+        }
         auto made = FindUserDetail(*impl_, scope.tenant_id(), id);
         if (!made) return made.error();
-        if (!made->has_value()) return MakeError("user vanished");
-        return Outcome<UserDetail>(**made);
+        if (!made->has_value()) return Error{"user vanished"};
+        return **made;
     });
 }
 
 Result<Page<UserDetail>> AccountStore::ListUserDetails(TenantScope scope, const UserFilter& filter,
-                                                      const PageRequest& page) {
-    auto column = SortColumn(page.sort,
-                             {{"id", "u.id"}, {"email", "u.email"}, {"role", "u.role"}, {"created_at", "u.created_at"}});
-    if (!column) return MakeError("cannot sort users by '" + page.sort + "'");
-    Where where;
-    where.Add("u.tenant_id = ?", scope.tenant_id());
-    if (filter.role) where.Add("u.role = ?", std::string(ToString(*filter.role)));
-    if (filter.disabled) where.Add("u.disabled = ?", int64_t{*filter.disabled ? 1 : 0});
+                                                       const Paging& paging) {
+    auto order = OrderBy(
+        paging,
+        {{"id", "u.id"}, {"email", "u.email"}, {"role", "u.role"}, {"created_at", "u.created_at"}},
+        "u.id");
+    if (!order) return order.error();
+    Sql where;
+    where << " FROM users u JOIN tenants t ON t.id = u.tenant_id WHERE u.tenant_id = ?";
+    where.Arg(scope.tenant_id());
+    if (filter.role) {
+        where << " AND u.role = ?";
+        where.Arg(std::string(ToString(*filter.role)));
+    }
+    if (filter.disabled) {
+        where << " AND u.disabled = ?";
+        where.Arg(int64_t{*filter.disabled ? 1 : 0});
+    }
     if (!filter.text.empty()) {
-        std::string pattern = ContainsPattern(filter.text);
-        where.Add("(u.email LIKE ? ESCAPE '\\' OR u.name LIKE ? ESCAPE '\\')", pattern, pattern);
+        where << " AND (u.email LIKE ? ESCAPE '\\' OR u.name LIKE ? ESCAPE '\\')";
+        where.Arg(Contains(filter.text)).Arg(Contains(filter.text));
     }
-    Page<UserDetail> out;
-    {
-        std::string sql = "SELECT count(*) FROM users u" + where.sql();
-        Query q(impl_->db, sql.c_str());
-        if (!q.ok()) return q.error("count users");
-        where.BindTo(q);
-        if (q.Step() != SQLITE_ROW) return impl_->DbError("count users");
-        out.total = sqlite3_column_int64(q.get(), 0);
-    }
-    std::string sql = fmt::format("SELECT {} FROM users u JOIN tenants t ON t.id = u.tenant_id{} ORDER BY {} {}, u.id "
-                                  "LIMIT ? OFFSET ?",
-                                  UserDetailColumns(), where.sql(), *column, page.descending ? "DESC" : "ASC");
-    Query q(impl_->db, sql.c_str());
-    if (!q.ok()) return q.error("list users");
-    int i = where.BindTo(q);
-    q.Bind(i, page.limit).Bind(i + 1, page.offset);
-    int rc;
-    while ((rc = q.Step()) == SQLITE_ROW) out.items.push_back(ReadUserDetail(q.get()));
-    if (rc != SQLITE_DONE) return impl_->DbError("list users");
-    return out;
+    Sql count = where;
+    count.text = "SELECT count(*)" + where.text;
+    auto total = Count(*impl_, count, "count users");
+    if (!total) return total.error();
+    Sql rows = where;
+    rows.text =
+        fmt::format("SELECT {}{}{} LIMIT ? OFFSET ?", UserDetailColumns(), where.text, *order);
+    rows.Arg(paging.limit).Arg(paging.offset);
+    auto items = Rows<UserDetail>(*impl_, rows, "list users", ReadUserDetail);
+    if (!items) return items.error();
+    return Page<UserDetail>{std::move(*items), *total};
 }
 
 Result<std::optional<UserDetail>> AccountStore::GetUser(TenantScope scope, int64_t user_id) {
     return FindUserDetail(*impl_, scope.tenant_id(), user_id);
 }
 
-Result<Outcome<UserDetail>> AccountStore::UpdateUser(TenantScope scope, int64_t user_id, const UserChange& change,
-                                                     const UserCheck& check, const Actor& actor, TimePoint now) {
-    return impl_->Transaction<Outcome<UserDetail>>([&]() -> Result<Outcome<UserDetail>> {
+Outcome<UserDetail> AccountStore::UpdateUser(TenantScope scope, int64_t user_id,
+                                             const UserChange& change, const UserCheck& check,
+                                             const Actor& actor, TimePoint now) {
+    if (change.name) {
+        if (auto bad = CheckLine("name", *change.name, false)) return *bad;
+    }
+    return InTransaction<UserDetail>(*impl_, [&]() -> Outcome<UserDetail> {
         auto found = FindUserDetail(*impl_, scope.tenant_id(), user_id);
         if (!found) return found.error();
-        if (!found->has_value()) return Outcome<UserDetail>(Refused{Refusal::kNotFound, "no such user"});
+        if (!found->has_value()) return Refused{Refusal::kNotFound, "no such user"};
         const UserDetail& current = **found;
         if (check) {
-            if (auto refused = check(current)) return Outcome<UserDetail>(*refused);
+            if (auto refused = check(current)) return *refused;
         }
         std::string detail;
         if (change.role && *change.role != current.user.role) {
-            Query q(impl_->db, "UPDATE users SET role = ? WHERE id = ?");
-            if (!q.ok()) return q.error("set role");
-            q.Bind(1, ToString(*change.role)).Bind(2, user_id);
-            if (q.Step() != SQLITE_DONE) return impl_->DbError("set role");
+            auto r = SetUserColumn(*impl_, "role", std::string(ToString(*change.role)), user_id);
+            if (!r) return r.Failure<UserDetail>();
             detail += fmt::format(",\"role\":\"{}\"", ToString(*change.role));
         }
         if (change.name && *change.name != current.name) {
-            Query q(impl_->db, "UPDATE users SET name = ? WHERE id = ?");
-            if (!q.ok()) return q.error("set name");
-            q.Bind(1, *change.name).Bind(2, user_id);
-            if (q.Step() != SQLITE_DONE) return impl_->DbError("set name");
+            if (auto r = SetUserColumn(*impl_, "name", *change.name, user_id); !r)
+                return r.Failure<UserDetail>();
             detail += ",\"name\":";
             core::AppendJsonString(detail, *change.name);
         }
         if (change.disabled && *change.disabled != current.user.disabled) {
-            Query q(impl_->db, "UPDATE users SET disabled = ? WHERE id = ?");
-            if (!q.ok()) return q.error("set disabled");
-            q.Bind(1, int64_t{*change.disabled ? 1 : 0}).Bind(2, user_id);
-            if (q.Step() != SQLITE_DONE) return impl_->DbError("set disabled");
+            auto r = SetUserColumn(*impl_, "disabled", int64_t{*change.disabled ? 1 : 0}, user_id);
+            if (!r) return r.Failure<UserDetail>();
             if (*change.disabled) {
-                if (auto r = impl_->RevokeCredentials("id = ?", user_id, now); !r) return r.error();
+                if (auto revoked = impl_->RevokeCredentials("id = ?", user_id, now); !revoked)
+                    return revoked.error();
             }
             detail += fmt::format(",\"disabled\":{}", *change.disabled);
         }
         if (change.group_ids && GroupsJson(*change.group_ids) != GroupsJson(current.group_ids)) {
-            auto bad_group = CheckGroups(*impl_, scope.tenant_id(), *change.group_ids);
-            if (!bad_group) return bad_group.error();
-            if (bad_group->has_value()) return Outcome<UserDetail>(**bad_group);
-            if (auto r = SetGroups(*impl_, user_id, *change.group_ids); !r) return r.error();
+            if (auto r = CheckGroups(*impl_, scope.tenant_id(), *change.group_ids); !r)
+                return r.Failure<UserDetail>();
+            if (auto r = SetGroups(*impl_, user_id, *change.group_ids); !r)
+                return r.Failure<UserDetail>();
             detail += ",\"group_ids\":" + GroupsJson(*change.group_ids);
         }
-        if (detail.empty()) return Outcome<UserDetail>(current);
+        if (detail.empty()) return current;
         detail[0] = '{';
         detail += '}';
-        auto a = impl_->AppendAudit(
-            Impl::Entry(actor, now, scope.tenant_id(), "user.update", fmt::format("user:{}", user_id), detail));
-        if (!a) return a.error();
+        if (auto a = detail::Audit(*impl_, actor, now, scope.tenant_id(), "user.update",
+                                   fmt::format("user:{}", user_id), detail);
+            !a) {
+            return a.Failure<UserDetail>();
+        }
         auto updated = FindUserDetail(*impl_, scope.tenant_id(), user_id);
         if (!updated) return updated.error();
-        return Outcome<UserDetail>(**updated);
+        if (!updated->has_value()) return Error{"user vanished"};
+        return **updated;
     });
 }
 

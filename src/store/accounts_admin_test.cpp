@@ -18,29 +18,29 @@ namespace fs = std::filesystem;
 using core::TimePoint;
 using namespace std::chrono_literals;
 
-// The made thing (a copy: the result is usually a temporary), or T{} after a failed expectation.
+// The made thing (a copy: the outcome is usually a temporary), or T{} after a failed expectation.
 template <typename T>
-T Made(const Result<Outcome<T>>& r) {
-    EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.error().message);
-    if (!r.ok()) return T{};
-    const T* value = std::get_if<T>(&*r);
-    EXPECT_NE(value, nullptr) << std::get<Refused>(*r).reason;
-    return value ? *value : T{};
+T Made(const Outcome<T>& r) {
+    EXPECT_TRUE(r.ok()) << (r.refused() ? r.refused()->detail
+                            : r.error() ? r.error()->message
+                                        : "");
+    return r.ok() ? *r : T{};
 }
 
+// Why the change was refused; nullopt (failing the comparison) when it was not.
 template <typename T>
-Refusal RefusalOf(const Result<Outcome<T>>& r) {
-    EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.error().message);
-    const Refused* refused = std::get_if<Refused>(&*r);
-    EXPECT_NE(refused, nullptr) << "the change was made";
-    return refused ? refused->kind : Refusal::kInvalid;
+std::optional<Refusal> RefusalOf(const Outcome<T>& r) {
+    EXPECT_EQ(r.error(), nullptr) << r.error()->message;
+    if (!r.refused()) return std::nullopt;
+    return r.refused()->why;
 }
 
 class AdminStoreTest : public ::testing::Test {
 protected:
     void SetUp() override {
-        dir_ = fs::temp_directory_path() / ("fleetd_admin_store_test_" + std::to_string(::getpid()) + "_" +
-                                            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+        dir_ = fs::temp_directory_path() /
+               ("fleetd_admin_store_test_" + std::to_string(::getpid()) + "_" +
+                ::testing::UnitTest::GetInstance()->current_test_info()->name());
         fs::remove_all(dir_);
         fs::create_directories(dir_);
         path_ = (dir_ / "fleetd.db").string();
@@ -169,7 +169,11 @@ TEST_F(AdminStoreTest, ApiTokenExpiresAndItsUseIsNotedAtMostOnceAMinute) {
 TEST_F(AdminStoreTest, LiveApiTokensPerUserAreCapped) {
     User alice = AddUser(acme_, "alice@acme.example");
     AddToken(alice, "short", now_ + 1h);
-    for (int i = 1; i < kMaxApiTokensPerUser; ++i) AddToken(alice, "hash-" + std::to_string(i), now_ + 48h);
+    for (int i = 1; i < kMaxApiTokensPerUser; ++i)
+        AddToken(alice, "hash-" + std::to_string(i), now_ + 48h);
+    EXPECT_EQ(RefusalOf(s_->AddApiToken(alice, NewApiToken{" ", "blank", {"read"}, now_ + 1h}, cli_,
+                                        now_)),
+              Refusal::kInvalid);
     NewApiToken one_more{"x", "more", {"read"}, now_ + 48h};
     EXPECT_EQ(RefusalOf(s_->AddApiToken(alice, one_more, cli_, now_)), Refusal::kConflict);
     // An expired token no longer counts.
@@ -214,7 +218,8 @@ TEST_F(AdminStoreTest, TheOperatorsTenantCannotBeSuspended) {
     auto op = *s_->OperatorScope("operator");
     TenantChange suspend;
     suspend.status = TenantStatus::kSuspended;
-    EXPECT_EQ(RefusalOf(s_->UpdateTenant(op.tenant_id(), suspend, cli_, now_)), Refusal::kForbidden);
+    EXPECT_EQ(RefusalOf(s_->UpdateTenant(op.tenant_id(), suspend, cli_, now_)),
+              Refusal::kForbidden);
     EXPECT_EQ(RefusalOf(s_->UpdateTenant(9999, suspend, cli_, now_)), Refusal::kNotFound);
 }
 
@@ -246,7 +251,7 @@ TEST_F(AdminStoreTest, TenantListPagesSortsAndFilters) {
     TenantChange suspend;
     suspend.status = TenantStatus::kSuspended;
     Made(s_->UpdateTenant(globex_.tenant_id(), suspend, cli_, now_));
-    PageRequest page;
+    Paging page;
     page.limit = 2;
     auto first = s_->ListTenantDetails(std::nullopt, page);
     ASSERT_TRUE(first.ok());
@@ -255,15 +260,16 @@ TEST_F(AdminStoreTest, TenantListPagesSortsAndFilters) {
     EXPECT_EQ(first->items[0].tenant.name, "operator");
     page.offset = 2;
     EXPECT_EQ(s_->ListTenantDetails(std::nullopt, page)->items.at(0).tenant.name, "globex");
-    PageRequest by_name{10, 0, "name", true};
+    Paging by_name{10, 0, "name", true};
     auto named = s_->ListTenantDetails(std::nullopt, by_name);
     EXPECT_EQ(named->items.at(0).tenant.name, "operator");
     EXPECT_EQ(named->items.at(2).tenant.name, "acme");
-    auto suspended = s_->ListTenantDetails(TenantStatus::kSuspended, PageRequest{});
+    auto suspended = s_->ListTenantDetails(TenantStatus::kSuspended, Paging{});
     ASSERT_EQ(suspended->items.size(), 1u);
     EXPECT_EQ(suspended->total, 1);
     EXPECT_EQ(suspended->items[0].tenant.name, "globex");
-    EXPECT_FALSE(s_->ListTenantDetails(std::nullopt, PageRequest{10, 0, "name; DROP TABLE tenants", false}).ok());
+    EXPECT_FALSE(
+        s_->ListTenantDetails(std::nullopt, Paging{10, 0, "name; DROP TABLE tenants", false}).ok());
 }
 
 // --- users ---------------------------------------------------------------------------------------
@@ -272,18 +278,26 @@ TEST_F(AdminStoreTest, UsersAreCreatedWithNameAndOnlyTheirTenantsGroups) {
     int64_t vans = AddGroup(acme_, "vans");
     int64_t trucks = AddGroup(acme_, "trucks");
     int64_t theirs = AddGroup(globex_, "theirs");
-    UserDraft draft{NewUser{"Carol@Acme.example", "$argon2id$fake", Role::kFleetManager, true}, "Carol O'Hara",
+    UserDraft draft{NewUser{"Carol@Acme.example", "$argon2id$fake", Role::kFleetManager, true},
+                    "Carol O'Hara",
                     {trucks, vans}};
     UserDetail carol = Made(s_->CreateUser(acme_, draft, cli_, now_));
     EXPECT_EQ(carol.user.email, "carol@acme.example");
     EXPECT_EQ(carol.name, "Carol O'Hara");
     EXPECT_TRUE(carol.user.must_change_password);
-    EXPECT_EQ(carol.group_ids, (std::vector<int64_t>{std::min(vans, trucks), std::max(vans, trucks)}));
+    EXPECT_EQ(carol.group_ids,
+              (std::vector<int64_t>{std::min(vans, trucks), std::max(vans, trucks)}));
     EXPECT_EQ(RefusalOf(s_->CreateUser(acme_, draft, cli_, now_)), Refusal::kConflict);
     draft.user.email = "carol@globex.example";
-    EXPECT_EQ(RefusalOf(s_->CreateUser(globex_, draft, cli_, now_)), Refusal::kInvalid);  // acme's groups
+    EXPECT_EQ(RefusalOf(s_->CreateUser(globex_, draft, cli_, now_)),
+              Refusal::kNotFound);  // acme's groups
     draft.group_ids = {theirs};
+    EXPECT_EQ(RefusalOf(s_->CreateUser(acme_, draft, cli_, now_)), Refusal::kNotFound);
+    draft.name = "two\nlines";
+    draft.user.email = "carol2@acme.example";
+    draft.group_ids = {};
     EXPECT_EQ(RefusalOf(s_->CreateUser(acme_, draft, cli_, now_)), Refusal::kInvalid);
+    draft.name = "";
     draft.user.email = "not-an-address";
     EXPECT_EQ(RefusalOf(s_->CreateUser(globex_, draft, cli_, now_)), Refusal::kInvalid);
     auto added = Audit("user.add");
@@ -299,28 +313,28 @@ TEST_F(AdminStoreTest, UserListStaysInItsTenantAndSearchesLiterally) {
     AddUser(acme_, "b_o_b@acme.example");
     AddUser(acme_, "100%@acme.example");
     AddUser(globex_, "bob@globex.example");
-    auto all = s_->ListUserDetails(acme_, UserFilter{}, PageRequest{2, 0, "email", false});
+    auto all = s_->ListUserDetails(acme_, UserFilter{}, Paging{2, 0, "email", false});
     ASSERT_TRUE(all.ok()) << all.error().message;
     EXPECT_EQ(all->total, 4);
     ASSERT_EQ(all->items.size(), 2u);
     EXPECT_EQ(all->items[0].user.email, "100%@acme.example");
     UserFilter bob;
     bob.text = "BOB";
-    auto found = s_->ListUserDetails(acme_, bob, PageRequest{});
+    auto found = s_->ListUserDetails(acme_, bob, Paging{});
     ASSERT_EQ(found->items.size(), 1u);  // not globex's bob
     EXPECT_EQ(found->items[0].user.email, "bob@acme.example");
     UserFilter underscore;
     underscore.text = "b_o";  // '_' is not a wildcard
-    EXPECT_EQ(s_->ListUserDetails(acme_, underscore, PageRequest{})->total, 1);
+    EXPECT_EQ(s_->ListUserDetails(acme_, underscore, Paging{})->total, 1);
     UserFilter percent;
     percent.text = "%";
-    EXPECT_EQ(s_->ListUserDetails(acme_, percent, PageRequest{})->total, 1);
+    EXPECT_EQ(s_->ListUserDetails(acme_, percent, Paging{})->total, 1);
     UserFilter admins;
     admins.role = Role::kTenantAdmin;
-    EXPECT_EQ(s_->ListUserDetails(acme_, admins, PageRequest{})->total, 1);
+    EXPECT_EQ(s_->ListUserDetails(acme_, admins, Paging{})->total, 1);
     UserFilter disabled;
     disabled.disabled = true;
-    EXPECT_EQ(s_->ListUserDetails(acme_, disabled, PageRequest{})->total, 0);
+    EXPECT_EQ(s_->ListUserDetails(acme_, disabled, Paging{})->total, 0);
 }
 
 TEST_F(AdminStoreTest, UserChangesAreCheckedInTheTransactionAndDisablingRevokesCredentials) {
@@ -335,9 +349,11 @@ TEST_F(AdminStoreTest, UserChangesAreCheckedInTheTransactionAndDisablingRevokesC
         EXPECT_EQ(current.user.id, alice.id);
         return Refused{Refusal::kForbidden, "no"};
     };
-    EXPECT_EQ(RefusalOf(s_->UpdateUser(acme_, alice.id, change, refuse, cli_, now_)), Refusal::kForbidden);
+    EXPECT_EQ(RefusalOf(s_->UpdateUser(acme_, alice.id, change, refuse, cli_, now_)),
+              Refusal::kForbidden);
     EXPECT_EQ(s_->GetUser(acme_, alice.id)->value().user.role, Role::kViewer);
-    EXPECT_EQ(RefusalOf(s_->UpdateUser(globex_, alice.id, change, nullptr, cli_, now_)), Refusal::kNotFound);
+    EXPECT_EQ(RefusalOf(s_->UpdateUser(globex_, alice.id, change, nullptr, cli_, now_)),
+              Refusal::kNotFound);
 
     UserDetail changed = Made(s_->UpdateUser(acme_, alice.id, change, nullptr, cli_, now_));
     EXPECT_EQ(changed.user.role, Role::kFleetManager);
@@ -345,7 +361,8 @@ TEST_F(AdminStoreTest, UserChangesAreCheckedInTheTransactionAndDisablingRevokesC
     EXPECT_TRUE(SessionLives("s-alice", now_ + 1min));
     UserChange disable;
     disable.disabled = true;
-    EXPECT_TRUE(Made(s_->UpdateUser(acme_, alice.id, disable, nullptr, cli_, now_ + 1min)).user.disabled);
+    EXPECT_TRUE(
+        Made(s_->UpdateUser(acme_, alice.id, disable, nullptr, cli_, now_ + 1min)).user.disabled);
     UserChange enable;
     enable.disabled = false;
     Made(s_->UpdateUser(acme_, alice.id, enable, nullptr, cli_, now_ + 2min));
@@ -353,8 +370,10 @@ TEST_F(AdminStoreTest, UserChangesAreCheckedInTheTransactionAndDisablingRevokesC
     EXPECT_FALSE(TokenLives("t-alice", now_ + 3min));
     auto updates = Audit("user.update");
     ASSERT_EQ(updates.size(), 3u);
-    EXPECT_EQ(updates[2].detail_json, "{\"role\":\"fleet-manager\",\"group_ids\":[" + std::to_string(vans) + "]}");
-    Made(s_->UpdateUser(acme_, alice.id, enable, nullptr, cli_, now_ + 3min));  // no change, no entry
+    EXPECT_EQ(updates[2].detail_json,
+              "{\"role\":\"fleet-manager\",\"group_ids\":[" + std::to_string(vans) + "]}");
+    Made(s_->UpdateUser(acme_, alice.id, enable, nullptr, cli_,
+                        now_ + 3min));  // no change, no entry
     EXPECT_EQ(Audit("user.update").size(), 3u);
 }
 
@@ -415,10 +434,12 @@ TEST_F(AdminStoreTest, SupportGrantLastsItsHoursUnlessRevoked) {
     EXPECT_EQ((*active)->reason, "ticket 42");
     EXPECT_FALSE(s_->ActiveSupportGrant(acme_, now_ + 2h)->has_value());
     EXPECT_FALSE(s_->ActiveSupportGrant(globex_, now_)->has_value());
-    EXPECT_EQ(RefusalOf(s_->RevokeSupportGrant(acme_, g.id, cli_, now_ + 3h)), Refusal::kConflict);  // expired
+    EXPECT_EQ(RefusalOf(s_->RevokeSupportGrant(acme_, g.id, cli_, now_ + 3h)),
+              Refusal::kConflict);  // expired
 
     SupportGrant g2 = Made(s_->GrantSupport(alice, "ticket 43", 72h, cli_, now_ + 3h));
-    EXPECT_EQ(RefusalOf(s_->RevokeSupportGrant(globex_, g2.id, cli_, now_ + 4h)), Refusal::kNotFound);
+    EXPECT_EQ(RefusalOf(s_->RevokeSupportGrant(globex_, g2.id, cli_, now_ + 4h)),
+              Refusal::kNotFound);
     EXPECT_TRUE(s_->ActiveSupportGrant(acme_, now_ + 4h)->has_value());
     EXPECT_TRUE(Made(s_->RevokeSupportGrant(acme_, g2.id, cli_, now_ + 4h)).revoked_at.has_value());
     EXPECT_FALSE(s_->ActiveSupportGrant(acme_, now_ + 4h)->has_value());
@@ -431,19 +452,21 @@ TEST_F(AdminStoreTest, ActiveSupportGrantIsTheLongestAndGrantsAreCapped) {
     User alice = AddUser(acme_, "alice@acme.example", Role::kTenantAdmin);
     Made(s_->GrantSupport(alice, "short", 1h, cli_, now_));
     int64_t longest = Made(s_->GrantSupport(alice, "long", 10h, cli_, now_)).id;
-    for (int i = 2; i < kMaxActiveSupportGrants; ++i) Made(s_->GrantSupport(alice, "more", 2h, cli_, now_));
+    for (int i = 2; i < kMaxActiveSupportGrants; ++i)
+        Made(s_->GrantSupport(alice, "more", 2h, cli_, now_));
     EXPECT_EQ(s_->ActiveSupportGrant(acme_, now_)->value().id, longest);
     EXPECT_EQ(RefusalOf(s_->GrantSupport(alice, "too many", 1h, cli_, now_)), Refusal::kConflict);
     Made(s_->GrantSupport(alice, "after the short one ended", 1h, cli_, now_ + 1h));
 
-    auto all = s_->ListSupportGrants(std::nullopt, std::nullopt, now_ + 3h, PageRequest{});
+    auto all = s_->ListSupportGrants(std::nullopt, std::nullopt, now_ + 3h, Paging{});
     ASSERT_TRUE(all.ok());
     EXPECT_EQ(all->total, kMaxActiveSupportGrants + 1);
-    auto active = s_->ListSupportGrants(acme_, true, now_ + 3h, PageRequest{});
+    auto active = s_->ListSupportGrants(acme_, true, now_ + 3h, Paging{});
     ASSERT_EQ(active->items.size(), 1u);
     EXPECT_EQ(active->items[0].id, longest);
-    EXPECT_EQ(s_->ListSupportGrants(acme_, false, now_ + 3h, PageRequest{})->total, kMaxActiveSupportGrants);
-    EXPECT_EQ(s_->ListSupportGrants(globex_, std::nullopt, now_, PageRequest{})->total, 0);
+    EXPECT_EQ(s_->ListSupportGrants(acme_, false, now_ + 3h, Paging{})->total,
+              kMaxActiveSupportGrants);
+    EXPECT_EQ(s_->ListSupportGrants(globex_, std::nullopt, now_, Paging{})->total, 0);
 }
 
 }  // namespace

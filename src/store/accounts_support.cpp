@@ -5,12 +5,13 @@
 
 #include "core/json.hpp"
 #include "store/accounts.hpp"
-#include "store/detail/accounts_impl.hpp"
+#include "store/detail/fleet_impl.hpp"
 
 namespace fleet::store {
 namespace {
 
 using core::TimePoint;
+using namespace detail;
 
 constexpr const char* kGrantColumns =
     "g.id, g.tenant_id, t.name, g.granted_by, g.reason, g.created_at, g.expires_at, g.revoked_at";
@@ -28,60 +29,83 @@ SupportGrant ReadGrant(sqlite3_stmt* s) {
     return g;
 }
 
-// The first grant matching `where` (its conditions on g.*), in `order`.
-Result<std::optional<SupportGrant>> FindGrant(AccountStore::Impl& impl, const Where& where, const char* order) {
-    std::string sql = fmt::format("SELECT {} FROM support_grants g JOIN tenants t ON t.id = g.tenant_id{} ORDER BY {} "
-                                  "LIMIT 1",
-                                  kGrantColumns, where.sql(), order);
-    Query q(impl.db, sql.c_str());
-    if (!q.ok()) return q.error("find support grant");
-    where.BindTo(q);
-    int rc = q.Step();
-    if (rc == SQLITE_ROW) return std::optional<SupportGrant>(ReadGrant(q.get()));
-    if (rc != SQLITE_DONE) return impl.DbError("find support grant");
-    return std::optional<SupportGrant>();
+// The first grant of `where` (" WHERE ..." on g.*) in `order`.
+Result<std::optional<SupportGrant>> FindGrant(AccountStore::Impl& db, const Sql& where,
+                                              const char* order) {
+    Sql sql = where;
+    sql.text = fmt::format(
+        "SELECT {} FROM support_grants g JOIN tenants t ON t.id = g.tenant_id{} ORDER BY {} LIMIT "
+        "1",
+        kGrantColumns, where.text, order);
+    auto rows = Rows<SupportGrant>(db, sql, "find support grant", ReadGrant);
+    if (!rows) return rows.error();
+    if (rows->empty()) return std::optional<SupportGrant>();
+    return std::optional<SupportGrant>(std::move(rows->front()));
+}
+
+// Appends " AND <the grant is active at now>" (or ended, when !active).
+void ActiveAt(Sql& sql, bool active, TimePoint now) {
+    sql << (active ? " AND g.revoked_at IS NULL AND g.expires_at > ?"
+                   : " AND (g.revoked_at IS NOT NULL OR g.expires_at <= ?)");
+    sql.Arg(ToMs(now));
 }
 
 }  // namespace
 
-// --- audit -----------------------------------------------------------------------------------------
+// --- audit
+// -----------------------------------------------------------------------------------------
 
 Result<std::vector<AuditEntry>> AccountStore::ListAudit(const AuditQuery& query) {
-    Where where;
-    if (query.scope) where.Add("tenant_id = ?", query.scope->tenant_id());
-    if (query.action) where.Add("action = ?", *query.action);
-    if (query.actor_user_id) where.Add("actor_user_id = ?", *query.actor_user_id);
-    if (query.from) where.Add("at >= ?", ToMs(*query.from));
-    if (query.to) where.Add("at < ?", ToMs(*query.to));
-    if (query.before_id) where.Add("id < ?", *query.before_id);
-    std::string sql = fmt::format("SELECT {} FROM audit_log{} ORDER BY id DESC LIMIT ?", kAuditColumns, where.sql());
-    Query q(impl_->db, sql.c_str());
-    if (!q.ok()) return q.error("list audit log");
-    q.Bind(where.BindTo(q), query.limit);
-    std::vector<AuditEntry> out;
-    int rc;
-    while ((rc = q.Step()) == SQLITE_ROW) out.push_back(ReadAudit(q.get()));
-    if (rc != SQLITE_DONE) return impl_->DbError("list audit log");
-    return out;
+    Sql sql;
+    sql << fmt::format("SELECT {} FROM audit_log WHERE 1", kAuditColumns);
+    if (query.scope) {
+        sql << " AND tenant_id = ?";
+        sql.Arg(query.scope->tenant_id());
+    }
+    if (query.action) {
+        sql << " AND action = ?";
+        sql.Arg(*query.action);
+    }
+    if (query.actor_user_id) {
+        sql << " AND actor_user_id = ?";
+        sql.Arg(*query.actor_user_id);
+    }
+    if (query.from) {
+        sql << " AND at >= ?";
+        sql.Arg(ToMs(*query.from));
+    }
+    if (query.to) {
+        sql << " AND at < ?";
+        sql.Arg(ToMs(*query.to));
+    }
+    if (query.before_id) {
+        sql << " AND id < ?";
+        sql.Arg(*query.before_id);
+    }
+    sql << " ORDER BY id DESC LIMIT ?";
+    sql.Arg(query.limit);
+    return Rows<AuditEntry>(*impl_, sql, "list audit log", ReadAudit);
 }
 
-// --- support grants --------------------------------------------------------------------------------
+// --- support grants
+// --------------------------------------------------------------------------------
 
-Result<Outcome<SupportGrant>> AccountStore::GrantSupport(const User& granter, const std::string& reason,
-                                                         std::chrono::hours duration, const Actor& actor,
-                                                         TimePoint now) {
-    return impl_->Transaction<Outcome<SupportGrant>>([&]() -> Result<Outcome<SupportGrant>> {
-        {
-            Query q(impl_->db,
-                    "SELECT count(*) FROM support_grants WHERE tenant_id = ? AND revoked_at IS NULL AND expires_at > ?");
-            if (!q.ok()) return q.error("count support grants");
-            q.Bind(1, granter.tenant_id).Bind(2, ToMs(now));
-            if (q.Step() != SQLITE_ROW) return impl_->DbError("count support grants");
-            if (sqlite3_column_int64(q.get(), 0) >= kMaxActiveSupportGrants) {
-                return Outcome<SupportGrant>(Refused{
-                    Refusal::kConflict,
-                    fmt::format("{} support grants are active, the most allowed: revoke one first", kMaxActiveSupportGrants)});
-            }
+Outcome<SupportGrant> AccountStore::GrantSupport(const User& granter, const std::string& reason,
+                                                 std::chrono::hours duration, const Actor& actor,
+                                                 TimePoint now) {
+    if (auto bad = CheckLine("reason", reason, true)) return *bad;
+    return InTransaction<SupportGrant>(*impl_, [&]() -> Outcome<SupportGrant> {
+        Sql active;
+        active << "SELECT count(*) FROM support_grants g WHERE g.tenant_id = ?";
+        active.Arg(granter.tenant_id);
+        ActiveAt(active, true, now);
+        auto n = Count(*impl_, active, "count support grants");
+        if (!n) return n.error();
+        if (*n >= kMaxActiveSupportGrants) {
+            return Refused{
+                Refusal::kConflict,
+                fmt::format("{} support grants are active, the most allowed: revoke one first",
+                            kMaxActiveSupportGrants)};
         }
         SupportGrant g;
         g.tenant_id = granter.tenant_id;
@@ -90,86 +114,86 @@ Result<Outcome<SupportGrant>> AccountStore::GrantSupport(const User& granter, co
         g.reason = reason;
         g.created_at = now;
         g.expires_at = now + std::chrono::duration_cast<core::Millis>(duration);
-        {
-            Query q(impl_->db,
-                    "INSERT INTO support_grants (tenant_id, granted_by, reason, created_at, expires_at) "
-                    "VALUES (?, ?, ?, ?, ?)");
-            if (!q.ok()) return q.error("add support grant");
-            q.Bind(1, g.tenant_id).Bind(2, g.granted_by).Bind(3, reason).Bind(4, ToMs(now)).Bind(5, ToMs(g.expires_at));
-            if (q.Step() != SQLITE_DONE) return impl_->DbError("add support grant");
-            g.id = sqlite3_last_insert_rowid(impl_->db);
-        }
+        Sql insert;
+        insert << "INSERT INTO support_grants (tenant_id, granted_by, reason, created_at, "
+                  "expires_at) VALUES (?, ?, ?, ?, ?)";
+        insert.Arg(g.tenant_id)
+            .Arg(g.granted_by)
+            .Arg(reason)
+            .Arg(ToMs(now))
+            .Arg(ToMs(g.expires_at));
+        if (auto r = Change(*impl_, insert, "add support grant"); !r)
+            return r.Failure<SupportGrant>();
+        g.id = sqlite3_last_insert_rowid(impl_->db);
         std::string detail = "{\"reason\":";
         core::AppendJsonString(detail, reason);
-        detail += fmt::format(",\"hours\":{},\"expires_at\":{}}}", duration.count(), ToMs(g.expires_at));
-        auto a = impl_->AppendAudit(
-            Impl::Entry(actor, now, g.tenant_id, "support.grant", fmt::format("support_grant:{}", g.id), detail));
-        if (!a) return a.error();
-        return Outcome<SupportGrant>(std::move(g));
+        detail +=
+            fmt::format(",\"hours\":{},\"expires_at\":{}}}", duration.count(), ToMs(g.expires_at));
+        if (auto a = detail::Audit(*impl_, actor, now, g.tenant_id, "support.grant",
+                                   fmt::format("support_grant:{}", g.id), detail);
+            !a) {
+            return a.Failure<SupportGrant>();
+        }
+        return g;
     });
 }
 
-Result<Page<SupportGrant>> AccountStore::ListSupportGrants(std::optional<TenantScope> scope, std::optional<bool> active,
-                                                          TimePoint now, const PageRequest& page) {
-    Where where;
-    if (scope) where.Add("g.tenant_id = ?", scope->tenant_id());
-    if (active) {
-        where.Add(*active ? "g.revoked_at IS NULL AND g.expires_at > ?" : "(g.revoked_at IS NOT NULL OR g.expires_at <= ?)",
-                  ToMs(now));
+Result<Page<SupportGrant>> AccountStore::ListSupportGrants(std::optional<TenantScope> scope,
+                                                           std::optional<bool> active,
+                                                           TimePoint now, const Paging& paging) {
+    Sql where;
+    where << " FROM support_grants g JOIN tenants t ON t.id = g.tenant_id WHERE 1";
+    if (scope) {
+        where << " AND g.tenant_id = ?";
+        where.Arg(scope->tenant_id());
     }
-    Page<SupportGrant> out;
-    {
-        std::string sql = "SELECT count(*) FROM support_grants g" + where.sql();
-        Query q(impl_->db, sql.c_str());
-        if (!q.ok()) return q.error("count support grants");
-        where.BindTo(q);
-        if (q.Step() != SQLITE_ROW) return impl_->DbError("count support grants");
-        out.total = sqlite3_column_int64(q.get(), 0);
-    }
-    std::string sql = fmt::format("SELECT {} FROM support_grants g JOIN tenants t ON t.id = g.tenant_id{} "
-                                  "ORDER BY g.id DESC LIMIT ? OFFSET ?",
-                                  kGrantColumns, where.sql());
-    Query q(impl_->db, sql.c_str());
-    if (!q.ok()) return q.error("list support grants");
-    int i = where.BindTo(q);
-    q.Bind(i, page.limit).Bind(i + 1, page.offset);
-    int rc;
-    while ((rc = q.Step()) == SQLITE_ROW) out.items.push_back(ReadGrant(q.get()));
-    if (rc != SQLITE_DONE) return impl_->DbError("list support grants");
-    return out;
+    if (active) ActiveAt(where, *active, now);
+    Sql count = where;
+    count.text = "SELECT count(*)" + where.text;
+    auto total = Count(*impl_, count, "count support grants");
+    if (!total) return total.error();
+    Sql rows = where;
+    rows.text =
+        fmt::format("SELECT {}{} ORDER BY g.id DESC LIMIT ? OFFSET ?", kGrantColumns, where.text);
+    rows.Arg(paging.limit).Arg(paging.offset);
+    auto items = Rows<SupportGrant>(*impl_, rows, "list support grants", ReadGrant);
+    if (!items) return items.error();
+    return Page<SupportGrant>{std::move(*items), *total};
 }
 
-Result<Outcome<SupportGrant>> AccountStore::RevokeSupportGrant(TenantScope scope, int64_t grant_id, const Actor& actor,
-                                                               TimePoint now) {
-    return impl_->Transaction<Outcome<SupportGrant>>([&]() -> Result<Outcome<SupportGrant>> {
-        Where where;
-        where.Add("g.id = ?", grant_id);
-        where.Add("g.tenant_id = ?", scope.tenant_id());
+Outcome<SupportGrant> AccountStore::RevokeSupportGrant(TenantScope scope, int64_t grant_id,
+                                                       const Actor& actor, TimePoint now) {
+    return InTransaction<SupportGrant>(*impl_, [&]() -> Outcome<SupportGrant> {
+        Sql where;
+        where << " WHERE g.id = ? AND g.tenant_id = ?";
+        where.Arg(grant_id).Arg(scope.tenant_id());
         auto found = FindGrant(*impl_, where, "g.id");
         if (!found) return found.error();
-        if (!found->has_value()) return Outcome<SupportGrant>(Refused{Refusal::kNotFound, "no such support grant"});
+        if (!found->has_value()) return Refused{Refusal::kNotFound, "no such support grant"};
         SupportGrant g = **found;
-        if (!g.ActiveAt(now)) {
-            return Outcome<SupportGrant>(Refused{Refusal::kConflict, "this support grant has already ended"});
-        }
-        {
-            Query q(impl_->db, "UPDATE support_grants SET revoked_at = ? WHERE id = ?");
-            if (!q.ok()) return q.error("revoke support grant");
-            q.Bind(1, ToMs(now)).Bind(2, grant_id);
-            if (q.Step() != SQLITE_DONE) return impl_->DbError("revoke support grant");
-        }
+        if (!g.ActiveAt(now))
+            return Refused{Refusal::kConflict, "this support grant has already ended"};
+        Sql update;
+        update << "UPDATE support_grants SET revoked_at = ? WHERE id = ?";
+        update.Arg(ToMs(now)).Arg(grant_id);
+        if (auto r = Change(*impl_, update, "revoke support grant"); !r)
+            return r.Failure<SupportGrant>();
         g.revoked_at = now;
-        auto a = impl_->AppendAudit(
-            Impl::Entry(actor, now, g.tenant_id, "support.revoke", fmt::format("support_grant:{}", g.id)));
-        if (!a) return a.error();
-        return Outcome<SupportGrant>(std::move(g));
+        if (auto a = detail::Audit(*impl_, actor, now, g.tenant_id, "support.revoke",
+                                   fmt::format("support_grant:{}", g.id));
+            !a) {
+            return a.Failure<SupportGrant>();
+        }
+        return g;
     });
 }
 
-Result<std::optional<SupportGrant>> AccountStore::ActiveSupportGrant(TenantScope tenant, TimePoint now) {
-    Where where;
-    where.Add("g.tenant_id = ?", tenant.tenant_id());
-    where.Add("g.revoked_at IS NULL AND g.expires_at > ?", ToMs(now));
+Result<std::optional<SupportGrant>> AccountStore::ActiveSupportGrant(TenantScope tenant,
+                                                                     TimePoint now) {
+    Sql where;
+    where << " WHERE g.tenant_id = ?";
+    where.Arg(tenant.tenant_id());
+    ActiveAt(where, true, now);
     return FindGrant(*impl_, where, "g.expires_at DESC");
 }
 

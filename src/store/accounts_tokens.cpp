@@ -5,12 +5,13 @@
 
 #include "core/json.hpp"
 #include "store/accounts.hpp"
-#include "store/detail/accounts_impl.hpp"
+#include "store/detail/fleet_impl.hpp"
 
 namespace fleet::store {
 namespace {
 
 using core::TimePoint;
+using namespace detail;
 
 std::string JoinScopes(const std::vector<std::string>& scopes) {
     std::string out;
@@ -29,7 +30,8 @@ std::vector<std::string> SplitScopes(std::string_view text) {
     return out;
 }
 
-constexpr const char* kTokenColumns = "k.id, k.user_id, k.name, k.scopes, k.created_at, k.expires_at, k.last_used_at";
+constexpr const char* kTokenColumns =
+    "k.id, k.user_id, k.name, k.scopes, k.created_at, k.expires_at, k.last_used_at";
 constexpr int kTokenColumnCount = 7;
 
 ApiToken ReadToken(sqlite3_stmt* s, int at = 0) {
@@ -46,85 +48,90 @@ ApiToken ReadToken(sqlite3_stmt* s, int at = 0) {
 
 }  // namespace
 
-Result<Outcome<ApiToken>> AccountStore::AddApiToken(const User& owner, const NewApiToken& in, const Actor& actor,
-                                                    TimePoint now) {
-    return impl_->Transaction<Outcome<ApiToken>>([&]() -> Result<Outcome<ApiToken>> {
-        {
-            Query q(impl_->db,
-                    "SELECT count(*) FROM api_tokens WHERE user_id = ? AND revoked_at IS NULL AND expires_at > ?");
-            if (!q.ok()) return q.error("count tokens");
-            q.Bind(1, owner.id).Bind(2, ToMs(now));
-            if (q.Step() != SQLITE_ROW) return impl_->DbError("count tokens");
-            if (sqlite3_column_int64(q.get(), 0) >= kMaxApiTokensPerUser) {
-                return Outcome<ApiToken>(Refused{Refusal::kConflict,
-                                                 fmt::format("you have {} live API tokens, the most allowed: revoke one first",
-                                                             kMaxApiTokensPerUser)});
-            }
+Outcome<ApiToken> AccountStore::AddApiToken(const User& owner, const NewApiToken& in,
+                                            const Actor& actor, TimePoint now) {
+    if (auto bad = CheckLine("name", in.name, true)) return *bad;
+    return InTransaction<ApiToken>(*impl_, [&]() -> Outcome<ApiToken> {
+        Sql live;
+        live << "SELECT count(*) FROM api_tokens WHERE user_id = ? AND revoked_at IS NULL AND "
+                "expires_at > ?";
+        live.Arg(owner.id).Arg(ToMs(now));
+        auto n = Count(*impl_, live, "count tokens");
+        if (!n) return n.error();
+        if (*n >= kMaxApiTokensPerUser) {
+            return Refused{
+                Refusal::kConflict,
+                fmt::format("you have {} live API tokens, the most allowed: revoke one first",
+                            kMaxApiTokensPerUser)};
         }
-        ApiToken t;
-        t.user_id = owner.id;
-        t.name = in.name;
-        t.scopes = in.scopes;
-        t.created_at = now;
-        t.expires_at = in.expires_at;
-        {
-            Query q(impl_->db,
-                    "INSERT INTO api_tokens (user_id, name, token_hash, scopes, created_at, expires_at) "
-                    "VALUES (?, ?, ?, ?, ?, ?)");
-            if (!q.ok()) return q.error("add token");
-            q.Bind(1, owner.id).Bind(2, in.name).Bind(3, in.token_hash).Bind(4, JoinScopes(in.scopes));
-            q.Bind(5, ToMs(now)).Bind(6, ToMs(in.expires_at));
-            if (q.Step() != SQLITE_DONE) return impl_->DbError("add token");
-            t.id = sqlite3_last_insert_rowid(impl_->db);
-        }
+        Sql insert;
+        insert
+            << "INSERT INTO api_tokens (user_id, name, token_hash, scopes, created_at, expires_at) "
+               "VALUES (?, ?, ?, ?, ?, ?)";
+        insert.Arg(owner.id)
+            .Arg(in.name)
+            .Arg(in.token_hash)
+            .Arg(JoinScopes(in.scopes))
+            .Arg(ToMs(now));
+        insert.Arg(ToMs(in.expires_at));
+        if (auto r = Change(*impl_, insert, "add token"); !r) return r.Failure<ApiToken>();
+        ApiToken t{sqlite3_last_insert_rowid(impl_->db),
+                   owner.id,
+                   in.name,
+                   in.scopes,
+                   now,
+                   in.expires_at,
+                   std::nullopt};
         std::string detail = "{\"name\":";
         core::AppendJsonString(detail, in.name);
         detail += ",\"scopes\":";
         core::AppendJsonString(detail, JoinScopes(in.scopes));
         detail += fmt::format(",\"expires_at\":{}}}", ToMs(in.expires_at));
-        auto a = impl_->AppendAudit(
-            Impl::Entry(actor, now, owner.tenant_id, "token.create", fmt::format("token:{}", t.id), detail));
-        if (!a) return a.error();
-        return Outcome<ApiToken>(std::move(t));
+        if (auto a = detail::Audit(*impl_, actor, now, owner.tenant_id, "token.create",
+                                   fmt::format("token:{}", t.id), detail);
+            !a) {
+            return a.Failure<ApiToken>();
+        }
+        return t;
     });
 }
 
 Result<std::vector<ApiToken>> AccountStore::ListApiTokens(int64_t user_id, TimePoint now) {
-    std::string sql = fmt::format(
-        "SELECT {} FROM api_tokens k WHERE k.user_id = ? AND k.revoked_at IS NULL AND k.expires_at > ? "
+    Sql sql;
+    sql << fmt::format(
+        "SELECT {} FROM api_tokens k WHERE k.user_id = ? AND k.revoked_at IS NULL AND k.expires_at "
+        "> ? "
         "ORDER BY k.id DESC LIMIT ?",
         kTokenColumns);
-    Query q(impl_->db, sql.c_str());
-    if (!q.ok()) return q.error("list tokens");
-    q.Bind(1, user_id).Bind(2, ToMs(now)).Bind(3, kMaxApiTokensPerUser);
-    std::vector<ApiToken> out;
-    int rc;
-    while ((rc = q.Step()) == SQLITE_ROW) out.push_back(ReadToken(q.get()));
-    if (rc != SQLITE_DONE) return impl_->DbError("list tokens");
-    return out;
+    sql.Arg(user_id).Arg(ToMs(now)).Arg(kMaxApiTokensPerUser);
+    return Rows<ApiToken>(*impl_, sql, "list tokens", [](sqlite3_stmt* s) { return ReadToken(s); });
 }
 
-Result<bool> AccountStore::RevokeApiToken(const User& owner, int64_t token_id, const Actor& actor, TimePoint now) {
-    return impl_->Transaction<bool>([&]() -> Result<bool> {
-        {
-            Query q(impl_->db,
-                    "UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND user_id = ? AND revoked_at IS NULL "
-                    "AND expires_at > ?");
-            if (!q.ok()) return q.error("revoke token");
-            q.Bind(1, ToMs(now)).Bind(2, token_id).Bind(3, owner.id).Bind(4, ToMs(now));
-            if (q.Step() != SQLITE_DONE) return impl_->DbError("revoke token");
-        }
+Result<bool> AccountStore::RevokeApiToken(const User& owner, int64_t token_id, const Actor& actor,
+                                          TimePoint now) {
+    auto revoked = InTransaction<bool>(*impl_, [&]() -> Outcome<bool> {
+        Sql update;
+        update << "UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND user_id = ? AND "
+                  "revoked_at IS NULL "
+                  "AND expires_at > ?";
+        update.Arg(ToMs(now)).Arg(token_id).Arg(owner.id).Arg(ToMs(now));
+        if (auto r = Change(*impl_, update, "revoke token"); !r) return r.Failure<bool>();
         if (sqlite3_changes(impl_->db) == 0) return false;
-        auto a = impl_->AppendAudit(
-            Impl::Entry(actor, now, owner.tenant_id, "token.revoke", fmt::format("token:{}", token_id)));
-        if (!a) return a.error();
+        if (auto a = detail::Audit(*impl_, actor, now, owner.tenant_id, "token.revoke",
+                                   fmt::format("token:{}", token_id));
+            !a) {
+            return a.Failure<bool>();
+        }
         return true;
     });
+    if (const Error* e = revoked.error()) return *e;
+    return *revoked;
 }
 
-Result<std::optional<TokenUser>> AccountStore::UseApiToken(const std::string& token_hash, TimePoint now) {
+Result<std::optional<TokenUser>> AccountStore::UseApiToken(const std::string& token_hash,
+                                                           TimePoint now) {
     std::string sql = fmt::format(
-        "SELECT {}, t.status, t.require_totp, t.created_at, {}, k.revoked_at "
+        "SELECT {}, t.status, t.created_at, {}, k.revoked_at "
         "FROM api_tokens k JOIN users u ON u.id = k.user_id JOIN tenants t ON t.id = u.tenant_id "
         "WHERE k.token_hash = ?",
         kUserColumns, kTokenColumns);
@@ -141,11 +148,12 @@ Result<std::optional<TokenUser>> AccountStore::UseApiToken(const std::string& to
         constexpr int k = kUserColumnCount;
         tu.tenant.id = tu.user.tenant_id;
         tu.tenant.name = tu.user.tenant;
-        tu.tenant.status = Col(s, k) == "suspended" ? TenantStatus::kSuspended : TenantStatus::kActive;
-        tu.tenant.require_totp = sqlite3_column_int(s, k + 1) != 0;
-        tu.tenant.created_at = FromMs(sqlite3_column_int64(s, k + 2));
-        tu.token = ReadToken(s, k + 3);
-        bool revoked = sqlite3_column_type(s, k + 3 + kTokenColumnCount) != SQLITE_NULL;
+        tu.tenant.status =
+            Col(s, k) == "suspended" ? TenantStatus::kSuspended : TenantStatus::kActive;
+        tu.tenant.require_totp = tu.user.tenant_requires_totp;
+        tu.tenant.created_at = FromMs(sqlite3_column_int64(s, k + 1));
+        tu.token = ReadToken(s, k + 2);
+        bool revoked = sqlite3_column_type(s, k + 2 + kTokenColumnCount) != SQLITE_NULL;
         if (revoked || now >= tu.token.expires_at) return std::optional<TokenUser>();
     }
     if (!tu.token.last_used_at || now - *tu.token.last_used_at >= kTokenUseResolution) {

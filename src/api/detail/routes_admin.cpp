@@ -3,6 +3,7 @@
 // operator of the tenant named by ?tenant= (POST: "tenant"). The role rules are in user_rules.hpp.
 #include <fmt/format.h>
 
+#include "api/detail/fleet_common.hpp"
 #include "api/detail/service.hpp"
 #include "api/detail/tenant_target.hpp"
 #include "api/detail/time_zone.hpp"
@@ -14,13 +15,14 @@ namespace {
 
 namespace asio = boost::asio;
 
-// --- tenants ---------------------------------------------------------------------------------------
+// --- tenants
+// ---------------------------------------------------------------------------------------
 
 std::string TenantJson(const store::TenantDetail& d) {
     std::string out = fmt::format("{{\"id\":{},\"name\":", d.tenant.id);
     core::AppendJsonString(out, d.tenant.name);
-    out += fmt::format(",\"status\":\"{}\",\"require_totp\":{},\"time_zone\":", store::ToString(d.tenant.status),
-                       d.tenant.require_totp);
+    out += fmt::format(",\"status\":\"{}\",\"require_totp\":{},\"time_zone\":",
+                       store::ToString(d.tenant.status), d.tenant.require_totp);
     core::AppendJsonString(out, d.time_zone);
     return out + fmt::format(",\"created_at\":{}}}", JsonTime(d.tenant.created_at));
 }
@@ -53,17 +55,11 @@ asio::awaitable<void> ListTenants(Service& s, Ctx& ctx, http::Response& res) {
             co_return;
         }
     }
-    store::PageRequest page{q.limit, q.offset, q.sort, q.descending};
+    store::Paging paging = PagingOf(q);
     Result<store::Page<store::TenantDetail>> tenants = store::Page<store::TenantDetail>();
-    Database::Task fn = [&](Conn& c) { tenants = c.accounts.ListTenantDetails(status, page); };
+    Database::Task fn = [&](Conn& c) { tenants = c.accounts.ListTenantDetails(status, paging); };
     co_await s.Run(fn);
-    if (!tenants) {
-        res = InternalError("list tenants", tenants.error());
-        co_return;
-    }
-    std::vector<std::string> items;
-    for (const auto& t : tenants->items) items.push_back(TenantJson(t));
-    res = Json(200, PageJson(items, tenants->total, q));
+    AnswerPage(res, tenants, q, TenantJson);
 }
 
 asio::awaitable<void> CreateTenant(Service& s, Ctx& ctx, http::Response& res) {
@@ -83,14 +79,14 @@ asio::awaitable<void> CreateTenant(Service& s, Ctx& ctx, http::Response& res) {
     tenant.require_totp = GetBool(body, "require_totp").value_or(false);
     store::Actor actor = ActorOf(ctx);
     core::TimePoint now = ctx.now;
-    Result<store::Outcome<store::TenantDetail>> made = store::Outcome<store::TenantDetail>();
+    store::Outcome<store::TenantDetail> made;
     Database::Task fn = [&](Conn& c) { made = c.accounts.CreateTenant(tenant, actor, now); };
     co_await s.Run(fn);
-    AnswerOutcome(res, made, 201, TenantJson, "create tenant");
+    Answer(res, made, 201, TenantJson);
 }
 
 asio::awaitable<void> GetTenant(Service& s, Ctx& ctx, http::Response& res) {
-    auto id = IdParam(ctx);
+    auto id = PathId(ctx);
     if (!id) {
         res = NotFound("tenant");
         co_return;
@@ -98,17 +94,11 @@ asio::awaitable<void> GetTenant(Service& s, Ctx& ctx, http::Response& res) {
     Result<std::optional<store::TenantDetail>> tenant = std::optional<store::TenantDetail>();
     Database::Task fn = [&](Conn& c) { tenant = c.accounts.GetTenant(*id); };
     co_await s.Run(fn);
-    if (!tenant) {
-        res = InternalError("get tenant", tenant.error());
-    } else if (!*tenant) {
-        res = NotFound("tenant");
-    } else {
-        res = Json(200, TenantJson(**tenant));
-    }
+    AnswerFound(res, tenant, "tenant", TenantJson);
 }
 
 asio::awaitable<void> PatchTenant(Service& s, Ctx& ctx, http::Response& res) {
-    auto id = IdParam(ctx);
+    auto id = PathId(ctx);
     if (!id) {
         res = NotFound("tenant");
         co_return;
@@ -134,13 +124,16 @@ asio::awaitable<void> PatchTenant(Service& s, Ctx& ctx, http::Response& res) {
     if (!CheckTimeZone(change.time_zone, res)) co_return;
     store::Actor actor = ActorOf(ctx);
     core::TimePoint now = ctx.now;
-    Result<store::Outcome<store::TenantDetail>> updated = store::Outcome<store::TenantDetail>();
-    Database::Task fn = [&](Conn& c) { updated = c.accounts.UpdateTenant(*id, change, actor, now); };
+    store::Outcome<store::TenantDetail> updated;
+    Database::Task fn = [&](Conn& c) {
+        updated = c.accounts.UpdateTenant(*id, change, actor, now);
+    };
     co_await s.Run(fn);
-    AnswerOutcome(res, updated, 200, TenantJson, "update tenant");
+    Answer(res, updated, 200, TenantJson);
 }
 
-// --- users -----------------------------------------------------------------------------------------
+// --- users
+// -----------------------------------------------------------------------------------------
 
 std::string UserDetailJson(const store::UserDetail& d) {
     const store::User& u = d.user;
@@ -150,19 +143,22 @@ std::string UserDetailJson(const store::UserDetail& d) {
     core::AppendJsonString(out, d.name);
     out += fmt::format(",\"role\":\"{}\",\"tenant\":", store::ToString(u.role));
     core::AppendJsonString(out, u.tenant);
-    out += fmt::format(",\"must_change_password\":{},\"totp_enabled\":{},\"disabled\":{},\"created_at\":{},\"group_ids\":[",
-                       u.must_change_password, u.totp_enabled, u.disabled, JsonTime(u.created_at));
-    for (size_t i = 0; i < d.group_ids.size(); ++i) out += fmt::format("{}{}", i ? "," : "", d.group_ids[i]);
+    out += fmt::format(
+        ",\"must_change_password\":{},\"totp_enabled\":{},\"disabled\":{},\"created_at\":{},"
+        "\"group_ids\":[",
+        u.must_change_password, u.totp_enabled, u.disabled, JsonTime(u.created_at));
+    for (size_t i = 0; i < d.group_ids.size(); ++i)
+        out += fmt::format("{}{}", i ? "," : "", d.group_ids[i]);
     return out + "]}";
 }
 
-store::Outcome<store::UserDetail> NoSuchTenant() {
+store::Refused NoSuchTenant() {
     return store::Refused{store::Refusal::kNotFound, "no such tenant"};
 }
 
 // Audits the operator's read of a customer's users (personal data) in the same worker task.
-Result<void> AuditForeignRead(store::AccountStore& accounts, const Ctx& ctx, store::TenantScope scope,
-                              const std::string& target) {
+Result<void> AuditForeignRead(store::AccountStore& accounts, const Ctx& ctx,
+                              store::TenantScope scope, const std::string& target) {
     store::AuditEntry entry;
     entry.at = ctx.now;
     entry.tenant_id = scope.tenant_id();
@@ -194,24 +190,22 @@ asio::awaitable<void> ListUsers(Service& s, Ctx& ctx, http::Response& res) {
             co_return;
         }
     }
-    if (auto it = q.filters.find("disabled"); it != q.filters.end()) {
-        if (it->second != "true" && it->second != "false") {
-            res = InvalidQuery("'disabled' is true or false");
-            co_return;
-        }
-        filter.disabled = it->second == "true";
+    if (auto problem = BoolFilter(q, "disabled", filter.disabled)) {
+        res = std::move(*problem);
+        co_return;
     }
     if (auto it = q.filters.find("q"); it != q.filters.end()) filter.text = it->second;
-    store::PageRequest page{q.limit, q.offset, q.sort, q.descending};
+    store::Paging paging = PagingOf(q);
     const Caller& caller = *ctx.caller;
-    Result<std::optional<store::Page<store::UserDetail>>> users = std::optional<store::Page<store::UserDetail>>();
+    Result<std::optional<store::Page<store::UserDetail>>> users =
+        std::optional<store::Page<store::UserDetail>>();
     Database::Task fn = [&](Conn& c) {
         auto scope = target->Scope(c.accounts, caller);
         if (!scope || !*scope) {
             if (!scope) users = scope.error();
             return;
         }
-        auto list = c.accounts.ListUserDetails(**scope, filter, page);
+        auto list = c.accounts.ListUserDetails(**scope, filter, paging);
         if (!list) {
             users = list.error();
             return;
@@ -225,27 +219,22 @@ asio::awaitable<void> ListUsers(Service& s, Ctx& ctx, http::Response& res) {
         users = std::optional<store::Page<store::UserDetail>>(std::move(*list));
     };
     co_await s.Run(fn);
-    if (!users) {
-        res = InternalError("list users", users.error());
-        co_return;
-    }
-    if (!*users) {
+    if (users && !*users) {
         res = NotFound("tenant");
         co_return;
     }
-    std::vector<std::string> items;
-    for (const auto& u : (*users)->items) items.push_back(UserDetailJson(u));
-    res = Json(200, PageJson(items, (*users)->total, q));
+    AnswerPage(res, users ? Result<store::Page<store::UserDetail>>(**users) : users.error(), q,
+               UserDetailJson);
 }
 
 // A one-time password for a new user: 18 random bytes (24 characters), checked against the
-// password policy like any other (a random string cannot be a common password, so the list of
-// those is not needed; the policy's other rules can, rarely, refuse one: draw again).
-std::optional<std::string> OneTimePassword(const std::string& email, const std::string& tenant) {
-    static const auth::CommonPasswords kNone = auth::CommonPasswords::FromList({});
+// password policy like any other; the policy can, rarely, refuse a random one (it contains the
+// e-mail's local part): draw again.
+std::optional<std::string> OneTimePassword(const std::string& email, const std::string& tenant,
+                                           const auth::CommonPasswords& common) {
     for (int attempt = 0; attempt < 8; ++attempt) {
         std::string password = auth::RandomToken(18);
-        if (auth::CheckNewPassword(password, email, tenant, kNone)) return password;
+        if (auth::CheckNewPassword(password, email, tenant, common)) return password;
     }
     return std::nullopt;
 }
@@ -265,7 +254,8 @@ asio::awaitable<void> CreateUser(Service& s, Ctx& ctx, http::Response& res) {
     if (!target) co_return;
     auto role = store::ParseRole(*GetString(body, "role"));
     if (!role) {
-        res = InvalidBody("'role' is one of operator-admin, tenant-admin, fleet-manager, viewer, driver");
+        res = InvalidBody(
+            "'role' is one of operator-admin, tenant-admin, fleet-manager, viewer, driver");
         co_return;
     }
     store::UserDraft draft;
@@ -273,13 +263,15 @@ asio::awaitable<void> CreateUser(Service& s, Ctx& ctx, http::Response& res) {
     draft.user.role = *role;
     draft.user.must_change_password = true;
     draft.name = GetString(body, "name").value_or("");
-    draft.group_ids = GetInts(body, "group_ids").value_or(std::vector<int64_t>());
+    draft.group_ids = GetIntArray(body, "group_ids").value_or(std::vector<int64_t>());
     const Caller& caller = *ctx.caller;
-    if (auto refused = RefuseRole(caller.user, *role, draft.group_ids.size(), target->operator_tenant)) {
-        res = ProblemOf(*refused);
+    if (auto refused =
+            RefuseRole(caller.user, *role, draft.group_ids.size(), target->operator_tenant)) {
+        res = ProblemOf(&*refused, nullptr);
         co_return;
     }
-    auto password = OneTimePassword(draft.user.email, target->name.value_or(caller.user.tenant));
+    auto password = OneTimePassword(draft.user.email, target->name.value_or(caller.user.tenant),
+                                    *s.common_passwords);
     if (!password) {
         res = InvalidBody("no password can be made for this e-mail address and tenant");
         co_return;
@@ -287,11 +279,11 @@ asio::awaitable<void> CreateUser(Service& s, Ctx& ctx, http::Response& res) {
     store::Actor actor = ActorOf(ctx);
     core::TimePoint now = ctx.now;
     const auth::HashCost& cost = s.options.hash_cost;
-    Result<store::Outcome<store::UserDetail>> made = store::Outcome<store::UserDetail>();
+    store::Outcome<store::UserDetail> made;
     Database::Task fn = [&](Conn& c) {
         auto scope = target->Scope(c.accounts, caller);
         if (!scope || !*scope) {
-            made = scope ? Result<store::Outcome<store::UserDetail>>(NoSuchTenant()) : scope.error();
+            made = scope ? store::Outcome<store::UserDetail>(NoSuchTenant()) : scope.error();
             return;
         }
         auto hash = auth::HashPassword(*password, cost);
@@ -303,20 +295,17 @@ asio::awaitable<void> CreateUser(Service& s, Ctx& ctx, http::Response& res) {
         made = c.accounts.CreateUser(**scope, draft, actor, now);
     };
     co_await s.Run(fn);
-    AnswerOutcome(
-        res, made, 201,
-        [&](const store::UserDetail& u) {
-            std::string out = "{\"user\":" + UserDetailJson(u) + ",\"password\":";
-            core::AppendJsonString(out, *password);
-            return out + "}";
-        },
-        "create user");
+    Answer(res, made, 201, [&](const store::UserDetail& u) {
+        std::string out = "{\"user\":" + UserDetailJson(u) + ",\"password\":";
+        core::AppendJsonString(out, *password);
+        return out + "}";
+    });
 }
 
 asio::awaitable<void> GetUser(Service& s, Ctx& ctx, http::Response& res) {
     auto target = TargetOf(ctx, QueryValue(ctx, "tenant"), res);
     if (!target) co_return;
-    auto id = IdParam(ctx);
+    auto id = PathId(ctx);
     if (!id) {
         res = NotFound("user");
         co_return;
@@ -331,23 +320,19 @@ asio::awaitable<void> GetUser(Service& s, Ctx& ctx, http::Response& res) {
         }
         user = c.accounts.GetUser(**scope, *id);
         if (user && *user && target->Foreign(caller)) {
-            if (auto r = AuditForeignRead(c.accounts, ctx, **scope, fmt::format("user:{}", *id)); !r) user = r.error();
+            if (auto r = AuditForeignRead(c.accounts, ctx, **scope, fmt::format("user:{}", *id));
+                !r)
+                user = r.error();
         }
     };
     co_await s.Run(fn);
-    if (!user) {
-        res = InternalError("get user", user.error());
-    } else if (!*user) {
-        res = NotFound("user");
-    } else {
-        res = Json(200, UserDetailJson(**user));
-    }
+    AnswerFound(res, user, "user", UserDetailJson);
 }
 
 asio::awaitable<void> PatchUser(Service& s, Ctx& ctx, http::Response& res) {
     auto target = TargetOf(ctx, QueryValue(ctx, "tenant"), res);
     if (!target) co_return;
-    auto id = IdParam(ctx);
+    auto id = PathId(ctx);
     if (!id) {
         res = NotFound("user");
         co_return;
@@ -365,13 +350,14 @@ asio::awaitable<void> PatchUser(Service& s, Ctx& ctx, http::Response& res) {
     if (auto role = GetString(body, "role")) {
         change.role = store::ParseRole(*role);
         if (!change.role) {
-            res = InvalidBody("'role' is one of operator-admin, tenant-admin, fleet-manager, viewer, driver");
+            res = InvalidBody(
+                "'role' is one of operator-admin, tenant-admin, fleet-manager, viewer, driver");
             co_return;
         }
     }
     change.name = GetString(body, "name");
     change.disabled = GetBool(body, "disabled");
-    change.group_ids = GetInts(body, "group_ids");
+    change.group_ids = GetIntArray(body, "group_ids");
     const Caller& caller = *ctx.caller;
     bool operator_tenant = target->operator_tenant;
     store::UserCheck check = [&](const store::UserDetail& current) {
@@ -379,35 +365,30 @@ asio::awaitable<void> PatchUser(Service& s, Ctx& ctx, http::Response& res) {
     };
     store::Actor actor = ActorOf(ctx);
     core::TimePoint now = ctx.now;
-    Result<store::Outcome<store::UserDetail>> updated = store::Outcome<store::UserDetail>();
+    store::Outcome<store::UserDetail> updated;
     Database::Task fn = [&](Conn& c) {
         auto scope = target->Scope(c.accounts, caller);
         if (!scope || !*scope) {
-            updated = scope ? Result<store::Outcome<store::UserDetail>>(NoSuchTenant()) : scope.error();
+            updated = scope ? store::Outcome<store::UserDetail>(NoSuchTenant()) : scope.error();
             return;
         }
         updated = c.accounts.UpdateUser(**scope, *id, change, check, actor, now);
     };
     co_await s.Run(fn);
-    AnswerOutcome(res, updated, 200, UserDetailJson, "update user");
+    Answer(res, updated, 200, UserDetailJson);
 }
 
 }  // namespace
 
 void AddAdminRoutes(Service& s) {
-    auto route = [&s](const char* method, const char* pattern, Permission p,
-                      asio::awaitable<void> (*fn)(Service&, Ctx&, http::Response&)) {
-        s.router.Add({method, pattern, Access::kSignedIn, p, false,
-                      [&s, fn](Ctx& ctx, http::Response& res) { return fn(s, ctx, res); }});
-    };
-    route("GET", "/api/v1/tenants", Permission::kTenantsRead, ListTenants);
-    route("POST", "/api/v1/tenants", Permission::kTenantsWrite, CreateTenant);
-    route("GET", "/api/v1/tenants/{id}", Permission::kTenantsRead, GetTenant);
-    route("PATCH", "/api/v1/tenants/{id}", Permission::kTenantsWrite, PatchTenant);
-    route("GET", "/api/v1/users", Permission::kUsersRead, ListUsers);
-    route("POST", "/api/v1/users", Permission::kUsersWrite, CreateUser);
-    route("GET", "/api/v1/users/{id}", Permission::kUsersRead, GetUser);
-    route("PATCH", "/api/v1/users/{id}", Permission::kUsersWrite, PatchUser);
+    AddRoute(s, "GET", "/api/v1/tenants", Permission::kTenantsRead, ListTenants);
+    AddRoute(s, "POST", "/api/v1/tenants", Permission::kTenantsWrite, CreateTenant);
+    AddRoute(s, "GET", "/api/v1/tenants/{id}", Permission::kTenantsRead, GetTenant);
+    AddRoute(s, "PATCH", "/api/v1/tenants/{id}", Permission::kTenantsWrite, PatchTenant);
+    AddRoute(s, "GET", "/api/v1/users", Permission::kUsersRead, ListUsers);
+    AddRoute(s, "POST", "/api/v1/users", Permission::kUsersWrite, CreateUser);
+    AddRoute(s, "GET", "/api/v1/users/{id}", Permission::kUsersRead, GetUser);
+    AddRoute(s, "PATCH", "/api/v1/users/{id}", Permission::kUsersWrite, PatchUser);
 }
 
 }  // namespace fleet::api::detail

@@ -8,6 +8,7 @@
 #include <boost/json/serialize.hpp>
 #include <charconv>
 
+#include "api/detail/fleet_common.hpp"
 #include "api/detail/service.hpp"
 #include "api/detail/tenant_target.hpp"
 #include "core/json.hpp"
@@ -32,8 +33,9 @@ std::optional<int64_t> PositiveInt(std::string_view text) {
 std::string OptionalInt(std::optional<int64_t> v) { return v ? std::to_string(*v) : "null"; }
 
 std::string AuditJson(const store::AuditEntry& e) {
-    std::string out = fmt::format("{{\"id\":{},\"at\":{},\"tenant_id\":{},\"actor_user_id\":{},\"actor\":", e.id,
-                                  JsonTime(e.at), OptionalInt(e.tenant_id), OptionalInt(e.actor_user_id));
+    std::string out =
+        fmt::format("{{\"id\":{},\"at\":{},\"tenant_id\":{},\"actor_user_id\":{},\"actor\":", e.id,
+                    JsonTime(e.at), OptionalInt(e.tenant_id), OptionalInt(e.actor_user_id));
     core::AppendJsonString(out, e.actor);
     out += ",\"action\":";
     core::AppendJsonString(out, e.action);
@@ -65,7 +67,8 @@ std::optional<store::AuditQuery> ParseAuditQuery(const Ctx& ctx, http::Response&
         if (key == "limit") {
             auto v = PositiveInt(value);
             if (!v || *v > kAuditMaxLimit) {
-                res = InvalidQuery(fmt::format("'limit' must be an integer from 1 to {}", kAuditMaxLimit));
+                res = InvalidQuery(
+                    fmt::format("'limit' must be an integer from 1 to {}", kAuditMaxLimit));
                 return std::nullopt;
             }
             q.limit = *v;
@@ -79,7 +82,8 @@ std::optional<store::AuditQuery> ParseAuditQuery(const Ctx& ctx, http::Response&
         } else if (key == "from" || key == "to") {
             auto t = core::ParseIso(value);
             if (!t) {
-                res = InvalidQuery(fmt::format("'{}' must be an ISO 8601 time like 2026-03-01T08:00:00Z", key));
+                res = InvalidQuery(
+                    fmt::format("'{}' must be an ISO 8601 time like 2026-03-01T08:00:00Z", key));
                 return std::nullopt;
             }
             (key == "from" ? q.from : q.to) = *t;
@@ -90,7 +94,8 @@ std::optional<store::AuditQuery> ParseAuditQuery(const Ctx& ctx, http::Response&
             }
             q.action = value;
         } else if (key != "tenant") {
-            res = InvalidQuery(fmt::format("unknown query parameter '{}'", std::string_view(key).substr(0, 64)));
+            res = InvalidQuery(
+                fmt::format("unknown query parameter '{}'", std::string_view(key).substr(0, 64)));
             return std::nullopt;
         }
     }
@@ -99,7 +104,8 @@ std::optional<store::AuditQuery> ParseAuditQuery(const Ctx& ctx, http::Response&
 
 // The scope of the audit and grant lists: the operator reads every tenant's unless it names one.
 Result<std::optional<std::optional<store::TenantScope>>> ListScope(store::AccountStore& accounts,
-                                                                   const TenantTarget& target, const Caller& caller) {
+                                                                   const TenantTarget& target,
+                                                                   const Caller& caller) {
     using Scope = std::optional<store::TenantScope>;
     if (caller.IsOperator() && !target.name) return std::optional<Scope>(Scope());
     auto scope = target.Scope(accounts, caller);
@@ -114,7 +120,8 @@ asio::awaitable<void> ListAudit(Service& s, Ctx& ctx, http::Response& res) {
     auto query = ParseAuditQuery(ctx, res);
     if (!query) co_return;
     const Caller& caller = *ctx.caller;
-    Result<std::optional<std::vector<store::AuditEntry>>> entries = std::optional<std::vector<store::AuditEntry>>();
+    Result<std::optional<std::vector<store::AuditEntry>>> entries =
+        std::optional<std::vector<store::AuditEntry>>();
     Database::Task fn = [&](Conn& c) {
         auto scope = ListScope(c.accounts, *target, caller);
         if (!scope || !*scope) {
@@ -131,7 +138,7 @@ asio::awaitable<void> ListAudit(Service& s, Ctx& ctx, http::Response& res) {
     };
     co_await s.Run(fn);
     if (!entries) {
-        res = InternalError("list audit log", entries.error());
+        res = ProblemOf(nullptr, &entries.error());
         co_return;
     }
     if (!*entries) {
@@ -148,15 +155,18 @@ asio::awaitable<void> ListAudit(Service& s, Ctx& ctx, http::Response& res) {
     res = Json(200, std::move(out));
 }
 
-// --- support grants --------------------------------------------------------------------------------
+// --- support grants
+// --------------------------------------------------------------------------------
 
 std::string GrantJson(const store::SupportGrant& g, core::TimePoint now) {
     std::string out = fmt::format("{{\"id\":{},\"tenant\":", g.id);
     core::AppendJsonString(out, g.tenant);
     out += fmt::format(",\"granted_by\":{},\"reason\":", g.granted_by);
     core::AppendJsonString(out, g.reason);
-    return out + fmt::format(",\"created_at\":{},\"expires_at\":{},\"revoked_at\":{},\"active\":{}}}",
-                             JsonTime(g.created_at), JsonTime(g.expires_at), JsonTime(g.revoked_at), g.ActiveAt(now));
+    return out +
+           fmt::format(",\"created_at\":{},\"expires_at\":{},\"revoked_at\":{},\"active\":{}}}",
+                       JsonTime(g.created_at), JsonTime(g.expires_at), JsonTime(g.revoked_at),
+                       g.ActiveAt(now));
 }
 
 asio::awaitable<void> CreateGrant(Service& s, Ctx& ctx, http::Response& res) {
@@ -173,10 +183,6 @@ asio::awaitable<void> CreateGrant(Service& s, Ctx& ctx, http::Response& res) {
         co_return;
     }
     std::string reason = *GetString(body, "reason");
-    if (reason.empty()) {
-        res = InvalidBody("'reason' must not be empty");
-        co_return;
-    }
     int64_t hours = *GetInt(body, "hours");
     if (hours < 1 || hours > kMaxGrantHours) {
         res = InvalidBody(fmt::format("'hours' must be from 1 to {}", kMaxGrantHours));
@@ -184,12 +190,12 @@ asio::awaitable<void> CreateGrant(Service& s, Ctx& ctx, http::Response& res) {
     }
     store::Actor actor = ActorOf(ctx);
     core::TimePoint now = ctx.now;
-    Result<store::Outcome<store::SupportGrant>> made = store::Outcome<store::SupportGrant>();
+    store::Outcome<store::SupportGrant> made;
     Database::Task fn = [&](Conn& c) {
         made = c.accounts.GrantSupport(granter, reason, std::chrono::hours(hours), actor, now);
     };
     co_await s.Run(fn);
-    AnswerOutcome(res, made, 201, [&](const store::SupportGrant& g) { return GrantJson(g, now); }, "grant support");
+    Answer(res, made, 201, [&](const store::SupportGrant& g) { return GrantJson(g, now); });
 }
 
 asio::awaitable<void> ListGrants(Service& s, Ctx& ctx, http::Response& res) {
@@ -202,24 +208,22 @@ asio::awaitable<void> ListGrants(Service& s, Ctx& ctx, http::Response& res) {
     auto target = TargetOf(ctx, QueryValue(ctx, "tenant"), res);
     if (!target) co_return;
     std::optional<bool> active;
-    if (auto it = q.filters.find("active"); it != q.filters.end()) {
-        if (it->second != "true" && it->second != "false") {
-            res = InvalidQuery("'active' is true or false");
-            co_return;
-        }
-        active = it->second == "true";
+    if (auto problem = BoolFilter(q, "active", active)) {
+        res = std::move(*problem);
+        co_return;
     }
-    store::PageRequest page{q.limit, q.offset, "", false};
+    store::Paging paging = PagingOf(q);
     const Caller& caller = *ctx.caller;
     core::TimePoint now = ctx.now;
-    Result<std::optional<store::Page<store::SupportGrant>>> grants = std::optional<store::Page<store::SupportGrant>>();
+    Result<std::optional<store::Page<store::SupportGrant>>> grants =
+        std::optional<store::Page<store::SupportGrant>>();
     Database::Task fn = [&](Conn& c) {
         auto scope = ListScope(c.accounts, *target, caller);
         if (!scope || !*scope) {
             if (!scope) grants = scope.error();
             return;
         }
-        auto list = c.accounts.ListSupportGrants(**scope, active, now, page);
+        auto list = c.accounts.ListSupportGrants(**scope, active, now, paging);
         if (!list) {
             grants = list.error();
             return;
@@ -227,21 +231,16 @@ asio::awaitable<void> ListGrants(Service& s, Ctx& ctx, http::Response& res) {
         grants = std::optional<store::Page<store::SupportGrant>>(std::move(*list));
     };
     co_await s.Run(fn);
-    if (!grants) {
-        res = InternalError("list support grants", grants.error());
-        co_return;
-    }
-    if (!*grants) {
+    if (grants && !*grants) {
         res = NotFound("tenant");
         co_return;
     }
-    std::vector<std::string> items;
-    for (const auto& g : (*grants)->items) items.push_back(GrantJson(g, now));
-    res = Json(200, PageJson(items, (*grants)->total, q));
+    AnswerPage(res, grants ? Result<store::Page<store::SupportGrant>>(**grants) : grants.error(), q,
+               [&](const store::SupportGrant& g) { return GrantJson(g, now); });
 }
 
 asio::awaitable<void> RevokeGrant(Service& s, Ctx& ctx, http::Response& res) {
-    auto id = IdParam(ctx);
+    auto id = PathId(ctx);
     if (!id) {
         res = NotFound("support grant");
         co_return;
@@ -249,17 +248,17 @@ asio::awaitable<void> RevokeGrant(Service& s, Ctx& ctx, http::Response& res) {
     store::TenantScope scope = ctx.caller->scope();
     store::Actor actor = ActorOf(ctx);
     core::TimePoint now = ctx.now;
-    Result<store::Outcome<store::SupportGrant>> revoked = store::Outcome<store::SupportGrant>();
-    Database::Task fn = [&](Conn& c) { revoked = c.accounts.RevokeSupportGrant(scope, *id, actor, now); };
+    store::Outcome<store::SupportGrant> revoked;
+    Database::Task fn = [&](Conn& c) {
+        revoked = c.accounts.RevokeSupportGrant(scope, *id, actor, now);
+    };
     co_await s.Run(fn);
     if (!revoked) {
-        res = InternalError("revoke support grant", revoked.error());
-    } else if (const auto* refused = std::get_if<store::Refused>(&*revoked)) {
-        res = ProblemOf(*refused);
-    } else {
-        res.status = 204;
-        res.content_type.clear();
+        res = ProblemOf(revoked.refused(), revoked.error());
+        co_return;
     }
+    res.status = 204;
+    res.content_type.clear();
 }
 
 }  // namespace
@@ -268,11 +267,13 @@ void AddSupportRoutes(Service& s) {
     s.router.Add({"GET", "/api/v1/audit", Access::kSignedIn, Permission::kAuditRead, false,
                   [&s](Ctx& ctx, http::Response& res) { return ListAudit(s, ctx, res); }});
     // Granting access is a person's decision: from a signed-in session, not an API token.
-    s.router.Add({"POST", "/api/v1/support-grants", Access::kSignedIn, Permission::kSupportGrant, false,
-                  [&s](Ctx& ctx, http::Response& res) { return CreateGrant(s, ctx, res); }, true});
+    s.router.Add({"POST", "/api/v1/support-grants", Access::kSignedIn, Permission::kSupportGrant,
+                  false, [&s](Ctx& ctx, http::Response& res) { return CreateGrant(s, ctx, res); },
+                  true});
     s.router.Add({"GET", "/api/v1/support-grants", Access::kSignedIn, Permission::kAuditRead, false,
                   [&s](Ctx& ctx, http::Response& res) { return ListGrants(s, ctx, res); }});
-    s.router.Add({"DELETE", "/api/v1/support-grants/{id}", Access::kSignedIn, Permission::kSupportGrant, false,
+    s.router.Add({"DELETE", "/api/v1/support-grants/{id}", Access::kSignedIn,
+                  Permission::kSupportGrant, false,
                   [&s](Ctx& ctx, http::Response& res) { return RevokeGrant(s, ctx, res); }});
 }
 

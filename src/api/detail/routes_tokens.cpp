@@ -1,12 +1,14 @@
 // The caller's API tokens: POST/GET /api/v1/me/tokens, DELETE /api/v1/me/tokens/{id}. Managed only
-// from a signed-in session (a token cannot mint or list tokens), so an administrator's token always
-// comes from a sign-in that passed the second factor.
+// from a signed-in session (a token cannot mint or list tokens), and made only after a recent
+// step-up, so an administrator's token always comes from a sign-in that passed the second factor.
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <array>
 
+#include "api/detail/fleet_common.hpp"
 #include "api/detail/service.hpp"
+#include "api/detail/step_up.hpp"
 #include "api/detail/tokens.hpp"
 #include "core/json.hpp"
 
@@ -28,8 +30,8 @@ std::string TokenJson(const store::ApiToken& t, const std::string* secret) {
         if (i) out += ',';
         core::AppendJsonString(out, t.scopes[i]);
     }
-    out += fmt::format("],\"created_at\":{},\"expires_at\":{},\"last_used_at\":{}", JsonTime(t.created_at),
-                       JsonTime(t.expires_at), JsonTime(t.last_used_at));
+    out += fmt::format("],\"created_at\":{},\"expires_at\":{},\"last_used_at\":{}",
+                       JsonTime(t.created_at), JsonTime(t.expires_at), JsonTime(t.last_used_at));
     if (secret) {
         out += ",\"token\":";
         core::AppendJsonString(out, *secret);
@@ -38,6 +40,11 @@ std::string TokenJson(const store::ApiToken& t, const std::string* secret) {
 }
 
 asio::awaitable<void> Create(Service& s, Ctx& ctx, http::Response& res) {
+    // A token outlives the session that makes it: a stolen session must not turn into one.
+    if (!RecentStepUp(*ctx.caller, ctx.now)) {
+        res = StepUpRequired();
+        co_return;
+    }
     auto parsed = ParseBody(ctx.req, {{"name", FieldType::kString, true, false, 64},
                                       {"scopes", FieldType::kStringArray, true, false, 16},
                                       {"expires_in_days", FieldType::kInt, false, false}});
@@ -48,11 +55,8 @@ asio::awaitable<void> Create(Service& s, Ctx& ctx, http::Response& res) {
     auto& body = std::get<0>(parsed);
     store::NewApiToken token;
     token.name = *GetString(body, "name");
-    if (token.name.empty()) {
-        res = InvalidBody("'name' must not be empty");
-        co_return;
-    }
-    auto asked = *GetStrings(body, "scopes");
+    std::vector<std::string> asked;
+    for (const auto& scope : body.at("scopes").as_array()) asked.emplace_back(scope.as_string());
     for (const auto& scope : asked) {
         if (std::find(kScopes.begin(), kScopes.end(), scope) == kScopes.end()) {
             res = InvalidBody("'scopes' holds only \"read\", \"write\" and \"commands\"");
@@ -60,7 +64,8 @@ asio::awaitable<void> Create(Service& s, Ctx& ctx, http::Response& res) {
         }
     }
     for (auto scope : kScopes) {
-        if (std::find(asked.begin(), asked.end(), scope) != asked.end()) token.scopes.emplace_back(scope);
+        if (std::find(asked.begin(), asked.end(), scope) != asked.end())
+            token.scopes.emplace_back(scope);
     }
     if (token.scopes.empty()) {
         res = InvalidBody("'scopes' must name at least one scope");
@@ -73,14 +78,15 @@ asio::awaitable<void> Create(Service& s, Ctx& ctx, http::Response& res) {
     }
     std::string secret = NewApiTokenText();
     token.token_hash = auth::HashToken(secret);
-    token.expires_at = ctx.now + std::chrono::duration_cast<core::Millis>(std::chrono::hours(24 * days));
+    token.expires_at =
+        ctx.now + std::chrono::duration_cast<core::Millis>(std::chrono::hours(24 * days));
     store::Actor actor = ActorOf(ctx);
     const store::User& owner = ctx.caller->user;
     core::TimePoint now = ctx.now;
-    Result<store::Outcome<store::ApiToken>> made = store::Outcome<store::ApiToken>();
+    store::Outcome<store::ApiToken> made;
     Database::Task fn = [&](Conn& c) { made = c.accounts.AddApiToken(owner, token, actor, now); };
     co_await s.Run(fn);
-    AnswerOutcome(res, made, 201, [&](const store::ApiToken& t) { return TokenJson(t, &secret); }, "create token");
+    Answer(res, made, 201, [&](const store::ApiToken& t) { return TokenJson(t, &secret); });
 }
 
 asio::awaitable<void> List(Service& s, Ctx& ctx, http::Response& res) {
@@ -90,7 +96,7 @@ asio::awaitable<void> List(Service& s, Ctx& ctx, http::Response& res) {
     Database::Task fn = [&](Conn& c) { tokens = c.accounts.ListApiTokens(user_id, now); };
     co_await s.Run(fn);
     if (!tokens) {
-        res = InternalError("list tokens", tokens.error());
+        res = ProblemOf(nullptr, &tokens.error());
         co_return;
     }
     std::string out = "{\"items\":[";
@@ -102,7 +108,7 @@ asio::awaitable<void> List(Service& s, Ctx& ctx, http::Response& res) {
 }
 
 asio::awaitable<void> Revoke(Service& s, Ctx& ctx, http::Response& res) {
-    auto id = IdParam(ctx);
+    auto id = PathId(ctx);
     if (!id) {
         res = NotFound("API token");
         co_return;
@@ -111,10 +117,12 @@ asio::awaitable<void> Revoke(Service& s, Ctx& ctx, http::Response& res) {
     const store::User& owner = ctx.caller->user;
     core::TimePoint now = ctx.now;
     Result<bool> revoked = false;
-    Database::Task fn = [&](Conn& c) { revoked = c.accounts.RevokeApiToken(owner, *id, actor, now); };
+    Database::Task fn = [&](Conn& c) {
+        revoked = c.accounts.RevokeApiToken(owner, *id, actor, now);
+    };
     co_await s.Run(fn);
     if (!revoked) {
-        res = InternalError("revoke token", revoked.error());
+        res = ProblemOf(nullptr, &revoked.error());
         co_return;
     }
     if (!*revoked) {

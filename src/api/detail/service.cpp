@@ -3,8 +3,6 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include <charconv>
-
 #include "api/detail/tokens.hpp"
 #include "core/json.hpp"
 #include "core/time.hpp"
@@ -47,35 +45,6 @@ http::Response InvalidToken() {
                              "the token is malformed, unknown, expired or revoked, or its account cannot sign in");
     res.headers.emplace_back("WWW-Authenticate", "Bearer error=\"invalid_token\"");
     return res;
-}
-
-store::Actor ActorOf(const Ctx& ctx) {
-    return store::Actor{fmt::format("user:{}", ctx.caller->user.id), ctx.caller->user.id, ctx.ip};
-}
-
-std::optional<int64_t> IdParam(const Ctx& ctx) {
-    auto it = ctx.params.find("id");
-    if (it == ctx.params.end() || it->second.empty() || it->second.size() > 18) return std::nullopt;
-    int64_t id = 0;
-    const std::string& text = it->second;
-    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
-    if (ec != std::errc() || end != text.data() + text.size() || id < 1) return std::nullopt;
-    return id;
-}
-
-http::Response ProblemOf(const store::Refused& refused) {
-    switch (refused.kind) {
-        case store::Refusal::kNotFound: return http::Problem(404, "not-found", "Not found", refused.reason);
-        case store::Refusal::kConflict: return Conflict(refused.reason);
-        case store::Refusal::kInvalid: return InvalidBody(refused.reason);
-        case store::Refusal::kForbidden: return Forbidden(refused.reason);
-    }
-    return Internal();
-}
-
-http::Response InternalError(std::string_view what, const Error& error) {
-    spdlog::error("api: {}: {}", what, error.message);
-    return Internal();
 }
 
 std::string JsonTime(std::optional<core::TimePoint> t) {
@@ -124,7 +93,8 @@ asio::awaitable<std::optional<http::Response>> Service::Authenticate(const http:
         Database::Task fn = [&](Conn& c) { found = c.accounts.UseApiToken(hash, now); };
         co_await Run(fn);
         if (!found) {
-            problem = InternalError("token check", found.error());
+            spdlog::error("api: token check: {}", found.error().message);
+            problem = Internal();
             co_return problem;
         }
         // Disabling a user or suspending a tenant revokes its tokens; checked here as well.
@@ -147,7 +117,8 @@ asio::awaitable<std::optional<http::Response>> Service::Authenticate(const http:
     Database::Task fn = [&](Conn& c) { session = sign_in->Authenticate(c.accounts, token, now); };
     co_await Run(fn);
     if (!session) {
-        problem = InternalError("session check", session.error());
+        spdlog::error("api: session check: {}", session.error().message);
+        problem = Internal();
     } else if (!*session) {
         problem = Unauthenticated();
     } else {

@@ -60,30 +60,8 @@ std::string UserJson(const store::User& u);
 std::string SetCookie(std::string_view name, std::string_view value, bool http_only, bool clear);
 http::Response Unauthenticated();
 http::Response InvalidToken();  // 401 invalid-token with WWW-Authenticate: Bearer (RFC 6750)
-// The signed-in caller as the audit log names it ("user:<id>", the id, the client's address).
-store::Actor ActorOf(const Ctx& ctx);
-// The {id} of a route's path as a positive integer; nullopt (answer 404) for anything else.
-std::optional<int64_t> IdParam(const Ctx& ctx);
-// A problem for a store's refusal: 404 not-found, 409 conflict, 400 invalid-body, 403 forbidden.
-http::Response ProblemOf(const store::Refused& refused);
 // "2026-03-01T08:00:00.000Z", or null when unset (JSON).
 std::string JsonTime(std::optional<core::TimePoint> t);
-// Logs a store failure once (with what was being done) and returns the 500 problem.
-http::Response InternalError(std::string_view what, const Error& error);
-
-// Answers with a store call's outcome: 500 on failure, the refusal's problem, or `status` with
-// to_json(the value).
-template <typename T, typename ToJson>
-void AnswerOutcome(http::Response& res, const Result<store::Outcome<T>>& outcome, int status, ToJson to_json,
-                   std::string_view what) {
-    if (!outcome) {
-        res = InternalError(what, outcome.error());
-    } else if (const auto* refused = std::get_if<store::Refused>(&*outcome)) {
-        res = ProblemOf(*refused);
-    } else {
-        res = Json(status, to_json(std::get<T>(*outcome)));
-    }
-}
 
 // Route groups.
 void AddTokenRoutes(Service& s);    // routes_tokens.cpp: the caller's API tokens

@@ -15,7 +15,8 @@ Result<std::optional<store::TenantScope>> TenantTarget::Scope(store::AccountStor
     return std::optional<store::TenantScope>(*scope);
 }
 
-std::optional<TenantTarget> TargetOf(const Ctx& ctx, const std::optional<std::string>& name, http::Response& res) {
+std::optional<TenantTarget> TargetOf(const Ctx& ctx, const std::optional<std::string>& name,
+                                     http::Response& res) {
     const Caller& caller = *ctx.caller;
     if (name && !caller.IsOperator()) {
         res = Forbidden("only the operator chooses another tenant");

@@ -15,13 +15,15 @@ struct TenantTarget {
     bool operator_tenant = false;     // the target is the operator's own tenant
 
     // The target's scope; nullopt when the named tenant does not exist.
-    Result<std::optional<store::TenantScope>> Scope(store::AccountStore& accounts, const Caller& caller) const;
+    Result<std::optional<store::TenantScope>> Scope(store::AccountStore& accounts,
+                                                    const Caller& caller) const;
     // True when the operator works in a customer's tenant (its reads of personal data are audited).
     bool Foreign(const Caller& caller) const { return name && *name != caller.user.tenant; }
 };
 
 // The target for `name`; sets `res` (403) and returns nullopt when the caller may not name one.
-std::optional<TenantTarget> TargetOf(const Ctx& ctx, const std::optional<std::string>& name, http::Response& res);
+std::optional<TenantTarget> TargetOf(const Ctx& ctx, const std::optional<std::string>& name,
+                                     http::Response& res);
 
 // The value of a query parameter, if given.
 std::optional<std::string> QueryValue(const Ctx& ctx, const std::string& key);

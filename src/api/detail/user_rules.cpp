@@ -17,15 +17,20 @@ bool IsAdmin(Role role) { return role == Role::kOperatorAdmin || role == Role::k
 // The enumerators are declared from the highest role down.
 bool Outranks(Role a, Role b) { return static_cast<int>(a) < static_cast<int>(b); }
 
-std::optional<Refused> RefuseRole(const store::User& caller, Role role, size_t group_count, bool operator_tenant) {
+std::optional<Refused> RefuseRole(const store::User& caller, Role role, size_t group_count,
+                                  bool operator_tenant) {
     if (Outranks(role, caller.role)) {
-        return Refused{Refusal::kForbidden, fmt::format("you cannot give a role above your own ({})", ToString(caller.role))};
+        return Refused{
+            Refusal::kForbidden,
+            fmt::format("you cannot give a role above your own ({})", ToString(caller.role))};
     }
     if (role == Role::kOperatorAdmin && !operator_tenant) {
-        return Refused{Refusal::kForbidden, "operator-admin is a role of the operator's tenant only"};
+        return Refused{Refusal::kForbidden,
+                       "operator-admin is a role of the operator's tenant only"};
     }
     if (IsAdmin(role) && group_count > 0) {
-        return Refused{Refusal::kInvalid, "administrators see their whole tenant: they take no 'group_ids'"};
+        return Refused{Refusal::kInvalid,
+                       "administrators see their whole tenant: they take no 'group_ids'"};
     }
     return std::nullopt;
 }

@@ -6,13 +6,9 @@
 #include <fmt/format.h>
 #include <sqlite3.h>
 
-#include <initializer_list>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <utility>
-#include <variant>
-#include <vector>
 
 #include "core/json.hpp"
 #include "store/accounts.hpp"
@@ -153,51 +149,6 @@ inline AuditEntry ReadAudit(sqlite3_stmt* s) {
 inline bool ValidTenantName(const std::string& name) {
     return !name.empty() && name.size() <= 64 && name.front() != '-' &&
            name.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-") == std::string::npos;
-}
-
-// A WHERE clause built from conditions with one '?' each, and the values to bind (lists).
-class Where {
-public:
-    // `values` are int64_t or std::string, one for each '?' of `condition`.
-    template <typename... T>
-    void Add(std::string condition, T... values) {
-        Append(std::move(condition));
-        (binds_.emplace_back(std::move(values)), ...);
-    }
-    const std::string& sql() const { return sql_; }  // "" or " WHERE a AND b"
-    // Binds the values from position `first`; returns the next free position.
-    int BindTo(Query& q, int first = 1) const {
-        for (const auto& b : binds_) {
-            std::visit([&](const auto& v) { q.Bind(first++, v); }, b);
-        }
-        return first;
-    }
-
-private:
-    void Append(std::string condition) { sql_ += (sql_.empty() ? " WHERE " : " AND ") + condition; }
-    std::string sql_;
-    std::vector<std::variant<int64_t, std::string>> binds_;
-};
-
-// The SQL column for a list's sort field, from the list's own allow-list (never request text).
-inline std::optional<std::string_view> SortColumn(
-    std::string_view field, std::initializer_list<std::pair<std::string_view, std::string_view>> allowed) {
-    if (field.empty()) return allowed.begin()->second;
-    for (const auto& [name, column] : allowed) {
-        if (name == field) return column;
-    }
-    return std::nullopt;
-}
-
-// `text` as a LIKE pattern for values that contain it, escaped with a backslash: the SQL says
-// LIKE ? ESCAPE '\'.
-inline std::string ContainsPattern(std::string_view text) {
-    std::string out = "%";
-    for (char c : text) {
-        if (c == '%' || c == '_' || c == '\\') out += '\\';
-        out += c;
-    }
-    return out + "%";
 }
 
 }  // namespace fleet::store::detail

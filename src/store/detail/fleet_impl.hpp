@@ -1,5 +1,6 @@
-// The inside of FleetStore, shared by its files (fleet*.cpp): SQL built with parameters, the
-// vehicle visibility rule, transactions that roll back on a refusal, and small helpers.
+// The inside of FleetStore, shared by its files (fleet*.cpp) and by AccountStore's administration
+// files (accounts_tokens.cpp, accounts_admin.cpp, accounts_support.cpp): SQL built with parameters,
+// the vehicle visibility rule, transactions that roll back on a refusal, and small helpers.
 // Not part of the store's interface: include only from src/store.
 #pragma once
 
