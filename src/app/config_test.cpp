@@ -26,6 +26,9 @@ TEST(ConfigTest, ExampleFileHasEveryKeyAtItsDefault) {
     parsed.idle_timeout_s = 5;
     parsed.lockout_failures = 1;
     parsed.argon2_memory_kib = 8;
+    parsed.web_dir = "changed";
+    parsed.tile_url = "changed";
+    parsed.tile_attribution = "changed";
     auto r = ApplyToml(text, "fleetd.example.toml", parsed);
     ASSERT_TRUE(r.ok()) << r.error().message;
     Config defaults;
@@ -36,6 +39,9 @@ TEST(ConfigTest, ExampleFileHasEveryKeyAtItsDefault) {
     EXPECT_EQ(parsed.idle_timeout_s, defaults.idle_timeout_s);
     EXPECT_EQ(parsed.lockout_failures, defaults.lockout_failures);
     EXPECT_EQ(parsed.argon2_memory_kib, defaults.argon2_memory_kib);
+    EXPECT_EQ(parsed.web_dir, defaults.web_dir);
+    EXPECT_EQ(parsed.tile_url, defaults.tile_url);
+    EXPECT_EQ(parsed.tile_attribution, defaults.tile_attribution);
     EXPECT_TRUE(Validate(parsed).ok());
 }
 
@@ -58,6 +64,23 @@ TEST(ConfigTest, ValidatesRanges) {
     EXPECT_FALSE(Validate(c).ok());
     c = Config{};
     c.max_frame_bytes = 10;
+    EXPECT_FALSE(Validate(c).ok());
+}
+
+TEST(ConfigTest, RefusesTileUrlsThatCannotBeAllowedByTheCsp) {
+    Config c;
+    c.tile_url = "";  // no tiles: allowed
+    EXPECT_TRUE(Validate(c).ok());
+    c.tile_url = "https://{s}.tile.example.org/{z}/{x}/{y}.png";
+    EXPECT_TRUE(Validate(c).ok());
+    for (const char* bad : {"ftp://tiles.example.org/{z}/{x}/{y}.png", "https://tiles.example.org/{z}/{x}.png",
+                            "https://tiles.example.org; script-src *;/{z}/{x}/{y}.png",
+                            "https://evil.example 'unsafe-inline'/{z}/{x}/{y}.png", "https:///{z}/{x}/{y}"}) {
+        c.tile_url = bad;
+        EXPECT_FALSE(Validate(c).ok()) << bad;
+    }
+    c = Config{};
+    c.tile_attribution = "two\nlines";
     EXPECT_FALSE(Validate(c).ok());
 }
 
