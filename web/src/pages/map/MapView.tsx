@@ -71,6 +71,8 @@ export function MapView({ positions, now, selectedId, follow, focusRequest, onSe
   const index = useRef<Supercluster<VehicleProps> | null>(null);
   const byId = useRef(new Map<number, Position>());
   const fitted = useRef(false);
+  const zooming = useRef(false);
+  const afterZoom = useRef<(() => void) | null>(null);
   // The latest props for Leaflet's event handlers, which are bound once.
   const latest = useRef({ now, selectedId, onSelect, statusLabel, t });
   latest.current = { now, selectedId, onSelect, statusLabel, t };
@@ -165,6 +167,15 @@ export function MapView({ positions, now, selectedId, follow, focusRequest, onSe
     });
     const redraw = () => draw.current();
     m.on('moveend', redraw);
+    m.on('zoomstart', () => {
+      zooming.current = true;
+    });
+    m.on('zoomend', () => {
+      zooming.current = false;
+      const move = afterZoom.current;
+      afterZoom.current = null;
+      move?.();
+    });
     const markerMap = markers.current;
     return () => {
       cancelled = true;
@@ -197,16 +208,28 @@ export function MapView({ positions, now, selectedId, follow, focusRequest, onSe
     draw.current();
   }, [positions, now, selectedId]);
 
-  // Following: keep the selected vehicle in the middle as it moves.
+  // A pick from the list centres on the vehicle (close enough to leave its cluster); while it is
+  // followed, each move pans the map. One call per change: a pan started on top of another one
+  // in the same frame is lost.
+  // Leaflet drops a view change asked for during a zoom animation, so one asked for then waits for
+  // the animation's end.
   const selected = selectedId === null ? undefined : positions.find((p) => p.vehicle_id === selectedId);
+  const handledFocus = useRef(0);
   useEffect(() => {
-    if (follow && selected && map.current) map.current.panTo([selected.lat, selected.lon]);
-  }, [follow, selected?.lat, selected?.lon]); // only a move or (un)following pans
-
-  useEffect(() => {
-    if (focusRequest === 0 || !selected || !map.current) return;
-    map.current.setView([selected.lat, selected.lon], Math.max(map.current.getZoom(), SELECT_ZOOM));
-  }, [focusRequest]); // only a new pick from the list re-centres
+    const m = map.current;
+    if (!m || !selected) return;
+    const target: L.LatLngTuple = [selected.lat, selected.lon];
+    let move: (() => void) | null = null;
+    if (focusRequest !== handledFocus.current) {
+      handledFocus.current = focusRequest;
+      move = () => m.setView(target, Math.max(m.getZoom(), SELECT_ZOOM));
+    } else if (follow) {
+      move = () => m.panTo(target);
+    }
+    if (!move) return;
+    if (zooming.current) afterZoom.current = move;
+    else move();
+  }, [focusRequest, follow, selected?.lat, selected?.lon]);
 
   return <div ref={container} className="map" role="region" aria-label={t('map.mapLabel')} />;
 }
