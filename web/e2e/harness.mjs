@@ -54,7 +54,20 @@ export class Fleetd {
     return JSON.parse(out);
   }
 
+  // Ports are picked free, then let go and handed to fleetd: another process on the machine may take
+  // one in between, so a start that finds its port taken is tried again with new ones.
   async start(...flags) {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.startOnce(flags);
+      } catch (e) {
+        if (attempt === 3 || !/Address already in use/.test(String(e))) throw e;
+      }
+    }
+  }
+
+  async startOnce(flags) {
+    this.log = '';
     this.httpPort = await freePort();
     this.osmandPort = await freePort();
     const args = ['serve', '--data', this.data, '--listen', '127.0.0.1', '--http-port', String(this.httpPort),
