@@ -1,5 +1,5 @@
 # fleetd — the two set-up commands are `make run` and `make test`; both install what is missing first.
-.PHONY: deps build run test test-unit test-asan test-fuzz test-integration bench clean
+.PHONY: deps build run test test-unit test-asan test-fuzz test-integration test-e2e screenshots bench clean
 
 JOBS ?= $(shell nproc)
 
@@ -9,7 +9,8 @@ deps:
 build: deps
 	@cmake --preset release >/dev/null
 	@cmake --build --preset release -j $(JOBS)
-	@echo "built: build/fleetd"
+	@scripts/build-web.sh
+	@echo "built: build/fleetd and web/dist"
 
 run: build
 	@scripts/run-demo.sh
@@ -17,12 +18,15 @@ run: build
 test: build
 	@scripts/test.sh
 
-test-unit test-asan test-fuzz test-integration: build
+test-unit test-asan test-fuzz test-integration test-e2e: build
 	@scripts/test.sh $(subst test-,,$@)
 
+# A screenshot of each main page, in docs/screenshots/ (shown in the README).
+screenshots: build
+	@cd web && FLEETD=../build/fleetd node e2e/screenshots.mjs
+
 bench: build
-	@scripts/install-deps.sh --bench
 	@bench/run.sh
 
 clean:
-	rm -rf build build-debug build-asan build-fuzz
+	rm -rf build build-debug build-asan build-fuzz web/dist web/node_modules

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test suite: unit tests (release build), the protocol and store tests under ASan+UBSan,
 # each decoder's libFuzzer target for a bounded time, and the integration tests against the real
-# fleetd binary on 127.0.0.1. `scripts/test.sh unit|asan|fuzz|integration` runs one suite.
+# fleetd binary on 127.0.0.1, and the web application's end-to-end tests (Chromium driven by
+# playwright-core against the real fleetd). `scripts/test.sh unit|asan|fuzz|integration|e2e` runs one suite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 JOBS=$(nproc)
@@ -44,11 +45,17 @@ run_integration() {
   /usr/bin/python3 -m pytest -q tests/integration
 }
 
+run_e2e() {
+  echo "== web application end to end (headless Chromium, real fleetd on 127.0.0.1)"
+  (cd web && FLEETD="$PWD/../build/fleetd" node --test --test-concurrency=1 --test-reporter=spec e2e/)
+}
+
 case "$which" in
   unit) run_unit ;;
   asan) run_asan ;;
   fuzz) run_fuzz ;;
   integration) run_integration ;;
-  all) run_unit; run_asan; run_fuzz; run_integration ;;
+  e2e) run_e2e ;;
+  all) run_unit; run_asan; run_fuzz; run_integration; run_e2e ;;
   *) echo "unknown suite: $which" >&2; exit 2 ;;
 esac

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "http/static_files.hpp"
+
 #include <fstream>
 #include <limits>
 #include <sstream>
@@ -44,6 +46,7 @@ const std::vector<Key>& Keys() {
         Bool("server", "behind_tls_proxy", "--behind-tls-proxy", &Config::behind_tls_proxy, "a proxy terminates TLS in front of the HTTP port"),
         Int("server", "io_threads", "--io-threads", &Config::io_threads, 0, 256, "network threads; 0 = one per core"),
         Str("server", "log_level", "--log-level", &Config::log_level, "trace, debug, info, warn, error"),
+        Str("server", "web_dir", "--web-dir", &Config::web_dir, "web application folder; auto = beside the binary or /usr/share/fleetd/web; empty = none"),
         Int("devices", "teltonika_port", "--teltonika-port", &Config::teltonika_port, 0, 65535, "Teltonika TCP and UDP port; 0 disables"),
         Int("devices", "gt06_port", "--gt06-port", &Config::gt06_port, 0, 65535, "GT06 TCP port; 0 disables"),
         Int("devices", "osmand_port", "--osmand-port", &Config::osmand_port, 0, 65535, "OsmAnd HTTP port; 0 disables"),
@@ -68,6 +71,8 @@ const std::vector<Key>& Keys() {
         Str("mail", "smtp_host", "--smtp-host", &Config::smtp_host, "SMTP relay for e-mail; empty: write files to <data>/outbox"),
         Int("mail", "smtp_port", "--smtp-port", &Config::smtp_port, 1, 65535, "SMTP relay port"),
         Str("mail", "from", "--mail-from", &Config::mail_from, "sender address of fleetd's e-mail"),
+        Str("web", "tile_url", "--tile-url", &Config::tile_url, "map tile URL template ({z}/{x}/{y}); empty = no tiles"),
+        Str("web", "tile_attribution", "--tile-attribution", &Config::tile_attribution, "credit shown on the map for its tiles"),
     };
     return keys;
 }
@@ -129,7 +134,7 @@ Result<void> ApplyToml(const std::string& text, const std::string& source, Confi
         const toml::table* section = section_node.as_table();
         std::string section_str(section_name.str());
         if (!section) {
-            return MakeError(fmt::format("{}: unknown key '{}' (settings live in [server], [devices], [store], [auth] or [mail])",
+            return MakeError(fmt::format("{}: unknown key '{}' (settings live in [server], [devices], [store], [auth], [mail], [tls] or [web])",
                                          source, section_str));
         }
         for (const auto& [key_name, node] : *section) {
@@ -177,6 +182,11 @@ Result<void> Validate(const Config& c) {
     if (c.data.empty()) return MakeError("server.data must not be empty");
     if (c.tls_cert_file.empty() != c.tls_key_file.empty()) {
         return MakeError("tls.cert_file and tls.key_file go together: give both or neither");
+    }
+    if (auto origin = http::TileOrigin(c.tile_url); !origin) return origin.error();
+    if (c.tile_attribution.size() > 300 ||
+        c.tile_attribution.find_first_of("\r\n") != std::string::npos) {
+        return MakeError("web.tile_attribution must be one line of at most 300 bytes");
     }
     bool tls = !c.tls_cert_file.empty();
     if (c.http_port != 0 && !tls && !c.behind_tls_proxy && !IsLoopback(c.HttpListen())) {

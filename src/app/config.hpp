@@ -23,6 +23,9 @@ struct Config {
     bool behind_tls_proxy = false;  // a proxy in front terminates TLS for the HTTP port
     int64_t io_threads = 0;  // 0: one per core
     std::string log_level = "info";
+    // The web application's folder: "auto" finds <executable's folder>/../web/dist, then
+    // /usr/share/fleetd/web; "" serves no web application.
+    std::string web_dir = "auto";
     // [devices]
     int64_t teltonika_port = 5027;
     int64_t gt06_port = 5023;
@@ -52,6 +55,9 @@ struct Config {
     // [tls]
     std::string tls_cert_file;  // PEM certificate chain; with tls_key_file, the HTTP port speaks HTTPS only
     std::string tls_key_file;   // PEM private key
+    // [web]
+    std::string tile_url = "https://tile.openstreetmap.org/{z}/{x}/{y}.png";  // "": no map tiles
+    std::string tile_attribution = "© OpenStreetMap contributors";
 
     // The address the HTTP port binds to.
     const std::string& HttpListen() const { return http_listen.empty() ? listen : http_listen; }

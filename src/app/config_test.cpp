@@ -30,6 +30,9 @@ TEST(ConfigTest, ExampleFileHasEveryKeyAtItsDefault) {
     parsed.smtp_host = "changed";
     parsed.smtp_port = 2525;
     parsed.mail_from = "changed@example.com";
+    parsed.web_dir = "changed";
+    parsed.tile_url = "changed";
+    parsed.tile_attribution = "changed";
     auto r = ApplyToml(text, "fleetd.example.toml", parsed);
     ASSERT_TRUE(r.ok()) << r.error().message;
     Config defaults;
@@ -44,6 +47,9 @@ TEST(ConfigTest, ExampleFileHasEveryKeyAtItsDefault) {
     EXPECT_EQ(parsed.smtp_host, defaults.smtp_host);
     EXPECT_EQ(parsed.smtp_port, defaults.smtp_port);
     EXPECT_EQ(parsed.mail_from, defaults.mail_from);
+    EXPECT_EQ(parsed.web_dir, defaults.web_dir);
+    EXPECT_EQ(parsed.tile_url, defaults.tile_url);
+    EXPECT_EQ(parsed.tile_attribution, defaults.tile_attribution);
     EXPECT_TRUE(Validate(parsed).ok());
 }
 
@@ -72,6 +78,23 @@ TEST(ConfigTest, ValidatesRanges) {
     EXPECT_FALSE(Validate(c).ok());
     c = Config{};
     c.smtp_port = 0;
+    EXPECT_FALSE(Validate(c).ok());
+}
+
+TEST(ConfigTest, RefusesTileUrlsThatCannotBeAllowedByTheCsp) {
+    Config c;
+    c.tile_url = "";  // no tiles: allowed
+    EXPECT_TRUE(Validate(c).ok());
+    c.tile_url = "https://{s}.tile.example.org/{z}/{x}/{y}.png";
+    EXPECT_TRUE(Validate(c).ok());
+    for (const char* bad : {"ftp://tiles.example.org/{z}/{x}/{y}.png", "https://tiles.example.org/{z}/{x}.png",
+                            "https://tiles.example.org; script-src *;/{z}/{x}/{y}.png",
+                            "https://evil.example 'unsafe-inline'/{z}/{x}/{y}.png", "https:///{z}/{x}/{y}"}) {
+        c.tile_url = bad;
+        EXPECT_FALSE(Validate(c).ok()) << bad;
+    }
+    c = Config{};
+    c.tile_attribution = "two\nlines";
     EXPECT_FALSE(Validate(c).ok());
 }
 

@@ -14,8 +14,10 @@
 #include "app/commands.hpp"
 #include "api/api.hpp"
 #include "app/config.hpp"
+#include "core/json.hpp"
 #include "gateway/gateway.hpp"
 #include "http/http_server.hpp"
+#include "http/static_files.hpp"
 #include "store/committer.hpp"
 
 namespace fleet::app {
@@ -51,6 +53,32 @@ std::string CommitterMetrics(const store::Committer& c) {
         "# TYPE fleetd_store_frames_pruned_total counter\nfleetd_store_frames_pruned_total {}\n",
         s.groups.load(), s.records.load(), s.duplicates.load(), s.failures.load(),
         static_cast<double>(s.commit_micros_total.load()) / 1e6, s.queued_batches.load(), s.frames_pruned.load());
+}
+
+// The web application served at / (see docs/web.md), or null when there is none: not built, or
+// disabled by an empty server.web_dir. Read here, once, before the network threads start.
+Result<std::unique_ptr<http::StaticFiles>> LoadWebApp(const Config& config) {
+    std::error_code ec;
+    std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+    auto dir = http::FindWebDir(config.web_dir, ec ? std::filesystem::current_path() : exe.parent_path(),
+                                "/usr/share/fleetd/web");
+    if (!dir) {
+        spdlog::info(config.web_dir.empty() ? "web application disabled (server.web_dir is empty)"
+                                            : "no web application found (`make build` builds it); / answers 404");
+        return std::unique_ptr<http::StaticFiles>();
+    }
+    http::StaticOptions options;
+    options.csp = http::WebAppCsp(*http::TileOrigin(config.tile_url));  // checked by Validate
+    options.config_json = "{\"tile_url\":";
+    core::AppendJsonString(options.config_json, config.tile_url);
+    options.config_json += ",\"tile_attribution\":";
+    core::AppendJsonString(options.config_json, config.tile_attribution);
+    options.config_json += "}";
+    auto site = http::StaticFiles::Load(*dir, std::move(options));
+    if (!site) return site.error();
+    spdlog::info("web application: {} ({} files, {} KiB)", dir->string(), (*site)->file_count(),
+                 (*site)->total_bytes() / 1024);
+    return site;
 }
 
 int Serve(const Config& config) {
@@ -103,6 +131,7 @@ int Serve(const Config& config) {
 
     std::unique_ptr<fleet::api::Api> platform;
     std::unique_ptr<http::Server> api;
+    std::unique_ptr<http::StaticFiles> web;
     if (config.http_port != 0) {
         fleet::api::Options aopts;
         aopts.db_path = db_path;
@@ -133,6 +162,14 @@ int Serve(const Config& config) {
             return 1;
         }
         platform = std::move(*opened);
+        auto site = LoadWebApp(config);
+        if (!site) {
+            spdlog::error("{}", site.error().message);
+            gateway.Stop();
+            committer.Stop();
+            return 1;
+        }
+        web = std::move(*site);
         http::ServerOptions hopts;
         hopts.name = "http";
         hopts.default_headers = fleet::api::Api::SecurityHeaders();
@@ -151,7 +188,8 @@ int Serve(const Config& config) {
         auto* m = &metrics;
         auto* c = &committer;
         auto* p = platform.get();
-        api = std::make_unique<http::Server>(io, hopts, [m, c, p](const http::Request& req) -> asio::awaitable<http::Response> {
+        const auto* w = web.get();
+        api = std::make_unique<http::Server>(io, hopts, [m, c, p, w](const http::Request& req) -> asio::awaitable<http::Response> {
             std::string path = req.target.substr(0, req.target.find('?'));
             if (fleet::api::Api::Serves(path)) co_return co_await p->Handle(req);
             if (req.method != "GET" && req.method != "HEAD") {
@@ -164,6 +202,7 @@ int Serve(const Config& config) {
                 co_return r;
             }
             if (path == "/healthz") co_return http::Response{200, "text/plain; charset=utf-8", "ok\n", {}};
+            if (w) co_return w->Serve(req);
             co_return http::Problem(404, "not-found", "Not found", "no resource at " + path);
         });
         if (auto r = api->Start(config.HttpListen(), static_cast<uint16_t>(config.http_port)); !r) {

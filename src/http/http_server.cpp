@@ -281,6 +281,14 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
             }
             auto res = ToBeast(std::move(response), version, keep_alive);
             Lowest(stream).expires_after(std::chrono::seconds(30));
+            if (request.method == "HEAD") {
+                // The GET answer's headers (Content-Length included) without its body (RFC 9110 9.3.2).
+                bhttp::response<bhttp::empty_body> head{std::move(res.base())};
+                auto [hec, hn] = co_await bhttp::async_write(stream, head, kUseTuple);
+                if (hec) co_return false;
+                if (!keep_alive) co_return true;
+                continue;
+            }
             auto [wec, wn] = co_await bhttp::async_write(stream, res, kUseTuple);
             if (wec) co_return false;
             if (!keep_alive) co_return true;

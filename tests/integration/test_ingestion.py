@@ -294,7 +294,7 @@ def test_metrics_are_prometheus_text(server):
         assert metric(body, "fleetd_connections_total", protocol) == 0
     assert "# TYPE fleetd_ack_latency_seconds histogram" in body
     assert 'fleetd_ack_latency_seconds_bucket{protocol="teltonika",le="+Inf"} 0' in body
-    status, body = http_get(server.port("http"), "/nothing-here")
+    status, body = http_get(server.port("http"), "/nothing-here.txt")  # (no dot: the web app)
     assert status == 404 and '"status":404' in body
 
 

@@ -1,0 +1,222 @@
+// The live map. Two kinds of test:
+// - against fleetd end to end: a simulated phone (OsmAnd) reports, its vehicle appears and its
+//   marker moves — it needs GET /api/v1/positions/latest and the live WebSocket, and is skipped
+//   on a build that does not have them yet;
+// - the page itself against the documented answers of those two routes (Playwright stands in
+//   for them), so markers, clustering, the list, following and reconnection are tested today.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { browser, Fleetd, newPage, PASSWORD, totp } from './harness.mjs';
+
+let fleetd;
+let chrome;
+
+before(async () => {
+  fleetd = new Fleetd();
+  fleetd.addTenant('acme');
+  fleetd.addUser('acme', 'viewer@acme.example', 'viewer');
+  fleetd.addUser('acme', 'admin@acme.example', 'tenant-admin');
+  await fleetd.start();
+  chrome = await browser();
+});
+
+after(async () => {
+  await chrome?.close();
+  await fleetd?.stop();
+});
+
+async function signIn(page, email = 'viewer@acme.example', code) {
+  await page.goto(`${fleetd.url}/signin`);
+  await page.getByLabel('E-mail').fill(email);
+  await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  if (code) {
+    await page.getByLabel('Authentication code').fill(code);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+  }
+  await page.getByRole('heading', { name: 'Live map' }).waitFor();
+}
+
+function position(id, name, lat, lon, extra = {}) {
+  return {
+    vehicle_id: id,
+    name,
+    device_id: 1000 + id,
+    time: new Date().toISOString(),
+    lat,
+    lon,
+    speed_kmh: 0,
+    course: 0,
+    valid: true,
+    attributes: {},
+    ...extra,
+  };
+}
+
+async function centreOf(locator) {
+  const box = await locator.boundingBox();
+  return box && { x: box.x + box.width / 2, y: box.y + box.height / 2 };
+}
+
+describe('live map against fleetd', () => {
+  test('a simulated vehicle shows on the map and its marker moves when the device reports', async (t) => {
+    const probe = await fetch(`${fleetd.url}/api/v1/positions/latest`);
+    if (probe.status === 404) {
+      t.skip('GET /api/v1/positions/latest and /api/v1/live are not on this build yet');
+      return;
+    }
+    // A tenant admin (who must enrol TOTP) registers the vehicle and installs the phone in it.
+    const admin = fleetd.client();
+    await admin.api('POST', '/api/v1/auth/login', { email: 'admin@acme.example', password: PASSWORD });
+    const { body: enrolment } = await admin.api('POST', '/api/v1/auth/totp/enroll', {});
+    await admin.api('POST', '/api/v1/auth/totp/confirm', { code: totp(enrolment.secret) });
+    const imei = '358240051111110';
+    fleetd.admin('device', 'add', '--imei', imei, '--protocol', 'osmand', '--name', 'Phone 1');
+    const vehicle = await admin.api('POST', '/api/v1/vehicles', { name: 'Van 1' });
+    assert.equal(vehicle.status, 201, JSON.stringify(vehicle.body));
+    const devices = await admin.api('GET', `/api/v1/devices?q=${imei}`);
+    const installed = await admin.api('POST', `/api/v1/vehicles/${vehicle.body.id}/installations`, {
+      device_id: devices.body.items[0].id,
+    });
+    assert.equal(installed.status, 201, JSON.stringify(installed.body));
+    await fleetd.sendOsmand(imei, { lat: 48.8566, lon: 2.3522 });
+
+    const page = await newPage(chrome);
+    await signIn(page);
+    const marker = page.locator('.leaflet-marker-icon[title^="Van 1"]');
+    await marker.waitFor();
+    await page.getByRole('button', { name: /Van 1/ }).click(); // zooms in on it
+    await page.getByLabel('Follow on the map').uncheck();
+    await page.waitForTimeout(500);
+    const before = await centreOf(marker);
+    await fleetd.sendOsmand(imei, { lat: 48.8566, lon: 2.3552, speedKnots: 20, bearing: 90 });
+    await page.waitForFunction(
+      (x) => {
+        const el = document.querySelector('.leaflet-marker-icon[title^="Van 1"]');
+        return el && el.getBoundingClientRect().x > x + 20;
+      },
+      before.x,
+      { timeout: 5000 },
+    );
+    assert.deepEqual(page.problems, []);
+    await page.context().close();
+  });
+});
+
+describe('live map page (positions and live feed played by the test)', () => {
+  test('markers, the list, a hostile name shown as text, following, keyboard, and live moves', async () => {
+    const page = await newPage(chrome);
+    const sockets = [];
+    const hostile = '<img src=x onerror="window.pwned=1">';
+    await page.route('**/api/v1/positions/latest', (route) =>
+      route.fulfill({
+        json: {
+          items: [
+            position(1, 'Van 1', 48.8566, 2.3522, { speed_kmh: 42, course: 90 }),
+            position(2, hostile, 48.86, 2.35, { attributes: { ignition: true } }),
+            position(3, 'Truck 3', 48.85, 2.36, { attributes: { alarm: 'sos' } }),
+          ],
+        },
+      }),
+    );
+    await page.routeWebSocket('**/api/v1/live', (ws) => sockets.push(ws));
+    await signIn(page);
+    await page.getByText('3 vehicles').waitFor();
+    await page.getByText('Live', { exact: true }).waitFor();
+
+    // A name is text, never markup: in the list, in the marker's title.
+    const list = page.getByRole('list', { name: 'Vehicles' });
+    await list.getByRole('button', { name: /onerror/ }).waitFor();
+    assert.equal(await page.locator('img[src="x"]').count(), 0);
+    assert.equal(await page.evaluate(() => window.pwned), undefined);
+    assert.match(await list.getByRole('button', { name: /onerror/ }).textContent(), /<img src=x/);
+
+    // Statuses in words as well as colours.
+    await list.getByRole('button', { name: /Van 1.*Moving/ }).waitFor();
+    await list.getByRole('button', { name: /onerror.*Ignition on/ }).waitFor();
+    await list.getByRole('button', { name: /Truck 3.*Alarm/ }).waitFor();
+    await page.getByLabel('Status').selectOption('alarm');
+    await page.getByText('1 vehicle', { exact: true }).waitFor();
+    await page.getByLabel('Status').selectOption('');
+    await page.getByLabel('Search by name or device').fill('truck');
+    await page.getByText('1 vehicle', { exact: true }).waitFor();
+    await page.getByLabel('Search by name or device').fill('');
+
+    // Keyboard: Tab reaches the list, arrows move, Enter selects.
+    await list.getByRole('button').first().focus();
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'Truck 3' }).waitFor(); // sorted: <img…, Truck 3, Van 1
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'Van 1' }).waitFor();
+    assert.equal(await page.getByLabel('Follow on the map').isChecked(), true);
+
+    // Van 1 drives east (not followed): its marker moves right and its arrow turns.
+    const marker = page.locator('.leaflet-marker-icon[title^="Van 1"]');
+    await marker.waitFor();
+    await page.getByLabel('Follow on the map').uncheck();
+    const start = await centreOf(marker);
+    sockets.at(-1).send(JSON.stringify({ type: 'position', ...position(1, 'Van 1', 48.8566, 2.3552, { speed_kmh: 50, course: 90 }) }));
+    await page.waitForFunction(
+      (x) => document.querySelector('.leaflet-marker-icon[title^="Van 1"]')?.getBoundingClientRect().x > x + 20,
+      start.x,
+    );
+    const moved = await centreOf(marker);
+    assert.ok(Math.abs(moved.y - start.y) < 3, 'east is sideways on the map');
+    // The arrow turned to the heading.
+    assert.match(await marker.locator('.vm-arrow').evaluate((el) => el.style.transform), /rotate\(90deg\)/);
+
+    // Followed again: the next move pans the map and the marker comes back to the middle.
+    await page.getByLabel('Follow on the map').check();
+    const box = await page.getByRole('region', { name: 'Map of the vehicles' }).boundingBox();
+    sockets.at(-1).send(JSON.stringify({ type: 'position', ...position(1, 'Van 1', 48.8566, 2.3582, { speed_kmh: 50, course: 90 }) }));
+    await page.waitForFunction(
+      ({ cx }) => {
+        const r = document.querySelector('.leaflet-marker-icon[title^="Van 1"]')?.getBoundingClientRect();
+        if (!r) return false;
+        return Math.abs(r.x + r.width / 2 - cx) < 5;
+      },
+      { cx: box.x + box.width / 2 },
+    );
+    assert.deepEqual(page.problems, []);
+    await page.context().close();
+  });
+
+  test('thousands of vehicles are clustered at low zoom, and the feed reconnects after a loss', async () => {
+    const page = await newPage(chrome);
+    const sockets = [];
+    const many = [];
+    for (let i = 0; i < 2000; i++) {
+      many.push(position(i + 1, `Vehicle ${i + 1}`, 45 + (i % 50) * 0.1, 2 + Math.floor(i / 50) * 0.1));
+    }
+    await page.route('**/api/v1/positions/latest', (route) => route.fulfill({ json: { items: many } }));
+    await page.routeWebSocket('**/api/v1/live', (ws) => sockets.push(ws));
+    const started = Date.now();
+    await signIn(page);
+    await page.getByText('2000 vehicles').waitFor();
+    await page.locator('.vm-cluster').first().waitFor();
+    const ready = Date.now() - started;
+    const clusters = await page.locator('.vm-cluster').count();
+    const single = await page.locator('.leaflet-marker-icon.vm').count();
+    assert.ok(clusters > 0 && clusters + single < 500, `${clusters} clusters, ${single} markers in the DOM`);
+    // The list renders only the rows in view.
+    assert.ok((await page.getByRole('list', { name: 'Vehicles' }).getByRole('listitem').count()) < 60);
+    console.log(`# 2000 vehicles: signed in and clustered in ${ready} ms`);
+
+    // The connection drops: the page says so, comes back by itself, and asks for the latest again.
+    await page.getByText('Live', { exact: true }).waitFor();
+    let reloads = 0;
+    await page.route('**/api/v1/positions/latest', (route) => {
+      reloads++;
+      return route.fulfill({ json: { items: many } });
+    });
+    sockets.at(-1).close();
+    await page.getByText('Connection lost: reconnecting…').waitFor();
+    await page.getByText('Live', { exact: true }).waitFor({ timeout: 10_000 });
+    assert.equal(sockets.length, 2);
+    assert.ok(reloads >= 1, 'the latest positions were asked for again');
+    assert.deepEqual(page.problems, []);
+    await page.context().close();
+  });
+});

@@ -1,0 +1,54 @@
+// The signed-in user's own account: who they are, their password, their second factor.
+import { lazy, Suspense, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { useAuth, useUser } from '../app/auth';
+import { ChangePassword } from '../components/ChangePassword';
+import { Loading } from '../components/Loading';
+
+const TotpEnrolment = lazy(() => import('../components/TotpEnrolment'));
+
+export default function Account() {
+  const { t } = useTranslation();
+  const { refresh } = useAuth();
+  const user = useUser();
+  const [enrolling, setEnrolling] = useState(false);
+  return (
+    <div className="page narrow">
+      <h1>{t('account.title')}</h1>
+      <dl className="facts">
+        <dt>{t('account.email')}</dt>
+        <dd>{user.email}</dd>
+        <dt>{t('account.role')}</dt>
+        <dd>{t(`roles.${user.role}`)}</dd>
+        <dt>{t('account.tenant')}</dt>
+        <dd>{user.tenant}</dd>
+      </dl>
+      <section aria-labelledby="totp-title">
+        <h2 id="totp-title">{t('account.totpTitle')}</h2>
+        {user.totp_enabled ? (
+          <p>{t('account.totpOn')}</p>
+        ) : enrolling ? (
+          <Suspense fallback={<Loading />}>
+            <TotpEnrolment
+              onDone={() => {
+                setEnrolling(false);
+                void refresh();
+              }}
+            />
+          </Suspense>
+        ) : (
+          <>
+            <p>{t('account.totpOff')}</p>
+            <button type="button" onClick={() => setEnrolling(true)}>
+              {t('account.totpEnable')}
+            </button>
+          </>
+        )}
+      </section>
+      <section aria-labelledby="password-title">
+        <h2 id="password-title">{t('account.passwordTitle')}</h2>
+        <ChangePassword onChanged={() => void refresh()} />
+      </section>
+    </div>
+  );
+}

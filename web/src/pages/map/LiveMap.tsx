@@ -1,0 +1,186 @@
+// The live map: every vehicle the user may see at its latest position (GET
+// /api/v1/positions/latest), kept current by the live WebSocket; a side list to search, filter by
+// status and pick a vehicle, which the map then follows.
+import { useCallback, useEffect, useId, useMemo, useRef, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { api, isMissingRoute } from '../../api/client';
+import type { Position } from '../../api/types';
+import { errorText } from '../../components/errors';
+import { LiveFeed, type FeedState } from './live';
+import { MapView } from './MapView';
+import { STATUSES, statusOf, type Status } from './status';
+import { VehicleList } from './VehicleList';
+
+// Positions arriving over the socket are applied together at most this often: with thousands of
+// vehicles one render per message would be too many.
+const FLUSH_MS = 300;
+// How often ages ("2 min ago") and the offline status are recomputed.
+const TICK_MS = 15_000;
+
+export default function LiveMap() {
+  const { t, i18n } = useTranslation();
+  const searchId = useId();
+  const statusId = useId();
+  const store = useRef(new Map<number, Position>());
+  const pending = useRef(new Map<number, Position>());
+  const flushTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  const [positions, setPositions] = useState<Position[]>([]);
+  const [loaded, setLoaded] = useState(false);
+  const [problem, setProblem] = useState('');
+  const [feed, setFeed] = useState<FeedState>('connecting');
+  const [now, setNow] = useState(() => Date.now());
+  const [query, setQuery] = useState('');
+  const [statusFilter, setStatusFilter] = useState<Status | ''>('');
+  const [selectedId, setSelectedId] = useState<number | null>(null);
+  const [follow, setFollow] = useState(true);
+  const [focusRequest, setFocusRequest] = useState(0);
+
+  const statusLabel = useCallback((s: Status) => t(`status.${s}`), [t]);
+
+  const publish = useCallback(() => setPositions([...store.current.values()]), []);
+
+  const loadLatest = useCallback(async () => {
+    try {
+      const page = await api<{ items: Position[] }>('GET', '/api/v1/positions/latest');
+      store.current = new Map(page.items.map((p) => [p.vehicle_id, p]));
+      publish();
+      setProblem('');
+    } catch (e) {
+      setProblem(isMissingRoute(e) ? t('map.unavailable') : errorText(t, e));
+    } finally {
+      setLoaded(true);
+    }
+  }, [publish, t]);
+
+  useEffect(() => {
+    void loadLatest();
+    const flush = () => {
+      flushTimer.current = undefined;
+      for (const [id, p] of pending.current) {
+        const known = store.current.get(id);
+        if (!known || Date.parse(known.time) <= Date.parse(p.time)) store.current.set(id, p);
+      }
+      pending.current.clear();
+      publish();
+    };
+    const live = new LiveFeed(
+      (p) => {
+        pending.current.set(p.vehicle_id, p);
+        flushTimer.current ??= setTimeout(flush, FLUSH_MS);
+      },
+      (state, reconnected) => {
+        setFeed(state);
+        // What happened while the socket was down is not replayed: ask for the latest again.
+        if (reconnected) void loadLatest();
+        // A refused upgrade does not say why: if the session ended, /me answers 401 and the
+        // application goes back to sign-in.
+        if (state === 'reconnecting') api('GET', '/api/v1/me').catch(() => undefined);
+      },
+    );
+    live.start();
+    const tick = setInterval(() => setNow(Date.now()), TICK_MS);
+    return () => {
+      live.stop();
+      clearInterval(tick);
+      clearTimeout(flushTimer.current);
+    };
+  }, [loadLatest, publish]);
+
+  const rows = useMemo(() => {
+    const needle = query.trim().toLocaleLowerCase(i18n.resolvedLanguage);
+    const collator = new Intl.Collator(i18n.resolvedLanguage, { numeric: true, sensitivity: 'base' });
+    return positions
+      .map((position) => ({ position, status: statusOf(position, now) }))
+      .filter(
+        (r) =>
+          (!statusFilter || r.status === statusFilter) &&
+          (!needle ||
+            r.position.name.toLocaleLowerCase(i18n.resolvedLanguage).includes(needle) ||
+            String(r.position.device_id).includes(needle)),
+      )
+      .sort((a, b) => collator.compare(a.position.name, b.position.name));
+  }, [positions, now, query, statusFilter, i18n.resolvedLanguage]);
+
+  const selected = selectedId === null ? undefined : positions.find((p) => p.vehicle_id === selectedId);
+
+  const select = useCallback((id: number) => {
+    setSelectedId(id);
+    setFocusRequest((n) => n + 1);
+  }, []);
+
+  return (
+    <div className="live-map">
+      <aside className="side" aria-label={t('map.sideLabel')}>
+        <div className="side-tools">
+          <h1>{t('map.title')}</h1>
+          <p className={`feed feed-${feed}`} role="status">
+            {t(`map.feed.${feed}`)}
+          </p>
+          <label htmlFor={searchId}>{t('map.search')}</label>
+          <input id={searchId} type="search" value={query} onChange={(e) => setQuery(e.target.value)} />
+          <label htmlFor={statusId}>{t('map.statusFilter')}</label>
+          <select id={statusId} value={statusFilter} onChange={(e) => setStatusFilter(e.target.value as Status | '')}>
+            <option value="">{t('map.allStatuses')}</option>
+            {STATUSES.map((s) => (
+              <option key={s} value={s}>
+                {statusLabel(s)}
+              </option>
+            ))}
+          </select>
+          <p className="count" aria-live="polite">
+            {t('map.count', { count: rows.length })}
+          </p>
+        </div>
+        {problem && (
+          <p className="error" role="alert">
+            {problem}
+          </p>
+        )}
+        {loaded && !problem && (
+          <VehicleList
+            rows={rows}
+            now={now}
+            selectedId={selectedId}
+            onSelect={select}
+            statusLabel={statusLabel}
+          />
+        )}
+        {selected && (
+          <section className="selected" aria-labelledby="selected-name">
+            <h2 id="selected-name">{selected.name}</h2>
+            <dl className="facts">
+              <dt>{t('map.status')}</dt>
+              <dd>{statusLabel(statusOf(selected, now))}</dd>
+              <dt>{t('map.lastPosition')}</dt>
+              <dd>
+                {new Intl.DateTimeFormat(i18n.resolvedLanguage, { dateStyle: 'short', timeStyle: 'medium' }).format(
+                  new Date(selected.time),
+                )}
+              </dd>
+              <dt>{t('map.speedLabel')}</dt>
+              <dd>{t('map.speed', { speed: Math.round(selected.speed_kmh) })}</dd>
+              <dt>{t('map.heading')}</dt>
+              <dd>{Math.round(selected.course)}°</dd>
+            </dl>
+            <label className="checkbox">
+              <input type="checkbox" checked={follow} onChange={(e) => setFollow(e.target.checked)} />
+              {t('map.follow')}
+            </label>
+            <button type="button" className="link" onClick={() => setSelectedId(null)}>
+              {t('map.deselect')}
+            </button>
+          </section>
+        )}
+      </aside>
+      <MapView
+        positions={positions}
+        now={now}
+        selectedId={selectedId}
+        follow={follow && selectedId !== null}
+        focusRequest={focusRequest}
+        onSelect={select}
+        statusLabel={statusLabel}
+      />
+    </div>
+  );
+}
