@@ -80,22 +80,6 @@ std::string UserJson(const store::User& u) {
     return out;
 }
 
-std::string AuditJson(const store::AuditEntry& e) {
-    std::string out = fmt::format("{{\"id\":{},\"at\":\"{}\",\"tenant_id\":{},\"actor_user_id\":{},\"actor\":", e.id,
-                                  core::FormatIso(e.at), e.tenant_id ? std::to_string(*e.tenant_id) : "null",
-                                  e.actor_user_id ? std::to_string(*e.actor_user_id) : "null");
-    core::AppendJsonString(out, e.actor);
-    out += ",\"action\":";
-    core::AppendJsonString(out, e.action);
-    out += ",\"target\":";
-    core::AppendJsonString(out, e.target);
-    out += ",\"ip\":";
-    core::AppendJsonString(out, e.ip);
-    out += ",\"detail\":" + (e.detail_json.empty() ? std::string("{}") : e.detail_json);
-    out += ",\"hash\":\"" + e.hash + "\"}";
-    return out;
-}
-
 // Device ids: 15-digit IMEIs for Teltonika and GT06; OsmAnd ids are 1-64 of [A-Za-z0-9._:-].
 Result<void> ValidateId(const std::string& id, const std::string& protocol) {
     if (protocol == "teltonika" || protocol == "gt06") {
@@ -450,7 +434,7 @@ public:
         }
         auto list = (*a)->ListAudit(scope, a_.limit);
         if (!list) return Fail(list.error().message);
-        for (auto it = list->rbegin(); it != list->rend(); ++it) std::cout << AuditJson(*it) << "\n";
+        for (auto it = list->rbegin(); it != list->rend(); ++it) std::cout << store::AuditJson(*it) << "\n";
         return 0;
     }
 

@@ -8,6 +8,7 @@
 #include <unordered_map>
 
 #include "core/json.hpp"
+#include "core/time.hpp"
 #include "store/detail/accounts_impl.hpp"
 
 namespace fleet::store {
@@ -62,6 +63,24 @@ std::string AuditHash(const AuditEntry& e) {
     sodium_bin2hex(hex.data(), hex.size(), digest, sizeof digest);
     hex.pop_back();
     return hex;
+}
+
+std::string AuditJson(const AuditEntry& e) {
+    auto optional = [](std::optional<int64_t> v) { return v ? std::to_string(*v) : std::string("null"); };
+    std::string out = fmt::format("{{\"id\":{},\"at\":\"{}\",\"tenant_id\":{},\"actor_user_id\":{},\"actor\":", e.id,
+                                  core::FormatIso(e.at), optional(e.tenant_id), optional(e.actor_user_id));
+    core::AppendJsonString(out, e.actor);
+    out += ",\"action\":";
+    core::AppendJsonString(out, e.action);
+    out += ",\"target\":";
+    core::AppendJsonString(out, e.target);
+    out += ",\"ip\":";
+    core::AppendJsonString(out, e.ip);
+    // The detail is a JSON object the server wrote (and the hash chain covers).
+    out += ",\"detail\":" + (e.detail_json.empty() ? std::string("{}") : e.detail_json);
+    out += ",\"hash\":";
+    core::AppendJsonString(out, e.hash);
+    return out + "}";
 }
 
 AccountStore::AccountStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}

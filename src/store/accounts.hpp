@@ -116,6 +116,9 @@ struct AuditEntry {
 // the entry (a JSON array of id, at in ms, tenant_id, actor_user_id, actor, action, target, ip and
 // detail as a string). The first entry's prev_hash is 64 zeros.
 std::string AuditHash(const AuditEntry& entry);
+// An entry as one JSON object (the API's and the admin command's form): id, at (ISO 8601),
+// tenant_id, actor_user_id, actor, action, target, ip, detail (the stored object) and hash.
+std::string AuditJson(const AuditEntry& entry);
 inline const std::string kAuditGenesis(64, '0');
 
 struct AuditCheck {

@@ -422,6 +422,22 @@ TEST_F(AdminStoreTest, AuditPagesByKeysetAndFilters) {
     EXPECT_GT(s_->ListAudit(everyone)->size(), seen.size() + 1);
 }
 
+TEST(AuditJsonTest, EscapesTextAndKeepsTheDetailObject) {
+    AuditEntry e;
+    e.id = 7;
+    e.at = *core::ParseIso("2026-03-01T08:00:00Z");
+    e.actor_user_id = 3;
+    e.actor = "user:3";
+    e.action = "user.add";
+    e.target = "\"</script>\n";
+    e.detail_json = "{\"name\":\"x\"}";
+    e.hash = "ab";
+    EXPECT_EQ(AuditJson(e),
+              "{\"id\":7,\"at\":\"2026-03-01T08:00:00.000Z\",\"tenant_id\":null,\"actor_user_id\":3,"
+              "\"actor\":\"user:3\",\"action\":\"user.add\",\"target\":\"\\\"</script>\\n\",\"ip\":\"\","
+              "\"detail\":{\"name\":\"x\"},\"hash\":\"ab\"}");
+}
+
 // --- support grants ------------------------------------------------------------------------------
 
 TEST_F(AdminStoreTest, SupportGrantLastsItsHoursUnlessRevoked) {

@@ -4,8 +4,6 @@
 // 1 to 72 hours; see AccountStore::ActiveSupportGrant for how later routes check it).
 #include <fmt/format.h>
 
-#include <boost/json/parse.hpp>
-#include <boost/json/serialize.hpp>
 #include <charconv>
 
 #include "api/detail/fleet_common.hpp"
@@ -28,34 +26,6 @@ std::optional<int64_t> PositiveInt(std::string_view text) {
     auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
     if (ec != std::errc() || end != text.data() + text.size() || v < 1) return std::nullopt;
     return v;
-}
-
-std::string OptionalInt(std::optional<int64_t> v) { return v ? std::to_string(*v) : "null"; }
-
-std::string AuditJson(const store::AuditEntry& e) {
-    std::string out =
-        fmt::format("{{\"id\":{},\"at\":{},\"tenant_id\":{},\"actor_user_id\":{},\"actor\":", e.id,
-                    JsonTime(e.at), OptionalInt(e.tenant_id), OptionalInt(e.actor_user_id));
-    core::AppendJsonString(out, e.actor);
-    out += ",\"action\":";
-    core::AppendJsonString(out, e.action);
-    out += ",\"target\":";
-    core::AppendJsonString(out, e.target);
-    out += ",\"ip\":";
-    core::AppendJsonString(out, e.ip);
-    // The server writes each detail as a JSON object; one that does not parse (a damaged row) is
-    // passed on as a string rather than breaking the answer.
-    boost::system::error_code ec;
-    boost::json::value detail = boost::json::parse(e.detail_json, ec);
-    out += ",\"detail\":";
-    if (!ec && detail.is_object()) {
-        out += boost::json::serialize(detail);
-    } else {
-        core::AppendJsonString(out, e.detail_json);
-    }
-    out += ",\"hash\":";
-    core::AppendJsonString(out, e.hash);
-    return out + "}";
 }
 
 // ?action=&actor_user_id=&from=&to=&before_id=&limit= (and tenant=, read by TargetOf); sets `res`
@@ -147,7 +117,7 @@ asio::awaitable<void> ListAudit(Service& s, Ctx& ctx, http::Response& res) {
     }
     const auto& list = **entries;
     std::string out = "{\"items\":[";
-    for (size_t i = 0; i < list.size(); ++i) out += (i ? "," : "") + AuditJson(list[i]);
+    for (size_t i = 0; i < list.size(); ++i) out += (i ? "," : "") + store::AuditJson(list[i]);
     // A full page may have more behind it; a short one is the end.
     bool more = static_cast<int64_t>(list.size()) == query->limit;
     out += fmt::format("],\"limit\":{},\"next_before_id\":{}}}", query->limit,
