@@ -1,0 +1,180 @@
+// The inside of FleetStore, shared by its files (fleet*.cpp): SQL built with parameters, the
+// vehicle visibility rule, transactions that roll back on a refusal, and small helpers.
+// Not part of the store's interface: include only from src/store.
+#pragma once
+
+#include <initializer_list>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "store/detail/accounts_impl.hpp"
+#include "store/fleet.hpp"
+
+namespace fleet::store::detail {
+
+// SQL text and its ? parameters, in the order they appear.
+struct Sql {
+    using Param = std::variant<int64_t, std::string>;
+    std::string text;
+    std::vector<Param> params;
+
+    Sql& operator<<(std::string_view s) {
+        text += s;
+        return *this;
+    }
+    Sql& Arg(int64_t v) {
+        params.emplace_back(v);
+        return *this;
+    }
+    Sql& Arg(std::string v) {
+        params.emplace_back(std::move(v));
+        return *this;
+    }
+    // Appends a ? with `v` as its parameter, or NULL.
+    template <typename T>
+    Sql& Value(const std::optional<T>& v) {
+        if (!v) return *this << "NULL";
+        *this << "?";
+        return Arg(*v);
+    }
+    // Binds the parameters to a statement prepared from `text`.
+    void BindTo(Query& q) const {
+        int i = 1;
+        for (const auto& p : params) {
+            if (const auto* n = std::get_if<int64_t>(&p)) {
+                q.Bind(i++, *n);
+            } else {
+                q.Bind(i++, std::string_view(std::get<std::string>(p)));
+            }
+        }
+    }
+};
+
+// THE rule of who sees which vehicle, for vehicle lists, vehicle routes and (later) positions and
+// the live map. A vehicle (table alias `v`) is visible to a viewer when
+//   1. it belongs to the viewer's tenant, and
+//   2. the viewer's user is not narrowed (has no row in user_groups), or the vehicle is a member of
+//      one of the groups the user is narrowed to.
+// Appends the condition (in parentheses) and its parameters to `sql`.
+inline void VisibleVehicleSql(Sql& sql, const Viewer& viewer) {
+    sql << "(v.tenant_id = ?";
+    sql.Arg(viewer.scope.tenant_id());
+    sql << " AND (NOT EXISTS (SELECT 1 FROM user_groups nu WHERE nu.user_id = ?)"
+           " OR v.id IN (SELECT ngv.vehicle_id FROM group_vehicles ngv"
+           " JOIN user_groups nug ON nug.group_id = ngv.group_id WHERE nug.user_id = ?)))";
+    sql.Arg(viewer.user_id).Arg(viewer.user_id);
+}
+
+// The groups a viewer sees (table alias `g`): the tenant's, or only the user's own when narrowed.
+inline void VisibleGroupSql(Sql& sql, const Viewer& viewer) {
+    sql << "(g.tenant_id = ?";
+    sql.Arg(viewer.scope.tenant_id());
+    sql << " AND (NOT EXISTS (SELECT 1 FROM user_groups nu WHERE nu.user_id = ?)"
+           " OR g.id IN (SELECT nug.group_id FROM user_groups nug WHERE nug.user_id = ?)))";
+    sql.Arg(viewer.user_id).Arg(viewer.user_id);
+}
+
+// A LIKE pattern matching `text` anywhere (use with ESCAPE '\'): % and _ in it match themselves.
+inline std::string Contains(std::string_view text) {
+    std::string out = "%";
+    for (char c : text) {
+        if (c == '%' || c == '_' || c == '\\') out += '\\';
+        out += c;
+    }
+    out += '%';
+    return out;
+}
+
+// The ORDER BY clause of a list: the column of `paging.sort` from `columns` (name -> SQL; the first
+// one when the sort is ""), then `id_column` as the tie-break. Error for a sort field the list does not have.
+inline Result<std::string> OrderBy(const Paging& paging,
+                                   std::initializer_list<std::pair<std::string_view, std::string_view>> columns,
+                                   std::string_view id_column) {
+    const char* dir = paging.descending ? " DESC" : " ASC";
+    for (const auto& [name, column] : columns) {
+        if (name == paging.sort || (paging.sort.empty() && name == columns.begin()->first)) {
+            return fmt::format(" ORDER BY {}{}, {}{}", column, dir, id_column, dir);
+        }
+    }
+    return MakeError("cannot sort by '" + paging.sort + "'");
+}
+
+// The refusal or failure of `o`, which is not ok, as an Outcome of another type.
+template <typename T, typename U>
+Outcome<T> Failure(const Outcome<U>& o) {
+    if (const Refused* r = o.refused()) return *r;
+    if (const Error* e = o.error()) return *e;
+    return Error{"internal: a success passed on as a failure"};
+}
+
+// Runs `body` (returning Outcome<T>) in a BEGIN IMMEDIATE transaction: committed when it returns a
+// value, rolled back when it refuses or fails.
+template <typename T, typename F>
+Outcome<T> InTransaction(AccountStore::Impl& db, F&& body) {
+    if (auto r = db.Exec("BEGIN IMMEDIATE"); !r) return r.error();
+    Outcome<T> out = body();
+    if (!out) {
+        db.Rollback();
+        return out;
+    }
+    if (auto r = db.Exec("COMMIT"); !r) {
+        db.Rollback();
+        return r.error();
+    }
+    return out;
+}
+
+// Runs a statement that changes rows; kConflict (with `conflict`) on a UNIQUE violation.
+inline Outcome<Done> Change(AccountStore::Impl& db, const Sql& sql, std::string_view what,
+                            std::string_view conflict = "") {
+    Query q(db.db, sql.text.c_str());
+    if (!q.ok()) return q.error(what);
+    sql.BindTo(q);
+    int rc = q.Step();
+    if (rc == SQLITE_CONSTRAINT && !conflict.empty()) return Refused{Refusal::kConflict, std::string(conflict)};
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW) return db.DbError(what);
+    return Done{};
+}
+
+// The count of rows of a SELECT count(*).
+inline Result<int64_t> Count(AccountStore::Impl& db, const Sql& sql, std::string_view what) {
+    Query q(db.db, sql.text.c_str());
+    if (!q.ok()) return q.error(what);
+    sql.BindTo(q);
+    if (q.Step() != SQLITE_ROW) return db.DbError(what);
+    return sqlite3_column_int64(q.get(), 0);
+}
+
+// Reads every row of `sql` with `read(stmt)`.
+template <typename T, typename Read>
+Result<std::vector<T>> Rows(AccountStore::Impl& db, const Sql& sql, std::string_view what, Read&& read) {
+    Query q(db.db, sql.text.c_str());
+    if (!q.ok()) return q.error(what);
+    sql.BindTo(q);
+    std::vector<T> out;
+    int rc;
+    while ((rc = q.Step()) == SQLITE_ROW) out.push_back(read(q.get()));
+    if (rc != SQLITE_DONE) return db.DbError(what);
+    return out;
+}
+
+inline std::optional<std::string> ColOptText(sqlite3_stmt* s, int i) {
+    if (sqlite3_column_type(s, i) == SQLITE_NULL) return std::nullopt;
+    return std::string(Col(s, i));
+}
+
+// Text for one line (names): not blank and no control characters; kInvalid naming `field` else.
+std::optional<Refused> CheckLine(std::string_view field, const std::string& text, bool required);
+
+// "{"name":"x"}" from (key, value) pairs, for audit details.
+std::string DetailJson(std::initializer_list<std::pair<std::string_view, std::string_view>> fields);
+
+// The user's actor string and audit entry helpers are AccountStore::Impl's (Entry, AppendAudit).
+Outcome<Done> Audit(AccountStore::Impl& db, const Actor& actor, core::TimePoint now, std::optional<int64_t> tenant_id,
+                    std::string action, std::string target, std::string detail = "{}");
+
+}  // namespace fleet::store::detail
