@@ -24,7 +24,8 @@ Result<std::unique_ptr<Database>> Database::Open(const std::string& path, int th
         Database* self = db.get();
         db->threads_.emplace_back([self, store] {
             pthread_setname_np(pthread_self(), "fleetd-api-db");
-            Conn conn{*store};
+            store::PositionStore positions(*store);
+            Conn conn{*store, positions};
             self->Work(conn);
         });
     }

@@ -15,12 +15,14 @@
 
 #include "core/result.hpp"
 #include "store/accounts.hpp"
+#include "store/positions.hpp"
 
 namespace fleet::api::detail {
 
 // A worker's connections: the account store, and the stores that share its SQLite connection.
 struct Conn {
     store::AccountStore& accounts;
+    store::PositionStore& positions;
 };
 
 class Database {
