@@ -32,7 +32,7 @@ constexpr int kCloseError = 1011;                       // RFC 6455 7.4.1: unexp
 // One feed: the hub's subscriber, the queue of what to send, and the writer's alarm clock.
 class LiveFeed final : public LiveHub::Subscriber, public std::enable_shared_from_this<LiveFeed> {
 public:
-    explicit LiveFeed(const asio::any_io_executor& ex) : ex_(ex), timer(ex) {}
+    explicit LiveFeed(const asio::any_io_executor& ex) : timer(ex), ex_(ex) {}
 
     // On the hub's thread: queue, and wake the writer when the queue was empty.
     void Offer(const LiveRows& rows) override {
@@ -42,13 +42,12 @@ public:
         });
     }
 
-private:
-    asio::any_io_executor ex_;  // the connection's strand
-
-public:
     LiveQueue queue;
     asio::steady_timer timer;  // the writer sleeps on it; strand only
     bool reader_done = false;  // the client closed or the connection broke; strand only
+
+private:
+    asio::any_io_executor ex_;  // the connection's strand
 };
 
 asio::awaitable<void> ReadUntilClosed(http::WebSocket& ws) {
