@@ -75,7 +75,7 @@ asio::awaitable<Result<std::optional<store::SessionUser>>> Service::SessionOf(co
     co_return result;
 }
 
-asio::awaitable<void> Service::Dispatch(const http::Request& req, http::Response& res) {
+asio::awaitable<void> Service::Dispatch(const http::Request& req, http::Response& res, http::Upgrade* upgrade) {
     auto qmark = req.target.find('?');
     std::string path = req.target.substr(0, qmark);
     auto match = router.Find(req.method, path);
@@ -97,7 +97,7 @@ asio::awaitable<void> Service::Dispatch(const http::Request& req, http::Response
         res = InvalidQuery("the query string is not well-formed");
         co_return;
     }
-    Ctx ctx{req, path, std::move(match.params), std::move(*query), nullptr, IpOf(req.remote), Now()};
+    Ctx ctx{req, path, std::move(match.params), std::move(*query), nullptr, IpOf(req.remote), Now(), upgrade};
     Caller caller;
     if (route.access == Access::kSignedIn) {
         auto su = co_await SessionOf(req);
