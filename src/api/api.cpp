@@ -73,6 +73,9 @@ Result<std::unique_ptr<Api>> Api::Open(const Options& options) {
     detail::AddTotpRoutes(*impl);
     detail::AddAccountRoutes(*impl);
     detail::AddFleetRoutes(*impl);
+    impl->live = std::make_unique<detail::LiveHub>();
+    detail::AddPositionRoutes(*impl);
+    detail::AddLiveRoutes(*impl);
     if (options.mail.enabled()) {
         auto* service = static_cast<detail::Service*>(impl.get());
         auto mailer = detail::Mailer::Start(options.db_path, options.mail, [service] { return service->Now(); });
@@ -86,6 +89,7 @@ Result<std::unique_ptr<Api>> Api::Open(const Options& options) {
 }
 
 void Api::Stop() {
+    if (impl_ && impl_->live) impl_->live->Stop();
     if (impl_ && impl_->db) impl_->db->Stop();
     if (impl_ && impl_->mailer) impl_->mailer->Stop();  // after the database: queued work may notify it
 }
@@ -103,6 +107,28 @@ asio::awaitable<http::Response> Api::Handle(const http::Request& request) {
     res.headers.emplace_back("Cache-Control", "no-store");
     co_return res;
 }
+
+asio::awaitable<http::Upgrade> Api::Upgrade(const http::Request& request) {
+    http::Upgrade up;
+    std::string path = request.target.substr(0, request.target.find('?'));
+    try {
+        if (path == detail::kLivePath) {
+            http::Response res;
+            co_await impl_->Dispatch(request, res, &up);
+            if (!up.accept) up.refusal = std::move(res);
+        } else {
+            up.refusal = http::Problem(404, "not-found", "Not found", "no WebSocket at " + path.substr(0, 200));
+        }
+    } catch (const std::exception& e) {
+        spdlog::error("api: upgrade {}: {}", path.substr(0, 200), e.what());
+        up = http::Upgrade{};
+        up.refusal = detail::Internal();
+    }
+    if (!up.accept) up.refusal.headers.emplace_back("Cache-Control", "no-store");
+    co_return up;
+}
+
+void Api::OnCommitted(std::span<const store::IngestBatch* const> batches) { impl_->live->OnCommitted(batches); }
 
 std::vector<std::pair<std::string, std::string>> Api::SecurityHeaders() {
     return {

@@ -1,5 +1,6 @@
-// The platform API: JSON over HTTP under /api/v1 (sign-in, sessions, the caller), served on the
-// platform's HTTP port beside /metrics and /healthz. See docs/api.md.
+// The platform API: JSON over HTTP under /api/v1 (sign-in, sessions, the caller, positions) and
+// live updates over a WebSocket, served on the platform's HTTP port beside /metrics and /healthz.
+// See docs/api.md.
 //
 // Every answer is JSON or RFC 9457 problem+json, with Cache-Control: no-store. Sessions are opaque
 // random tokens in the __Host-fleetd_session cookie, stored hashed; state-changing requests made
@@ -12,6 +13,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -20,6 +22,7 @@
 #include "core/result.hpp"
 #include "http/http_server.hpp"
 #include "store/accounts.hpp"
+#include "store/store.hpp"
 
 namespace fleet::api {
 
@@ -60,7 +63,12 @@ public:
     static bool Serves(std::string_view path);
     // Answers one request (never throws: errors become problem+json).
     boost::asio::awaitable<http::Response> Handle(const http::Request& request);
-    // Finishes queued database work and stops the database threads.
+    // Answers a WebSocket upgrade request (http::ServerOptions::upgrade): GET /api/v1/live through
+    // the same pipeline as Handle, anything else refused.
+    boost::asio::awaitable<http::Upgrade> Upgrade(const http::Request& request);
+    // The committer's observer (store::Committer::SetObserver): feeds the live updates.
+    void OnCommitted(std::span<const store::IngestBatch* const> batches);
+    // Stops the live updates, finishes queued database work and stops the database threads.
     void Stop();
 
     // Every route as (method, pattern), and the OpenAPI document served at /api/v1/openapi.json.

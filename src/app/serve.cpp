@@ -172,6 +172,10 @@ int Serve(const Config& config) {
         web = std::move(*site);
         http::ServerOptions hopts;
         hopts.name = "http";
+        auto* live = platform.get();
+        hopts.upgrade = [live](const http::Request& req) { return live->Upgrade(req); };
+        // Live updates: every committed group goes past the API (cheap while no feed is open).
+        committer.SetObserver([live](std::span<const store::IngestBatch* const> batches) { live->OnCommitted(batches); });
         hopts.default_headers = fleet::api::Api::SecurityHeaders();
         if (!config.tls_cert_file.empty()) {
             auto tls = http::MakeTlsContext(config.tls_cert_file, config.tls_key_file);
@@ -236,6 +240,7 @@ int Serve(const Config& config) {
     for (int i = 1; i < threads; ++i) pool.emplace_back([&io] { io.run(); });
     io.run();
     for (auto& t : pool) t.join();
+    committer.SetObserver(nullptr);
     if (platform) platform->Stop();
     io.DestroyPendingWork();
     // Records already queued are committed; their devices get no ACK and will resend (no duplicate).

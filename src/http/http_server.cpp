@@ -88,6 +88,11 @@ public:
         if (ec) co_return std::nullopt;
         co_return beast::buffers_to_string(buffer.data());
     }
+    asio::awaitable<void> Close(int code, const std::string& reason) override {
+        beast::websocket::close_reason why(static_cast<beast::websocket::close_code>(code));
+        why.reason.assign(reason.data(), std::min<size_t>(reason.size(), why.reason.max_size()));
+        co_await ws_.async_close(why, kUseTuple);  // a failure means the connection is gone: closed too
+    }
 
 private:
     beast::websocket::stream<Stream> ws_;

@@ -48,8 +48,8 @@ struct Response {
     std::function<boost::asio::awaitable<bool>(std::string& chunk)> stream;
 };
 
-// An accepted WebSocket connection (text messages). One Send and one Receive may be in progress at
-// once (from two coroutines of the connection's strand), not two of the same.
+// An accepted WebSocket connection (text messages). One Send (or Close) and one Receive may be in
+// progress at once (from two coroutines of the connection's strand), not two of the same.
 class WebSocket {
 public:
     virtual ~WebSocket() = default;
@@ -57,6 +57,9 @@ public:
     virtual boost::asio::awaitable<bool> Send(const std::string& text) = 0;
     // The next message, or nullopt when the connection is closed.
     virtual boost::asio::awaitable<std::optional<std::string>> Receive() = 0;
+    // Starts the closing handshake with a status code (RFC 6455 7.4.1, e.g. 1008 policy violation)
+    // and a reason (at most 123 bytes); a Receive in progress then ends. Not during a Send.
+    virtual boost::asio::awaitable<void> Close(int code, const std::string& reason) = 0;
 };
 
 // The answer to a WebSocket upgrade request: accept and run `run` on the connection (which ends when

@@ -31,6 +31,12 @@ void Committer::Post(Task task) {
     cv_.notify_one();
 }
 
+void Committer::SetObserver(Observer observer) {
+    auto shared = observer ? std::make_shared<const Observer>(std::move(observer)) : nullptr;
+    std::lock_guard lock(mu_);
+    observer_ = std::move(shared);
+}
+
 void Committer::Stop() {
     {
         std::lock_guard lock(mu_);
@@ -45,6 +51,7 @@ void Committer::Run() {
     pthread_setname_np(pthread_self(), "fleetd-commit");
     std::vector<Item> group;
     std::deque<Task> tasks;
+    std::shared_ptr<const Observer> observer;
     for (;;) {
         {
             std::unique_lock lock(mu_);
@@ -58,17 +65,18 @@ void Committer::Run() {
                 items_.pop_front();
             }
             stats_.queued_batches.store(items_.size(), std::memory_order_relaxed);
+            observer = observer_;
             if (stopping_ && items_.empty() && tasks.empty() && group.empty()) return;
         }
         for (auto& task : tasks) task(*store_);
         tasks.clear();
-        if (!group.empty()) CommitGroup(group);
+        if (!group.empty()) CommitGroup(group, observer.get());
         group.clear();
         MaybePrune();
     }
 }
 
-void Committer::CommitGroup(std::vector<Item>& group) {
+void Committer::CommitGroup(std::vector<Item>& group, const Observer* observer) {
     std::vector<const IngestBatch*> batches;
     batches.reserve(group.size());
     for (const auto& item : group) batches.push_back(&item.batch());
@@ -80,6 +88,13 @@ void Committer::CommitGroup(std::vector<Item>& group) {
     if (result) {
         stats_.records.fetch_add(static_cast<uint64_t>(result->inserted), std::memory_order_relaxed);
         stats_.duplicates.fetch_add(static_cast<uint64_t>(result->duplicates), std::memory_order_relaxed);
+        if (observer && *observer) {
+            try {
+                (*observer)(batches);
+            } catch (const std::exception& e) {  // the commit stands; only the observer missed it
+                spdlog::error("commit observer failed: {}", e.what());
+            }
+        }
     } else {
         stats_.failures.fetch_add(1, std::memory_order_relaxed);
         spdlog::error("commit of {} batches failed: {}", group.size(), result.error().message);

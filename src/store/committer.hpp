@@ -3,8 +3,10 @@
 // transaction, so durability costs one fsync per group, not per packet), then tells each submitter.
 // It also runs one-off tasks (device lookups, pending-device notes) and hourly raw-frame pruning.
 //
-// Thread-safety: Submit, Post and Stop may be called from any thread. Callbacks run on the
-// database thread and must be quick (post to the caller's executor).
+// An observer (the live feed) may watch what is committed.
+//
+// Thread-safety: Submit, Post, SetObserver and Stop may be called from any thread. Callbacks and
+// the observer run on the database thread and must be quick (post to the caller's executor).
 #pragma once
 
 #include <atomic>
@@ -14,6 +16,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <thread>
 #include <vector>
 
@@ -30,6 +33,10 @@ public:
     };
     using Done = std::function<void(const Result<IngestStats>&)>;
     using Task = std::function<void(Store&)>;
+    // Told the batches of each successful group commit, on the database thread, before their
+    // submitters are (so before any device is ACKed; the batches are alive only during the call).
+    // Ingestion waits for it: it must copy what it needs and return, never block.
+    using Observer = std::function<void(std::span<const IngestBatch* const> committed)>;
 
     struct Stats {
         std::atomic<uint64_t> groups{0};
@@ -55,6 +62,9 @@ public:
     void SubmitBorrowed(const IngestBatch& batch, Done done);
     // Runs `task` on the database thread, after the work queued before it.
     void Post(Task task);
+    // Sets the observer (nullptr: none) for the next groups; a group being committed meanwhile may
+    // still be shown to the previous one.
+    void SetObserver(Observer observer);
     // Commits what is queued, then stops the thread. Idempotent.
     void Stop();
 
@@ -69,7 +79,7 @@ private:
     };
     void Enqueue(Item item);
     void Run();
-    void CommitGroup(std::vector<Item>& group);
+    void CommitGroup(std::vector<Item>& group, const Observer* observer);
     void MaybePrune();
 
     std::unique_ptr<Store> store_;
@@ -79,6 +89,7 @@ private:
     std::condition_variable cv_;
     std::deque<Item> items_;
     std::deque<Task> tasks_;
+    std::shared_ptr<const Observer> observer_;
     bool stopping_ = false;
     std::chrono::steady_clock::time_point last_prune_{};
     std::thread thread_;

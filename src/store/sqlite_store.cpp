@@ -13,12 +13,15 @@
 #include <unordered_map>
 
 #include "core/json.hpp"
+#include "store/detail/position_sql.hpp"
 #include "store/store.hpp"
 
 namespace fleet::store {
 namespace {
 
 using core::TimePoint;
+using detail::kPositionColumns;
+using detail::ReadPositionRow;
 
 int64_t ToMs(TimePoint t) { return t.time_since_epoch().count(); }
 TimePoint FromMs(int64_t ms) { return TimePoint{core::Millis{ms}}; }
@@ -303,11 +306,6 @@ void BindText(sqlite3_stmt* s, int i, std::string_view v) {
     sqlite3_bind_text(s, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
 }
 
-// Columns shared by positions and latest_positions, in this order.
-constexpr const char* kPositionColumns =
-    "device_id, device_time, fingerprint, server_time, lat, lon, altitude, speed, course, satellites, "
-    "hdop, valid, io, attributes";
-
 void BindPosition(sqlite3_stmt* s, const PositionRow& p) {
     sqlite3_bind_int64(s, 1, p.device_id);
     sqlite3_bind_int64(s, 2, ToMs(p.device_time));
@@ -328,25 +326,6 @@ void BindPosition(sqlite3_stmt* s, const PositionRow& p) {
     sqlite3_bind_text(s, 13, p.io_json.data(), static_cast<int>(p.io_json.size()), SQLITE_STATIC);
     sqlite3_bind_text(s, 14, p.attributes_json.data(), static_cast<int>(p.attributes_json.size()),
                       SQLITE_STATIC);
-}
-
-PositionRow ReadPosition(sqlite3_stmt* s) {
-    PositionRow p;
-    p.device_id = sqlite3_column_int64(s, 0);
-    p.device_time = FromMs(sqlite3_column_int64(s, 1));
-    p.fingerprint = sqlite3_column_int64(s, 2);
-    p.server_time = FromMs(sqlite3_column_int64(s, 3));
-    p.lat = sqlite3_column_double(s, 4);
-    p.lon = sqlite3_column_double(s, 5);
-    p.altitude_m = sqlite3_column_double(s, 6);
-    p.speed_kmh = sqlite3_column_double(s, 7);
-    p.course_deg = sqlite3_column_double(s, 8);
-    p.satellites = sqlite3_column_int(s, 9);
-    if (sqlite3_column_type(s, 10) != SQLITE_NULL) p.hdop = sqlite3_column_double(s, 10);
-    p.valid = sqlite3_column_int(s, 11) != 0;
-    p.io_json = ColText(s, 12);
-    p.attributes_json = ColText(s, 13);
-    return p;
 }
 
 Device ReadDevice(sqlite3_stmt* s) {
@@ -816,7 +795,7 @@ public:
         sqlite3_bind_int64(*s, 3, ToMs(to));
         int rc;
         while ((rc = sqlite3_step(*s)) == SQLITE_ROW) {
-            if (!fn(ReadPosition(*s))) return {};
+            if (!fn(ReadPositionRow(*s))) return {};
         }
         if (rc != SQLITE_DONE) return DbError("read positions");
         return {};
@@ -828,7 +807,7 @@ public:
         ResetOnExit reset{*s};
         sqlite3_bind_int64(*s, 1, device_id);
         int rc = sqlite3_step(*s);
-        if (rc == SQLITE_ROW) return std::optional<PositionRow>(ReadPosition(*s));
+        if (rc == SQLITE_ROW) return std::optional<PositionRow>(ReadPositionRow(*s));
         if (rc != SQLITE_DONE) return DbError("read latest position");
         return std::optional<PositionRow>();
     }

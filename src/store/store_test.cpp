@@ -6,6 +6,7 @@
 #include <atomic>
 #include <filesystem>
 #include <future>
+#include <mutex>
 
 #include "core/time.hpp"
 #include "store/committer.hpp"
@@ -271,6 +272,41 @@ TEST_F(StoreTest, CommitterGroupsBatchesAndReportsEachOne) {
     committer.Post([&](Store& st) { devices.set_value(st.ListDevices()->size()); });
     EXPECT_EQ(devices.get_future().get(), 0u);
     committer.Stop();
+}
+
+TEST_F(StoreTest, CommitterShowsEachCommittedGroupToItsObserverBeforeItsSubmitters) {
+    store_.reset();
+    auto s = OpenSqliteStore(path_);
+    ASSERT_TRUE(s.ok());
+    Committer committer(std::move(*s), {});
+    std::mutex mu;
+    std::vector<int64_t> observed;  // device ids, in the order the observer saw them
+    bool done_before_observed = false;
+    std::atomic<int> done{0};
+    committer.SetObserver([&](std::span<const IngestBatch* const> batches) {
+        std::lock_guard lock(mu);
+        for (const IngestBatch* b : batches) {
+            observed.push_back(b->device_id);
+            if (done.load() > static_cast<int>(observed.size()) - 1) done_before_observed = true;
+        }
+    });
+    auto submit = [&](int64_t device, const char* time) {
+        std::promise<void> p;
+        committer.Submit(Batch(device, {MakeRecord(time, 1, 2)}), [&](const Result<IngestStats>& r) {
+            EXPECT_TRUE(r.ok());
+            ++done;
+            p.set_value();
+        });
+        p.get_future().wait();
+    };
+    submit(1, "2026-01-01T10:00:00Z");
+    submit(2, "2026-01-01T10:00:01Z");
+    committer.SetObserver(nullptr);
+    submit(3, "2026-01-01T10:00:02Z");
+    committer.Stop();
+    std::lock_guard lock(mu);
+    EXPECT_EQ(observed, (std::vector<int64_t>{1, 2}));
+    EXPECT_FALSE(done_before_observed);
 }
 
 }  // namespace

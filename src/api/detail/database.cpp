@@ -26,7 +26,8 @@ Result<std::unique_ptr<Database>> Database::Open(const std::string& path, int th
         Database* self = db.get();
         db->threads_.emplace_back([self, store, fleet] {
             pthread_setname_np(pthread_self(), "fleetd-api-db");
-            Conn conn{*store, *fleet};
+            store::PositionStore positions(*store);
+            Conn conn{*store, *fleet, positions};
             self->Work(conn);
         });
     }

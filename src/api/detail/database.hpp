@@ -16,6 +16,7 @@
 #include "core/result.hpp"
 #include "store/accounts.hpp"
 #include "store/fleet.hpp"
+#include "store/positions.hpp"
 
 namespace fleet::api::detail {
 
@@ -23,6 +24,7 @@ namespace fleet::api::detail {
 struct Conn {
     store::AccountStore& accounts;
     store::FleetStore& fleet;  // on `accounts`' connection
+    store::PositionStore& positions;
 };
 
 class Database {

@@ -59,6 +59,9 @@ struct Ctx {
     const Caller* caller = nullptr;             // null on public routes
     std::string ip;
     core::TimePoint now{};
+    // Set when the request asks for a WebSocket upgrade; a route that accepts one fills it in (and
+    // leaves `res` alone), any other answer refuses the upgrade.
+    http::Upgrade* upgrade = nullptr;
 };
 
 using RouteFn = std::function<boost::asio::awaitable<void>(Ctx&, http::Response&)>;

@@ -128,7 +128,7 @@ asio::awaitable<std::optional<http::Response>> Service::Authenticate(const http:
     co_return problem;
 }
 
-asio::awaitable<void> Service::Dispatch(const http::Request& req, http::Response& res) {
+asio::awaitable<void> Service::Dispatch(const http::Request& req, http::Response& res, http::Upgrade* upgrade) {
     auto qmark = req.target.find('?');
     std::string path = req.target.substr(0, qmark);
     auto match = router.Find(req.method, path);
@@ -150,7 +150,7 @@ asio::awaitable<void> Service::Dispatch(const http::Request& req, http::Response
         res = InvalidQuery("the query string is not well-formed");
         co_return;
     }
-    Ctx ctx{req, path, std::move(match.params), std::move(*query), nullptr, IpOf(req.remote), Now()};
+    Ctx ctx{req, path, std::move(match.params), std::move(*query), nullptr, IpOf(req.remote), Now(), upgrade};
     Caller caller;
     if (route.access == Access::kSignedIn) {
         auto problem = co_await Authenticate(req, ctx.now, caller);

@@ -14,6 +14,7 @@
 #include "api/detail/account_security.hpp"
 #include "api/detail/body.hpp"
 #include "api/detail/database.hpp"
+#include "api/detail/live.hpp"
 #include "api/detail/router.hpp"
 #include "api/detail/mailer.hpp"
 #include "api/detail/sign_in.hpp"
@@ -24,6 +25,7 @@ namespace fleet::api::detail {
 inline constexpr std::string_view kSessionCookie = "__Host-fleetd_session";
 inline constexpr std::string_view kCsrfCookie = "__Host-fleetd_csrf";
 inline constexpr std::string_view kCsrfHeader = "X-CSRF-Token";
+inline constexpr std::string_view kLivePath = "/api/v1/live";
 
 struct Service {
     Options options;
@@ -36,14 +38,17 @@ struct Service {
     std::unique_ptr<Mailer> mailer;                           // null when options.mail is not enabled
     Router router;
     std::string openapi;  // the served document
+    std::unique_ptr<LiveHub> live;  // fed by the committer, read by the /api/v1/live feeds
 
     core::TimePoint Now() const;
 
     // Runs `fn` on a database worker (see Database::Run); `fn` must be a named local.
     boost::asio::awaitable<void> Run(Database::Task& fn) { return detail::Run(*db, fn); }
 
-    // Answers one request: route lookup, then the pipeline above, then the route's handler.
-    boost::asio::awaitable<void> Dispatch(const http::Request& req, http::Response& res);
+    // Answers one request: route lookup, then the pipeline above, then the route's handler. For a
+    // WebSocket upgrade request `upgrade` is set, and the route may accept it there.
+    boost::asio::awaitable<void> Dispatch(const http::Request& req, http::Response& res,
+                                          http::Upgrade* upgrade = nullptr);
 
     // Who calls a signed-in route, at `now`: the API token of an Authorization header when there
     // is one (Bearer; the cookie is then ignored), else the session cookie. Fills `caller`, or
@@ -72,6 +77,8 @@ void AddMetaRoutes(Service& s);  // routes_meta.cpp: the OpenAPI document
 void AddTotpRoutes(Service& s);  // routes_totp.cpp: TOTP enrolment and recovery codes
 void AddAccountRoutes(Service& s);  // routes_account.cpp: password change and reset, sessions, step-up
 void AddFleetRoutes(Service& s);  // fleet_common.cpp: groups, vehicles, devices, installations, drivers
+void AddPositionRoutes(Service& s);  // routes_positions.cpp: latest positions, histories and exports
+void AddLiveRoutes(Service& s);      // routes_live.cpp: the live feed (WebSocket)
 
 // The OpenAPI 3.1 document: openapi/base.json with the paths and schemas of every
 // openapi/*.json fragment merged in (openapi.cpp). Error when a fragment is not valid JSON or

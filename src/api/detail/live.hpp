@@ -1,0 +1,96 @@
+// Live updates: how positions go from the committer to the WebSocket feeds of /api/v1/live.
+//
+// LiveHub is the committer's observer. On the database thread it only copies each committed batch's
+// newest position into a map by device (a newer one replaces an older one, so memory is bounded by
+// the number of devices whatever the burst) and wakes its own thread, which hands the positions to
+// every subscriber. When nobody listens, the observer returns after one atomic load.
+//
+// LiveQueue is what one feed keeps: which devices are in the vehicles its user may see now, and the
+// latest position of each such vehicle not yet sent. A slow client gets the latest state of each
+// vehicle, never a backlog: the queue is bounded by the number of vehicles the user sees.
+//
+// Thread-safety: LiveHub's methods may be called from any thread. LiveQueue is internally locked
+// (Offer from the hub's thread, the rest from the feed's strand).
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <span>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "store/positions.hpp"
+#include "store/store.hpp"
+
+namespace fleet::api::detail {
+
+using LiveRows = std::vector<std::shared_ptr<const store::PositionRow>>;
+
+class LiveHub {
+public:
+    class Subscriber {
+    public:
+        virtual ~Subscriber() = default;
+        // Positions just committed, the newest of each device; called on the hub's thread, must not block.
+        virtual void Offer(const LiveRows& rows) = 0;
+    };
+
+    LiveHub();
+    ~LiveHub();
+    LiveHub(const LiveHub&) = delete;
+    LiveHub& operator=(const LiveHub&) = delete;
+
+    // The committer's observer (see store::Committer::Observer): quick, never blocks for long.
+    void OnCommitted(std::span<const store::IngestBatch* const> batches);
+    // Adds a subscriber, held weakly: it is forgotten when it is destroyed or unsubscribed.
+    void Subscribe(const std::shared_ptr<Subscriber>& subscriber);
+    void Unsubscribe(const Subscriber* subscriber);
+    // Stops the hub's thread; positions committed afterwards are dropped. Idempotent.
+    void Stop();
+
+    size_t subscribers() const { return listeners_.load(); }
+
+private:
+    void Run();
+
+    std::mutex mu_;
+    std::condition_variable cv_;
+    std::unordered_map<int64_t, std::shared_ptr<const store::PositionRow>> pending_;  // by device
+    std::vector<std::weak_ptr<Subscriber>> subscribers_;
+    std::atomic<size_t> listeners_{0};
+    bool stop_ = false;
+    std::thread thread_;
+};
+
+// A vehicle's position waiting to be sent.
+struct LiveMessage {
+    int64_t vehicle_id = 0;
+    std::string vehicle_name;
+    std::shared_ptr<const store::PositionRow> position;
+};
+
+class LiveQueue {
+public:
+    // Replaces the device -> vehicle map; what waits for vehicles no longer in it is dropped.
+    void SetTargets(std::unordered_map<int64_t, store::LiveTarget> targets);
+    // Keeps the rows of target devices reported since their installation that are newer than what
+    // was kept for their vehicle before. True when the queue was empty and is not any more (the
+    // feed's writer must be woken).
+    bool Offer(const LiveRows& rows);
+    // Takes what waits, by vehicle id.
+    std::vector<LiveMessage> Take();
+    bool Empty();
+    size_t Targets();
+
+private:
+    std::mutex mu_;
+    std::unordered_map<int64_t, store::LiveTarget> targets_;  // by device
+    std::map<int64_t, LiveMessage> pending_;                  // by vehicle
+    std::unordered_map<int64_t, core::TimePoint> newest_;     // by vehicle: the newest device time kept
+};
+
+}  // namespace fleet::api::detail

@@ -1,0 +1,62 @@
+"""The fleet both test_positions.py and test_live.py start from: two tenants, their users, vehicles and
+devices, and Teltonika traffic sent through the real device port."""
+import os
+import struct
+
+import pytest
+
+from apiclient import FAST_HASH, Client, add_user, admin
+from conftest import Server, connect, recv_exact
+import fleetsql
+import frames as F
+
+HOSTILE = "=Van <1> & \"Co\" 'x',\u00e9\u2603"  # a formula, XML and CSV specials, non-ASCII
+DEV_A = F.TELTONIKA_IMEI  # in acme's van from 2026-01-05 to 2026-01-20, then device B
+DEV_B = fleetsql.imei(2)
+DEV_G = fleetsql.imei(3)  # globex's
+
+
+def send(srv, device_imei, records):
+    """Sends Teltonika Codec 8 packets of `records` [(iso time, lat, lon, speed)] and waits for each ACK."""
+    s = connect(srv.port("teltonika"))
+    s.sendall(F.imei_frame(device_imei))
+    assert recv_exact(s, 1) == b"\x01"
+    for i in range(0, len(records), 250):
+        part = records[i:i + 250]
+        s.sendall(F.codec8_packet([(fleetsql.ms(t), lat, lon, v) for t, lat, lon, v in part]))
+        assert recv_exact(s, 4) == struct.pack(">I", len(part))
+    s.close()
+
+
+@pytest.fixture
+def fleet(tmp_path):
+    """acme (a van with devices A then B, a truck without a device) and globex (a car with device G)."""
+    data = tmp_path / "data"
+    os.makedirs(data)
+    admin(data, "tenant", "add", "--name", "acme")
+    admin(data, "tenant", "add", "--name", "globex")
+    for email, tenant, role in [("manager@acme.example", "acme", "fleet-manager"),
+                                ("narrow@acme.example", "acme", "viewer"),
+                                ("driver@acme.example", "acme", "driver"),
+                                ("manager@globex.example", "globex", "fleet-manager")]:
+        add_user(data, tenant, email, role)
+    for dev, tenant in [(DEV_A, "acme"), (DEV_B, "acme"), (DEV_G, "globex")]:
+        admin(data, "device", "add", "--imei", dev, "--protocol", "teltonika")
+        fleetsql.give_device(data, dev, tenant)
+    srv = Server(data, *FAST_HASH).start()
+    srv.van = fleetsql.add_vehicle(data, "acme", HOSTILE, plate="AB-123-CD")
+    srv.truck = fleetsql.add_vehicle(data, "acme", "Truck")
+    srv.car = fleetsql.add_vehicle(data, "globex", "Car")
+    fleetsql.install(data, srv.van, DEV_A, "2026-01-05T00:00:00Z", "2026-01-20T00:00:00Z")
+    fleetsql.install(data, srv.van, DEV_B, "2026-01-20T00:00:00Z")
+    fleetsql.install(data, srv.car, DEV_G, "2026-01-01T00:00:00Z")
+    srv.trucks = fleetsql.add_group(data, "acme", "Trucks", [srv.truck])
+    fleetsql.narrow(data, "narrow@acme.example", srv.trucks)
+    yield srv
+    srv.stop()
+
+
+def client(srv, email):
+    c = Client(srv.port("http"))
+    c.login(email)
+    return c

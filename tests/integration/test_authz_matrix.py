@@ -1,0 +1,153 @@
+"""The authorisation matrix: every operation of the served OpenAPI document is called without
+credentials, and by each role of one tenant with the ids of a second tenant's objects. Nothing may be
+allowed that the role does not grant, nothing of the other tenant may be found or leak into an answer,
+and nothing may answer 500. The policy below is the issue's, written independently of the server's
+route table (which the document's x-fleetd-access reflects)."""
+import json
+import os
+import re
+
+import pytest
+
+from apiclient import PASSWORD, Client, add_user, admin, request, totp
+from conftest import Server
+
+# What each role may do (issue 3, "Tenants and roles").
+POLICY = {
+    "operator-admin": {"tenants.read", "tenants.write", "devices.admin", "users.read", "users.write", "audit.read",
+                       "fleet.read"},
+    "tenant-admin": {"fleet.read", "fleet.write", "positions.read", "users.read", "users.write", "audit.read",
+                     "commands"},
+    "fleet-manager": {"fleet.read", "fleet.write", "positions.read", "commands", "users.read"},
+    "viewer": {"fleet.read", "positions.read"},
+    "driver": set(),
+}
+MARK = "SECRET-GLOBEX"
+
+
+def enrol(c):
+    status, body, _ = c.post("/api/v1/auth/totp/enroll")
+    assert status == 200, body
+    status, codes, _ = c.post("/api/v1/auth/totp/confirm", {"code": totp(body["secret"])})
+    assert status == 200, codes
+    return body["secret"]
+
+
+def signed_in(port, email, mandatory_totp):
+    c = Client(port)
+    c.login(email)
+    if mandatory_totp:
+        enrol(c)
+    return c
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("matrix")
+    data = tmp / "data"
+    os.makedirs(data)
+    for t in ("acme", "globex"):
+        admin(data, "tenant", "add", "--name", t)
+    users = {
+        "operator-admin": add_user(data, "operator", "ops@provider.example", "operator-admin"),
+        "tenant-admin": add_user(data, "acme", "admin@acme.example", "tenant-admin"),
+        "fleet-manager": add_user(data, "acme", "manager@acme.example", "fleet-manager"),
+        "viewer": add_user(data, "acme", "viewer@acme.example", "viewer"),
+        "driver": add_user(data, "acme", "driver@acme.example", "driver"),
+    }
+    add_user(data, "globex", "boss@globex.example", "tenant-admin")
+    srv = Server(data, "--argon2-memory-kib", "64", "--argon2-ops", "1").start()
+    port = srv.port("http")
+    clients = {role: signed_in(port, u["email"], role in ("operator-admin", "tenant-admin"))
+               for role, u in users.items()}
+    b = signed_in(port, "boss@globex.example", True)
+    ids = make_globex_objects(clients["operator-admin"], b)
+    yield {"srv": srv, "port": port, "clients": clients, "ids": ids,
+           "doc": json.loads(request(port, "GET", "/api/v1/openapi.json")[2])}
+    srv.stop()
+
+
+def created(resp):
+    status, body, _ = resp
+    assert status in (200, 201), body
+    return body
+
+
+def make_globex_objects(op, b):
+    """Objects of the second tenant, named with MARK so that a leak shows in any answer."""
+    ids = {}
+    ids["groups"] = created(b.post("/api/v1/groups", {"name": MARK + "-group"}))["id"]
+    ids["vehicles"] = created(b.post("/api/v1/vehicles", {"name": MARK + "-van", "plate": "GX-001-GX"}))["id"]
+    dev = created(op.post("/api/v1/devices", {"imei": "356307042441013", "protocol": "teltonika",
+                                              "tenant": "globex", "name": MARK + "-box"}))
+    ids["devices"] = dev["id"]
+    ids["imei"] = "356307042441013"
+    ids["installations"] = created(b.post("/api/v1/installations", {
+        "vehicle_id": ids["vehicles"], "device_id": ids["devices"], "from": "2026-01-01T00:00:00Z"}))["id"]
+    ids["drivers"] = created(b.post("/api/v1/drivers", {"name": MARK + "-driver", "badge_id": "GX0001"}))["id"]
+    ids["users"] = created(b.post("/api/v1/users", {"email": "secret-globex-user@globex.example",
+                                                    "role": "viewer", "name": MARK + "-user"}))["user"]["id"]
+    tok = created(b.post("/api/v1/me/tokens", {"name": MARK + "-token", "scopes": ["read"]}))
+    ids["tokens"] = tok["id"]
+    status, sessions, _ = b.get("/api/v1/me/sessions")
+    ids["sessions"] = sessions["items"][0]["id"] if status == 200 else "0"
+    ids["support-grants"] = created(b.post("/api/v1/support-grants", {"reason": MARK, "hours": 1}))["id"]
+    status, tenants, _ = op.get("/api/v1/tenants?q=globex")
+    ids["tenants"] = [t for t in tenants["items"] if t["name"] == "globex"][0]["id"]
+    return ids
+
+
+def operations(doc):
+    for path, item in sorted(doc["paths"].items()):
+        for method, op in sorted(item.items()):
+            yield method.upper(), path, op
+
+
+def with_ids(path, ids):
+    """The path with each {param} replaced by the second tenant's object of that collection."""
+    segments = path.strip("/").split("/")
+    out = []
+    for i, seg in enumerate(segments):
+        m = re.fullmatch(r"\{(\w+)\}", seg)
+        if not m:
+            out.append(seg)
+            continue
+        collection = segments[i - 1]
+        out.append(str(ids["imei"] if m.group(1) == "imei" else ids.get(collection, 999999)))
+    return "/" + "/".join(out)
+
+
+def test_every_route_needs_credentials_unless_public(world):
+    port = world["port"]
+    for method, path, op in operations(world["doc"]):
+        if op["x-fleetd-access"] == "public":
+            continue
+        body = {} if method in ("POST", "PUT", "PATCH") else None
+        status, _, text = request(port, method, with_ids(path, world["ids"]), body)
+        assert status == 401, "%s %s without credentials answered %d: %s" % (method, path, status, text[:200])
+
+
+@pytest.mark.parametrize("role", sorted(POLICY))
+def test_each_role_gets_only_what_it_is_granted_and_never_the_other_tenant(world, role):
+    c = world["clients"][role]
+    checked = 0
+    for method, path, op in operations(world["doc"]):
+        access = op["x-fleetd-access"]
+        if access == "public" or path in ("/api/v1/auth/logout", "/api/v1/live"):
+            continue  # signing out would end the matrix's session; the WebSocket has its own tests
+        target = with_ids(path, world["ids"])
+        body = {} if method in ("POST", "PUT", "PATCH") else None
+        status, parsed, _ = c.call(method, target, body)
+        text = json.dumps(parsed) if not isinstance(parsed, str) else parsed
+        where = "%s %s as %s -> %d: %s" % (method, target, role, status, text[:300])
+        assert status < 500, where
+        assert MARK not in text and "secret-globex-user" not in text, "leak: " + where
+        if access not in ("signed-in",) and access not in POLICY[role]:
+            assert status == 403, "not granted: " + where
+        elif "{" in path:
+            # Granted, but the ids are the other tenant's: found nowhere.
+            assert status in (400, 403, 404), "other tenant's object reached: " + where
+        else:
+            assert status not in (401,), where
+        checked += 1
+    assert checked >= 20
