@@ -345,8 +345,10 @@ public:
     // Adds a tenant with its settings; audited (tenant.add, plus tenant.update when the settings
     // are not the defaults). kInvalid for a bad name, kConflict when the name exists.
     Outcome<TenantDetail> CreateTenant(const NewTenant& tenant, const Actor& actor, core::TimePoint now);
-    // Tenants, optionally of one status; sort by "id" (default), "name" or "created_at".
-    Result<Page<TenantDetail>> ListTenantDetails(std::optional<TenantStatus> status, const Paging& paging);
+    // Tenants, optionally of one status and with `q` in the name ("" = any); sort by "id"
+    // (default), "name" or "created_at".
+    Result<Page<TenantDetail>> ListTenantDetails(std::optional<TenantStatus> status, const std::string& q,
+                                                 const Paging& paging);
     Result<std::optional<TenantDetail>> GetTenant(int64_t tenant_id);
     // Changes a tenant's settings; audited (tenant.suspend, tenant.activate, tenant.update).
     // Suspension revokes the sessions and API tokens of its users (reactivation does not revive

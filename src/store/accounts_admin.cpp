@@ -192,16 +192,19 @@ Outcome<TenantDetail> AccountStore::CreateTenant(const NewTenant& in, const Acto
     });
 }
 
-Result<Page<TenantDetail>> AccountStore::ListTenantDetails(std::optional<TenantStatus> status,
-                                                           const Paging& paging) {
-    auto order =
-        OrderBy(paging, {{"id", "id"}, {"name", "name"}, {"created_at", "created_at"}}, "id");
+Result<Page<TenantDetail>> AccountStore::ListTenantDetails(std::optional<TenantStatus> status, const std::string& q,
+                                                          const Paging& paging) {
+    auto order = OrderBy(paging, {{"id", "id"}, {"name", "name"}, {"created_at", "created_at"}}, "id");
     if (!order) return order.error();
     Sql where;
-    where << " FROM tenants";
+    where << " FROM tenants WHERE 1";
     if (status) {
-        where << " WHERE status = ?";
+        where << " AND status = ?";
         where.Arg(std::string(ToString(*status)));
+    }
+    if (!q.empty()) {
+        where << " AND name LIKE ? ESCAPE '\\'";
+        where.Arg(Contains(q));
     }
     Sql count = where;
     count.text = "SELECT count(*)" + where.text;

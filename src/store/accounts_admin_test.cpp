@@ -253,23 +253,28 @@ TEST_F(AdminStoreTest, TenantListPagesSortsAndFilters) {
     Made(s_->UpdateTenant(globex_.tenant_id(), suspend, cli_, now_));
     Paging page;
     page.limit = 2;
-    auto first = s_->ListTenantDetails(std::nullopt, page);
+    auto first = s_->ListTenantDetails(std::nullopt, "", page);
     ASSERT_TRUE(first.ok());
     EXPECT_EQ(first->total, 3);
     ASSERT_EQ(first->items.size(), 2u);
     EXPECT_EQ(first->items[0].tenant.name, "operator");
     page.offset = 2;
-    EXPECT_EQ(s_->ListTenantDetails(std::nullopt, page)->items.at(0).tenant.name, "globex");
+    EXPECT_EQ(s_->ListTenantDetails(std::nullopt, "", page)->items.at(0).tenant.name, "globex");
     Paging by_name{10, 0, "name", true};
-    auto named = s_->ListTenantDetails(std::nullopt, by_name);
+    auto named = s_->ListTenantDetails(std::nullopt, "", by_name);
     EXPECT_EQ(named->items.at(0).tenant.name, "operator");
     EXPECT_EQ(named->items.at(2).tenant.name, "acme");
-    auto suspended = s_->ListTenantDetails(TenantStatus::kSuspended, Paging{});
+    auto suspended = s_->ListTenantDetails(TenantStatus::kSuspended, "", Paging{});
     ASSERT_EQ(suspended->items.size(), 1u);
     EXPECT_EQ(suspended->total, 1);
     EXPECT_EQ(suspended->items[0].tenant.name, "globex");
     EXPECT_FALSE(
-        s_->ListTenantDetails(std::nullopt, Paging{10, 0, "name; DROP TABLE tenants", false}).ok());
+        s_->ListTenantDetails(std::nullopt, "", Paging{10, 0, "name; DROP TABLE tenants", false}).ok());
+    auto named_ex = s_->ListTenantDetails(std::nullopt, "EX", Paging{});
+    ASSERT_TRUE(named_ex.ok());
+    ASSERT_EQ(named_ex->total, 1);
+    EXPECT_EQ(named_ex->items[0].tenant.name, "globex");
+    EXPECT_EQ(s_->ListTenantDetails(std::nullopt, "_", Paging{})->total, 0);  // literal, not a wildcard
 }
 
 // --- users ---------------------------------------------------------------------------------------

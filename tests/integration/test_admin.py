@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from apiclient import FAST_HASH, PASSWORD, Client, add_user, admin, request, totp
+from apiclient import FAST_HASH, Client, add_user, admin, request, totp
 from conftest import Server
 
 OPS = "ops@provider.example"
@@ -58,19 +58,7 @@ def administrator(srv, email):
     fresh_step()
     status, codes, _ = c.post("/api/v1/auth/totp/confirm", {"code": totp(body["secret"])})
     assert status == 200, codes
-    c.totp_secret = body["secret"]
     return c
-
-
-def step_up(c):
-    """Re-authenticates the session (needed to make a token). An administrator's code is the next
-    step's: enrolment used the current one, and each code works once."""
-    body = {"password": PASSWORD}
-    if getattr(c, "totp_secret", None):
-        body["totp"] = totp(c.totp_secret, step=1)
-    status, answer, _ = c.post("/api/v1/auth/step-up", body)
-    assert status == 200, answer
-    c.stepped_up = True
 
 
 def with_token(srv, token):
@@ -80,8 +68,6 @@ def with_token(srv, token):
 
 
 def make_token(c, scopes, **extra):
-    if not getattr(c, "stepped_up", False):
-        step_up(c)
     status, body, _ = c.post("/api/v1/me/tokens", {"name": "ci", "scopes": scopes, **extra})
     assert status == 201, body
     return body
@@ -137,16 +123,8 @@ def test_token_scopes_narrow_what_a_token_may_do(srv):
     problem(write.post("/api/v1/support-grants", {"reason": "x", "hours": 1}), 403, "session-required")
 
 
-def test_making_a_token_needs_a_recent_step_up(srv):
-    fred = signed_in(srv, FRED)
-    problem(fred.post("/api/v1/me/tokens", {"name": "x", "scopes": ["read"]}), 403, "step-up-required")
-    step_up(fred)
-    assert fred.post("/api/v1/me/tokens", {"name": "x", "scopes": ["read"]})[0] == 201
-
-
 def test_token_bodies_are_checked(srv):
     fred = signed_in(srv, FRED)
-    step_up(fred)
     for body in ({"name": "x", "scopes": []}, {"name": "x", "scopes": ["admin"]}, {"name": "", "scopes": ["read"]},
                  {"name": "x", "scopes": ["read"], "expires_in_days": 0},
                  {"name": "x", "scopes": ["read"], "expires_in_days": 366}, {"name": "x"}):

@@ -41,7 +41,7 @@ bool CheckTimeZone(const std::optional<std::string>& zone, http::Response& res) 
 }
 
 asio::awaitable<void> ListTenants(Service& s, Ctx& ctx, http::Response& res) {
-    auto parsed = ParseListQuery(ctx.query, ListSpec{{"id", "name", "created_at"}, {"status"}});
+    auto parsed = ParseListQuery(ctx.query, ListSpec{{"id", "name", "created_at"}, {"status", "q"}});
     if (auto* problem = std::get_if<http::Response>(&parsed)) {
         res = std::move(*problem);
         co_return;
@@ -57,7 +57,8 @@ asio::awaitable<void> ListTenants(Service& s, Ctx& ctx, http::Response& res) {
     }
     store::Paging paging = PagingOf(q);
     Result<store::Page<store::TenantDetail>> tenants = store::Page<store::TenantDetail>();
-    Database::Task fn = [&](Conn& c) { tenants = c.accounts.ListTenantDetails(status, paging); };
+    std::string text = q.filters.count("q") ? q.filters.at("q") : "";
+    Database::Task fn = [&](Conn& c) { tenants = c.accounts.ListTenantDetails(status, text, paging); };
     co_await s.Run(fn);
     AnswerPage(res, tenants, q, TenantJson);
 }
