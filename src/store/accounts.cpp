@@ -280,41 +280,58 @@ Result<void> AccountStore::CreateSession(const Session& s) {
     return {};
 }
 
-Result<std::optional<SessionUser>> AccountStore::TouchSession(const std::string& token_hash, TimePoint now,
-                                                              const SessionPolicy& policy) {
+namespace {
+
+// The session of `token_hash` with its user, whatever its state; nullopt when there is none.
+Result<std::optional<SessionUser>> ReadSession(AccountStore::Impl& impl, const std::string& token_hash) {
     std::string sql = fmt::format(
         "SELECT {}, t.status, s.user_id, s.csrf_hash, s.created_at, s.last_seen, s.expires_at, s.revoked_at, s.ip, "
         "s.user_agent, s.step_up_at FROM sessions s JOIN users u ON u.id = s.user_id JOIN tenants t ON t.id = u.tenant_id "
         "WHERE s.token_hash = ?",
         kUserColumns);
+    Query q(impl.db, sql.c_str());
+    if (!q.ok()) return q.error("read session");
+    q.Bind(1, token_hash);
+    int rc = q.Step();
+    if (rc == SQLITE_DONE) return std::optional<SessionUser>();
+    if (rc != SQLITE_ROW) return impl.DbError("read session");
+    sqlite3_stmt* s = q.get();
     SessionUser su;
-    {
-        Query q(impl_->db, sql.c_str());
-        if (!q.ok()) return q.error("read session");
-        q.Bind(1, token_hash);
-        int rc = q.Step();
-        if (rc == SQLITE_DONE) return std::optional<SessionUser>();
-        if (rc != SQLITE_ROW) return impl_->DbError("read session");
-        sqlite3_stmt* s = q.get();
-        su.user = ReadUser(s);
-        constexpr int k = kUserColumnCount;
-        su.tenant_status = Col(s, k) == "suspended" ? TenantStatus::kSuspended : TenantStatus::kActive;
-        su.session.token_hash = token_hash;
-        su.session.user_id = sqlite3_column_int64(s, k + 1);
-        su.session.csrf_hash = Col(s, k + 2);
-        su.session.created_at = FromMs(sqlite3_column_int64(s, k + 3));
-        su.session.last_seen = FromMs(sqlite3_column_int64(s, k + 4));
-        su.session.expires_at = FromMs(sqlite3_column_int64(s, k + 5));
-        if (auto r = ColOptInt(s, k + 6)) su.session.revoked_at = FromMs(*r);
-        su.session.ip = Col(s, k + 7);
-        su.session.user_agent = Col(s, k + 8);
-        if (auto r = ColOptInt(s, k + 9)) su.session.step_up_at = FromMs(*r);
-    }
-    if (su.session.revoked_at) return std::optional<SessionUser>();
+    su.user = ReadUser(s);
+    constexpr int k = kUserColumnCount;
+    su.tenant_status = Col(s, k) == "suspended" ? TenantStatus::kSuspended : TenantStatus::kActive;
+    su.session.token_hash = token_hash;
+    su.session.user_id = sqlite3_column_int64(s, k + 1);
+    su.session.csrf_hash = Col(s, k + 2);
+    su.session.created_at = FromMs(sqlite3_column_int64(s, k + 3));
+    su.session.last_seen = FromMs(sqlite3_column_int64(s, k + 4));
+    su.session.expires_at = FromMs(sqlite3_column_int64(s, k + 5));
+    if (auto r = ColOptInt(s, k + 6)) su.session.revoked_at = FromMs(*r);
+    su.session.ip = Col(s, k + 7);
+    su.session.user_agent = Col(s, k + 8);
+    if (auto r = ColOptInt(s, k + 9)) su.session.step_up_at = FromMs(*r);
+    return std::optional<SessionUser>(std::move(su));
+}
+
+// The one rule of a live session: not revoked, used within policy.idle, before its absolute end,
+// its user enabled and its tenant active.
+bool SessionLive(const SessionUser& su, TimePoint now, const SessionPolicy& policy) {
+    if (su.session.revoked_at) return false;
     bool idle = now - su.session.last_seen > std::chrono::duration_cast<core::Millis>(policy.idle);
     bool ended = now >= su.session.expires_at ||
                  now >= su.session.created_at + std::chrono::duration_cast<core::Millis>(policy.absolute);
-    if (idle || ended || su.user.disabled || su.tenant_status != TenantStatus::kActive) {
+    return !idle && !ended && !su.user.disabled && su.tenant_status == TenantStatus::kActive;
+}
+
+}  // namespace
+
+Result<std::optional<SessionUser>> AccountStore::TouchSession(const std::string& token_hash, TimePoint now,
+                                                              const SessionPolicy& policy) {
+    auto read = ReadSession(*impl_, token_hash);
+    if (!read || !read->has_value()) return read;
+    SessionUser& su = **read;
+    if (su.session.revoked_at) return std::optional<SessionUser>();
+    if (!SessionLive(su, now, policy)) {
         if (auto r = RevokeSession(token_hash, now); !r) return r.error();
         return std::optional<SessionUser>();
     }
@@ -323,7 +340,15 @@ Result<std::optional<SessionUser>> AccountStore::TouchSession(const std::string&
     q.Bind(1, ToMs(now)).Bind(2, token_hash).Bind(3, ToMs(now));
     if (q.Step() != SQLITE_DONE) return impl_->DbError("touch session");
     su.session.last_seen = now;
-    return std::optional<SessionUser>(std::move(su));
+    return read;
+}
+
+Result<std::optional<SessionUser>> AccountStore::PeekSession(const std::string& token_hash, TimePoint now,
+                                                             const SessionPolicy& policy) {
+    auto read = ReadSession(*impl_, token_hash);
+    if (!read || !read->has_value()) return read;
+    if (!SessionLive(**read, now, policy)) return std::optional<SessionUser>();
+    return read;
 }
 
 Result<bool> AccountStore::RevokeSession(const std::string& token_hash, TimePoint now) {

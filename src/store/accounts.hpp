@@ -415,6 +415,11 @@ public:
     // otherwise (an expired session is revoked on the way).
     Result<std::optional<SessionUser>> TouchSession(const std::string& token_hash, core::TimePoint now,
                                                     const SessionPolicy& policy);
+    // As TouchSession, without noting a use and without revoking an ended session: for checks that
+    // are not the user's activity (a live feed re-checking its session; an unattended screen must
+    // still reach the idle timeout).
+    Result<std::optional<SessionUser>> PeekSession(const std::string& token_hash, core::TimePoint now,
+                                                   const SessionPolicy& policy);
     // Revokes a session; false when there was no live session with that token.
     Result<bool> RevokeSession(const std::string& token_hash, core::TimePoint now);
 

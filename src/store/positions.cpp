@@ -141,30 +141,4 @@ Result<std::unordered_map<int64_t, LiveTarget>> PositionStore::LiveTargets(const
     return out;
 }
 
-Result<std::optional<User>> PositionStore::CheckSession(const std::string& token_hash, core::TimePoint now,
-                                                        const SessionPolicy& policy) {
-    std::string text = fmt::format(
-        "SELECT {}, t.status, s.created_at, s.last_seen, s.expires_at, s.revoked_at FROM sessions s"
-        " JOIN users u ON u.id = s.user_id JOIN tenants t ON t.id = u.tenant_id WHERE s.token_hash = ?",
-        kUserColumns);
-    Query q(db_.db, text.c_str());
-    if (!q.ok()) return q.error("check session");
-    q.Bind(1, token_hash);
-    int rc = q.Step();
-    if (rc == SQLITE_DONE) return std::optional<User>();
-    if (rc != SQLITE_ROW) return db_.DbError("check session");
-    sqlite3_stmt* s = q.get();
-    User user = ReadUser(s);
-    constexpr int k = kUserColumnCount;
-    bool suspended = Col(s, k) != "active";
-    TimePoint created = FromMs(sqlite3_column_int64(s, k + 1));
-    TimePoint last_seen = FromMs(sqlite3_column_int64(s, k + 2));
-    TimePoint expires = FromMs(sqlite3_column_int64(s, k + 3));
-    bool revoked = sqlite3_column_type(s, k + 4) != SQLITE_NULL;
-    bool idle = now - last_seen > std::chrono::duration_cast<core::Millis>(policy.idle);
-    bool ended = now >= expires || now >= created + std::chrono::duration_cast<core::Millis>(policy.absolute);
-    if (revoked || idle || ended || user.disabled || suspended) return std::optional<User>();
-    return std::optional<User>(std::move(user));
-}
-
 }  // namespace fleet::store

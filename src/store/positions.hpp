@@ -108,13 +108,6 @@ public:
     // device id -> the visible, not archived vehicle it is installed in now.
     Result<std::unordered_map<int64_t, LiveTarget>> LiveTargets(const Viewer& viewer);
 
-    // The user of the session with this token hash when the session is still valid at `now` — the
-    // rule of AccountStore::TouchSession: not revoked, used within policy.idle, before its absolute
-    // end, user not disabled, tenant active — without noting a use (a live feed is not activity:
-    // the idle timeout still ends the session of an unattended screen). nullopt when it ended.
-    Result<std::optional<User>> CheckSession(const std::string& token_hash, core::TimePoint now,
-                                             const SessionPolicy& policy);
-
 private:
     AccountStore::Impl& db_;
 };

@@ -325,7 +325,7 @@ TEST_F(PositionStoreTest, LiveTargetsAreTheDevicesOfVisibleVehiclesNow) {
     EXPECT_EQ(targets->at(a).installed_from, At("2026-02-01T00:00:00Z"));
 }
 
-TEST_F(PositionStoreTest, CheckSessionAppliesTheSessionRulesWithoutNotingAUse) {
+TEST_F(PositionStoreTest, PeekSessionAppliesTheSessionRulesWithoutNotingAUse) {
     auto user = accounts_->AddUser(acme_, NewUser{"s@acme.example", "$argon2id$fake", Role::kViewer, false}, cli_, now_);
     ASSERT_TRUE(user.ok());
     SessionPolicy policy;  // 15 minutes idle, 12 hours in all
@@ -338,16 +338,16 @@ TEST_F(PositionStoreTest, CheckSessionAppliesTheSessionRulesWithoutNotingAUse) {
     ASSERT_TRUE(accounts_->CreateSession(s).ok());
 
     auto check = [&](TimePoint at) {
-        auto r = positions_->CheckSession("hash-1", at, policy);
+        auto r = accounts_->PeekSession("hash-1", at, policy);
         EXPECT_TRUE(r.ok());
         return r.ok() && r->has_value();
     };
     EXPECT_TRUE(check(now_ + 10min));
-    EXPECT_EQ(positions_->CheckSession("hash-1", now_, policy)->value().id, user->id);
+    EXPECT_EQ(accounts_->PeekSession("hash-1", now_, policy)->value().user.id, user->id);
     // Checking is not activity: 16 minutes after the last use the session has ended.
     EXPECT_TRUE(check(now_ + 14min));
     EXPECT_FALSE(check(now_ + 16min));
-    EXPECT_FALSE(positions_->CheckSession("unknown", now_, policy)->has_value());
+    EXPECT_FALSE(accounts_->PeekSession("unknown", now_, policy)->has_value());
 
     // Activity moves the idle end; the absolute end stays.
     Exec(fmt::format("UPDATE sessions SET last_seen = {} WHERE token_hash = 'hash-1'",
@@ -361,11 +361,11 @@ TEST_F(PositionStoreTest, CheckSessionAppliesTheSessionRulesWithoutNotingAUse) {
     s.token_hash = "hash-2";
     ASSERT_TRUE(accounts_->CreateSession(s).ok());
     Exec(fmt::format("UPDATE users SET disabled = 1 WHERE id = {}", user->id));
-    EXPECT_FALSE(positions_->CheckSession("hash-2", now_ + 1min, policy)->has_value());
+    EXPECT_FALSE(accounts_->PeekSession("hash-2", now_ + 1min, policy)->has_value());
     Exec(fmt::format("UPDATE users SET disabled = 0 WHERE id = {}", user->id));
-    EXPECT_TRUE(positions_->CheckSession("hash-2", now_ + 1min, policy)->has_value());
+    EXPECT_TRUE(accounts_->PeekSession("hash-2", now_ + 1min, policy)->has_value());
     Exec("UPDATE tenants SET status = 'suspended' WHERE name = 'acme'");  // without revoking, as a race could
-    EXPECT_FALSE(positions_->CheckSession("hash-2", now_ + 1min, policy)->has_value());
+    EXPECT_FALSE(accounts_->PeekSession("hash-2", now_ + 1min, policy)->has_value());
 }
 
 }  // namespace

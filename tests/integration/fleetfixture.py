@@ -7,13 +7,14 @@ import pytest
 
 from apiclient import FAST_HASH, Client, add_user, admin
 from conftest import Server, connect, recv_exact
+import fleetapi
 import fleetsql
 import frames as F
 
 HOSTILE = "=Van <1> & \"Co\" 'x',\u00e9\u2603"  # a formula, XML and CSV specials, non-ASCII
 DEV_A = F.TELTONIKA_IMEI  # in acme's van from 2026-01-05 to 2026-01-20, then device B
-DEV_B = fleetsql.imei(2)
-DEV_G = fleetsql.imei(3)  # globex's
+DEV_B = fleetapi.imei(2)
+DEV_G = fleetapi.imei(3)  # globex's
 
 
 def send(srv, device_imei, records):
@@ -23,7 +24,7 @@ def send(srv, device_imei, records):
     assert recv_exact(s, 1) == b"\x01"
     for i in range(0, len(records), 250):
         part = records[i:i + 250]
-        s.sendall(F.codec8_packet([(fleetsql.ms(t), lat, lon, v) for t, lat, lon, v in part]))
+        s.sendall(F.codec8_packet([(fleetapi.ms(t), lat, lon, v) for t, lat, lon, v in part]))
         assert recv_exact(s, 4) == struct.pack(">I", len(part))
     s.close()
 
@@ -38,19 +39,24 @@ def fleet(tmp_path):
     for email, tenant, role in [("manager@acme.example", "acme", "fleet-manager"),
                                 ("narrow@acme.example", "acme", "viewer"),
                                 ("driver@acme.example", "acme", "driver"),
-                                ("manager@globex.example", "globex", "fleet-manager")]:
+                                ("manager@globex.example", "globex", "fleet-manager"),
+                                ("ops@provider.example", "operator", "operator-admin")]:
         add_user(data, tenant, email, role)
-    for dev, tenant in [(DEV_A, "acme"), (DEV_B, "acme"), (DEV_G, "globex")]:
+    for dev in (DEV_A, DEV_B, DEV_G):
         admin(data, "device", "add", "--imei", dev, "--protocol", "teltonika")
-        fleetsql.give_device(data, dev, tenant)
     srv = Server(data, *FAST_HASH).start()
-    srv.van = fleetsql.add_vehicle(data, "acme", HOSTILE, plate="AB-123-CD")
-    srv.truck = fleetsql.add_vehicle(data, "acme", "Truck")
-    srv.car = fleetsql.add_vehicle(data, "globex", "Car")
-    fleetsql.install(data, srv.van, DEV_A, "2026-01-05T00:00:00Z", "2026-01-20T00:00:00Z")
-    fleetsql.install(data, srv.van, DEV_B, "2026-01-20T00:00:00Z")
-    fleetsql.install(data, srv.car, DEV_G, "2026-01-01T00:00:00Z")
-    srv.trucks = fleetsql.add_group(data, "acme", "Trucks", [srv.truck])
+    port = srv.port("http")
+    srv.operator = fleetapi.operator(port, "ops@provider.example")
+    ids = {dev: fleetapi.give_device(srv.operator, dev, tenant)
+           for dev, tenant in [(DEV_A, "acme"), (DEV_B, "acme"), (DEV_G, "globex")]}
+    acme, globex = client(srv, "manager@acme.example"), client(srv, "manager@globex.example")
+    srv.van = fleetapi.add_vehicle(acme, HOSTILE, plate="AB-123-CD")
+    srv.truck = fleetapi.add_vehicle(acme, "Truck")
+    srv.car = fleetapi.add_vehicle(globex, "Car")
+    fleetapi.install(acme, srv.van, ids[DEV_A], "2026-01-05T00:00:00Z", "2026-01-20T00:00:00Z")
+    fleetapi.install(acme, srv.van, ids[DEV_B], "2026-01-20T00:00:00Z")
+    fleetapi.install(globex, srv.car, ids[DEV_G], "2026-01-01T00:00:00Z")
+    srv.trucks = fleetapi.add_group(acme, "Trucks", [srv.truck])
     fleetsql.narrow(data, "narrow@acme.example", srv.trucks)
     yield srv
     srv.stop()

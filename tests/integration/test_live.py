@@ -12,7 +12,7 @@ import pytest
 from apiclient import admin, request
 from conftest import connect, recv_exact
 from fleetfixture import DEV_A, DEV_B, DEV_G, client, fleet, send  # noqa: F401 (fleet is a fixture)
-import fleetsql
+import fleetapi
 import frames as F
 import wsclient
 
@@ -50,7 +50,7 @@ def test_positions_reach_the_feed_right_after_the_ack_and_only_the_owners(fleet)
 
     s = device(fleet, DEV_B)
     after_ack, after_send = [], []
-    base = fleetsql.ms("2026-02-01T08:00:00Z")
+    base = fleetapi.ms("2026-02-01T08:00:00Z")
     for i in range(30):
         sent = time.monotonic()
         s.sendall(F.codec8_packet([(base + 1000 * i, 45 + i / 1000, 4.5, 30 + i)]))
@@ -96,7 +96,7 @@ def test_a_slow_reader_gets_the_latest_position_not_a_backlog(fleet):
     ws = open_feed(fleet, manager)
     assert ws.recv_json()["type"] == "ready"
     # 500 positions in quick succession while the client reads nothing.
-    base = fleetsql.ms("2026-02-01T08:00:00Z")
+    base = fleetapi.ms("2026-02-01T08:00:00Z")
     send(fleet, DEV_B, [(iso(base + 1000 * i), 45, 4.5, i % 200) for i in range(500)])
     time.sleep(0.5)
     received = []
@@ -111,17 +111,17 @@ def test_a_slow_reader_gets_the_latest_position_not_a_backlog(fleet):
 
 
 def test_installations_made_later_take_effect(fleet):
-    c_imei = fleetsql.imei(4)
+    c_imei = fleetapi.imei(4)
     admin(fleet.data, "device", "add", "--imei", c_imei, "--protocol", "teltonika")
-    fleetsql.give_device(fleet.data, c_imei, "acme")
+    c_id = fleetapi.give_device(fleet.operator, c_imei, "acme")
     manager = client(fleet, "manager@acme.example")
     ws = open_feed(fleet, manager)
     assert ws.recv_json() == {"type": "ready", "vehicles": 1}
-    bus = fleetsql.add_vehicle(fleet.data, "acme", "Bus")
-    fleetsql.install(fleet.data, bus, c_imei, "2026-01-01T00:00:00Z")
+    bus = fleetapi.add_vehicle(manager, "Bus")
+    fleetapi.install(manager, bus, c_id, "2026-01-01T00:00:00Z")
     installed = time.monotonic()
     s = device(fleet, c_imei)
-    base = fleetsql.ms("2026-02-01T08:00:00Z")
+    base = fleetapi.ms("2026-02-01T08:00:00Z")
     message = None
     for i in range(40):  # the feed re-reads installations every 5 s
         s.sendall(F.codec8_packet([(base + 1000 * i, 46, 5, 10)]))

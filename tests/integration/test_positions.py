@@ -13,7 +13,7 @@ import pytest
 
 from apiclient import admin, dechunk, header, request
 from fleetfixture import DEV_A, DEV_B, DEV_G, HOSTILE, client, fleet, send  # noqa: F401 (fleet is a fixture)
-import fleetsql
+import fleetapi
 
 def raw_get(c, path):
     """(status, headers, body) with the client's cookie, body de-chunked."""
@@ -168,7 +168,7 @@ def rss_kib(pid):
 
 def test_a_large_history_streams_with_bounded_memory(fleet):
     n = 20000
-    start = fleetsql.ms("2026-01-06T00:00:00Z") // 1000
+    start = fleetapi.ms("2026-01-06T00:00:00Z") // 1000
     records = [(time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(start + 10 * i)), 45 + i * 1e-5, 4 + i * 1e-5, i % 120)
                for i in range(n)]
     send(fleet, DEV_A, records)

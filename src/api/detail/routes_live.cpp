@@ -113,11 +113,11 @@ asio::awaitable<void> RunFeed(Service& s, const Caller& caller, http::WebSocket&
         }
         if (now >= check_at && caller.session) {
             check_at = now + kSessionCheckEvery;
-            Result<std::optional<store::User>> user = std::optional<store::User>();
+            Result<std::optional<store::SessionUser>> user = std::optional<store::SessionUser>();
             std::string token_hash = caller.session->token_hash;
             core::TimePoint at = s.Now();
             store::SessionPolicy policy = s.options.session;
-            Database::Task check = [&](Conn& c) { user = c.positions.CheckSession(token_hash, at, policy); };
+            Database::Task check = [&](Conn& c) { user = c.accounts.PeekSession(token_hash, at, policy); };
             co_await s.Run(check);
             if (!user) {
                 spdlog::warn("api: live feed of user {}: session check: {}", caller.user.id, user.error().message);
@@ -127,7 +127,7 @@ asio::awaitable<void> RunFeed(Service& s, const Caller& caller, http::WebSocket&
                 break;
             } else {
                 Caller now_caller = caller;
-                now_caller.user = **user;
+                now_caller.user = (*user)->user;
                 if (!now_caller.Can(Permission::kPositionsRead)) {
                     close_code = kClosePolicy;
                     close_reason = "not allowed any more";
