@@ -1,6 +1,6 @@
 // Routes. Pages other than sign-in are loaded when first visited, so the first load stays small.
 import { lazy, Suspense, type ReactNode } from 'react';
-import { BrowserRouter, Navigate, Outlet, Route, Routes, useLocation } from 'react-router';
+import { BrowserRouter, Navigate, Outlet, Route, Routes, useLocation } from 'react-router-dom';
 import { Loading } from '../components/Loading';
 import SignIn from '../pages/SignIn';
 import { AuthProvider, useAuth } from './auth';

@@ -2,7 +2,7 @@
 // add), the language, who is signed in, and the page itself.
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { NavLink, Outlet, useLocation } from 'react-router';
+import { NavLink, Outlet, useLocation } from 'react-router-dom';
 import { LanguagePicker } from '../components/LanguagePicker';
 import { useAuth, useUser } from './auth';
 

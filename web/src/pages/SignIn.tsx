@@ -1,7 +1,7 @@
 // Sign-in: e-mail and password, then the TOTP code when the server asks for it (401 totp-required).
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
-import { useLocation, useNavigate } from 'react-router';
+import { useLocation, useNavigate } from 'react-router-dom';
 import { api, ApiError } from '../api/client';
 import type { SignInAnswer } from '../api/types';
 import { useAuth } from '../app/auth';
