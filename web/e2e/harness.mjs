@@ -172,3 +172,35 @@ export async function newPage(b, { locale = 'en-GB', viewport = { width: 1280, h
   page.problems = problems;
   return page;
 }
+
+// Signs in through the API and enrols TOTP there (as the user would have done earlier); answers
+// the client and the secret.
+export async function enrolledClient(fleetd, email, password = PASSWORD) {
+  const client = fleetd.client();
+  const login = await client.api('POST', '/api/v1/auth/login', { email, password });
+  if (login.status !== 200) throw new Error(`login ${email}: ${login.status} ${JSON.stringify(login.body)}`);
+  const { body: enrolment } = await client.api('POST', '/api/v1/auth/totp/enroll', {});
+  const confirmed = await client.api('POST', '/api/v1/auth/totp/confirm', { code: totp(enrolment.secret) });
+  if (confirmed.status !== 200) throw new Error(`totp confirm ${email}: ${confirmed.status}`);
+  return { client, secret: enrolment.secret };
+}
+
+// Signs in on the page (with the TOTP code when `secret` is given) and waits for the frame.
+export async function signInPage(page, url, email, { secret, password = PASSWORD } = {}) {
+  await page.goto(`${url}/signin`);
+  await page.getByLabel('E-mail').fill(email);
+  await page.getByLabel('Password', { exact: true }).fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  if (secret) {
+    await page.getByLabel('Authentication code').fill(totp(secret, 1));
+    await page.getByRole('button', { name: 'Sign in' }).click();
+  }
+  await page.getByRole('navigation', { name: 'Main' }).waitFor();
+}
+
+// Whether a route is on this build: an unknown path under /api answers 404 before any sign-in
+// check, a known one 401 without a session.
+export async function hasRoute(url, method, path) {
+  const res = await fetch(url + path, { method, headers: { Origin: url } });
+  return res.status !== 404;
+}

@@ -25,10 +25,10 @@ function visible(role: Role, item: (typeof NAV)[number]): boolean {
   return item.permission === null || roleCan(role, item.permission);
 }
 
-// Where a role lands after signing in: the live map, or its first page otherwise (the operator's
-// staff, who see no positions, land in administration).
+// Where a role lands after signing in: the live map, else administration (the operator's staff,
+// who see no positions), else the account.
 export function homeOf(role: Role): string {
-  return NAV.find((item) => item.to !== '/account' && visible(role, item))?.to ?? '/account';
+  return ['/map', '/admin'].find((to) => visible(role, NAV.find((item) => item.to === to)!)) ?? '/account';
 }
 
 export function Shell() {

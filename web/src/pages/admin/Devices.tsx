@@ -13,14 +13,11 @@ import { ListBody, Pager } from '../../components/ListParts';
 import { PAGE_SIZE, useAll, useList } from '../../components/useList';
 import { AdminList } from './AdminList';
 
-function tenantField(t: (k: string) => string, tenants: Tenant[]): FieldSpec {
-  return {
-    name: 'tenant',
-    label: t('devices.tenant'),
-    kind: 'select',
-    options: tenants.map((x) => ({ value: x.name, label: x.name })),
-    help: t('devices.tenantHelp'),
-  };
+// The organisations to choose from; typed by name on a server without the tenants routes.
+function tenantField(t: (k: string) => string, tenants: Tenant[] | null): FieldSpec {
+  const common = { name: 'tenant', label: t('devices.tenant'), help: t('devices.tenantHelp') };
+  if (!tenants) return { ...common, maxLength: 64 };
+  return { ...common, kind: 'select', options: tenants.map((x) => ({ value: x.name, label: x.name })) };
 }
 
 // "" in the tenant select is the operator's stock: null for the API.
@@ -28,7 +25,7 @@ function withStock(body: Record<string, unknown>): Record<string, unknown> {
   return 'tenant' in body ? { ...body, tenant: body.tenant === null || body.tenant === '' ? null : body.tenant } : body;
 }
 
-function Pending({ tenants, onApproved }: { tenants: Tenant[]; onApproved: () => void }) {
+function Pending({ tenants, onApproved }: { tenants: Tenant[] | null; onApproved: () => void }) {
   const { t } = useTranslation();
   const formats = useFormats();
   const [offset, setOffset] = useState(0);
@@ -113,6 +110,7 @@ export default function Devices() {
   const operator = can('devices.admin');
   const tenants = useAll<Tenant>(operator && can('tenants.read') ? '/api/v1/tenants' : null, { sort: 'name' });
   const [generation, setGeneration] = useState(0);
+  const tenantList = tenants.page ? tenants.items : null;
   const protocols = PROTOCOLS.map((p) => ({ value: p, label: t(`devices.protocols.${p}`) }));
   const statuses = (['active', 'disabled'] as const).map((s) => ({ value: s, label: t(`devices.status.${s}`) }));
   const createFields: FieldSpec[] = [
@@ -121,7 +119,7 @@ export default function Devices() {
     { name: 'name', label: t('devices.name'), maxLength: 128 },
     { name: 'model', label: t('devices.model'), maxLength: 64 },
     { name: 'firmware', label: t('devices.firmware'), maxLength: 64 },
-    tenantField(t, tenants.items),
+    tenantField(t, tenantList),
   ];
   const editFields = (d: Device): FieldSpec[] =>
     operator
@@ -130,18 +128,18 @@ export default function Devices() {
           { name: 'model', label: t('devices.model'), maxLength: 64 },
           { name: 'firmware', label: t('devices.firmware'), maxLength: 64 },
           { name: 'status', label: t('devices.statusLabel'), kind: 'select', required: true, options: statuses },
-          ...(d.vehicle_id === null ? [tenantField(t, tenants.items)] : []),
+          ...(d.vehicle_id === null ? [tenantField(t, tenantList)] : []),
         ]
       : [{ name: 'name', label: t('devices.name'), maxLength: 128 }];
   const filters = [
     { name: 'status', label: t('devices.statusLabel'), options: statuses },
     { name: 'protocol', label: t('devices.protocol'), options: protocols },
-    ...(operator
+    ...(operator && tenantList
       ? [
           {
             name: 'tenant',
             label: t('devices.tenant'),
-            options: tenants.items.map((x) => ({ value: x.name, label: x.name })),
+            options: tenantList.map((x) => ({ value: x.name, label: x.name })),
           },
         ]
       : []),
@@ -175,7 +173,7 @@ export default function Devices() {
         }
         edit={can('fleet.write') || operator ? { fields: editFields, transform: withStock } : undefined}
       />
-      {operator && <Pending tenants={tenants.items} onApproved={() => setGeneration((g) => g + 1)} />}
+      {operator && <Pending tenants={tenantList} onApproved={() => setGeneration((g) => g + 1)} />}
     </>
   );
 }
