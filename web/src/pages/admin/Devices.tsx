@@ -111,6 +111,9 @@ export default function Devices() {
   const tenants = useAll<Tenant>(operator && can('tenants.read') ? '/api/v1/tenants' : null, { sort: 'name' });
   const [generation, setGeneration] = useState(0);
   const tenantList = tenants.page ? tenants.items : null;
+  // The forms wait for the organisations (or for the server to say it has no such list), so that
+  // their field does not change kind under the user's hands.
+  const tenantsKnown = tenants.page !== null || tenants.error !== '' || !can('tenants.read');
   const protocols = PROTOCOLS.map((p) => ({ value: p, label: t(`devices.protocols.${p}`) }));
   const statuses = (['active', 'disabled'] as const).map((s) => ({ value: s, label: t(`devices.status.${s}`) }));
   const createFields: FieldSpec[] = [
@@ -169,7 +172,7 @@ export default function Devices() {
           { label: t('devices.model'), sort: 'model', render: (d) => d.model },
         ]}
         create={
-          operator ? { label: t('devices.new'), fields: createFields, transform: withStock, initial: { protocol: 'teltonika' } } : undefined
+          operator && tenantsKnown ? { label: t('devices.new'), fields: createFields, transform: withStock, initial: { protocol: 'teltonika' } } : undefined
         }
         edit={can('fleet.write') || operator ? { fields: editFields, transform: withStock } : undefined}
       />
