@@ -160,8 +160,8 @@ export async function browser() {
   return chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox'] });
 }
 
-export async function newPage(b, { locale = 'en-GB', viewport = { width: 1280, height: 800 } } = {}) {
-  const context = await b.newContext({ locale, viewport });
+export async function newPage(b, { locale = 'en-GB', viewport = { width: 1280, height: 800 }, timezoneId } = {}) {
+  const context = await b.newContext({ locale, viewport, timezoneId });
   const page = await context.newPage();
   const problems = [];
   // A CSP refusal or a script error is a failure of the page, whatever the test looks at.

@@ -64,6 +64,12 @@ export function wallClock(instant: Date, zone: string): { date: string; time: st
   return { date: `${v('year')}-${v('month')}-${v('day')}`, time: `${v('hour')}:${v('minute')}` };
 }
 
+// The browser's own variant of the chosen language when it has one (en-GB writes 26/11/2026,
+// en-US 11/26/2026), else the language itself.
+function localeOf(language: string): string {
+  return navigator.languages.find((l) => l.split('-')[0] === language) ?? language;
+}
+
 export interface Formats {
   zone: string;
   dateTime(iso: string | null | undefined): string;
@@ -76,7 +82,7 @@ export interface Formats {
 export function useFormats(): Formats {
   const user = useUser();
   const { i18n } = useTranslation();
-  const lang = i18n.resolvedLanguage ?? 'en';
+  const lang = localeOf(i18n.resolvedLanguage ?? 'en');
   const zone = timeZoneOf(user);
   return useMemo(() => {
     const dt = new Intl.DateTimeFormat(lang, { timeZone: zone, dateStyle: 'short', timeStyle: 'medium' });
