@@ -117,6 +117,15 @@ export class Fleetd {
   }
 }
 
+// The Set-Cookie headers of an answer. Node 18's fetch (Debian 12's, with its own undici) lacks
+// Headers.getSetCookie and joins them with ", "; fleetd's cookies hold no comma (no Expires), so
+// splitting before each "name=" is exact for them.
+function setCookies(headers) {
+  if (typeof headers.getSetCookie === 'function') return headers.getSetCookie();
+  const joined = headers.get('set-cookie');
+  return joined ? joined.split(/,\s*(?=[^;,=\s]+=)/) : [];
+}
+
 // Calls the API like a browser would (cookies, CSRF token, same Origin), with its own cookie jar.
 export class ApiClient {
   constructor(url) {
@@ -130,7 +139,7 @@ export class ApiClient {
     const csrf = this.jar.get('__Host-fleetd_csrf');
     if (csrf) headers['X-CSRF-Token'] = csrf;
     const res = await fetch(this.url + path, { method, headers, body: body && JSON.stringify(body) });
-    for (const c of res.headers.getSetCookie()) {
+    for (const c of setCookies(res.headers)) {
       const [name, value] = c.split(';')[0].split(/=(.*)/s);
       this.jar.set(name, value);
     }

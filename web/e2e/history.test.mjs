@@ -40,8 +40,12 @@ after(async () => {
   await fleetd?.stop();
 });
 
+// "YYYY-MM-DD" of a day in a zone, `offsetDays` from today.
 function day(offsetDays, zone) {
-  return new Intl.DateTimeFormat('en-CA', { timeZone: zone }).format(new Date(Date.now() + offsetDays * 86_400_000));
+  const parts = new Intl.DateTimeFormat('en', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit' })
+    .formatToParts(new Date(Date.now() + offsetDays * 86_400_000));
+  const v = (type) => parts.find((p) => p.type === type).value;
+  return `${v('year')}-${v('month')}-${v('day')}`;
 }
 
 describe('history against fleetd', () => {
