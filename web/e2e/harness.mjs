@@ -70,8 +70,10 @@ export class Fleetd {
     this.log = '';
     this.httpPort = await freePort();
     this.osmandPort = await freePort();
+    // Teltonika only for those who drive simulated trackers (set `teltonika = true` before start).
+    this.teltonikaPort = this.teltonika ? await freePort() : 0;
     const args = ['serve', '--data', this.data, '--listen', '127.0.0.1', '--http-port', String(this.httpPort),
-      '--teltonika-port', '0', '--gt06-port', '0', '--osmand-port', String(this.osmandPort),
+      '--teltonika-port', String(this.teltonikaPort), '--gt06-port', '0', '--osmand-port', String(this.osmandPort),
       '--web-dir', join(WEB, 'dist'), '--tile-url', '', ...FAST_HASH, ...flags];
     this.proc = spawn(FLEETD, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.proc.stderr.on('data', (d) => {
