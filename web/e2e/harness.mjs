@@ -186,24 +186,26 @@ export async function newPage(b, { locale = 'en-GB', viewport = { width: 1280, h
 
 // Signs in through the API and enrols TOTP there (as the user would have done earlier); answers
 // the client and the secret.
-export async function enrolledClient(fleetd, email, password = PASSWORD) {
+// `step`: the TOTP period the confirming code is taken from (a test that needs several codes starts
+// early, since each period's code is accepted once).
+export async function enrolledClient(fleetd, email, { password = PASSWORD, step = 0 } = {}) {
   const client = fleetd.client();
   const login = await client.api('POST', '/api/v1/auth/login', { email, password });
   if (login.status !== 200) throw new Error(`login ${email}: ${login.status} ${JSON.stringify(login.body)}`);
   const { body: enrolment } = await client.api('POST', '/api/v1/auth/totp/enroll', {});
-  const confirmed = await client.api('POST', '/api/v1/auth/totp/confirm', { code: totp(enrolment.secret) });
+  const confirmed = await client.api('POST', '/api/v1/auth/totp/confirm', { code: totp(enrolment.secret, step) });
   if (confirmed.status !== 200) throw new Error(`totp confirm ${email}: ${confirmed.status}`);
   return { client, secret: enrolment.secret };
 }
 
 // Signs in on the page (with the TOTP code when `secret` is given) and waits for the frame.
-export async function signInPage(page, url, email, { secret, password = PASSWORD } = {}) {
+export async function signInPage(page, url, email, { secret, password = PASSWORD, step = 1 } = {}) {
   await page.goto(`${url}/signin`);
   await page.getByLabel('E-mail').fill(email);
   await page.getByLabel('Password', { exact: true }).fill(password);
   await page.getByRole('button', { name: 'Sign in' }).click();
   if (secret) {
-    await page.getByLabel('Authentication code').fill(totp(secret, 1));
+    await page.getByLabel('Authentication code').fill(totp(secret, step));
     await page.getByRole('button', { name: 'Sign in' }).click();
   }
   await page.getByRole('navigation', { name: 'Main' }).waitFor();
