@@ -1,7 +1,8 @@
 // Administration and the vehicle page in Chromium against the real fleetd: the operator registers
 // a device for a customer and approves a pending one; a fleet manager creates a vehicle, installs
 // the device, edits and archives; a viewer gets no change buttons; a tenant administrator creates a
-// user, who signs in with the one-time password and must change it first.
+// user (who signs in with the one-time password and must change it first) and finds the creation in
+// the audit log.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { browser, enrolledClient, Fleetd, hasRoute, newPage, signInPage } from './harness.mjs';
@@ -174,6 +175,15 @@ describe('administration', () => {
     const otp = (await page.getByTestId('one-time-password').textContent()).trim();
     assert.ok(otp.length >= 20, 'a one-time password is shown');
     await page.getByRole('rowheader', { name: 'new.driver@acme.example' }).waitFor();
+
+    // The audit log says who did it; filtered by action.
+    await page.getByRole('navigation', { name: 'Administration sections' }).getByRole('link', { name: 'Audit log' }).click();
+    await page.getByLabel('Action').fill('user.add');
+    await page.getByRole('button', { name: 'Filter' }).click();
+    const entry = page.getByRole('row', { name: /user\.add/ });
+    await entry.first().waitFor();
+    assert.equal(await page.getByRole('row', { name: /vehicle\.add/ }).count(), 0);
+    assert.match(await entry.first().textContent(), /new\.driver@acme\.example/);
 
     const other = await newPage(chrome);
     await other.goto(`${fleetd.url}/signin`);

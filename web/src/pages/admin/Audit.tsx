@@ -3,14 +3,17 @@
 import { useEffect, useId, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, isMissingRoute } from '../../api/client';
-import type { AuditEntry, AuditPage } from '../../api/types';
+import type { AuditEntry, AuditPage, Tenant } from '../../api/types';
+import { useCan } from '../../app/access';
 import { useFormats, zonedTime } from '../../app/time';
 import { errorText } from '../../components/errors';
 import { Loading } from '../../components/Loading';
+import { useAll } from '../../components/useList';
 
 const PAGE = 50;
 
 interface Filters {
+  tenant: string; // the operator's choice: one organisation's entries, or all
   action: string;
   actor_user_id: string;
   from: string;
@@ -21,7 +24,9 @@ export default function Audit() {
   const { t } = useTranslation();
   const formats = useFormats();
   const id = useId();
-  const [draft, setDraft] = useState<Filters>({ action: '', actor_user_id: '', from: '', to: '' });
+  const operator = useCan()('tenants.read');
+  const tenants = useAll<Tenant>(operator ? '/api/v1/tenants' : null, { sort: 'name' });
+  const [draft, setDraft] = useState<Filters>({ tenant: '', action: '', actor_user_id: '', from: '', to: '' });
   const [filters, setFilters] = useState<Filters>(draft);
   const [pages, setPages] = useState<(number | null)[]>([null]); // before_id of each page seen
   const [answer, setAnswer] = useState<AuditPage | null>(null);
@@ -31,6 +36,7 @@ export default function Audit() {
   useEffect(() => {
     const abort = new AbortController();
     const q = new URLSearchParams({ limit: String(PAGE) });
+    if (filters.tenant) q.set('tenant', filters.tenant);
     if (filters.action.trim()) q.set('action', filters.action.trim());
     if (filters.actor_user_id.trim()) q.set('actor_user_id', filters.actor_user_id.trim());
     if (filters.from) q.set('from', zonedTime(filters.from, '00:00', formats.zone).toISOString());
@@ -76,6 +82,19 @@ export default function Audit() {
     <section aria-labelledby={`${id}-title`}>
       <h2 id={`${id}-title`}>{t('admin.audit')}</h2>
       <form className="toolbar filters" onSubmit={apply} aria-label={t('audit.filters')}>
+        {operator && tenants.page && (
+          <div>
+            <label htmlFor={`${id}-tenant`}>{t('audit.tenant')}</label>
+            <select id={`${id}-tenant`} value={draft.tenant} onChange={(e) => setDraft({ ...draft, tenant: e.target.value })}>
+              <option value="">{t('common.all')}</option>
+              {tenants.items.map((x) => (
+                <option key={x.id} value={x.name}>
+                  {x.name}
+                </option>
+              ))}
+            </select>
+          </div>
+        )}
         {field('action', t('audit.action'))}
         {field('actor_user_id', t('audit.userId'))}
         {field('from', t('audit.from'), 'date')}
