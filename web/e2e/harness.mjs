@@ -70,8 +70,10 @@ export class Fleetd {
     this.log = '';
     this.httpPort = await freePort();
     this.osmandPort = await freePort();
+    // Teltonika only for those who drive simulated trackers (set `teltonika = true` before start).
+    this.teltonikaPort = this.teltonika ? await freePort() : 0;
     const args = ['serve', '--data', this.data, '--listen', '127.0.0.1', '--http-port', String(this.httpPort),
-      '--teltonika-port', '0', '--gt06-port', '0', '--osmand-port', String(this.osmandPort),
+      '--teltonika-port', String(this.teltonikaPort), '--gt06-port', '0', '--osmand-port', String(this.osmandPort),
       '--web-dir', join(WEB, 'dist'), '--tile-url', '', ...FAST_HASH, ...flags];
     this.proc = spawn(FLEETD, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.proc.stderr.on('data', (d) => {
@@ -117,6 +119,15 @@ export class Fleetd {
   }
 }
 
+// The Set-Cookie headers of an answer. Node 18's fetch (Debian 12's, with its own undici) lacks
+// Headers.getSetCookie and joins them with ", "; fleetd's cookies hold no comma (no Expires), so
+// splitting before each "name=" is exact for them.
+function setCookies(headers) {
+  if (typeof headers.getSetCookie === 'function') return headers.getSetCookie();
+  const joined = headers.get('set-cookie');
+  return joined ? joined.split(/,\s*(?=[^;,=\s]+=)/) : [];
+}
+
 // Calls the API like a browser would (cookies, CSRF token, same Origin), with its own cookie jar.
 export class ApiClient {
   constructor(url) {
@@ -130,7 +141,7 @@ export class ApiClient {
     const csrf = this.jar.get('__Host-fleetd_csrf');
     if (csrf) headers['X-CSRF-Token'] = csrf;
     const res = await fetch(this.url + path, { method, headers, body: body && JSON.stringify(body) });
-    for (const c of res.headers.getSetCookie()) {
+    for (const c of setCookies(res.headers)) {
       const [name, value] = c.split(';')[0].split(/=(.*)/s);
       this.jar.set(name, value);
     }
@@ -160,8 +171,8 @@ export async function browser() {
   return chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox'] });
 }
 
-export async function newPage(b, { locale = 'en-GB', viewport = { width: 1280, height: 800 } } = {}) {
-  const context = await b.newContext({ locale, viewport });
+export async function newPage(b, { locale = 'en-GB', viewport = { width: 1280, height: 800 }, timezoneId } = {}) {
+  const context = await b.newContext({ locale, viewport, timezoneId });
   const page = await context.newPage();
   const problems = [];
   // A CSP refusal or a script error is a failure of the page, whatever the test looks at.
@@ -171,4 +182,38 @@ export async function newPage(b, { locale = 'en-GB', viewport = { width: 1280, h
   page.on('pageerror', (e) => problems.push(String(e)));
   page.problems = problems;
   return page;
+}
+
+// Signs in through the API and enrols TOTP there (as the user would have done earlier); answers
+// the client and the secret.
+// `step`: the TOTP period the confirming code is taken from (a test that needs several codes starts
+// early, since each period's code is accepted once).
+export async function enrolledClient(fleetd, email, { password = PASSWORD, step = 0 } = {}) {
+  const client = fleetd.client();
+  const login = await client.api('POST', '/api/v1/auth/login', { email, password });
+  if (login.status !== 200) throw new Error(`login ${email}: ${login.status} ${JSON.stringify(login.body)}`);
+  const { body: enrolment } = await client.api('POST', '/api/v1/auth/totp/enroll', {});
+  const confirmed = await client.api('POST', '/api/v1/auth/totp/confirm', { code: totp(enrolment.secret, step) });
+  if (confirmed.status !== 200) throw new Error(`totp confirm ${email}: ${confirmed.status}`);
+  return { client, secret: enrolment.secret };
+}
+
+// Signs in on the page (with the TOTP code when `secret` is given) and waits for the frame.
+export async function signInPage(page, url, email, { secret, password = PASSWORD, step = 1 } = {}) {
+  await page.goto(`${url}/signin`);
+  await page.getByLabel('E-mail').fill(email);
+  await page.getByLabel('Password', { exact: true }).fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  if (secret) {
+    await page.getByLabel('Authentication code').fill(totp(secret, step));
+    await page.getByRole('button', { name: 'Sign in' }).click();
+  }
+  await page.getByRole('navigation', { name: 'Main' }).waitFor();
+}
+
+// Whether a route is on this build: an unknown path under /api answers 404 before any sign-in
+// check, a known one 401 without a session.
+export async function hasRoute(url, method, path) {
+  const res = await fetch(url + path, { method, headers: { Origin: url } });
+  return res.status !== 404;
 }

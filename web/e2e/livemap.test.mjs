@@ -6,7 +6,7 @@
 //   for them), so markers, clustering, the list, following and reconnection are tested today.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { browser, Fleetd, newPage, PASSWORD, totp } from './harness.mjs';
+import { browser, enrolledClient, Fleetd, newPage, PASSWORD } from './harness.mjs';
 
 let fleetd;
 let chrome;
@@ -16,6 +16,7 @@ before(async () => {
   fleetd.addTenant('acme');
   fleetd.addUser('acme', 'viewer@acme.example', 'viewer');
   fleetd.addUser('acme', 'admin@acme.example', 'tenant-admin');
+  fleetd.addUser('operator', 'ops@fleetd.example', 'operator-admin');
   await fleetd.start();
   chrome = await browser();
 });
@@ -37,11 +38,15 @@ async function signIn(page, email = 'viewer@acme.example', code) {
   await page.getByRole('heading', { name: 'Live map' }).waitFor();
 }
 
+// A latest position as GET /api/v1/positions/latest and the live feed give it (docs/api.md).
 function position(id, name, lat, lon, extra = {}) {
   return {
     vehicle_id: id,
-    name,
+    vehicle_name: name,
     device_id: 1000 + id,
+    server_time: new Date().toISOString(),
+    altitude: 35,
+    satellites: 9,
     time: new Date().toISOString(),
     lat,
     lon,
@@ -65,18 +70,20 @@ describe('live map against fleetd', () => {
       t.skip('GET /api/v1/positions/latest and /api/v1/live are not on this build yet');
       return;
     }
-    // A tenant admin (who must enrol TOTP) registers the vehicle and installs the phone in it.
-    const admin = fleetd.client();
-    await admin.api('POST', '/api/v1/auth/login', { email: 'admin@acme.example', password: PASSWORD });
-    const { body: enrolment } = await admin.api('POST', '/api/v1/auth/totp/enroll', {});
-    await admin.api('POST', '/api/v1/auth/totp/confirm', { code: totp(enrolment.secret) });
+    // The operator registers the phone for the customer (POST /api/v1/devices); the customer's
+    // administrator adds the vehicle (POST /api/v1/vehicles) and installs the phone in it
+    // (POST /api/v1/installations). Administrators enrol TOTP first.
     const imei = '358240051111110';
-    fleetd.admin('device', 'add', '--imei', imei, '--protocol', 'osmand', '--name', 'Phone 1');
+    const { client: ops } = await enrolledClient(fleetd, 'ops@fleetd.example');
+    const device = await ops.api('POST', '/api/v1/devices', { imei, protocol: 'osmand', name: 'Phone 1', tenant: 'acme' });
+    assert.equal(device.status, 201, JSON.stringify(device.body));
+    const { client: admin } = await enrolledClient(fleetd, 'admin@acme.example');
     const vehicle = await admin.api('POST', '/api/v1/vehicles', { name: 'Van 1' });
     assert.equal(vehicle.status, 201, JSON.stringify(vehicle.body));
-    const devices = await admin.api('GET', `/api/v1/devices?q=${imei}`);
-    const installed = await admin.api('POST', `/api/v1/vehicles/${vehicle.body.id}/installations`, {
-      device_id: devices.body.items[0].id,
+    const installed = await admin.api('POST', '/api/v1/installations', {
+      vehicle_id: vehicle.body.id,
+      device_id: device.body.id,
+      from: new Date(Date.now() - 60_000).toISOString(),
     });
     assert.equal(installed.status, 201, JSON.stringify(installed.body));
     await fleetd.sendOsmand(imei, { lat: 48.8566, lon: 2.3522 });
@@ -85,7 +92,7 @@ describe('live map against fleetd', () => {
     await signIn(page);
     const marker = page.locator('.leaflet-marker-icon[title^="Van 1"]');
     await marker.waitFor();
-    await page.getByRole('button', { name: /Van 1/ }).click(); // zooms in on it
+    await page.getByRole('list', { name: 'Vehicles' }).getByRole('button', { name: /Van 1/ }).click(); // zooms in on it
     await page.getByLabel('Follow on the map').uncheck();
     await page.waitForTimeout(500);
     const before = await centreOf(marker);

@@ -1,7 +1,7 @@
 // `make screenshots`: a picture of each main page in docs/screenshots/, taken in Chromium against
-// the real fleetd. The live map and vehicle list show a demo fleet played by the script (the same
-// answers the API documents), so the pictures do not depend on simulators or timing; the map has
-// no tiles here (no network), as it would offline.
+// the real fleetd. The live map, vehicles, vehicle page, history and devices show a demo fleet played
+// by the script (the answers the API documents), so the pictures do not depend on simulators or
+// timing; the map has no tiles here (no network), as it would offline.
 import { mkdirSync } from 'node:fs';
 import { browser, Fleetd, newPage, PASSWORD } from './harness.mjs';
 
@@ -14,26 +14,57 @@ for (let i = 0; i < 60; i++) {
   const moving = i % 3 === 0;
   fleet.push({
     vehicle_id: i + 1,
-    name: `${names[i % 4]} ${String(i + 1).padStart(2, '0')}`,
-    device_id: 350000000000000 + i,
+    vehicle_name: `${names[i % 4]} ${String(i + 1).padStart(2, '0')}`,
+    device_id: i + 1,
     time: new Date(Date.now() - (i % 7 === 6 ? 3_600_000 : (i % 5) * 20_000)).toISOString(),
     lat: 48.80 + ((i * 37) % 100) / 800,
     lon: 2.25 + ((i * 53) % 100) / 500,
     speed_kmh: moving ? 30 + (i % 40) : 0,
     course: (i * 47) % 360,
     valid: true,
-    attributes: { ignition: i % 3 === 1, ...(i === 10 ? { alarm: 'sos' } : {}) },
+    attributes: {
+      ignition: i % 3 !== 2,
+      odometer_m: 48_000_000 + i * 1_234_567,
+      battery_v: 4.1,
+      external_voltage_v: 13.8,
+      ...(i === 10 ? { alarm: 'sos' } : {}),
+      ...(i === 4 ? { driver_id: '01AB23CD45EF6789', dtc_codes: 'P0300' } : {}),
+    },
   });
 }
+const since = '2025-09-01T08:00:00.000Z';
 const vehicles = fleet.slice(0, 12).map((p, i) => ({
   id: p.vehicle_id,
-  name: p.name,
+  name: p.vehicle_name,
   plate: `GH-${100 + i}-KL`,
   vin: `VF1RFB00${String(612345670 + i)}`,
   make: i % 2 ? 'Renault' : 'Peugeot',
   model: i % 2 ? 'Master' : 'Partner',
-  installation: { device_id: i + 1, imei: String(p.device_id) },
+  sale_date: '2024-05-14',
+  insurance_date: '2026-05-13',
+  technical: {},
+  group_ids: [],
+  created_at: since,
+  archived_at: null,
+  installation: { id: i + 1, device_id: i + 1, imei: String(350000000000006 + i * 8), from: since },
 }));
+const devices = vehicles.map((v, i) => ({
+  id: i + 1, imei: v.installation.imei, protocol: 'teltonika', name: `FMB920 #${i + 1}`, status: 'active',
+  model: 'FMB920', firmware: '03.28.07', tenant: 'acme', vehicle_id: v.id, created_at: since,
+}));
+const page1 = (items) => ({ items, total: items.length, limit: 50, offset: 0 });
+// A morning's drive through Paris for the history page: 10-second positions, speeds that vary.
+const route = [];
+const routeStart = Date.parse('2026-03-10T07:30:00Z');
+for (let i = 0; i < 360; i++) {
+  const a = i / 60;
+  route.push({
+    device_id: 5, time: new Date(routeStart + i * 10_000).toISOString(), server_time: new Date(routeStart + i * 10_000 + 900).toISOString(),
+    lat: 48.83 + 0.02 * Math.sin(a) + i * 0.00005, lon: 2.29 + i * 0.0003 + 0.01 * Math.cos(a * 1.7),
+    altitude: 40, speed_kmh: Math.max(0, 55 + 45 * Math.sin(i / 17) + (i % 11) - 5), course: (90 + 40 * Math.cos(a)) % 360,
+    satellites: 11, valid: true, attributes: {},
+  });
+}
 
 const fleetd = new Fleetd();
 fleetd.addTenant('acme');
@@ -45,8 +76,19 @@ const chrome = await browser();
 async function page(options) {
   const p = await newPage(chrome, options);
   await p.route('**/api/v1/positions/latest', (r) => r.fulfill({ json: { items: fleet } }));
-  await p.route('**/api/v1/vehicles?*', (r) =>
-    r.fulfill({ json: { items: vehicles, total: vehicles.length, limit: 50, offset: 0 } }),
+  await p.route('**/api/v1/positions/latest?*', (r) => r.fulfill({ json: { items: fleet.slice(4, 5) } }));
+  await p.route('**/api/v1/vehicles?*', (r) => r.fulfill({ json: page1(vehicles) }));
+  await p.route('**/api/v1/vehicles/5', (r) => r.fulfill({ json: vehicles[4] }));
+  await p.route('**/api/v1/vehicles/5/installations?*', (r) =>
+    r.fulfill({ json: page1([{ id: 5, vehicle_id: 5, device_id: 5, imei: devices[4].imei, from: since, to: null, note: 'behind the dashboard', created_at: since }]) }),
+  );
+  await p.route('**/api/v1/vehicles/5/positions?*', (r) =>
+    r.fulfill({ json: { vehicle_id: 5, vehicle_name: vehicles[4].name, from: '', to: '', positions: route } }),
+  );
+  await p.route('**/api/v1/devices/5', (r) => r.fulfill({ json: devices[4] }));
+  await p.route('**/api/v1/devices?*', (r) => r.fulfill({ json: page1(devices) }));
+  await p.route('**/api/v1/drivers?*', (r) =>
+    r.fulfill({ json: page1([{ id: 1, name: 'Jeanne Martin', badge_id: '01AB23CD45EF6789', employee_number: 'E-104', user_id: null, created_at: since }]) }),
   );
   await p.routeWebSocket('**/api/v1/live', () => {});
   return p;
@@ -82,8 +124,20 @@ try {
   await manager.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Vehicles' }).click();
   await manager.getByRole('cell', { name: 'GH-100-KL' }).waitFor();
   await manager.screenshot({ path: `${OUT}vehicles.png` });
+  await manager.goto(`${fleetd.url}/vehicles/5`);
+  await manager.getByText('Jeanne Martin').waitFor();
+  await manager.screenshot({ path: `${OUT}vehicle.png` });
+  await manager.goto(`${fleetd.url}/history?vehicle=5&from=2026-03-10&to=2026-03-10`);
+  await manager.getByText(/^360 points/).waitFor();
+  await manager.getByRole('slider', { name: 'Timeline' }).fill('140');
+  await manager.waitForTimeout(500);
+  await manager.screenshot({ path: `${OUT}history.png` });
+  await manager.goto(`${fleetd.url}/admin/devices`);
+  await manager.getByRole('rowheader', { name: devices[0].imei }).waitFor();
+  await manager.screenshot({ path: `${OUT}admin-devices.png` });
   await manager.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Account' }).click();
   await manager.getByRole('heading', { name: 'Your account' }).waitFor();
+  await manager.getByText('This browser').waitFor();
   await manager.screenshot({ path: `${OUT}account.png` });
   await manager.context().close();
 

@@ -1,14 +1,26 @@
 // Routes. Pages other than sign-in are loaded when first visited, so the first load stays small.
 import { lazy, Suspense, type ReactNode } from 'react';
-import { BrowserRouter, Navigate, Outlet, Route, Routes, useLocation } from 'react-router';
+import { BrowserRouter, Navigate, Outlet, Route, Routes, useLocation } from 'react-router-dom';
 import { Loading } from '../components/Loading';
 import SignIn from '../pages/SignIn';
+import { roleCan } from './access';
 import { AuthProvider, useAuth } from './auth';
-import { Shell } from './Shell';
+import { homeOf, Shell } from './Shell';
 
 const LiveMap = lazy(() => import('../pages/map/LiveMap'));
-const Vehicles = lazy(() => import('../pages/Vehicles'));
-const Account = lazy(() => import('../pages/Account'));
+const Vehicles = lazy(() => import('../pages/vehicles/Vehicles'));
+const VehiclePage = lazy(() => import('../pages/vehicles/VehiclePage'));
+const History = lazy(() => import('../pages/history/History'));
+const Admin = lazy(() => import('../pages/admin/Admin'));
+const Devices = lazy(() => import('../pages/admin/Devices'));
+const Installations = lazy(() => import('../pages/admin/Installations'));
+const Drivers = lazy(() => import('../pages/admin/Drivers'));
+const Groups = lazy(() => import('../pages/admin/Groups'));
+const Users = lazy(() => import('../pages/admin/Users'));
+const Tenants = lazy(() => import('../pages/admin/Tenants'));
+const Audit = lazy(() => import('../pages/admin/Audit'));
+const Account = lazy(() => import('../pages/account/Account'));
+const PasswordReset = lazy(() => import('../pages/PasswordReset'));
 const Setup = lazy(() => import('../pages/Setup'));
 const NotYet = lazy(() => import('../pages/NotYet'));
 const NotFound = lazy(() => import('../pages/NotFound'));
@@ -39,10 +51,28 @@ function SignInRoute() {
   const location = useLocation();
   if (state.status === 'loading') return <Loading />;
   if (state.status === 'signed-in') {
-    const from = (location.state as { from?: string } | null)?.from ?? '/map';
+    const from = (location.state as { from?: string } | null)?.from ?? homeOf(state.user.role);
     return <Navigate to={from} replace />;
   }
   return <SignIn />;
+}
+
+function Home() {
+  const { state } = useAuth();
+  return <Navigate to={state.status === 'signed-in' ? homeOf(state.user.role) : '/signin'} replace />;
+}
+
+// A page the role may not use (an address typed or kept from another account): said, not failed.
+function Allowed({ permission, children }: { permission: Parameters<typeof roleCan>[1]; children: ReactNode }) {
+  const { state } = useAuth();
+  if (state.status === 'signed-in' && !roleCan(state.user.role, permission)) {
+    return (
+      <Page>
+        <NotFound />
+      </Page>
+    );
+  }
+  return <Page>{children}</Page>;
 }
 
 export function App() {
@@ -51,15 +81,25 @@ export function App() {
       <BrowserRouter>
         <Routes>
           <Route path="/signin" element={<SignInRoute />} />
+          <Route path="/reset-password" element={<Page><PasswordReset /></Page>} />
           <Route element={<RequireSignedIn />}>
             <Route element={<Shell />}>
-              <Route index element={<Navigate to="/map" replace />} />
-              <Route path="map" element={<Page><LiveMap /></Page>} />
-              <Route path="vehicles" element={<Page><Vehicles /></Page>} />
-              <Route path="history" element={<Page><NotYet titleKey="nav.history" /></Page>} />
+              <Route index element={<Home />} />
+              <Route path="map" element={<Allowed permission="positions.read"><LiveMap /></Allowed>} />
+              <Route path="vehicles" element={<Allowed permission="fleet.read"><Vehicles /></Allowed>} />
+              <Route path="vehicles/:id" element={<Allowed permission="fleet.read"><VehiclePage /></Allowed>} />
+              <Route path="history" element={<Allowed permission="positions.read"><History /></Allowed>} />
               <Route path="reports" element={<Page><NotYet titleKey="nav.reports" /></Page>} />
               <Route path="alerts" element={<Page><NotYet titleKey="nav.alerts" /></Page>} />
-              <Route path="admin" element={<Page><NotYet titleKey="nav.admin" /></Page>} />
+              <Route path="admin" element={<Page><Admin /></Page>}>
+                <Route path="devices" element={<Allowed permission="fleet.read"><Devices /></Allowed>} />
+                <Route path="installations" element={<Allowed permission="fleet.read"><Installations /></Allowed>} />
+                <Route path="drivers" element={<Allowed permission="fleet.read"><Drivers /></Allowed>} />
+                <Route path="groups" element={<Allowed permission="fleet.read"><Groups /></Allowed>} />
+                <Route path="users" element={<Allowed permission="users.read"><Users /></Allowed>} />
+                <Route path="tenants" element={<Allowed permission="tenants.read"><Tenants /></Allowed>} />
+                <Route path="audit" element={<Allowed permission="audit.read"><Audit /></Allowed>} />
+              </Route>
               <Route path="account" element={<Page><Account /></Page>} />
               <Route path="*" element={<Page><NotFound /></Page>} />
             </Route>

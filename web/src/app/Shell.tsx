@@ -2,19 +2,34 @@
 // add), the language, who is signed in, and the page itself.
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { NavLink, Outlet, useLocation } from 'react-router';
+import { NavLink, Outlet, useLocation } from 'react-router-dom';
 import { LanguagePicker } from '../components/LanguagePicker';
+import type { Role } from '../api/types';
+import { ADMIN_SECTIONS, roleCan, type Permission } from './access';
 import { useAuth, useUser } from './auth';
 
-export const NAV = [
-  { to: '/map', key: 'nav.map' },
-  { to: '/vehicles', key: 'nav.vehicles' },
-  { to: '/history', key: 'nav.history' },
-  { to: '/reports', key: 'nav.reports' },
-  { to: '/alerts', key: 'nav.alerts' },
-  { to: '/admin', key: 'nav.admin' },
-  { to: '/account', key: 'nav.account' },
-] as const;
+// The navigation; an entry shows only to the roles that may use its page (`null`: everyone).
+// Reports and Alerts are placeholders for later releases.
+export const NAV: readonly { to: string; key: string; permission: Permission | null }[] = [
+  { to: '/map', key: 'nav.map', permission: 'positions.read' },
+  { to: '/vehicles', key: 'nav.vehicles', permission: 'fleet.read' },
+  { to: '/history', key: 'nav.history', permission: 'positions.read' },
+  { to: '/reports', key: 'nav.reports', permission: 'positions.read' },
+  { to: '/alerts', key: 'nav.alerts', permission: 'positions.read' },
+  { to: '/admin', key: 'nav.admin', permission: null },
+  { to: '/account', key: 'nav.account', permission: null },
+];
+
+function visible(role: Role, item: (typeof NAV)[number]): boolean {
+  if (item.to === '/admin') return ADMIN_SECTIONS.some((s) => roleCan(role, s.permission));
+  return item.permission === null || roleCan(role, item.permission);
+}
+
+// Where a role lands after signing in: the live map, else administration (the operator's staff,
+// who see no positions), else the account.
+export function homeOf(role: Role): string {
+  return ['/map', '/admin'].find((to) => visible(role, NAV.find((item) => item.to === to)!)) ?? '/account';
+}
 
 export function Shell() {
   const { t } = useTranslation();
@@ -53,7 +68,7 @@ export function Shell() {
       </header>
       <nav id="main-nav" className={menuOpen ? 'open' : ''} aria-label={t('nav.label')}>
         <ul>
-          {NAV.map((item) => (
+          {NAV.filter((item) => visible(user.role, item)).map((item) => (
             <li key={item.to}>
               <NavLink to={item.to}>{t(item.key)}</NavLink>
             </li>

@@ -1,10 +1,11 @@
 // Sign-in: e-mail and password, then the TOTP code when the server asks for it (401 totp-required).
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
-import { useLocation, useNavigate } from 'react-router';
+import { Link, useLocation, useNavigate } from 'react-router-dom';
 import { api, ApiError } from '../api/client';
 import type { SignInAnswer } from '../api/types';
 import { useAuth } from '../app/auth';
+import { homeOf } from '../app/Shell';
 import { LanguagePicker } from '../components/LanguagePicker';
 import { errorText } from '../components/errors';
 
@@ -13,7 +14,7 @@ export default function SignIn() {
   const { state, signedIn } = useAuth();
   const navigate = useNavigate();
   const location = useLocation();
-  const from = (location.state as { from?: string } | null)?.from ?? '/map';
+  const from = (location.state as { from?: string } | null)?.from;
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
   const [totp, setTotp] = useState('');
@@ -41,7 +42,7 @@ export default function SignIn() {
       if (askTotp) body.totp = totp.trim();
       const answer = await api<SignInAnswer>('POST', '/api/v1/auth/login', { body, quietUnauthorized: true });
       signedIn(answer);
-      navigate(from, { replace: true });
+      navigate(from ?? homeOf(answer.user.role), { replace: true });
     } catch (err) {
       if (err instanceof ApiError && err.type === 'totp-required') {
         setAskTotp(true);
@@ -125,6 +126,11 @@ export default function SignIn() {
           <button type="submit" className="primary" disabled={busy}>
             {t('signIn.submit')}
           </button>
+          {!askTotp && (
+            <p className="below-form">
+              <Link to="/reset-password">{t('signIn.forgot')}</Link>
+            </p>
+          )}
           {askTotp && (
             <button
               type="button"

@@ -3,8 +3,10 @@
 // status and pick a vehicle, which the map then follows.
 import { useCallback, useEffect, useId, useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { Link } from 'react-router-dom';
 import { api, isMissingRoute } from '../../api/client';
-import type { Position } from '../../api/types';
+import type { VehiclePosition as Position } from '../../api/types';
+import { useFormats } from '../../app/time';
 import { errorText } from '../../components/errors';
 import { LiveFeed, type FeedState } from './live';
 import { MapView } from './MapView';
@@ -19,6 +21,7 @@ const TICK_MS = 15_000;
 
 export default function LiveMap() {
   const { t, i18n } = useTranslation();
+  const formats = useFormats();
   const searchId = useId();
   const statusId = useId();
   const store = useRef(new Map<number, Position>());
@@ -95,10 +98,10 @@ export default function LiveMap() {
         (r) =>
           (!statusFilter || r.status === statusFilter) &&
           (!needle ||
-            r.position.name.toLocaleLowerCase(i18n.resolvedLanguage).includes(needle) ||
+            r.position.vehicle_name.toLocaleLowerCase(i18n.resolvedLanguage).includes(needle) ||
             String(r.position.device_id).includes(needle)),
       )
-      .sort((a, b) => collator.compare(a.position.name, b.position.name));
+      .sort((a, b) => collator.compare(a.position.vehicle_name, b.position.vehicle_name));
   }, [positions, now, query, statusFilter, i18n.resolvedLanguage]);
 
   const selected = selectedId === null ? undefined : positions.find((p) => p.vehicle_id === selectedId);
@@ -147,16 +150,12 @@ export default function LiveMap() {
         )}
         {selected && (
           <section className="selected" aria-labelledby="selected-name">
-            <h2 id="selected-name">{selected.name}</h2>
+            <h2 id="selected-name">{selected.vehicle_name}</h2>
             <dl className="facts">
               <dt>{t('map.status')}</dt>
               <dd>{statusLabel(statusOf(selected, now))}</dd>
               <dt>{t('map.lastPosition')}</dt>
-              <dd>
-                {new Intl.DateTimeFormat(i18n.resolvedLanguage, { dateStyle: 'short', timeStyle: 'medium' }).format(
-                  new Date(selected.time),
-                )}
-              </dd>
+              <dd>{formats.dateTime(selected.time)}</dd>
               <dt>{t('map.speedLabel')}</dt>
               <dd>{t('map.speed', { speed: Math.round(selected.speed_kmh) })}</dd>
               <dt>{t('map.heading')}</dt>
@@ -166,6 +165,11 @@ export default function LiveMap() {
               <input type="checkbox" checked={follow} onChange={(e) => setFollow(e.target.checked)} />
               {t('map.follow')}
             </label>
+            <p>
+              <Link to={`/vehicles/${selected.vehicle_id}`}>{t('map.details')}</Link>
+              {' · '}
+              <Link to={`/history?vehicle=${selected.vehicle_id}`}>{t('vehicle.history')}</Link>
+            </p>
             <button type="button" className="link" onClick={() => setSelectedId(null)}>
               {t('map.deselect')}
             </button>

@@ -3,23 +3,20 @@
 // DOM, so thousands of vehicles stay smooth). Without tiles (offline, or none configured) the
 // markers draw on a plain background.
 import L from 'leaflet';
-import 'leaflet/dist/leaflet.css';
 import Supercluster, { type ClusterProperties } from 'supercluster';
 import { useEffect, useRef } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { Position } from '../../api/types';
-import { runtimeConfig } from '../../api/runtime';
+import type { VehiclePosition } from '../../api/types';
+import { arrowElement, baseMap } from './base';
 import { statusOf, type Status } from './status';
 
 // From this zoom on every vehicle has its own marker.
 const CLUSTER_MAX_ZOOM = 14;
 const CLUSTER_RADIUS_PX = 60;
 const SELECT_ZOOM = 16;
-const START: L.LatLngExpression = [46.6, 2.4]; // before any vehicle is known: western Europe
-const START_ZOOM = 5;
 
 interface Props {
-  positions: Position[];
+  positions: VehiclePosition[];
   now: number;
   selectedId: number | null;
   follow: boolean;
@@ -31,22 +28,8 @@ interface Props {
 
 type VehicleProps = { id: number };
 
-const SVG = 'http://www.w3.org/2000/svg';
-
-// The marker's element, built with DOM calls: no HTML string, no inline style attribute (the CSP
-// allows neither); the rotation is set through the style object, which the CSP permits.
 function vehicleElement(course: number, status: Status, selected: boolean): HTMLElement {
-  const el = document.createElement('div');
-  el.className = `vm-arrow vm-${status}${selected ? ' vm-selected' : ''}`;
-  const svg = document.createElementNS(SVG, 'svg');
-  svg.setAttribute('viewBox', '0 0 24 24');
-  svg.setAttribute('aria-hidden', 'true');
-  const path = document.createElementNS(SVG, 'path');
-  path.setAttribute('d', 'M12 2 20 21 12 16.5 4 21z');
-  svg.appendChild(path);
-  el.appendChild(svg);
-  el.style.transform = `rotate(${Number.isFinite(course) ? course : 0}deg)`;
-  return el;
+  return arrowElement(course, `vm-${status}${selected ? ' vm-selected' : ''}`);
 }
 
 function clusterElement(count: number): HTMLElement {
@@ -56,12 +39,6 @@ function clusterElement(count: number): HTMLElement {
   return el;
 }
 
-function escapeHtml(text: string): string {
-  const div = document.createElement('div');
-  div.textContent = text;
-  return div.innerHTML;
-}
-
 export function MapView({ positions, now, selectedId, follow, focusRequest, onSelect, statusLabel }: Props) {
   const { t } = useTranslation();
   const container = useRef<HTMLDivElement>(null);
@@ -69,7 +46,7 @@ export function MapView({ positions, now, selectedId, follow, focusRequest, onSe
   const layer = useRef<L.LayerGroup | null>(null);
   const markers = useRef(new Map<string, { marker: L.Marker; signature: string }>());
   const index = useRef<Supercluster<VehicleProps> | null>(null);
-  const byId = useRef(new Map<number, Position>());
+  const byId = useRef(new Map<number, VehiclePosition>());
   const fitted = useRef(false);
   const zooming = useRef(false);
   const afterZoom = useRef<(() => void) | null>(null);
@@ -116,7 +93,7 @@ export function MapView({ positions, now, selectedId, follow, focusRequest, onSe
         key = `v${p.vehicle_id}`;
         const status = statusOf(p, at);
         const isSelected = p.vehicle_id === selected;
-        signature = `${p.lat},${p.lon},${p.course},${status},${isSelected},${p.name}`;
+        signature = `${p.lat},${p.lon},${p.course},${status},${isSelected},${p.vehicle_name}`;
         build = () => {
           const marker = L.marker([p.lat, p.lon], {
             icon: L.divIcon({
@@ -124,7 +101,7 @@ export function MapView({ positions, now, selectedId, follow, focusRequest, onSe
               html: vehicleElement(p.course, status, isSelected),
               iconSize: [28, 28],
             }),
-            title: `${p.name} — ${label(status)}`, // set as an attribute: text, never HTML
+            title: `${p.vehicle_name} — ${label(status)}`, // set as an attribute: text, never HTML
             keyboard: true,
             zIndexOffset: isSelected ? 1000 : 0,
           });
@@ -150,21 +127,9 @@ export function MapView({ positions, now, selectedId, follow, focusRequest, onSe
 
   useEffect(() => {
     if (!container.current) return;
-    const m = L.map(container.current, { center: START, zoom: START_ZOOM, worldCopyJump: true });
-    m.attributionControl.setPrefix('<a href="https://leafletjs.com">Leaflet</a>');
+    const { map: m, cancel } = baseMap(container.current);
     map.current = m;
     layer.current = L.layerGroup().addTo(m);
-    let cancelled = false;
-    void runtimeConfig().then((config) => {
-      if (cancelled || !config.tile_url) return;
-      L.tileLayer(config.tile_url, {
-        maxZoom: 19,
-        subdomains: 'abc',
-        attribution: escapeHtml(config.tile_attribution),
-        // The page sends no Referer anywhere; tile servers may ask for one, so they get the origin only.
-        referrerPolicy: 'strict-origin',
-      }).addTo(m);
-    });
     const redraw = () => draw.current();
     m.on('moveend', redraw);
     m.on('zoomstart', () => {
@@ -178,7 +143,7 @@ export function MapView({ positions, now, selectedId, follow, focusRequest, onSe
     });
     const markerMap = markers.current;
     return () => {
-      cancelled = true;
+      cancel();
       m.off('moveend', redraw);
       m.remove();
       markerMap.clear();

@@ -3,7 +3,8 @@
 // move between rows, Enter or Space selects.
 import { useEffect, useLayoutEffect, useRef, useState, type KeyboardEvent } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { Position } from '../../api/types';
+import type { VehiclePosition as Position } from '../../api/types';
+import { relativeAge } from '../../app/time';
 import type { Status } from './status';
 
 export const ROW_PX = 56;
@@ -25,15 +26,7 @@ interface Props {
 function useAge(now: number) {
   const { i18n } = useTranslation();
   const format = new Intl.RelativeTimeFormat(i18n.resolvedLanguage, { numeric: 'auto', style: 'short' });
-  return (time: string) => {
-    const seconds = Math.round((Date.parse(time) - now) / 1000);
-    if (Math.abs(seconds) < 60) return format.format(Math.min(0, seconds), 'second');
-    const minutes = Math.round(seconds / 60);
-    if (Math.abs(minutes) < 60) return format.format(minutes, 'minute');
-    const hours = Math.round(minutes / 60);
-    if (Math.abs(hours) < 48) return format.format(hours, 'hour');
-    return format.format(Math.round(hours / 24), 'day');
-  };
+  return (time: string) => relativeAge(format, Date.parse(time), now);
 }
 
 export function VehicleList({ rows, now, selectedId, onSelect, statusLabel }: Props) {
@@ -110,7 +103,7 @@ export function VehicleList({ rows, now, selectedId, onSelect, statusLabel }: Pr
                 }}
               >
                 <span className={`dot vm-${status}`} aria-hidden="true" />
-                <span className="vname">{p.name}</span>
+                <span className="vname">{p.vehicle_name}</span>
                 <span className="vmeta">
                   {statusLabel(status)} · {t('map.speed', { speed: Math.round(p.speed_kmh) })} · {age(p.time)}
                 </span>

@@ -1,7 +1,7 @@
 // The live feed: WebSocket /api/v1/live, reconnected after any loss with exponential back-off
 // (1 s doubling to 30 s, with jitter so that many browsers do not all return at once after a
 // restart of the server).
-import type { Position } from '../../api/types';
+import type { VehiclePosition } from '../../api/types';
 
 export type FeedState = 'connecting' | 'live' | 'reconnecting';
 
@@ -18,7 +18,7 @@ export class LiveFeed {
   private stopped = false;
 
   constructor(
-    private readonly onPosition: (p: Position) => void,
+    private readonly onPosition: (p: VehiclePosition) => void,
     private readonly onState: (s: FeedState, reconnected: boolean) => void,
   ) {}
 
@@ -51,7 +51,7 @@ export class LiveFeed {
         return;
       }
       if (msg && typeof msg === 'object' && (msg as { type?: string }).type === 'position') {
-        this.onPosition(msg as Position);
+        this.onPosition(msg as VehiclePosition);
       }
     };
     socket.onclose = () => {

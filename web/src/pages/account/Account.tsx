@@ -1,11 +1,15 @@
-// The signed-in user's own account: who they are, their password, their second factor.
+// The signed-in user's own account: who they are, their sessions, their second factor, their
+// password and their API tokens.
 import { lazy, Suspense, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { useAuth, useUser } from '../app/auth';
-import { ChangePassword } from '../components/ChangePassword';
-import { Loading } from '../components/Loading';
+import { useAuth, useUser } from '../../app/auth';
+import { ChangePassword } from '../../components/ChangePassword';
+import { Loading } from '../../components/Loading';
+import { Sessions } from './Sessions';
+import { Tokens } from './Tokens';
+import { TotpSettings } from './TotpSettings';
 
-const TotpEnrolment = lazy(() => import('../components/TotpEnrolment'));
+const TotpEnrolment = lazy(() => import('../../components/TotpEnrolment'));
 
 export default function Account() {
   const { t } = useTranslation();
@@ -23,10 +27,11 @@ export default function Account() {
         <dt>{t('account.tenant')}</dt>
         <dd>{user.tenant}</dd>
       </dl>
+      <Sessions />
       <section aria-labelledby="totp-title">
         <h2 id="totp-title">{t('account.totpTitle')}</h2>
         {user.totp_enabled ? (
-          <p>{t('account.totpOn')}</p>
+          <TotpSettings onChanged={() => void refresh()} />
         ) : enrolling ? (
           <Suspense fallback={<Loading />}>
             <TotpEnrolment
@@ -49,6 +54,7 @@ export default function Account() {
         <h2 id="password-title">{t('account.passwordTitle')}</h2>
         <ChangePassword onChanged={() => void refresh()} />
       </section>
+      <Tokens />
     </div>
   );
 }
