@@ -29,8 +29,8 @@ def ok(resp):
     return body
 
 
-def operator(port, email):
-    """The operator-admin `email`, signed in with TOTP enrolled (administrators must)."""
+def administrator(port, email):
+    """The operator-admin or tenant-admin `email`, signed in with TOTP enrolled (administrators must)."""
     c = Client(port)
     c.login(email)
     enrolment = ok(c.post("/api/v1/auth/totp/enroll"))
@@ -61,3 +61,10 @@ def add_group(c, name, vehicle_ids):
     gid = ok(c.post("/api/v1/groups", {"name": name}))["id"]
     ok(c.call("PUT", "/api/v1/groups/%d/vehicles" % gid, {"vehicle_ids": vehicle_ids}))
     return gid
+
+
+def narrow(admin_client, email, group_ids):
+    """A tenant admin limits a user of the tenant to the vehicles of some groups."""
+    page = ok(admin_client.get("/api/v1/users?limit=1000"))
+    user = [u for u in page["items"] if u["email"] == email][0]
+    ok(admin_client.patch("/api/v1/users/%d" % user["id"], {"group_ids": group_ids}))

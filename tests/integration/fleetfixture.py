@@ -8,7 +8,6 @@ import pytest
 from apiclient import FAST_HASH, Client, add_user, admin
 from conftest import Server, connect, recv_exact
 import fleetapi
-import fleetsql
 import frames as F
 
 HOSTILE = "=Van <1> & \"Co\" 'x',\u00e9\u2603"  # a formula, XML and CSV specials, non-ASCII
@@ -40,13 +39,14 @@ def fleet(tmp_path):
                                 ("narrow@acme.example", "acme", "viewer"),
                                 ("driver@acme.example", "acme", "driver"),
                                 ("manager@globex.example", "globex", "fleet-manager"),
-                                ("ops@provider.example", "operator", "operator-admin")]:
+                                ("ops@provider.example", "operator", "operator-admin"),
+                                ("admin@acme.example", "acme", "tenant-admin")]:
         add_user(data, tenant, email, role)
     for dev in (DEV_A, DEV_B, DEV_G):
         admin(data, "device", "add", "--imei", dev, "--protocol", "teltonika")
     srv = Server(data, *FAST_HASH).start()
     port = srv.port("http")
-    srv.operator = fleetapi.operator(port, "ops@provider.example")
+    srv.operator = fleetapi.administrator(port, "ops@provider.example")
     ids = {dev: fleetapi.give_device(srv.operator, dev, tenant)
            for dev, tenant in [(DEV_A, "acme"), (DEV_B, "acme"), (DEV_G, "globex")]}
     acme, globex = client(srv, "manager@acme.example"), client(srv, "manager@globex.example")
@@ -57,7 +57,7 @@ def fleet(tmp_path):
     fleetapi.install(acme, srv.van, ids[DEV_B], "2026-01-20T00:00:00Z")
     fleetapi.install(globex, srv.car, ids[DEV_G], "2026-01-01T00:00:00Z")
     srv.trucks = fleetapi.add_group(acme, "Trucks", [srv.truck])
-    fleetsql.narrow(data, "narrow@acme.example", srv.trucks)
+    fleetapi.narrow(fleetapi.administrator(port, "admin@acme.example"), "narrow@acme.example", [srv.trucks])
     yield srv
     srv.stop()
 

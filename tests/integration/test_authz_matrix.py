@@ -26,9 +26,12 @@ POLICY = {
 MARK = "SECRET-GLOBEX"
 # Where the operator works across tenants by design, so that the other tenant's data is the point, not
 # a leak (issue 3): the tenants themselves, the audit log and the support grants ("tenant admins see
-# their tenant's entries, the operator all").
+# their tenant's entries, the operator all"), and the devices ("the operator manages tenants and
+# devices": its stock and who has which box — not the vehicles' data, which stays behind a grant).
 OPERATOR_SPANS_TENANTS = {("GET", "/api/v1/audit"), ("GET", "/api/v1/support-grants"),
-                          ("GET", "/api/v1/tenants/{id}"), ("PATCH", "/api/v1/tenants/{id}")}
+                          ("GET", "/api/v1/tenants/{id}"), ("PATCH", "/api/v1/tenants/{id}"),
+                          ("GET", "/api/v1/devices"), ("GET", "/api/v1/devices/{id}"),
+                          ("PATCH", "/api/v1/devices/{id}")}
 
 
 def enrol(c):
