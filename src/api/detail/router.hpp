@@ -43,10 +43,16 @@ struct Caller {
     std::optional<store::Session> session;  // set when signed in with the session cookie
     std::optional<int64_t> token_id;        // set when signed in with an API token
     std::vector<std::string> token_scopes;  // "read", "write", "commands" (tokens only)
+    // Set when an operator-admin reads a customer's vehicle data under that customer's active
+    // support grant (?support_tenant=NAME): the scope of the request becomes that tenant's, for
+    // reading only (see Service::Dispatch).
+    std::optional<store::TenantScope> support_scope;
+    int64_t support_grant_id = 0;
 
-    store::TenantScope scope() const { return store::AccountStore::ScopeOf(user); }
+    store::TenantScope scope() const { return support_scope.value_or(store::AccountStore::ScopeOf(user)); }
     bool IsOperator() const { return user.role == store::Role::kOperatorAdmin; }
-    // The role grants it and, for a token, the token's scopes cover it.
+    // The role grants it and, for a token, the token's scopes cover it; under a support grant,
+    // reading the fleet and its positions.
     bool Can(Permission p) const;
 };
 

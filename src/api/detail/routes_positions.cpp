@@ -194,7 +194,7 @@ asio::awaitable<void> History(Service& s, Ctx& ctx, http::Response& res) {
     const store::User& user = ctx.caller->user;
     store::AuditEntry audit;
     audit.at = ctx.now;
-    audit.tenant_id = user.tenant_id;
+    audit.tenant_id = ctx.caller->scope().tenant_id();  // under a support grant: the customer's log
     audit.actor_user_id = user.id;
     audit.actor = fmt::format("user:{}", user.id);
     audit.action = is_export ? "positions.export" : "positions.read";

@@ -128,6 +128,56 @@ asio::awaitable<std::optional<http::Response>> Service::Authenticate(const http:
     co_return problem;
 }
 
+asio::awaitable<std::optional<http::Response>> Service::EnterSupport(const Route& route, Ctx& ctx, Caller& caller) {
+    std::string tenant = ctx.query["support_tenant"];
+    ctx.query.erase("support_tenant");
+    bool reads_vehicle_data = route.permission && (*route.permission == Permission::kFleetRead ||
+                                                   *route.permission == Permission::kPositionsRead);
+    if (!caller.IsOperator() || caller.token_id || ctx.req.method != "GET" || !reads_vehicle_data) {
+        co_return Forbidden("support_tenant is for the operator's staff reading a customer's vehicle data "
+                            "(GET, signed in with a session) under that customer's support grant");
+    }
+    std::optional<http::Response> problem;
+    store::AuditEntry audit;
+    audit.at = ctx.now;
+    audit.actor_user_id = caller.user.id;
+    audit.actor = fmt::format("user:{}", caller.user.id);
+    audit.action = "support.read";
+    audit.target = "tenant:" + tenant;
+    audit.ip = ctx.ip;
+    audit.detail_json = "{\"method\":\"GET\",\"path\":";
+    core::AppendJsonString(audit.detail_json, ctx.path.substr(0, 200));
+    Database::Task fn = [&](Conn& c) {
+        auto scope = c.accounts.OperatorScope(tenant);
+        if (!scope) {
+            problem = NotFound("tenant");
+            return;
+        }
+        auto grant = c.accounts.ActiveSupportGrant(*scope, ctx.now);
+        if (!grant) {
+            spdlog::error("api: support grant: {}", grant.error().message);
+            problem = Internal();
+            return;
+        }
+        if (!grant->has_value()) {
+            problem = http::Problem(403, "support-grant-required", "No support access",
+                                    "this customer has not granted support access, or it has ended");
+            return;
+        }
+        audit.tenant_id = scope->tenant_id();  // the customer sees it in its own log
+        audit.detail_json += fmt::format(",\"grant_id\":{}}}", (*grant)->id);
+        if (auto a = c.accounts.Audit(audit); !a) {
+            spdlog::error("api: support read audit: {}", a.error().message);
+            problem = Internal();
+            return;
+        }
+        caller.support_scope = *scope;
+        caller.support_grant_id = (*grant)->id;
+    };
+    co_await Run(fn);
+    co_return problem;
+}
+
 asio::awaitable<void> Service::Dispatch(const http::Request& req, http::Response& res, http::Upgrade* upgrade) {
     auto qmark = req.target.find('?');
     std::string path = req.target.substr(0, qmark);
@@ -179,6 +229,12 @@ asio::awaitable<void> Service::Dispatch(const http::Request& req, http::Response
                 res = http::Problem(403, "totp-enrolment-required", "Two-factor authentication required",
                                     "your role requires two-factor authentication: enrol first "
                                     "(POST /api/v1/auth/totp/enroll)");
+                co_return;
+            }
+        }
+        if (ctx.query.count("support_tenant")) {
+            if (auto problem = co_await EnterSupport(route, ctx, caller)) {
+                res = std::move(*problem);
                 co_return;
             }
         }

@@ -50,6 +50,11 @@ struct Service {
     boost::asio::awaitable<void> Dispatch(const http::Request& req, http::Response& res,
                                           http::Upgrade* upgrade = nullptr);
 
+    // ?support_tenant=NAME: lets an operator-admin (session, GET, a route reading fleet or
+    // positions) act in that tenant's scope while its support grant is active, and audits each such
+    // read in the tenant's log (support.read). The problem to answer, if any.
+    boost::asio::awaitable<std::optional<http::Response>> EnterSupport(const Route& route, Ctx& ctx, Caller& caller);
+
     // Who calls a signed-in route, at `now`: the API token of an Authorization header when there
     // is one (Bearer; the cookie is then ignored), else the session cookie. Fills `caller`, or
     // returns why not (401 invalid-token, 401 unauthenticated, 500).
