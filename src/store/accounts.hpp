@@ -71,6 +71,7 @@ struct User {
     bool disabled = false;
     core::TimePoint created_at{};
     bool tenant_requires_totp = false;  // the tenant makes TOTP mandatory for all its users
+    std::string tenant_time_zone;       // the tenant's IANA zone (reports and dates are shown in it)
 };
 
 // What sign-in needs: the user, its tenant's status, its secrets and its lockout state.

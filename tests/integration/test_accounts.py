@@ -79,7 +79,8 @@ def test_login_sets_the_session_cookie_with_every_attribute(api):
     assert status == 200, body
     doc = json.loads(body)
     assert doc["user"] == {"id": api.user["id"], "email": "alice@acme.example", "role": "tenant-admin",
-                           "tenant": "acme", "must_change_password": False, "totp_enabled": False, "disabled": False}
+                           "tenant": "acme", "must_change_password": False, "totp_enabled": False, "disabled": False,
+                           "time_zone": "Europe/Paris"}
     c = cookies(headers)
     value, attrs = c["__Host-fleetd_session"]
     assert len(value) >= 40

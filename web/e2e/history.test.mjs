@@ -10,6 +10,7 @@ import { browser, enrolledClient, Fleetd, hasRoute, newPage, PASSWORD, signInPag
 let fleetd;
 let chrome;
 let vehicleId;
+let ops;
 const IMEI = 'phone-history-1';
 
 before(async () => {
@@ -20,7 +21,7 @@ before(async () => {
   await fleetd.start();
   chrome = await browser();
   // The operator registers the phone for acme; the manager adds the vehicle and installs it an hour ago.
-  const { client: ops } = await enrolledClient(fleetd, 'ops@fleetd.example');
+  ({ client: ops } = await enrolledClient(fleetd, 'ops@fleetd.example'));
   const device = await ops.api('POST', '/api/v1/devices', { imei: IMEI, protocol: 'osmand', tenant: 'acme' });
   assert.equal(device.status, 201, JSON.stringify(device.body));
   const manager = fleetd.client();
@@ -141,8 +142,13 @@ describe('vehicle page (latest position played by the test)', () => {
 
 describe('history page (route played by the test)', () => {
   test('the route, its timeline, the points and the exports', async () => {
-    const zone = 'America/New_York';
-    const page = await newPage(chrome, { timezoneId: zone });
+    // The tenant's zone (New York, set by the operator; /me carries it) decides the day's bounds, not
+    // the browser's (Tokyo).
+    const tenants = await ops.api('GET', '/api/v1/tenants?q=acme');
+    const acme = tenants.body.items.find((t) => t.name === 'acme');
+    const zoned = await ops.api('PATCH', `/api/v1/tenants/${acme.id}`, { time_zone: 'America/New_York' });
+    assert.equal(zoned.status, 200, JSON.stringify(zoned.body));
+    const page = await newPage(chrome, { timezoneId: 'Asia/Tokyo' });
     const hostile = '<img src=x onerror="window.pwned=1"> Van';
     const base = Date.parse('2026-03-07T14:00:00Z');
     const positions = [];

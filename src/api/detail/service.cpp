@@ -26,8 +26,13 @@ std::string UserJson(const store::User& u) {
     core::AppendJsonString(out, u.email);
     out += fmt::format(",\"role\":\"{}\",\"tenant\":", store::ToString(u.role));
     core::AppendJsonString(out, u.tenant);
-    out += fmt::format(",\"must_change_password\":{},\"totp_enabled\":{},\"disabled\":{}}}", u.must_change_password,
+    out += fmt::format(",\"must_change_password\":{},\"totp_enabled\":{},\"disabled\":{}", u.must_change_password,
                        u.totp_enabled, u.disabled);
+    if (!u.tenant_time_zone.empty()) {
+        out += ",\"time_zone\":";
+        core::AppendJsonString(out, u.tenant_time_zone);
+    }
+    out += "}";
     return out;
 }
 

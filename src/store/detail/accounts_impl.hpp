@@ -92,8 +92,8 @@ inline Tenant ReadTenant(sqlite3_stmt* s) {
 // users u JOIN tenants t; the columns ReadUser reads, then the credential columns.
 inline constexpr const char* kUserColumns =
     "u.id, u.tenant_id, t.name, u.email, u.role, u.must_change_password, u.totp_secret_sealed IS NOT NULL, "
-    "u.disabled, u.created_at, t.require_totp";
-inline constexpr int kUserColumnCount = 10;
+    "u.disabled, u.created_at, t.require_totp, t.time_zone";
+inline constexpr int kUserColumnCount = 11;
 
 inline User ReadUser(sqlite3_stmt* s) {
     User u;
@@ -107,6 +107,7 @@ inline User ReadUser(sqlite3_stmt* s) {
     u.disabled = sqlite3_column_int(s, 7) != 0;
     u.created_at = FromMs(sqlite3_column_int64(s, 8));
     u.tenant_requires_totp = sqlite3_column_int(s, 9) != 0;
+    u.tenant_time_zone = std::string(Col(s, 10));
     return u;
 }
 
