@@ -271,11 +271,12 @@ Result<void> AccountStore::SetTotpSecret(int64_t user_id, const std::optional<st
 
 Result<void> AccountStore::CreateSession(const Session& s) {
     Query q(impl_->db,
-            "INSERT INTO sessions (token_hash, user_id, csrf_hash, created_at, last_seen, expires_at, ip, user_agent) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+            "INSERT INTO sessions (token_hash, user_id, csrf_hash, created_at, last_seen, expires_at, ip, user_agent, "
+            "step_up_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
     if (!q.ok()) return q.error("create session");
     q.Bind(1, s.token_hash).Bind(2, s.user_id).Bind(3, s.csrf_hash).Bind(4, ToMs(s.created_at));
     q.Bind(5, ToMs(s.last_seen)).Bind(6, ToMs(s.expires_at)).Bind(7, s.ip).Bind(8, s.user_agent);
+    q.Bind(9, s.step_up_at ? std::optional<int64_t>(ToMs(*s.step_up_at)) : std::nullopt);
     if (q.Step() != SQLITE_DONE) return impl_->DbError("create session");
     return {};
 }

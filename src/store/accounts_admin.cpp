@@ -350,6 +350,8 @@ Outcome<UserDetail> AccountStore::UpdateUser(TenantScope scope, int64_t user_id,
         if (change.role && *change.role != current.user.role) {
             auto r = SetUserColumn(*impl_, "role", std::string(ToString(*change.role)), user_id);
             if (!r) return r.Failure<UserDetail>();
+            // A privilege change: the user signs in again and gets new session tokens.
+            if (auto revoked = impl_->RevokeCredentials("id = ?", user_id, now); !revoked) return revoked.error();
             detail += fmt::format(",\"role\":\"{}\"", ToString(*change.role));
         }
         if (change.name && *change.name != current.name) {

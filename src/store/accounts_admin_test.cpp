@@ -363,7 +363,12 @@ TEST_F(AdminStoreTest, UserChangesAreCheckedInTheTransactionAndDisablingRevokesC
     UserDetail changed = Made(s_->UpdateUser(acme_, alice.id, change, nullptr, cli_, now_));
     EXPECT_EQ(changed.user.role, Role::kFleetManager);
     EXPECT_EQ(changed.group_ids, std::vector<int64_t>{vans});
-    EXPECT_TRUE(SessionLives("s-alice", now_ + 1min));
+    // A role change is a privilege change: the user signs in again (new session tokens).
+    EXPECT_FALSE(SessionLives("s-alice", now_ + 1min));
+    EXPECT_FALSE(TokenLives("t-alice", now_ + 1min));
+    AddSession(alice, "s-alice-2");
+    AddToken(alice, "t-alice-2", now_ + 24h);
+    EXPECT_TRUE(SessionLives("s-alice-2", now_ + 1min));
     UserChange disable;
     disable.disabled = true;
     EXPECT_TRUE(
@@ -371,8 +376,8 @@ TEST_F(AdminStoreTest, UserChangesAreCheckedInTheTransactionAndDisablingRevokesC
     UserChange enable;
     enable.disabled = false;
     Made(s_->UpdateUser(acme_, alice.id, enable, nullptr, cli_, now_ + 2min));
-    EXPECT_FALSE(SessionLives("s-alice", now_ + 3min));
-    EXPECT_FALSE(TokenLives("t-alice", now_ + 3min));
+    EXPECT_FALSE(SessionLives("s-alice-2", now_ + 3min));
+    EXPECT_FALSE(TokenLives("t-alice-2", now_ + 3min));
     auto updates = Audit("user.update");
     ASSERT_EQ(updates.size(), 3u);
     EXPECT_EQ(updates[2].detail_json,

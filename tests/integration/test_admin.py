@@ -115,8 +115,11 @@ def test_token_scopes_narrow_what_a_token_may_do(srv):
     status, users, _ = read.get("/api/v1/users")
     assert status == 200 and users["total"] == 3
     problem(read.post("/api/v1/users", {"email": "new@acme.example", "role": "viewer"}), 403, "forbidden")
-    status, made, _ = write.post("/api/v1/users", {"email": "new@acme.example", "role": "viewer"})  # no CSRF token
+    # A write token writes (no CSRF token needed)...
+    status, made, _ = write.post("/api/v1/vehicles", {"name": "Token van"})
     assert status == 201, made
+    # ...but user and role changes need a recent password check, which a token cannot give.
+    problem(write.post("/api/v1/users", {"email": "new@acme.example", "role": "viewer"}), 403, "step-up-required")
     # Tokens manage no tokens (they could outlive a revoked one) and grant no access.
     problem(write.post("/api/v1/me/tokens", {"name": "x", "scopes": ["read"]}), 403, "session-required")
     problem(write.get("/api/v1/me/tokens"), 403, "session-required")

@@ -17,9 +17,12 @@ void AddFleetRoutes(Service& s) {
     AddDriverRoutes(s);
 }
 
-void AddRoute(Service& s, const char* method, const char* pattern, std::optional<Permission> permission, Handler fn) {
-    s.router.Add({method, pattern, Access::kSignedIn, permission, false,
-                  [&s, fn](Ctx& ctx, http::Response& res) { return fn(s, ctx, res); }});
+void AddRoute(Service& s, const char* method, const char* pattern, std::optional<Permission> permission, Handler fn,
+              bool step_up) {
+    Route route{method, pattern, Access::kSignedIn, permission, false,
+                [&s, fn](Ctx& ctx, http::Response& res) { return fn(s, ctx, res); }};
+    route.step_up = step_up;
+    s.router.Add(std::move(route));
 }
 
 store::Actor ActorOf(const Ctx& ctx) {

@@ -23,7 +23,9 @@ void AddDriverRoutes(Service& s);        // routes_drivers.cpp
 
 using Handler = boost::asio::awaitable<void> (*)(Service&, Ctx&, http::Response&);
 // Adds a route for signed-in callers with `permission` (nullopt: the handler checks).
-void AddRoute(Service& s, const char* method, const char* pattern, std::optional<Permission> permission, Handler fn);
+// `step_up`: the route needs a recent password or TOTP check (Route::step_up).
+void AddRoute(Service& s, const char* method, const char* pattern, std::optional<Permission> permission, Handler fn,
+              bool step_up = false);
 
 // The caller as an audit actor: "user:<id>", its id and address.
 store::Actor ActorOf(const Ctx& ctx);

@@ -89,6 +89,9 @@ struct Route {
     // Refused to API tokens (403 session-required): the routes that manage credentials or access,
     // so that a token cannot mint tokens or sidestep the sign-in's second factor.
     bool session_only = false;
+    // Needs a password or TOTP check from the last 5 minutes in this session (sign-in counts; else
+    // POST /api/v1/auth/step-up): 403 step-up-required. API tokens cannot step up.
+    bool step_up = false;
 };
 
 class Router {

@@ -387,9 +387,9 @@ void AddAdminRoutes(Service& s) {
     AddRoute(s, "GET", "/api/v1/tenants/{id}", Permission::kTenantsRead, GetTenant);
     AddRoute(s, "PATCH", "/api/v1/tenants/{id}", Permission::kTenantsWrite, PatchTenant);
     AddRoute(s, "GET", "/api/v1/users", Permission::kUsersRead, ListUsers);
-    AddRoute(s, "POST", "/api/v1/users", Permission::kUsersWrite, CreateUser);
+    AddRoute(s, "POST", "/api/v1/users", Permission::kUsersWrite, CreateUser, /*step_up=*/true);
     AddRoute(s, "GET", "/api/v1/users/{id}", Permission::kUsersRead, GetUser);
-    AddRoute(s, "PATCH", "/api/v1/users/{id}", Permission::kUsersWrite, PatchUser);
+    AddRoute(s, "PATCH", "/api/v1/users/{id}", Permission::kUsersWrite, PatchUser, /*step_up=*/true);
 }
 
 }  // namespace fleet::api::detail

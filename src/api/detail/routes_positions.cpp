@@ -9,6 +9,7 @@
 
 #include "api/detail/position_formats.hpp"
 #include "api/detail/service.hpp"
+#include "api/detail/step_up.hpp"
 #include "core/time.hpp"
 
 namespace fleet::api::detail {
@@ -189,6 +190,12 @@ asio::awaitable<void> History(Service& s, Ctx& ctx, http::Response& res) {
         co_return;
     }
     bool is_export = format_name != "json";
+    // Exports need a recent password or TOTP check in a session; an API token (issued from a
+    // stepped-up session, scope read) may export, as it could page the same data as JSON anyway.
+    if (is_export && ctx.caller->session && !RecentStepUp(*ctx.caller, ctx.now)) {
+        res = StepUpRequired();
+        co_return;
+    }
 
     store::Viewer viewer = ViewerOf(ctx);
     const store::User& user = ctx.caller->user;

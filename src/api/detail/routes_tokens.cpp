@@ -130,8 +130,10 @@ asio::awaitable<void> Revoke(Service& s, Ctx& ctx, http::Response& res) {
 }  // namespace
 
 void AddTokenRoutes(Service& s) {
-    s.router.Add({"POST", "/api/v1/me/tokens", Access::kSignedIn, std::nullopt, false,
-                  [&s](Ctx& ctx, http::Response& res) { return Create(s, ctx, res); }, true});
+    Route create{"POST", "/api/v1/me/tokens", Access::kSignedIn, std::nullopt, false,
+                 [&s](Ctx& ctx, http::Response& res) { return Create(s, ctx, res); }, true};
+    create.step_up = true;  // a token is a new credential
+    s.router.Add(std::move(create));
     s.router.Add({"GET", "/api/v1/me/tokens", Access::kSignedIn, std::nullopt, false,
                   [&s](Ctx& ctx, http::Response& res) { return List(s, ctx, res); }, true});
     s.router.Add({"DELETE", "/api/v1/me/tokens/{id}", Access::kSignedIn, std::nullopt, false,

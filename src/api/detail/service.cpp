@@ -1,4 +1,5 @@
 #include "api/detail/service.hpp"
+#include "api/detail/step_up.hpp"
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -246,6 +247,10 @@ asio::awaitable<void> Service::Dispatch(const http::Request& req, http::Response
         if (route.permission && !caller.Can(*route.permission)) {
             res = Forbidden(fmt::format("your role{} does not allow {}", caller.token_id ? " or token" : "",
                                         ToString(*route.permission)));
+            co_return;
+        }
+        if (route.step_up && !RecentStepUp(caller, ctx.now)) {
+            res = StepUpRequired();
             co_return;
         }
         ctx.caller = &caller;

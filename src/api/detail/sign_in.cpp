@@ -192,6 +192,7 @@ LoginResult SignIn::Login(store::AccountStore& store, const LoginInput& in, core
     s.expires_at = now + std::chrono::duration_cast<core::Millis>(settings_.session.absolute);
     s.ip = in.ip;
     s.user_agent = in.user_agent.substr(0, 512);
+    s.step_up_at = now;  // the password (and code) were just checked: counts as a step-up
     if (auto r = store.CreateSession(s); !r) {
         spdlog::error("sign-in: {}", r.error().message);
         return result;
