@@ -405,6 +405,29 @@ public:
         return 0;
     }
 
+    // The e-mail fleetd queued (lockout notices, reset codes), as JSON lines, oldest first: what a
+    // development set-up without SMTP reads (the mailer also writes them to <data>/outbox/*.eml).
+    int Outbox() {
+        auto a = OpenAccounts(false);
+        if (!a) return Fail(a.error().message);
+        auto mail = (*a)->ListMail(a_.limit);
+        if (!mail) return Fail(mail.error().message);
+        for (const auto& m : *mail) {
+            std::string out = fmt::format("{{\"id\":{},\"created_at\":\"{}\",\"kind\":", m.id, core::FormatIso(m.created_at));
+            core::AppendJsonString(out, m.kind);
+            out += ",\"to\":";
+            core::AppendJsonString(out, m.recipient);
+            out += ",\"subject\":";
+            core::AppendJsonString(out, m.subject);
+            out += ",\"body\":";
+            core::AppendJsonString(out, m.body);
+            out += fmt::format(",\"attempts\":{},\"sent_at\":", m.attempts);
+            out += m.sent_at ? "\"" + core::FormatIso(*m.sent_at) + "\"" : std::string("null");
+            std::cout << out << "}\n";
+        }
+        return 0;
+    }
+
     int AuditVerify() {
         auto a = OpenAccounts(false);
         if (!a) return Fail(a.error().message);
@@ -511,6 +534,9 @@ Runner AddAdmin(CLI::App& app) {
     vehicle_add->add_option("--plate", a->plate, "registration plate");
     vehicle_add->add_option("--imei", a->imei, "a registered device to install (given to the tenant if it is stock)");
 
+    auto* outbox = cmd->add_subcommand("outbox", "Print the latest e-mails fleetd queued (sent or not), oldest first");
+    outbox->add_option("--limit", a->limit, "most mails")->check(CLI::Range(1, 100000))->capture_default_str();
+
     auto* audit = cmd->add_subcommand("audit", "Read and verify the audit log");
     audit->require_subcommand(1);
     auto* audit_verify = audit->add_subcommand("verify", "Check the hash chain; exit 1 at the first broken entry");
@@ -528,6 +554,7 @@ Runner AddAdmin(CLI::App& app) {
         if (user_add->parsed()) return admin.UserAdd();
         if (user_list->parsed()) return admin.UserList();
         if (vehicle_add->parsed()) return admin.VehicleAdd();
+        if (outbox->parsed()) return admin.Outbox();
         if (audit_verify->parsed()) return admin.AuditVerify();
         if (audit_list->parsed()) return admin.AuditList();
         if (add->parsed()) return admin.DeviceAdd();

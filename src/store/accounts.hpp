@@ -285,6 +285,7 @@ struct OutgoingMail {
     std::string subject;
     std::string body;
     int64_t attempts = 0;  // failed deliveries so far
+    std::optional<core::TimePoint> sent_at;
 };
 
 // A mail is given up after this many failed deliveries; after n failures the next try waits until
@@ -471,6 +472,8 @@ public:
     // Unsent mail due at `now` (fewer than kMaxMailAttempts failures, the back-off passed), oldest
     // first, at most `limit`.
     Result<std::vector<OutgoingMail>> ListUnsentMail(core::TimePoint now, int64_t limit);
+    // The latest `limit` mails, sent or not (sent ones stay 7 days), oldest first: `fleetd admin outbox`.
+    Result<std::vector<OutgoingMail>> ListMail(int64_t limit);
     Result<void> MarkMailSent(int64_t id, core::TimePoint now);
     // Counts a failed delivery and keeps the error (cut to 500 bytes).
     Result<void> MarkMailFailed(int64_t id, const std::string& error);

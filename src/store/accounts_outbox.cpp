@@ -31,15 +31,10 @@ Result<int64_t> AccountStore::EnqueueMail(const OutgoingMail& mail) {
     return InsertMail(*impl_, mail);
 }
 
-Result<std::vector<OutgoingMail>> AccountStore::ListUnsentMail(core::TimePoint now, int64_t limit) {
-    // The back-off: after n failures, not before n² minutes after the mail was queued.
-    Query q(
-        impl_->db,
-        "SELECT id, created_at, kind, recipient, subject, body, attempts FROM outbox "
-        "WHERE sent_at IS NULL AND attempts < ? AND created_at + attempts * attempts * 60000 <= ? "
-        "ORDER BY id LIMIT ?");
-    if (!q.ok()) return q.error("list unsent mail");
-    q.Bind(1, kMaxMailAttempts).Bind(2, ToMs(now)).Bind(3, limit);
+namespace {
+
+// Rows of `SELECT id, created_at, kind, recipient, subject, body, attempts, sent_at FROM outbox ...`.
+Result<std::vector<OutgoingMail>> ReadMail(AccountStore::Impl& impl, Query& q, const char* what) {
     std::vector<OutgoingMail> out;
     int rc;
     while ((rc = q.Step()) == SQLITE_ROW) {
@@ -52,10 +47,34 @@ Result<std::vector<OutgoingMail>> AccountStore::ListUnsentMail(core::TimePoint n
         m.subject = Col(s, 4);
         m.body = Col(s, 5);
         m.attempts = sqlite3_column_int64(s, 6);
+        if (auto sent = ColOptInt(s, 7)) m.sent_at = FromMs(*sent);
         out.push_back(std::move(m));
     }
-    if (rc != SQLITE_DONE) return impl_->DbError("list unsent mail");
+    if (rc != SQLITE_DONE) return impl.DbError(what);
     return out;
+}
+
+}  // namespace
+
+Result<std::vector<OutgoingMail>> AccountStore::ListUnsentMail(core::TimePoint now, int64_t limit) {
+    // The back-off: after n failures, not before n² minutes after the mail was queued.
+    Query q(
+        impl_->db,
+        "SELECT id, created_at, kind, recipient, subject, body, attempts, sent_at FROM outbox "
+        "WHERE sent_at IS NULL AND attempts < ? AND created_at + attempts * attempts * 60000 <= ? "
+        "ORDER BY id LIMIT ?");
+    if (!q.ok()) return q.error("list unsent mail");
+    q.Bind(1, kMaxMailAttempts).Bind(2, ToMs(now)).Bind(3, limit);
+    return ReadMail(*impl_, q, "list unsent mail");
+}
+
+Result<std::vector<OutgoingMail>> AccountStore::ListMail(int64_t limit) {
+    Query q(impl_->db,
+            "SELECT id, created_at, kind, recipient, subject, body, attempts, sent_at FROM "
+            "(SELECT * FROM outbox ORDER BY id DESC LIMIT ?) ORDER BY id");
+    if (!q.ok()) return q.error("list mail");
+    q.Bind(1, limit);
+    return ReadMail(*impl_, q, "list mail");
 }
 
 Result<void> AccountStore::MarkMailSent(int64_t id, core::TimePoint now) {

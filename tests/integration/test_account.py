@@ -353,3 +353,14 @@ def test_mail_goes_to_the_smtp_relay_when_one_is_configured(data):
     finally:
         srv.stop()
         relay.sock.close()
+
+
+def test_admin_outbox_prints_the_queued_mail(api):
+    """`fleetd admin outbox` prints what the server queued: the reset code reaches an operator without SMTP."""
+    request(api.port("http"), "POST", "/api/v1/auth/password-reset", {"email": "carol@acme.example"})
+    token = reset_token(wait_mails(api, 1)[0])
+    out = [json.loads(line) for line in admin(api.data, "outbox").stdout.splitlines()]
+    assert [m["to"] for m in out] == ["carol@acme.example"]
+    assert out[0]["kind"] == "password-reset" and out[0]["subject"] == "Reset your fleetd password"
+    assert token in out[0]["body"] and out[0]["sent_at"] is not None  # the development mailer wrote the file
+    assert admin(api.data, "outbox", "--limit", "0", check=False).returncode != 0

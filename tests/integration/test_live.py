@@ -164,16 +164,24 @@ def test_the_handshake_is_refused_cross_site_unauthenticated_and_without_the_rig
     assert [e["action"] for e in audit(fleet)].count("positions.live") == 1
 
 
-def test_the_feed_closes_when_its_session_ends(fleet):
+def test_the_feed_closes_when_its_session_ends_or_its_token_is_revoked(fleet):
     manager = client(fleet, "manager@acme.example")
+    status, token, _ = manager.post("/api/v1/me/tokens", {"name": "feed", "scopes": ["read"]})
+    assert status == 201, token
     ws = open_feed(fleet, manager)
     assert ws.recv_json()["type"] == "ready"
+    by_token = wsclient.connect(fleet.port("http"), headers={"Authorization": "Bearer " + token["token"]})
+    assert by_token.recv_json()["type"] == "ready"
+    assert manager.delete("/api/v1/me/tokens/%d" % token["id"])[0] == 204
     assert manager.post("/api/v1/auth/logout")[0] == 204
     ended = time.monotonic()
-    assert ws.recv(timeout=40) is None  # the session is re-checked every 30 s
+    assert ws.recv(timeout=40) is None  # the session and the token are re-checked every 30 s
     assert ws.close_code == 1008 and ws.close_reason == "session ended"
+    assert by_token.recv(timeout=40) is None
+    assert by_token.close_code == 1008 and by_token.close_reason == "token ended"
     assert time.monotonic() - ended <= 31
     ws.sock.close()
+    by_token.sock.close()
 
 
 def test_the_server_stops_promptly_with_feeds_open(fleet):

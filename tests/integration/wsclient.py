@@ -6,6 +6,7 @@ import json
 import os
 import socket
 import struct
+import time
 
 GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"  # RFC 6455 1.3
 
@@ -52,10 +53,15 @@ class WebSocket:
         return bool(fin), opcode, self._read(n)
 
     def recv(self, timeout=5):
-        """The next text message, or None once the server has closed (close_code is then set)."""
-        self.sock.settimeout(timeout)
+        """The next text message, or None once the server has closed (close_code is then set). Raises
+        socket.timeout when nothing but pings came within `timeout` seconds in all."""
+        deadline = time.monotonic() + timeout
         message, kind = b"", None
         while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise socket.timeout("no message within %s s" % timeout)
+            self.sock.settimeout(left)
             fin, opcode, payload = self._frame()
             if opcode == 0x9:  # ping: answer at once
                 self._send(0xA, payload)

@@ -42,6 +42,7 @@ struct Caller {
     store::User user;
     std::optional<store::Session> session;  // set when signed in with the session cookie
     std::optional<int64_t> token_id;        // set when signed in with an API token
+    std::string token_hash;                 // that token's hash (the live feed re-checks it)
     std::vector<std::string> token_scopes;  // "read", "write", "commands" (tokens only)
     // Set when an operator-admin reads a customer's vehicle data under that customer's active
     // support grant (?support_tenant=NAME): the scope of the request becomes that tenant's, for

@@ -111,6 +111,24 @@ asio::awaitable<void> RunFeed(Service& s, const Caller& caller, http::WebSocket&
                 spdlog::warn("api: live feed of user {}: refresh: {}", caller.user.id, targets.error().message);
             }
         }
+        if (now >= check_at && caller.token_id) {
+            // A feed opened with an API token ends when the token is revoked or expires, or its
+            // user is disabled or tenant suspended (what Service::Authenticate checks).
+            check_at = now + kSessionCheckEvery;
+            Result<std::optional<store::TokenUser>> token = std::optional<store::TokenUser>();
+            std::string token_hash = caller.token_hash;
+            core::TimePoint at = s.Now();
+            Database::Task check = [&](Conn& c) { token = c.accounts.UseApiToken(token_hash, at); };
+            co_await s.Run(check);
+            if (!token) {
+                spdlog::warn("api: live feed of user {}: token check: {}", caller.user.id, token.error().message);
+            } else if (!token->has_value() || (*token)->user.disabled ||
+                       (*token)->tenant.status != store::TenantStatus::kActive) {
+                close_code = kClosePolicy;
+                close_reason = "token ended";
+                break;
+            }
+        }
         if (now >= check_at && caller.session) {
             check_at = now + kSessionCheckEvery;
             Result<std::optional<store::SessionUser>> user = std::optional<store::SessionUser>();
@@ -136,7 +154,7 @@ asio::awaitable<void> RunFeed(Service& s, const Caller& caller, http::WebSocket&
             }
         }
         if (!feed->reader_done && feed->queue.Empty()) {
-            feed->timer.expires_at(std::min(refresh_at, caller.session ? check_at : refresh_at));
+            feed->timer.expires_at(std::min(refresh_at, caller.session || caller.token_id ? check_at : refresh_at));
             co_await feed->timer.async_wait(kUseTuple);  // expired, or cancelled to wake up
         }
     }

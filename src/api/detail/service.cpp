@@ -111,6 +111,7 @@ asio::awaitable<std::optional<http::Response>> Service::Authenticate(const http:
         }
         caller.user = tu->user;
         caller.token_id = tu->token.id;
+        caller.token_hash = hash;
         caller.token_scopes = tu->token.scopes;
         co_return problem;
     }
