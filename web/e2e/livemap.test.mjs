@@ -16,7 +16,9 @@ before(async () => {
   fleetd.addTenant('acme');
   fleetd.addUser('acme', 'viewer@acme.example', 'viewer');
   fleetd.addUser('acme', 'admin@acme.example', 'tenant-admin');
+  fleetd.addUser('acme', 'manager@acme.example', 'fleet-manager');
   fleetd.addUser('operator', 'ops@fleetd.example', 'operator-admin');
+  fleetd.addUser('operator', 'ops2@fleetd.example', 'operator-admin');
   await fleetd.start();
   chrome = await browser();
 });
@@ -105,6 +107,87 @@ describe('live map against fleetd', () => {
       before.x,
       { timeout: 5000 },
     );
+    assert.deepEqual(page.problems, []);
+    await page.context().close();
+  });
+});
+
+// A 15-digit IMEI with its Luhn check digit (the server refuses a mistyped one).
+function imeiOf(body14) {
+  let sum = 0;
+  for (let i = 0; i < 14; i++) {
+    let d = Number(body14[i]);
+    if (i % 2 === 1) d = d * 2 > 9 ? d * 2 - 9 : d * 2;
+    sum += d;
+  }
+  return body14 + String((10 - (sum % 10)) % 10);
+}
+
+describe('live map group filter against fleetd', () => {
+  test('picking a group narrows the list to its vehicles and ignores the others\' live moves', async (t) => {
+    const probe = await fetch(`${fleetd.url}/api/v1/positions/latest`);
+    if (probe.status === 404) {
+      t.skip('GET /api/v1/positions/latest is not on this build yet');
+      return;
+    }
+    // Two groups made through the API: North (2 vehicles) and South (1), each vehicle with a phone.
+    const { client: ops } = await enrolledClient(fleetd, 'ops2@fleetd.example');
+    const manager = fleetd.client();
+    assert.equal((await manager.api('POST', '/api/v1/auth/login', { email: 'manager@acme.example', password: PASSWORD })).status, 200);
+    const made = {};
+    for (const [i, name] of ['North 1', 'North 2', 'South 1'].entries()) {
+      const imei = imeiOf(`3582400522222${i}`);
+      const device = await ops.api('POST', '/api/v1/devices', { imei, protocol: 'osmand', name, tenant: 'acme' });
+      assert.equal(device.status, 201, JSON.stringify(device.body));
+      const vehicle = await manager.api('POST', '/api/v1/vehicles', { name });
+      assert.equal(vehicle.status, 201, JSON.stringify(vehicle.body));
+      const installed = await manager.api('POST', '/api/v1/installations', {
+        vehicle_id: vehicle.body.id,
+        device_id: device.body.id,
+        from: new Date(Date.now() - 60_000).toISOString(),
+      });
+      assert.equal(installed.status, 201, JSON.stringify(installed.body));
+      await fleetd.sendOsmand(imei, { lat: 44 + i * 0.01, lon: 4 });
+      made[name] = { imei, id: vehicle.body.id };
+    }
+    for (const [group, members] of [['North', ['North 1', 'North 2']], ['South', ['South 1']]]) {
+      const created = await manager.api('POST', '/api/v1/groups', { name: group });
+      assert.equal(created.status, 201, JSON.stringify(created.body));
+      const filled = await manager.api('PUT', `/api/v1/groups/${created.body.id}/vehicles`, {
+        vehicle_ids: members.map((m) => made[m].id),
+      });
+      assert.equal(filled.status, 200, JSON.stringify(filled.body));
+    }
+
+    const page = await newPage(chrome);
+    await signIn(page);
+    const list = page.getByRole('list', { name: 'Vehicles' });
+    await list.getByRole('button', { name: /South 1/ }).waitFor();
+    const groupSelect = page.getByLabel('Group');
+    assert.equal(await groupSelect.inputValue(), '', 'all groups by default');
+    assert.deepEqual(await groupSelect.locator('option').allTextContents(), ['All groups', 'North', 'South']);
+
+    await groupSelect.selectOption({ label: 'North' });
+    await page.getByText('2 vehicles', { exact: true }).waitFor();
+    await list.getByRole('button', { name: /North 2/ }).waitFor();
+    assert.equal(await list.getByRole('button', { name: /South 1/ }).count(), 0);
+    assert.equal(await page.locator('.leaflet-marker-icon[title^="South 1"]').count(), 0);
+    // South 1 reports while North is shown: it does not come back on the map or in the list.
+    await fleetd.sendOsmand(made['South 1'].imei, { lat: 44.03, lon: 4.01, speedKnots: 10 });
+    await page.waitForTimeout(1000);
+    assert.equal(await list.getByRole('button', { name: /South 1/ }).count(), 0);
+    await page.getByText('2 vehicles', { exact: true }).waitFor();
+
+    // By keyboard: the select takes focus and the arrow key moves to the next group.
+    await groupSelect.focus();
+    await page.keyboard.press('ArrowDown');
+    await page.getByText('1 vehicle', { exact: true }).waitFor();
+    assert.equal(await groupSelect.inputValue(), String(await groupSelect.locator('option', { hasText: 'South' }).getAttribute('value')));
+    await list.getByRole('button', { name: /South 1/ }).waitFor();
+
+    await groupSelect.selectOption('');
+    await list.getByRole('button', { name: /North 1/ }).waitFor();
+    await list.getByRole('button', { name: /South 1/ }).waitFor();
     assert.deepEqual(page.problems, []);
     await page.context().close();
   });

@@ -1,13 +1,16 @@
 // The live map: every vehicle the user may see at its latest position (GET
 // /api/v1/positions/latest), kept current by the live WebSocket; a side list to search, filter by
-// status and pick a vehicle, which the map then follows.
+// status or group and pick a vehicle, which the map then follows. A chosen group asks for
+// /api/v1/positions/latest?group_id=N and keeps only that answer's vehicles from the live feed.
 import { useCallback, useEffect, useId, useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router-dom';
 import { api, isMissingRoute } from '../../api/client';
-import type { VehiclePosition as Position } from '../../api/types';
+import type { Group, VehiclePosition as Position } from '../../api/types';
+import { useCan } from '../../app/access';
 import { useFormats } from '../../app/time';
 import { errorText } from '../../components/errors';
+import { useAll } from '../../components/useList';
 import { LiveFeed, type FeedState } from './live';
 import { MapView } from './MapView';
 import { STATUSES, statusOf, type Status } from './status';
@@ -24,6 +27,14 @@ export default function LiveMap() {
   const formats = useFormats();
   const searchId = useId();
   const statusId = useId();
+  const groupId = useId();
+  const can = useCan();
+  const groups = useAll<Group>(can('fleet.read') ? '/api/v1/groups' : null, { sort: 'name' });
+  const [groupFilter, setGroupFilter] = useState('');
+  // The group whose vehicles are shown ('' for all), read by the loader and the live feed without
+  // restarting the socket; `loads` drops an answer that a newer choice has overtaken.
+  const group = useRef('');
+  const loads = useRef(0);
   const store = useRef(new Map<number, Position>());
   const pending = useRef(new Map<number, Position>());
   const flushTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
@@ -44,7 +55,14 @@ export default function LiveMap() {
 
   const loadLatest = useCallback(async () => {
     try {
-      const page = await api<{ items: Position[] }>('GET', '/api/v1/positions/latest');
+      const chosen = group.current;
+      const load = ++loads.current;
+      const page = await api<{ items: Position[] }>(
+        'GET',
+        chosen ? `/api/v1/positions/latest?group_id=${encodeURIComponent(chosen)}` : '/api/v1/positions/latest',
+      );
+      if (load !== loads.current) return;
+      pending.current.clear();
       store.current = new Map(page.items.map((p) => [p.vehicle_id, p]));
       publish();
       setProblem('');
@@ -61,6 +79,8 @@ export default function LiveMap() {
       flushTimer.current = undefined;
       for (const [id, p] of pending.current) {
         const known = store.current.get(id);
+        // With a group chosen, only the vehicles of its answer: the others' messages are ignored.
+        if (!known && group.current) continue;
         if (!known || Date.parse(known.time) <= Date.parse(p.time)) store.current.set(id, p);
       }
       pending.current.clear();
@@ -88,6 +108,12 @@ export default function LiveMap() {
       clearTimeout(flushTimer.current);
     };
   }, [loadLatest, publish]);
+
+  const chooseGroup = (value: string) => {
+    group.current = value;
+    setGroupFilter(value);
+    void loadLatest();
+  };
 
   const rows = useMemo(() => {
     const needle = query.trim().toLocaleLowerCase(i18n.resolvedLanguage);
@@ -130,6 +156,19 @@ export default function LiveMap() {
               </option>
             ))}
           </select>
+          {groups.items.length > 0 && (
+            <>
+              <label htmlFor={groupId}>{t('map.groupFilter')}</label>
+              <select id={groupId} value={groupFilter} onChange={(e) => chooseGroup(e.target.value)}>
+                <option value="">{t('map.allGroups')}</option>
+                {groups.items.map((g) => (
+                  <option key={g.id} value={String(g.id)}>
+                    {g.name}
+                  </option>
+                ))}
+              </select>
+            </>
+          )}
           <p className="count" aria-live="polite">
             {t('map.count', { count: rows.length })}
           </p>
