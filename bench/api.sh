@@ -22,7 +22,9 @@
 #
 # Knobs (environment): TENANTS (100), VEHICLES_PER_TENANT (10), USERS_PER_TENANT (10), CLIENTS (200),
 # SUBSCRIBERS (1000), RECORDS_PER_PACKET (10), INTERVAL (1 s), HISTORY_S (60), WINDOW_S (60),
-# THINK_MS (1000: a client's mean pause between loops), RUNS (2), TOOL_THREADS (1), IO_THREADS (0).
+# THINK_MS (1000: a client's mean pause between loops), RUNS (2), TOOL_THREADS (1), IO_THREADS (0),
+# QUIET_PCT (25) and QUIET_WAIT_S (600): before each phase, wait at most QUIET_WAIT_S for 5 s in which
+# the machine is less than QUIET_PCT % busy (other work on a shared machine), and record the wait.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . bench/lib.sh
@@ -43,6 +45,8 @@ THINK_MS=${THINK_MS:-1000}
 RUNS=${RUNS:-2}
 TOOL_THREADS=${TOOL_THREADS:-1}
 IO_THREADS=${IO_THREADS:-0}
+QUIET_PCT=${QUIET_PCT:-25}
+QUIET_WAIT_S=${QUIET_WAIT_S:-600}
 WRITE_DOC=${WRITE_DOC:-1}
 DOC=docs/BENCHMARKS.md
 DEVICES=$((TENANTS * VEHICLES_PER_TENANT))
@@ -83,7 +87,18 @@ snapshot() {
     echo "$1_busy=$(busy_s)"
     echo "$1_server=$(cpu_s "$SERVER_PID")"
     echo "$1_sim=$( [ -n "$SIM_PID" ] && cpu_s "$SIM_PID" || echo 0)"
-    echo "$1_tool=$(cpu_s "$LOAD_PID")"
+}
+# Waits (at most QUIET_WAIT_S) for 5 s in which the whole machine is under QUIET_PCT % busy; writes
+# "$1_quiet_wait=seconds waited" and "$1_quiet_pct=busy % of the last 5 s".
+wait_quiet() {
+    local start=$SECONDS b0 b1 pct
+    while :; do
+        b0=$(busy_s); sleep 5; b1=$(busy_s)
+        pct=$(python3 -c "print(round(100 * ($b1 - $b0) / 5 / $(nproc)))")
+        [ "$pct" -lt "$QUIET_PCT" ] || [ $((SECONDS - start)) -ge "$QUIET_WAIT_S" ] && break
+    done
+    echo "$1_quiet_wait=$((SECONDS - start - 5))"
+    echo "$1_quiet_pct=$pct"
 }
 
 # Over the window of run $1's phase $2 (started now): snapshots at its start and end, and the CPU of
@@ -126,6 +141,7 @@ done
 run_once() {
     local n=$1 data=$WORK/data$1
     cp -a "$TEMPLATE" "$data"
+    wait_quiet loaded > "$WORK/run$n.vars"
     read -r HTTP_PORT TELTONIKA_PORT GT06_PORT OSMAND_PORT < <(free_ports 4)
     # shellcheck disable=SC2086
     "$FLEETD" serve --data "$data" --listen 127.0.0.1 --http-port "$HTTP_PORT" --teltonika-port "$TELTONIKA_PORT" \
@@ -152,7 +168,6 @@ run_once() {
         > "$WORK/run$n.loaded.json" 2> "$WORK/run$n.loaded.err" &
     LOAD_PID=$!
     sleep "$WARMUP_S"
-    : > "$WORK/run$n.vars"
     measure_window "$n" loaded "$SERVER_PID" "$SIM_PID" "$LOAD_PID"
     wait "$LOAD_PID" || { cat "$WORK/run$n.loaded.err" >&2; LOAD_PID=""; exit 1; }
     LOAD_PID=""
@@ -161,7 +176,7 @@ run_once() {
     # The idle clients ask for the HISTORY_S that ended when the devices stopped: as much as before.
     local end
     end=$(date -u +%Y-%m-%dT%H:%M:%S.%3NZ)
-    sleep 3
+    wait_quiet idle >> "$WORK/run$n.vars"
 
     echo "api: run $n of $RUNS, idle baseline: $CLIENTS API clients, history ending $end"
     echo "$PASSWORD" | "$LOAD" "${load_args[@]}" --subscribers 0 --warmup-s 5 --history-end "$end" \
@@ -200,13 +215,17 @@ sims = {n: json.load(open(f"{work}/run{n}.sim.json")) for n in R}
 vs = {n: vars_of(n) for n in R}
 offered = $DEVICES * $RECORDS_PER_PACKET / $INTERVAL
 ok = lambda c: "**met**" if c else "**not met**"
-def cpu(n, phase):
+def cpu_split(n, phase):  # CPU seconds over the window: server, simulator, load tool, everything else
     v = vs[n]
-    d = lambda k: float(v[f"{phase}1_{k}"]) - float(v[f"{phase}0_{k}"])
-    busy, server, sim, tool = d("busy"), d("server"), d("sim"), d("tool")
-    server, sim, tool = (max(x, 0) for x in (server, sim, tool))
-    return (f"server {server:.0f} s, simulator {sim:.0f} s, load tool {tool:.0f} s, "
-            f"everything else {max(busy - server - sim - tool, 0):.0f} s")
+    d = lambda k: max(float(v[f"{phase}1_{k}"]) - float(v[f"{phase}0_{k}"]), 0)
+    server, sim, tool = d("server"), d("sim"), (loaded if phase == "loaded" else idle)[n]["tool_cpu_s"]
+    return server, sim, tool, max(d("busy") - server - sim - tool, 0)
+def cpu(n, phase):
+    server, sim, tool, other = cpu_split(n, phase)
+    return f"server {server:.0f} s, simulator {sim:.0f} s, load tool {tool:.0f} s, everything else {other:.0f} s"
+capacity = $WINDOW_S * os.cpu_count()
+def other_pct(n, phase):
+    return 100 * cpu_split(n, phase)[3] / capacity
 def lat(x):
     return f"{x['p50_ms']:.1f} / {x['p99_ms']:.1f} ms"
 routes = [("overall", "all three routes"), ("positions_latest", "GET /api/v1/positions/latest"),
@@ -246,6 +265,10 @@ print("| live update p50 / p99 (max) | " + " | ".join(
 print("| live messages received/s (all subscribers) | " + " | ".join(f"{loaded[n]['live']['per_s']:,.0f}" for n in R) + " |")
 print("| records committed/s in the window (/metrics) | " + " | ".join(
     f"{loaded[n]['store']['records_per_s']:,.0f} of {offered:,.0f} offered: {ok(loaded[n]['store']['records_per_s'] >= 0.99 * offered)}" for n in R) + " |")
+print("| **everything else** on the machine (other processes; kernel work charged to none) during the window, % of its CPU (idle; loaded) | " + " | ".join(
+    f"**{other_pct(n, 'idle'):.0f} %; {other_pct(n, 'loaded'):.0f} %**" for n in R) + " |")
+print("| waited for a quiet machine (idle; loaded): seconds, busy % of the last 5 s | " + " | ".join(
+    f"{vs[n]['idle_quiet_wait']} s, {vs[n]['idle_quiet_pct']} %; {vs[n]['loaded_quiet_wait']} s, {vs[n]['loaded_quiet_pct']} %" for n in R) + " |")
 print("| load average at the window's start → end (idle; loaded) | " + " | ".join(
     f"{vs[n]['idle0_load']} → {vs[n]['idle1_load']}; {vs[n]['loaded0_load']} → {vs[n]['loaded1_load']}" for n in R) + " |")
 print()
@@ -296,9 +319,11 @@ print(f"- Workload. Data: $TENANTS tenants x $VEHICLES_PER_TENANT vehicles, each
       f"and subscribers start spread over the first 10 s of the warm-up). The simulated vehicles report {$RECORDS_PER_PACKET / $INTERVAL:g} "
       f"positions a second each, so a minute of their history is {60 * $RECORDS_PER_PACKET / $INTERVAL:.0f} positions, as "
       f"much as {60 * $RECORDS_PER_PACKET / $INTERVAL / 6:.0f} minutes of a vehicle reporting every 10 s.")
-print("- Baseline: the idle phase runs right after the loaded one on the same server and data, once the simulator has "
+print("- Baseline: the idle phase runs after the loaded one on the same server and data, once the simulator has "
       "stopped and the feeds are closed, with the same clients asking for the same amount of history (the $HISTORY_S s "
-      "before the simulator stopped, so the answers are as long; see \"History answers\" above). Ratio = loaded p99 / idle p99.")
+      "before the simulator stopped, so the answers are as long; see \"History answers\" above). Ratio = loaded p99 / idle p99. "
+      "Before each phase the script waits (at most $QUIET_WAIT_S s) for 5 s in which the machine is under $QUIET_PCT % busy; "
+      "other work may still start during the window, which \"everything else\" shows.")
 print("- Command: \`bench/api.sh\` (\`BUILD_DIR=... TENANTS=$TENANTS VEHICLES_PER_TENANT=$VEHICLES_PER_TENANT "
       "USERS_PER_TENANT=$USERS_PER_TENANT CLIENTS=$CLIENTS SUBSCRIBERS=$SUBSCRIBERS RECORDS_PER_PACKET=$RECORDS_PER_PACKET "
       "INTERVAL=$INTERVAL HISTORY_S=$HISTORY_S WINDOW_S=$WINDOW_S THINK_MS=$THINK_MS RUNS=$RUNS TOOL_THREADS=$TOOL_THREADS\`). "

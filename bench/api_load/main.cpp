@@ -8,7 +8,8 @@
 // Clients and subscribers start spread over the first half of the warm-up (at most 10 s) and sign
 // in; requests started and live messages received inside the window [warm-up, warm-up + duration)
 // count. Every loop stops by itself at the window's end; anything still running 60 s later is cut
-// (and reported). The store's counters are read from /metrics at the window's start and end.
+// (and reported). The store's counters are read from /metrics at the window's start and end, and the
+// tool's own CPU time with them.
 #include <sys/resource.h>
 
 #include <CLI/CLI.hpp>
@@ -52,25 +53,33 @@ asio::awaitable<void> StartSubscriber(const Options& o, int j, Window w, Steady:
     co_await RunSubscriber(o, j, w, out);
 }
 
-// The store's counters now, from /metrics.
-asio::awaitable<StoreSample> SampleStore(const Options& o) {
+double ToolCpuSeconds() {
+    rusage usage{};
+    ::getrusage(RUSAGE_SELF, &usage);
+    auto seconds = [](const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6; };
+    return seconds(usage.ru_utime) + seconds(usage.ru_stime);
+}
+
+// The store's counters now, from /metrics, and the tool's CPU.
+asio::awaitable<Sample> TakeSample(const Options& o) {
     HttpConn conn(co_await asio::this_coro::executor, o.host, o.port);
     const std::string target = "/metrics";
     const std::string none;
     const char* const get = "GET";
     HttpAnswer answer = co_await conn.Request(get, target, none, none);
     conn.Close();
-    StoreSample s = ParseStoreMetrics(answer.body);
+    Sample s = ParseStoreMetrics(answer.body);
     s.at = Steady::now();
     s.ok = answer.status == 200;
+    s.tool_cpu_s = ToolCpuSeconds();
     co_return s;
 }
 
-asio::awaitable<void> SampleWindow(const Options& o, Window w, StoreSample& start, StoreSample& end) {
+asio::awaitable<void> SampleWindow(const Options& o, Window w, Sample& start, Sample& end) {
     co_await SleepUntil(w.start);
-    start = co_await SampleStore(o);
+    start = co_await TakeSample(o);
     co_await SleepUntil(w.end);
-    end = co_await SampleStore(o);
+    end = co_await TakeSample(o);
 }
 
 // Waits until `remaining` reaches zero or the hard deadline passes; then the io_context stops.
@@ -98,7 +107,7 @@ int Run(const Options& o) {
     RaiseOpenFileLimit();
     std::vector<ClientStats> clients(static_cast<size_t>(o.clients));
     std::vector<LiveStats> subscribers(static_cast<size_t>(o.subscribers));
-    StoreSample store_start, store_end;
+    Sample store_start, store_end;
     std::atomic<int> remaining{o.clients + o.subscribers + 1};
     bool cut = false;
     asio::io_context io(o.threads);

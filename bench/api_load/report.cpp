@@ -23,13 +23,13 @@ std::string Text(std::string_view s) {
 
 }  // namespace
 
-StoreSample ParseStoreMetrics(std::string_view text) {
-    StoreSample s;
-    const std::pair<std::string_view, double StoreSample::*> wanted[] = {
-        {"fleetd_store_records_total", &StoreSample::records},
-        {"fleetd_store_commits_total", &StoreSample::commits},
-        {"fleetd_store_commit_seconds_total", &StoreSample::commit_seconds},
-        {"fleetd_store_commit_failures_total", &StoreSample::failures},
+Sample ParseStoreMetrics(std::string_view text) {
+    Sample s;
+    const std::pair<std::string_view, double Sample::*> wanted[] = {
+        {"fleetd_store_records_total", &Sample::records},
+        {"fleetd_store_commits_total", &Sample::commits},
+        {"fleetd_store_commit_seconds_total", &Sample::commit_seconds},
+        {"fleetd_store_commit_failures_total", &Sample::failures},
     };
     while (!text.empty()) {
         size_t eol = text.find('\n');
@@ -45,8 +45,8 @@ StoreSample ParseStoreMetrics(std::string_view text) {
     return s;
 }
 
-std::string ReportJson(const Options& o, const ClientStats& api, const LiveStats& live, const StoreSample& start,
-                       const StoreSample& end, bool cut) {
+std::string ReportJson(const Options& o, const ClientStats& api, const LiveStats& live, const Sample& start,
+                       const Sample& end, bool cut) {
     const double window_s = std::chrono::duration<double>(o.duration).count();
     std::string out = fmt::format(R"({{"window_s":{:.1f},"clients":{},"subscribers":{},"think_ms":{},"history_s":{},)",
                                   window_s, o.clients, o.subscribers, o.think.count(), o.history.count());
@@ -76,8 +76,9 @@ std::string ReportJson(const Options& o, const ClientStats& api, const LiveStats
     out += fmt::format(R"("store":{{"ok":{},"seconds":{:.2f},"records":{:.0f},"records_per_s":{:.0f},"commits":{:.0f},)",
                        store_ok, store_s, end.records - start.records,
                        store_ok ? (end.records - start.records) / store_s : 0.0, end.commits - start.commits);
-    out += fmt::format(R"("commit_seconds":{:.2f},"commit_failures":{:.0f}}},"cut_by_watchdog":{}}})",
-                       end.commit_seconds - start.commit_seconds, end.failures - start.failures, cut);
+    out += fmt::format(R"("commit_seconds":{:.2f},"commit_failures":{:.0f}}},"tool_cpu_s":{:.1f},"cut_by_watchdog":{}}})",
+                       end.commit_seconds - start.commit_seconds, end.failures - start.failures,
+                       end.tool_cpu_s - start.tool_cpu_s, cut);
     return out;
 }
 
