@@ -302,10 +302,11 @@ for n in R:
         print(f"  Server errors logged: {errs.splitlines()[0][:300]}")
 print("- What the latencies cover. API: from the tool writing the request (on a kept-alive connection, signed in with the "
       "session cookie) to the last byte of the answer read, chunked answers included; requests started inside the window. "
-      "Live: the position's server_time (when fleetd received the device's packet, stamped by the gateway before decoding, "
-      "truncated to the millisecond) to the moment the tool has read the WebSocket message, both on this machine's "
-      "clock: it covers decoding, the group commit (fsync, synchronous=full), the live hub, the feed's queue, the write "
-      "and the tool's own read; messages received inside the window. Each feed gets the newest position of each of its "
+      "Live: the position's server_time (stamped by the gateway once it has read and decoded the device's packet, when "
+      "it hands the records to the store; truncated to the millisecond) to the moment the tool has read the WebSocket "
+      "message, both on this machine's clock: it covers the wait for the committer, the group commit (fsync, "
+      "synchronous=full), the live hub, the feed's queue, the write and the tool's own read, not the time the packet "
+      "waited in the socket nor its decoding; messages received inside the window. Each feed gets the newest position of each of its "
       "vehicles per commit (the simulator sends a packet of $RECORDS_PER_PACKET records a second per device), so a feed "
       "of 10 vehicles gets about 10 messages a second. Percentiles come from a log-linear histogram (under 3 % error).")
 print(f"- Workload. Data: $TENANTS tenants x $VEHICLES_PER_TENANT vehicles, each with its simulated device installed, "
