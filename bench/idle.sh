@@ -161,26 +161,6 @@ EOF
 
 cat "$WORK/section.md"
 if [ "$WRITE_DOC" = 1 ]; then
-    python3 - "$DOC" "$WORK/section.md" 3 <<'EOF'
-import re, sys, pathlib
-doc, section, number = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2]).read_text().rstrip() + "\n", int(sys.argv[3])
-text = doc.read_text() if doc.exists() else "# Benchmarks\n\nMeasured performance of fleetd, with the command, machine and date of each figure.\n"
-parts = [p.rstrip("\n") + "\n" for p in re.split(r"(?m)^(?=## )", text) if p.strip()]
-def num(p):
-    m = re.match(r"## (\d+)\.", p)
-    return int(m.group(1)) if m else None
-out, done = [], False
-for p in parts:
-    n = num(p)
-    if n == number:
-        out.append(section); done = True
-        continue
-    if not done and n is not None and n > number:
-        out.append(section); done = True
-    out.append(p)
-if not done:
-    out.append(section)
-doc.write_text("\n".join(out))
-EOF
+    write_section "$DOC" "$WORK/section.md" 3
     echo "idle: wrote the section to $DOC"
 fi

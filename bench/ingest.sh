@@ -54,44 +54,12 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-cpu_s() {  # user+system CPU seconds of a process so far
-    awk -v hz="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); print ($12 + $13) / hz }' "/proc/$1/stat"
-}
-busy_s() {  # CPU seconds the whole machine has been busy (all cores; idle and iowait excluded)
-    awk -v hz="$(getconf CLK_TCK)" '$1 == "cpu" { print ($2 + $3 + $4 + $7 + $8 + $9) / hz }' /proc/stat
-}
 children_s() {  # CPU seconds of this shell's reaped children, from a `times` output file
     awk 'NR == 2 { for (i = 1; i <= 2; i++) { split($i, t, /[ms]/); s += t[1] * 60 + t[2] } print s }' "$1"
 }
 metric() {  # sum of a Prometheus metric's samples (all labels) from /metrics
     curl -sf --max-time 5 "http://127.0.0.1:$HTTP_PORT/metrics" |
         awk -v m="$1" '$1 == m || index($1, m "{") == 1 { s += $2 } END { printf "%.3f\n", s }'
-}
-thread_split() {  # "name: pct% (thread pct%, ...)" for each pid, from /proc over 3 s
-    python3 - "$@" <<'EOF'
-import os, sys, time
-def sample(pids):
-    out = {}
-    for pid in pids:
-        for tid in os.listdir(f"/proc/{pid}/task"):
-            try:
-                raw = open(f"/proc/{pid}/task/{tid}/stat").read()
-            except OSError:
-                continue
-            comm = raw[raw.index("(") + 1:raw.rindex(")")]
-            f = raw[raw.rindex(")") + 2:].split()
-            out[(pid, tid, comm)] = int(f[11]) + int(f[12])
-    return out
-pids = sys.argv[1:]
-a = sample(pids); time.sleep(3); b = sample(pids)
-hz = os.sysconf("SC_CLK_TCK")
-for pid in pids:
-    name = open(f"/proc/{pid}/cmdline").read().split("\0")[1]
-    busy = [k for k in sorted(b, key=lambda k: int(k[1])) if k[0] == pid and b[k] - a.get(k, 0) > 0]
-    parts = [f"{k[2]} {100 * (b[k] - a.get(k, 0)) / hz / 3:.0f}%" for k in busy]
-    total = sum(b[k] - a.get(k, 0) for k in b if k[0] == pid) * 100 / hz / 3
-    print(f"fleetd {name} {total:.0f}% ({', '.join(parts)})")
-EOF
 }
 
 # The devices, registered as an operator would (one admin call each), in a data folder that each
@@ -269,26 +237,6 @@ EOF
 
 cat "$WORK/section.md"
 if [ "$WRITE_DOC" = 1 ]; then
-    python3 - "$DOC" "$WORK/section.md" 2 <<'EOF'
-import re, sys, pathlib
-doc, section, number = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2]).read_text().rstrip() + "\n", int(sys.argv[3])
-text = doc.read_text() if doc.exists() else "# Benchmarks\n\nMeasured performance of fleetd, with the command, machine and date of each figure.\n"
-parts = [p.rstrip("\n") + "\n" for p in re.split(r"(?m)^(?=## )", text) if p.strip()]
-def num(p):
-    m = re.match(r"## (\d+)\.", p)
-    return int(m.group(1)) if m else None
-out, done = [], False
-for p in parts:
-    n = num(p)
-    if n == number:
-        out.append(section); done = True
-        continue
-    if not done and n is not None and n > number:
-        out.append(section); done = True
-    out.append(p)
-if not done:
-    out.append(section)
-doc.write_text("\n".join(out))
-EOF
+    write_section "$DOC" "$WORK/section.md" 2
     echo "ingest: wrote the section to $DOC"
 fi

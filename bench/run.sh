@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # All benchmarks in order (`make bench`): decode (when bench/decode/run.sh exists), durable ingestion,
-# idle connections. Each writes its section of docs/BENCHMARKS.md. Builds nothing: BUILD_DIR (default
-# ./build) must hold a release build.
+# idle connections, the API and live feed under ingestion. Each writes its section of
+# docs/BENCHMARKS.md. Builds nothing: BUILD_DIR (default ./build) must hold a release build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export BUILD_DIR=${BUILD_DIR:-./build}
@@ -12,3 +12,4 @@ elif [ -f bench/decode/run.sh ]; then
 fi
 bench/ingest.sh
 bench/idle.sh
+bench/api.sh

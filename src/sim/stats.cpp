@@ -19,6 +19,13 @@ void LatencyHistogram::Add(std::chrono::microseconds latency) {
     max_ = std::max(max_, us);
 }
 
+void LatencyHistogram::Merge(const LatencyHistogram& other) {
+    if (other.counts_.size() > counts_.size()) counts_.resize(other.counts_.size());
+    for (size_t b = 0; b < other.counts_.size(); ++b) counts_[b] += other.counts_[b];
+    count_ += other.count_;
+    max_ = std::max(max_, other.max_);
+}
+
 size_t LatencyHistogram::Bucket(uint64_t us) {
     if (us < 64) return static_cast<size_t>(us);
     int shift = std::bit_width(us) - 6;  // keeps the top 6 bits: a mantissa in 32..63

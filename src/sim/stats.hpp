@@ -19,6 +19,8 @@ namespace fleet::sim {
 class LatencyHistogram {
 public:
     void Add(std::chrono::microseconds latency);
+    // Adds every sample of `other` (histograms filled on different threads, merged at the end).
+    void Merge(const LatencyHistogram& other);
     uint64_t count() const { return count_; }
     // The smallest bucket bound at or below which a fraction q (in (0, 1]) of the samples lie; 0
     // when there are none.

@@ -30,6 +30,21 @@ TEST(LatencyHistogramTest, PercentilesWithinThreePercent) {
     EXPECT_EQ(h.max(), microseconds(100000));
 }
 
+TEST(LatencyHistogramTest, MergeCountsEverySampleOfBoth) {
+    LatencyHistogram a, b;
+    for (int i = 0; i < 90; ++i) a.Add(microseconds(10));
+    for (int i = 0; i < 10; ++i) b.Add(microseconds(5000));
+    a.Merge(b);
+    EXPECT_EQ(a.count(), 100u);
+    EXPECT_EQ(a.Percentile(0.9), microseconds(10));
+    EXPECT_GE(a.Percentile(0.95).count(), 5000);
+    EXPECT_EQ(a.max(), microseconds(5000));
+    LatencyHistogram empty;
+    b.Merge(empty);
+    EXPECT_EQ(b.count(), 10u);
+    EXPECT_EQ(b.Percentile(0.5).count(), 5000);
+}
+
 TEST(LatencyHistogramTest, SmallValuesAreExact) {
     LatencyHistogram h;
     for (int i = 0; i < 9; ++i) h.Add(microseconds(10));
