@@ -110,18 +110,8 @@ std::string DeviceJson(const store::Device& d) {
 std::string PositionJson(const std::string& imei, const store::PositionRow& p) {
     std::string out = "{\"imei\":";
     core::AppendJsonString(out, imei);
-    out += fmt::format(",\"time\":\"{}\",\"server_time\":\"{}\",\"lat\":", core::FormatIso(p.device_time),
-                       core::FormatIso(p.server_time));
-    core::AppendJsonNumber(out, p.lat);
-    out += ",\"lon\":";
-    core::AppendJsonNumber(out, p.lon);
-    out += ",\"altitude\":";
-    core::AppendJsonNumber(out, p.altitude_m);
-    out += ",\"speed_kmh\":";
-    core::AppendJsonNumber(out, p.speed_kmh);
-    out += ",\"course\":";
-    core::AppendJsonNumber(out, p.course_deg);
-    out += fmt::format(",\"satellites\":{}", p.satellites);
+    out += ',';
+    store::AppendFixJson(out, p);
     if (p.hdop) {
         out += ",\"hdop\":";
         core::AppendJsonNumber(out, *p.hdop);

@@ -6,6 +6,7 @@
 
 #include "core/bytes.hpp"
 #include "core/json.hpp"
+#include "core/time.hpp"
 #include "store/store.hpp"
 
 namespace fleet::store {
@@ -107,6 +108,25 @@ PositionRow MakePositionRow(int64_t device_id, const core::Record& r) {
     std::memcpy(&fp, &v, sizeof fp);
     p.fingerprint = fp;
     return p;
+}
+
+void AppendFixJson(std::string& out, const PositionRow& p) {
+    out += "\"time\":\"";
+    out += core::FormatIso(p.device_time);
+    out += "\",\"server_time\":\"";
+    out += core::FormatIso(p.server_time);
+    out += "\",\"lat\":";
+    core::AppendJsonNumber(out, p.lat);
+    out += ",\"lon\":";
+    core::AppendJsonNumber(out, p.lon);
+    out += ",\"altitude\":";
+    core::AppendJsonNumber(out, p.altitude_m);
+    out += ",\"speed_kmh\":";
+    core::AppendJsonNumber(out, p.speed_kmh);
+    out += ",\"course\":";
+    core::AppendJsonNumber(out, p.course_deg);
+    out += ",\"satellites\":";
+    AppendInt(out, p.satellites);
 }
 
 }  // namespace fleet::store

@@ -58,6 +58,9 @@ struct PositionRow {
 
 // Builds the stored row of a decoded record (computes the fingerprint and the JSON).
 PositionRow MakePositionRow(int64_t device_id, const core::Record& record);
+// The fix of a stored position as JSON members, without braces: "time", "server_time", "lat", "lon",
+// "altitude", "speed_kmh", "course", "satellites" (the API and the admin CLI add their own around it).
+void AppendFixJson(std::string& out, const PositionRow& p);
 
 struct FrameRow {
     int64_t id = 0;

@@ -8,26 +8,12 @@
 namespace fleet::api::detail {
 namespace {
 
-// "time", "server_time", "device_id", the fix and the attributes of a position, as JSON members.
-void AppendFixMembers(std::string& out, const store::PositionRow& p) {
+// "device_id", the fix, "valid" and the attributes of a position, as JSON members.
+void AppendPositionMembers(std::string& out, const store::PositionRow& p) {
     out += "\"device_id\":";
     out += std::to_string(p.device_id);
-    out += ",\"time\":\"";
-    out += core::FormatIso(p.device_time);
-    out += "\",\"server_time\":\"";
-    out += core::FormatIso(p.server_time);
-    out += "\",\"lat\":";
-    core::AppendJsonNumber(out, p.lat);
-    out += ",\"lon\":";
-    core::AppendJsonNumber(out, p.lon);
-    out += ",\"altitude\":";
-    core::AppendJsonNumber(out, p.altitude_m);
-    out += ",\"speed_kmh\":";
-    core::AppendJsonNumber(out, p.speed_kmh);
-    out += ",\"course\":";
-    core::AppendJsonNumber(out, p.course_deg);
-    out += ",\"satellites\":";
-    out += std::to_string(p.satellites);
+    out += ',';
+    store::AppendFixJson(out, p);
     out += p.valid ? ",\"valid\":true" : ",\"valid\":false";
     out += ",\"attributes\":";
     out += p.attributes_json;  // a JSON object, written by the store from decoded records
@@ -53,7 +39,7 @@ public:
     void Row(std::string& out, const store::PositionRow& p, int) override {
         out += first_ ? "{" : ",{";
         first_ = false;
-        AppendFixMembers(out, p);
+        AppendPositionMembers(out, p);
         out += "}";
     }
     void End(std::string& out) override { out += "]}"; }
@@ -94,7 +80,7 @@ public:
         out += "\"type\":\"Feature\",\"geometry\":{\"type\":\"Point\",\"coordinates\":[";
         AppendCoordinates(out, p);
         out += "]},\"properties\":{\"vehicle_id\":" + std::to_string(info_.vehicle_id) + ",";
-        AppendFixMembers(out, p);
+        AppendPositionMembers(out, p);
         out += "}}";
     }
     void EndPass(std::string& out, int pass) override {
@@ -191,7 +177,7 @@ void AppendVehiclePositionMembers(std::string& out, int64_t vehicle_id, std::str
     out += ",\"vehicle_name\":";
     core::AppendJsonString(out, vehicle_name);
     out += ",";
-    AppendFixMembers(out, p);
+    AppendPositionMembers(out, p);
 }
 
 std::unique_ptr<HistoryFormat> MakeHistoryFormat(std::string_view format, const HistoryInfo& info, bool route) {
