@@ -273,6 +273,253 @@ constexpr const char* kMigrations[] = {
     );
     CREATE INDEX support_grants_by_tenant ON support_grants (tenant_id, expires_at);
     )sql",
+    // 4: telematics intelligence (docs/pipeline.md): what the pipeline derives from positions
+    // (trips, stops, events, geofence visits, counters, checkpoints) and what managers configure
+    // (settings, geofences, driver assignments, maintenance, notification rules, webhooks, schedules).
+    R"sql(
+    -- A tenant's processing settings as a JSON object; a missing key takes its documented default.
+    CREATE TABLE tenant_settings (
+        tenant_id INTEGER PRIMARY KEY REFERENCES tenants (id),
+        settings TEXT NOT NULL DEFAULT '{}',
+        updated_at INTEGER NOT NULL
+    );
+    ALTER TABLE vehicles ADD COLUMN speed_limit_kmh REAL;  -- NULL: the tenant's default
+    -- The dashboard reading a manager set: the vehicle's odometer is dashboard_m plus what the device
+    -- travelled since (device_counters.odometer_m - base_m).
+    CREATE TABLE vehicle_odometer (
+        vehicle_id INTEGER PRIMARY KEY REFERENCES vehicles (id),
+        set_at INTEGER NOT NULL,
+        dashboard_m REAL NOT NULL,
+        base_m REAL NOT NULL,
+        engine_base_s REAL NOT NULL DEFAULT 0,
+        engine_dashboard_s REAL
+    );
+    -- A manager's assignment of a driver to a vehicle (used when no badge is read). NULL to_time: open.
+    CREATE TABLE driver_assignments (
+        id INTEGER PRIMARY KEY,
+        tenant_id INTEGER NOT NULL REFERENCES tenants (id),
+        vehicle_id INTEGER NOT NULL REFERENCES vehicles (id),
+        driver_id INTEGER NOT NULL REFERENCES drivers (id),
+        from_time INTEGER NOT NULL,
+        to_time INTEGER,
+        created_at INTEGER NOT NULL,
+        CHECK (to_time IS NULL OR to_time > from_time)
+    );
+    CREATE INDEX driver_assignments_by_vehicle ON driver_assignments (vehicle_id, from_time);
+    -- Circles (center + radius) and polygons; geometry is a GeoJSON geometry (Point for a circle).
+    CREATE TABLE geofences (
+        id INTEGER PRIMARY KEY,
+        tenant_id INTEGER NOT NULL REFERENCES tenants (id),
+        name TEXT NOT NULL,
+        description TEXT NOT NULL DEFAULT '',
+        kind TEXT NOT NULL CHECK (kind IN ('circle', 'polygon')),
+        geometry TEXT NOT NULL,
+        radius_m REAL,                 -- circles only
+        speed_limit_kmh REAL,          -- overspeed limit inside, NULL: none of its own
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        UNIQUE (tenant_id, name)
+    );
+    -- Derived: trips and stops of a device (attributed to the vehicle it was installed in and the
+    -- driver identified), replaced when late records recompute their window.
+    CREATE TABLE trips (
+        id INTEGER PRIMARY KEY,
+        device_id INTEGER NOT NULL,
+        tenant_id INTEGER,
+        vehicle_id INTEGER,
+        driver_id INTEGER,
+        start_time INTEGER NOT NULL,
+        end_time INTEGER NOT NULL,
+        start_lat REAL NOT NULL, start_lon REAL NOT NULL,
+        end_lat REAL NOT NULL, end_lon REAL NOT NULL,
+        start_odometer_m REAL NOT NULL,
+        end_odometer_m REAL NOT NULL,
+        distance_m REAL NOT NULL,
+        max_speed_kmh REAL NOT NULL,
+        avg_speed_kmh REAL NOT NULL,
+        idle_s REAL NOT NULL,
+        overspeed_s REAL NOT NULL,
+        harsh_acceleration INTEGER NOT NULL,
+        harsh_braking INTEGER NOT NULL,
+        harsh_cornering INTEGER NOT NULL,
+        fuel_used_l REAL,
+        eco_score REAL,
+        UNIQUE (device_id, start_time)
+    );
+    CREATE INDEX trips_by_vehicle ON trips (vehicle_id, start_time);
+    CREATE INDEX trips_by_driver ON trips (driver_id, start_time);
+    CREATE TABLE stops (
+        id INTEGER PRIMARY KEY,
+        device_id INTEGER NOT NULL,
+        tenant_id INTEGER,
+        vehicle_id INTEGER,
+        driver_id INTEGER,
+        start_time INTEGER NOT NULL,
+        end_time INTEGER NOT NULL,
+        lat REAL NOT NULL,
+        lon REAL NOT NULL,
+        odometer_m REAL NOT NULL,
+        engine_on_s REAL NOT NULL,     -- idling during the stop
+        UNIQUE (device_id, start_time)
+    );
+    CREATE INDEX stops_by_vehicle ON stops (vehicle_id, start_time);
+    CREATE TABLE geofence_visits (
+        id INTEGER PRIMARY KEY,
+        device_id INTEGER NOT NULL,
+        tenant_id INTEGER,
+        vehicle_id INTEGER,
+        driver_id INTEGER,
+        geofence_id INTEGER NOT NULL,
+        enter_time INTEGER NOT NULL,
+        exit_time INTEGER,             -- NULL: still inside
+        UNIQUE (device_id, geofence_id, enter_time)
+    );
+    CREATE INDEX geofence_visits_by_vehicle ON geofence_visits (vehicle_id, enter_time);
+    -- Every event, derived by the pipeline or raised by a periodic check (offline, maintenance).
+    -- `key` identifies it across recomputation, so a recomputed event is the same row (its
+    -- acknowledgement and notifications are kept, nobody is notified twice).
+    CREATE TABLE events (
+        id INTEGER PRIMARY KEY,
+        key TEXT NOT NULL UNIQUE,
+        tenant_id INTEGER,
+        device_id INTEGER,
+        vehicle_id INTEGER,
+        driver_id INTEGER,
+        geofence_id INTEGER,
+        type TEXT NOT NULL,
+        time INTEGER NOT NULL,
+        lat REAL,
+        lon REAL,
+        detail TEXT NOT NULL DEFAULT '{}',
+        created_at INTEGER NOT NULL,
+        acknowledged_at INTEGER,
+        acknowledged_by INTEGER REFERENCES users (id)
+    );
+    CREATE INDEX events_by_tenant ON events (tenant_id, time);
+    CREATE INDEX events_by_vehicle ON events (vehicle_id, time);
+    CREATE INDEX events_by_device ON events (device_id, time);
+    -- A device's processing state at the start of a window (after a trip ended, and at least hourly
+    -- in device time); processing resumes and recomputes from the last one before a record.
+    CREATE TABLE pipeline_checkpoints (
+        device_id INTEGER NOT NULL,
+        time INTEGER NOT NULL,
+        state TEXT NOT NULL,
+        PRIMARY KEY (device_id, time)
+    ) WITHOUT ROWID;
+    -- Written by ingestion in the same transaction when a record is older than the device's latest:
+    -- the pipeline recomputes from there (and finds it after a restart).
+    CREATE TABLE pipeline_late (
+        device_id INTEGER PRIMARY KEY,
+        from_time INTEGER NOT NULL
+    );
+    -- The running totals of each device as processed (distance, engine time), for odometers,
+    -- engine hours and maintenance.
+    CREATE TABLE device_counters (
+        device_id INTEGER PRIMARY KEY,
+        time INTEGER NOT NULL,
+        odometer_m REAL NOT NULL,
+        engine_s REAL NOT NULL
+    );
+    -- Preventive maintenance: a plan per vehicle, by distance, engine hours and/or calendar
+    -- (interval_months), or a one-off due_date (technical inspection, insurance renewal).
+    CREATE TABLE maintenance_plans (
+        id INTEGER PRIMARY KEY,
+        tenant_id INTEGER NOT NULL REFERENCES tenants (id),
+        vehicle_id INTEGER NOT NULL REFERENCES vehicles (id),
+        name TEXT NOT NULL,
+        interval_km REAL,
+        interval_engine_h REAL,
+        interval_months INTEGER,
+        due_date TEXT,                 -- YYYY-MM-DD
+        warn_km REAL NOT NULL DEFAULT 1000,
+        warn_engine_h REAL NOT NULL DEFAULT 25,
+        warn_days INTEGER NOT NULL DEFAULT 30,
+        last_done_date TEXT,           -- YYYY-MM-DD
+        last_done_odometer_m REAL,
+        last_done_engine_h REAL,
+        created_at INTEGER NOT NULL,
+        archived_at INTEGER
+    );
+    CREATE INDEX maintenance_plans_by_vehicle ON maintenance_plans (vehicle_id);
+    CREATE TABLE service_log (
+        id INTEGER PRIMARY KEY,
+        tenant_id INTEGER NOT NULL REFERENCES tenants (id),
+        vehicle_id INTEGER NOT NULL REFERENCES vehicles (id),
+        plan_id INTEGER REFERENCES maintenance_plans (id),
+        date TEXT NOT NULL,            -- YYYY-MM-DD
+        odometer_m REAL,
+        engine_h REAL,
+        cost_cents INTEGER,
+        currency TEXT NOT NULL DEFAULT 'EUR',
+        note TEXT NOT NULL DEFAULT '',
+        created_at INTEGER NOT NULL
+    );
+    CREATE INDEX service_log_by_vehicle ON service_log (vehicle_id, date);
+    CREATE TABLE webhooks (
+        id INTEGER PRIMARY KEY,
+        tenant_id INTEGER NOT NULL REFERENCES tenants (id),
+        name TEXT NOT NULL,
+        url TEXT NOT NULL,
+        secret_sealed TEXT NOT NULL,   -- the HMAC-SHA256 key, sealed like TOTP secrets
+        enabled INTEGER NOT NULL DEFAULT 1,
+        created_at INTEGER NOT NULL,
+        UNIQUE (tenant_id, name)
+    );
+    -- Which event types, for which vehicles/groups (empty: all), to whom, by which channels.
+    CREATE TABLE notification_rules (
+        id INTEGER PRIMARY KEY,
+        tenant_id INTEGER NOT NULL REFERENCES tenants (id),
+        name TEXT NOT NULL,
+        event_types TEXT NOT NULL,     -- JSON array of event types
+        vehicle_ids TEXT NOT NULL DEFAULT '[]',
+        group_ids TEXT NOT NULL DEFAULT '[]',
+        user_ids TEXT NOT NULL DEFAULT '[]',
+        webhook_ids TEXT NOT NULL DEFAULT '[]',
+        channels TEXT NOT NULL,        -- JSON array: "web", "email", "webhook"
+        quiet_start TEXT,              -- HH:MM in the tenant's time zone; with quiet_end
+        quiet_end TEXT,
+        enabled INTEGER NOT NULL DEFAULT 1,
+        created_at INTEGER NOT NULL,
+        UNIQUE (tenant_id, name)
+    );
+    -- One row per event, channel and recipient ("user:ID" or "webhook:ID"): the delivery log, and
+    -- what makes a recipient get one notification per event however many rules match.
+    CREATE TABLE notifications (
+        id INTEGER PRIMARY KEY,
+        tenant_id INTEGER NOT NULL,
+        event_id INTEGER NOT NULL REFERENCES events (id),
+        channel TEXT NOT NULL CHECK (channel IN ('web', 'email', 'webhook')),
+        recipient TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('pending', 'sent', 'failed', 'quiet')),
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at INTEGER,
+        last_error TEXT,
+        created_at INTEGER NOT NULL,
+        delivered_at INTEGER,
+        read_at INTEGER,
+        UNIQUE (event_id, channel, recipient)
+    );
+    CREATE INDEX notifications_due ON notifications (next_attempt_at) WHERE status = 'pending';
+    CREATE INDEX notifications_by_recipient ON notifications (recipient, id);
+    -- Reports sent by e-mail on a schedule to their owner.
+    CREATE TABLE report_schedules (
+        id INTEGER PRIMARY KEY,
+        tenant_id INTEGER NOT NULL REFERENCES tenants (id),
+        user_id INTEGER NOT NULL REFERENCES users (id),
+        report TEXT NOT NULL,
+        params TEXT NOT NULL DEFAULT '{}',
+        frequency TEXT NOT NULL CHECK (frequency IN ('daily', 'weekly')),
+        format TEXT NOT NULL CHECK (format IN ('csv', 'xlsx')),
+        next_run_at INTEGER NOT NULL,
+        last_run_at INTEGER,
+        created_at INTEGER NOT NULL
+    );
+    -- Where a background service got to (the notifier's last event id, ...).
+    CREATE TABLE service_cursors (
+        name TEXT PRIMARY KEY,
+        value INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    )sql",
 };
 
 class Stmt {

@@ -20,6 +20,9 @@ std::string_view ToString(Permission p) {
         case Permission::kDevicesAdmin: return "devices.admin";
         case Permission::kCommands: return "commands";
         case Permission::kSupportGrant: return "support.grant";
+        case Permission::kReportsRead: return "reports.read";
+        case Permission::kOperationsWrite: return "operations.write";
+        case Permission::kTenantSettings: return "tenant.settings";
     }
     return "?";
 }
@@ -37,9 +40,9 @@ bool RoleHas(store::Role role, Permission p) {
             return p != P::kTenantsRead && p != P::kTenantsWrite && p != P::kDevicesAdmin;
         case R::kFleetManager:
             return p == P::kFleetRead || p == P::kFleetWrite || p == P::kPositionsRead || p == P::kCommands ||
-                   p == P::kUsersRead;
+                   p == P::kUsersRead || p == P::kReportsRead || p == P::kOperationsWrite;
         case R::kViewer:
-            return p == P::kFleetRead || p == P::kPositionsRead;
+            return p == P::kFleetRead || p == P::kPositionsRead || p == P::kReportsRead;
         case R::kDriver:
             return false;
     }
@@ -47,7 +50,9 @@ bool RoleHas(store::Role role, Permission p) {
 }
 
 bool Caller::Can(Permission p) const {
-    if (support_scope) return p == Permission::kFleetRead || p == Permission::kPositionsRead;
+    if (support_scope) {
+        return p == Permission::kFleetRead || p == Permission::kPositionsRead || p == Permission::kReportsRead;
+    }
     if (!RoleHas(user.role, p)) return false;
     if (!token_id) return true;
     auto has = [&](std::string_view s) { return std::find(token_scopes.begin(), token_scopes.end(), s) != token_scopes.end(); };
@@ -57,6 +62,7 @@ bool Caller::Can(Permission p) const {
         case Permission::kUsersRead:
         case Permission::kAuditRead:
         case Permission::kTenantsRead:
+        case Permission::kReportsRead:
             return has("read");
         case Permission::kCommands:
             return has("commands");

@@ -32,6 +32,10 @@ enum class Permission {
     kDevicesAdmin,   // operator: devices of every tenant, approve pending devices
     kCommands,       // send commands to vehicles
     kSupportGrant,   // tenant admin: let the operator's staff read the tenant's vehicle data for a while
+    kReportsRead,    // trips, stops, events, reports, scores, geofences, maintenance, rules of the tenant
+    kOperationsWrite,  // geofences, maintenance plans and service log, driver assignments, odometer,
+                       // acknowledging events, notification rules
+    kTenantSettings,   // the tenant's processing settings (thresholds, eco weights) and webhooks
 };
 std::string_view ToString(Permission p);
 

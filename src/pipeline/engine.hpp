@@ -1,0 +1,159 @@
+// The per-device processing engine: positions in device-time order in, trips, stops, events,
+// geofence visits and running totals out. Pure: no I/O, no clock, no database — the runner
+// (runner.hpp) loads the context and state, feeds positions, and writes what comes out. Because
+// it is pure and deterministic, replaying the same positions from the same checkpoint gives the
+// same output, which is how late records recompute a window (docs/pipeline.md).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/record.hpp"
+#include "core/result.hpp"
+
+namespace fleet::pipeline {
+
+using core::TimePoint;
+
+// The tenant's processing settings (tenant_settings.settings, a JSON object; a missing key keeps
+// the default written here). Documented in docs/pipeline.md.
+struct Settings {
+    double min_trip_distance_m = 300;       // shorter movements are not trips
+    double min_trip_duration_s = 60;
+    double min_stop_duration_s = 180;       // without ignition: stopped this long ends a trip
+    double moving_speed_kmh = 5;            // at or above: moving (when the device sends no motion flag)
+    double idle_event_s = 300;              // idling (ignition on, not moving) longer raises "idling"
+    double default_speed_limit_kmh = 130;   // when neither the vehicle nor a geofence sets one
+    double overspeed_min_duration_s = 10;   // over the limit this long raises "overspeed"
+    double max_speed_kmh = 300;             // a jump implying more is a bad fix, filtered
+    double harsh_acceleration_mps2 = 3.0;   // computed from speed changes when the device reports none
+    double harsh_braking_mps2 = 3.5;
+    double gps_lost_s = 600;                // no valid fix this long while reporting: "gps_lost"
+    double low_battery_v = 11.8;            // external (vehicle) voltage below: "low_battery"
+    double refuel_min_l = 5;                // smoothed level rise at least this much: "refuel"
+    double fuel_drop_min_l = 5;             // smoothed level fall while stopped: "fuel_drop"
+    double tank_l = 0;                      // to turn fuel_level_pct into litres (0: unknown)
+    // Eco score = 100 - w_harsh * harsh per 100 km - w_speed * % of driving time over the limit
+    //                 - w_idle * % of engine time idling, clamped to 0..100.
+    double eco_weight_harsh = 5;
+    double eco_weight_speeding = 1;
+    double eco_weight_idle = 0.5;
+    double offline_after_s = 3600;          // device silent this long (server time): "device_offline"
+};
+// Reads settings from a JSON object; unknown keys, wrong types or values out of range are an error
+// (the API validates with this before saving).
+Result<Settings> ParseSettings(std::string_view json);
+std::string SettingsJson(const Settings& s);
+
+struct Geofence {
+    int64_t id = 0;
+    bool circle = false;
+    double center_lat = 0, center_lon = 0, radius_m = 0;        // circle
+    std::vector<std::pair<double, double>> ring;                 // polygon: (lat, lon), outer ring
+    std::optional<double> speed_limit_kmh;
+};
+
+// A period during which a driver was assigned to the vehicle by a manager.
+struct Assignment {
+    int64_t driver_id = 0;
+    TimePoint from{};
+    std::optional<TimePoint> to;
+};
+
+// What the engine needs to know about the device's world. The runner builds it per device (and
+// rebuilds it when the tenant's configuration changes).
+struct Context {
+    int64_t device_id = 0;
+    std::optional<int64_t> tenant_id;
+    std::optional<int64_t> vehicle_id;   // installation at the time of processing
+    Settings settings;
+    std::optional<double> vehicle_speed_limit_kmh;
+    std::vector<Geofence> geofences;
+    std::vector<std::pair<std::string, int64_t>> badges;  // badge id → driver id, sorted by badge
+    std::vector<Assignment> assignments;                  // of the vehicle, by from
+};
+
+// One position as the engine sees it (the runner builds it from a stored store::PositionRow).
+struct Point {
+    TimePoint time{};
+    double lat = 0, lon = 0, speed_kmh = 0, course_deg = 0;
+    bool valid = false;
+    std::optional<bool> ignition;
+    std::optional<bool> motion;
+    std::optional<double> odometer_m;       // the device's total odometer
+    std::optional<double> fuel_used_l;      // CAN total fuel used
+    std::optional<double> fuel_level_l;
+    std::optional<double> fuel_level_pct;
+    std::optional<double> external_voltage_v;
+    std::optional<std::string> driver_badge;
+    std::optional<std::string> alarm;       // harsh_*, crash, tow, power_cut, gsm_jamming, sos, ...
+    std::optional<std::string> dtc_codes;   // comma-separated
+};
+
+struct Trip {
+    TimePoint start_time{}, end_time{};
+    double start_lat = 0, start_lon = 0, end_lat = 0, end_lon = 0;
+    double start_odometer_m = 0, end_odometer_m = 0, distance_m = 0;
+    double max_speed_kmh = 0, avg_speed_kmh = 0;
+    double idle_s = 0, overspeed_s = 0;
+    int harsh_acceleration = 0, harsh_braking = 0, harsh_cornering = 0;
+    std::optional<double> fuel_used_l;
+    std::optional<double> eco_score;
+    std::optional<int64_t> driver_id;
+};
+
+struct Stop {
+    TimePoint start_time{}, end_time{};
+    double lat = 0, lon = 0, odometer_m = 0, engine_on_s = 0;
+    std::optional<int64_t> driver_id;
+};
+
+struct Visit {
+    int64_t geofence_id = 0;
+    TimePoint enter_time{};
+    std::optional<TimePoint> exit_time;   // nullopt: still inside (written again when it exits)
+    std::optional<int64_t> driver_id;
+};
+
+// Event types (events.type): ignition_on, ignition_off, trip_start, trip_end, idling, overspeed,
+// geofence_enter, geofence_exit, harsh_acceleration, harsh_braking, harsh_cornering, towing,
+// power_cut, tampering, gsm_jamming, gps_lost, low_battery, crash, sos, dtc, driver_changed,
+// unknown_badge, refuel, fuel_drop (and, raised outside the engine: device_offline,
+// device_online, maintenance_due, maintenance_overdue).
+struct Event {
+    std::string type;
+    TimePoint time{};
+    double lat = 0, lon = 0;
+    std::optional<int64_t> driver_id;
+    std::optional<int64_t> geofence_id;
+    std::string detail_json = "{}";   // type-specific values (speed, limit, litres, badge, codes)
+    // Unique per device: type + time + this discriminator (the geofence id, the alarm name...).
+    std::string key() const;
+};
+
+// The device's processing state; serialised into checkpoints. Everything the engine remembers
+// between points lives here (and nothing else does), so a checkpoint resumes exactly. The runner
+// reads only last_time and in_trip; the other members are the engine's own.
+struct State {
+    std::optional<TimePoint> last_time;   // the last point processed (filtered or not)
+    bool in_trip = false;                 // a checkpoint is taken when no trip is open
+    // (the engine's members follow)
+};
+std::string StateJson(const State& s);
+Result<State> ParseState(std::string_view json);
+
+struct Output {
+    std::vector<Trip> trips;              // ended trips
+    std::vector<Stop> stops;              // ended stops
+    std::vector<Visit> visits;            // visits entered or exited
+    std::vector<Event> events;
+    double odometer_m = 0;                // running totals after the last point
+    double engine_s = 0;
+};
+
+// Processes one point (time >= state.last_time; the runner guarantees order).
+void Process(const Context& ctx, State& state, const Point& p, Output& out);
+
+}  // namespace fleet::pipeline
