@@ -336,6 +336,7 @@ Result<std::optional<SessionUser>> AccountStore::TouchSession(const std::string&
         if (auto r = RevokeSession(token_hash, now); !r) return r.error();
         return std::optional<SessionUser>();
     }
+    if (now - su.session.last_seen < kSessionUseResolution) return read;
     Query q(impl_->db, "UPDATE sessions SET last_seen = ? WHERE token_hash = ? AND last_seen < ?");
     if (!q.ok()) return q.error("touch session");
     q.Bind(1, ToMs(now)).Bind(2, token_hash).Bind(3, ToMs(now));
@@ -350,6 +351,23 @@ Result<std::optional<SessionUser>> AccountStore::PeekSession(const std::string& 
     if (!read || !read->has_value()) return read;
     if (!SessionLive(**read, now, policy)) return std::optional<SessionUser>();
     return read;
+}
+
+Result<bool> AccountStore::RotateSession(const std::string& old_hash, const std::string& new_hash,
+                                         const std::string& new_csrf_hash, TimePoint now) {
+    return impl_->Transaction<bool>([&]() -> Result<bool> {
+        Query copy(impl_->db,
+                   "INSERT INTO sessions (token_hash, user_id, csrf_hash, created_at, last_seen, expires_at, ip, "
+                   "user_agent, step_up_at) SELECT ?, user_id, ?, created_at, ?, expires_at, ip, user_agent, step_up_at "
+                   "FROM sessions WHERE token_hash = ? AND revoked_at IS NULL");
+        if (!copy.ok()) return copy.error("rotate session");
+        copy.Bind(1, new_hash).Bind(2, new_csrf_hash).Bind(3, ToMs(now)).Bind(4, old_hash);
+        if (copy.Step() != SQLITE_DONE) return impl_->DbError("rotate session");
+        if (sqlite3_changes(impl_->db) == 0) return false;
+        auto revoked = RevokeSession(old_hash, now);
+        if (!revoked) return revoked.error();
+        return true;
+    });
 }
 
 Result<bool> AccountStore::RevokeSession(const std::string& token_hash, TimePoint now) {

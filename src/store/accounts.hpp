@@ -162,6 +162,10 @@ struct TokenUser {
 inline constexpr int64_t kMaxApiTokensPerUser = 20;
 // A token's last use is noted at most this often (each note is a write).
 inline constexpr std::chrono::minutes kTokenUseResolution{1};
+// A session's use is noted at most this often: a busy browser costs one write per 30 s, not one per
+// request (each write competes with ingestion for SQLite's single writer). The idle timeout counts
+// from the last noted use, so it may end a session up to this much early, never late.
+inline constexpr std::chrono::seconds kSessionUseResolution{30};
 
 // A tenant with the settings the operator manages.
 struct TenantDetail {
@@ -413,8 +417,9 @@ public:
     // --- sessions ---------------------------------------------------------------------------------
     Result<void> CreateSession(const Session& session);
     // The session and its user when the token's session is valid at `now`: not revoked, used within
-    // policy.idle, before its absolute end, user not disabled. Notes `now` as its last use. nullopt
-    // otherwise (an expired session is revoked on the way).
+    // policy.idle, before its absolute end, user not disabled. Notes `now` as its last use when the
+    // noted one is kSessionUseResolution old or more. nullopt otherwise (an expired session is
+    // revoked on the way).
     Result<std::optional<SessionUser>> TouchSession(const std::string& token_hash, core::TimePoint now,
                                                     const SessionPolicy& policy);
     // As TouchSession, without noting a use and without revoking an ended session: for checks that
@@ -422,6 +427,12 @@ public:
     // still reach the idle timeout).
     Result<std::optional<SessionUser>> PeekSession(const std::string& token_hash, core::TimePoint now,
                                                    const SessionPolicy& policy);
+    // Replaces the live session `old_hash` with a new token (and CSRF token) that keeps its user,
+    // start, absolute end, address and step-up, and revokes the old one, in one transaction: done
+    // when the session gains privilege (TOTP enrolment, step-up, password change), so a token seen
+    // before cannot ride on it. False (nothing changed) when `old_hash` is no live session.
+    Result<bool> RotateSession(const std::string& old_hash, const std::string& new_hash,
+                               const std::string& new_csrf_hash, core::TimePoint now);
     // Revokes a session; false when there was no live session with that token.
     Result<bool> RevokeSession(const std::string& token_hash, core::TimePoint now);
 

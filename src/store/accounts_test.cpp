@@ -176,6 +176,17 @@ TEST_F(SessionTest, UseWithinTheIdleTimeoutKeepsTheSessionAlive) {
     }
 }
 
+TEST_F(SessionTest, UseIsNotedAtMostEveryResolutionAndIdleCountsFromTheNotedUse) {
+    // A use 20 s after the noted one is not written; the idle timeout still counts from the noted use.
+    EXPECT_TRUE(Valid(now_ + 20s));
+    EXPECT_FALSE(Valid(now_ + 15min + 10s));
+}
+
+TEST_F(SessionTest, UseAfterTheResolutionIsNoted) {
+    EXPECT_TRUE(Valid(now_ + kSessionUseResolution));
+    EXPECT_TRUE(Valid(now_ + kSessionUseResolution + 15min));
+}
+
 TEST_F(SessionTest, IdleSessionEndsAndStaysEnded) {
     EXPECT_TRUE(Valid(now_ + 15min));
     EXPECT_FALSE(Valid(now_ + 30min + 1ms));

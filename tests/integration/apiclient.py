@@ -113,11 +113,17 @@ class Client:
         status, headers, text = request(self.port, "POST", "/api/v1/auth/login", body)
         assert status == expect, text
         if status == 200:
-            c = cookies(headers)
-            self.csrf = c["__Host-fleetd_csrf"][0]
-            self.cookie = "__Host-fleetd_session=%s; __Host-fleetd_csrf=%s" % (c["__Host-fleetd_session"][0], self.csrf)
+            self._take_cookies(headers)
             self.user = json.loads(text)["user"]
         return status, json.loads(text) if text else None
+
+    def _take_cookies(self, headers):
+        """Keeps a new session cookie as a browser would (sign-in; the server rotates the session
+        when it gains privilege: TOTP enrolment, step-up, password change)."""
+        c = cookies(headers)
+        if c.get("__Host-fleetd_session", [""])[0] and c.get("__Host-fleetd_csrf", [""])[0]:
+            self.csrf = c["__Host-fleetd_csrf"][0]
+            self.cookie = "__Host-fleetd_session=%s; __Host-fleetd_csrf=%s" % (c["__Host-fleetd_session"][0], self.csrf)
 
     def call(self, method, path, body=None, headers=None):
         """(status, parsed JSON body or text, headers)."""
@@ -130,6 +136,8 @@ class Client:
                 h["X-CSRF-Token"] = self.csrf
         h.update(headers or {})
         status, hdrs, text = request(self.port, method, path, body, h)
+        if self.cookie and not self.token and status == 200:
+            self._take_cookies(hdrs)
         ct = (header(hdrs, "content-type") or [""])[0]
         parsed = json.loads(text) if text and "json" in ct else text
         return status, parsed, hdrs

@@ -292,6 +292,20 @@ def test_step_up_checks_the_password(api):
     assert request(api.port("http"), "POST", "/api/v1/auth/step-up", {"password": PASSWORD})[0] == 401
 
 
+def test_step_up_and_password_change_give_the_session_new_secrets(api):
+    """The session is rotated when it gains privilege: a cookie copied before no longer works."""
+    dave = client(api, "dave@acme.example")
+    for path, body in (("/api/v1/auth/step-up", {"password": PASSWORD}),
+                       ("/api/v1/me/password", {"current_password": PASSWORD, "new_password": NEW_PASSWORD})):
+        before_cookie, before_csrf = dave.cookie, dave.csrf
+        status, _, _ = dave.post(path, body)
+        assert status == 200
+        assert dave.cookie != before_cookie and dave.csrf != before_csrf
+        assert dave.get("/api/v1/me")[0] == 200
+        old = request(api.port("http"), "GET", "/api/v1/me", None, {"Cookie": before_cookie})
+        assert old[0] == 401, old
+
+
 class FakeSmtp:
     """A minimal SMTP relay on 127.0.0.1 that records what it is sent."""
 

@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from apiclient import Client, add_user, admin, totp
+from apiclient import Client, add_user, admin, request, totp
 from conftest import Server
 
 
@@ -43,10 +43,14 @@ def test_administrators_must_enrol_before_anything_else(srv):
     assert status == 403 and body["type"].endswith("/totp-enrolment-required"), body
     status, me, _ = c.get("/api/v1/me")  # the caller may still see who they are
     assert status == 200 and me["totp_enabled"] is False
+    before = c.cookie
     secret, codes = enrol(c)
     assert len(codes) == 10 and len(set(codes)) == 10
     status, me, _ = c.get("/api/v1/me")
     assert me["totp_enabled"] is True
+    # Enrolment gave the session new secrets: the cookie from before the second factor is dead.
+    assert c.cookie != before
+    assert request(srv.port("http"), "GET", "/api/v1/me", None, {"Cookie": before})[0] == 401
 
 
 def test_enrolment_returns_a_secret_and_uri_and_confirms_only_with_its_code(srv):

@@ -83,9 +83,11 @@ asio::awaitable<void> ChangePassword(Service& s, Ctx& ctx, http::Response& res) 
     const store::User& user = ctx.caller->user;
     const std::string& session_hash = ctx.caller->session->token_hash;
     AccountResult result;
+    std::optional<SessionSecrets> rotated;
     Database::Task fn = [&](Conn& c) {
         result = s.account->ChangePassword(c.accounts, user, session_hash, current, next, ctx.ip,
                                            ctx.now);
+        if (result.status == AccountStatus::kOk) rotated = RotateSession(c.accounts, session_hash, ctx.now);
     };
     co_await s.Run(fn);
     if (result.status != AccountStatus::kOk) {
@@ -98,6 +100,7 @@ asio::awaitable<void> ChangePassword(Service& s, Ctx& ctx, http::Response& res) 
     changed.must_change_password = false;
     res = Json(200, fmt::format("{{\"user\":{},\"sessions_revoked\":{}}}", UserJson(changed),
                                 result.sessions_revoked));
+    if (rotated) SetSessionCookies(res, *rotated);
 }
 
 asio::awaitable<void> RequestReset(Service& s, Ctx& ctx, http::Response& res) {
@@ -177,8 +180,10 @@ asio::awaitable<void> StepUp(Service& s, Ctx& ctx, http::Response& res) {
     const store::User& user = ctx.caller->user;
     const std::string& session_hash = ctx.caller->session->token_hash;
     AccountResult result;
+    std::optional<SessionSecrets> rotated;
     Database::Task fn = [&](Conn& c) {
         result = s.account->StepUp(c.accounts, user, session_hash, password, totp, ctx.ip, ctx.now);
+        if (result.status == AccountStatus::kOk) rotated = RotateSession(c.accounts, session_hash, ctx.now);
     };
     co_await s.Run(fn);
     if (result.status != AccountStatus::kOk) {
@@ -190,6 +195,7 @@ asio::awaitable<void> StepUp(Service& s, Ctx& ctx, http::Response& res) {
     res = Json(200, fmt::format("{{\"step_up_until\":\"{}\"}}",
                                 core::FormatIso(ctx.now + std::chrono::duration_cast<core::Millis>(
                                                               kStepUpLifetime))));
+    if (rotated) SetSessionCookies(res, *rotated);
 }
 
 std::string SessionJson(const store::Session& x, const std::string& current_hash) {

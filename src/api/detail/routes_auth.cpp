@@ -39,8 +39,7 @@ asio::awaitable<void> Login(Service& s, Ctx& ctx, http::Response& res) {
     switch (result.status) {
         case LoginStatus::kOk:
             res = Json(200, "{\"user\":" + UserJson(result.user) + ",\"csrf_token\":\"" + result.csrf_token + "\"}");
-            res.headers.emplace_back("Set-Cookie", SetCookie(kSessionCookie, result.session_token, true, false));
-            res.headers.emplace_back("Set-Cookie", SetCookie(kCsrfCookie, result.csrf_token, false, false));
+            SetSessionCookies(res, {result.session_token, result.csrf_token});
             break;
         case LoginStatus::kInvalidCredentials:
             res = http::Problem(401, "invalid-credentials", "Invalid credentials",

@@ -175,6 +175,10 @@ asio::awaitable<void> Confirm(Service& s, Ctx& ctx, http::Response& res) {
             return;
         }
         res = Json(200, CodesJson(codes->first));
+        // The session now passes the enrolment gate: give it new secrets.
+        if (auto rotated = RotateSession(c.accounts, ctx.caller->session->token_hash, ctx.now)) {
+            SetSessionCookies(res, *rotated);
+        }
     };
     co_await s.Run(fn);
 }

@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include "api/detail/tokens.hpp"
+#include "auth/auth.hpp"
 #include "core/json.hpp"
 #include "core/time.hpp"
 
@@ -40,6 +41,23 @@ std::string UserJson(const store::User& u) {
 std::string SetCookie(std::string_view name, std::string_view value, bool http_only, bool clear) {
     return fmt::format("{}={}; Path=/; Secure;{} SameSite=Strict{}", name, value, http_only ? " HttpOnly;" : "",
                        clear ? "; Max-Age=0" : "");
+}
+
+void SetSessionCookies(http::Response& res, const SessionSecrets& secrets) {
+    res.headers.emplace_back("Set-Cookie", SetCookie(kSessionCookie, secrets.token, true, false));
+    res.headers.emplace_back("Set-Cookie", SetCookie(kCsrfCookie, secrets.csrf, false, false));
+}
+
+std::optional<SessionSecrets> RotateSession(store::AccountStore& accounts, const std::string& token_hash,
+                                            core::TimePoint now) {
+    SessionSecrets fresh{auth::RandomToken(32), auth::RandomToken(32)};
+    auto r = accounts.RotateSession(token_hash, auth::HashToken(fresh.token), auth::HashToken(fresh.csrf), now);
+    if (!r) {
+        spdlog::error("rotate session: {}", r.error().message);
+        return std::nullopt;
+    }
+    if (!*r) return std::nullopt;
+    return fresh;
 }
 
 http::Response Unauthenticated() {

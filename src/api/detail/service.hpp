@@ -68,6 +68,17 @@ std::string IpOf(const std::string& remote);
 std::string UserJson(const store::User& u);
 // A Set-Cookie value for the API's cookies (clear: expire it).
 std::string SetCookie(std::string_view name, std::string_view value, bool http_only, bool clear);
+// A session's two secrets as the browser gets them: the session cookie and the CSRF token.
+struct SessionSecrets {
+    std::string token;
+    std::string csrf;
+};
+// Sets both cookies of `secrets` on `res`.
+void SetSessionCookies(http::Response& res, const SessionSecrets& secrets);
+// On a database worker: gives the session `token_hash` new secrets (store RotateSession), when it
+// gains privilege. nullopt when it is no live session any more, or on a database error (logged).
+std::optional<SessionSecrets> RotateSession(store::AccountStore& accounts, const std::string& token_hash,
+                                            core::TimePoint now);
 http::Response Unauthenticated();
 http::Response InvalidToken();  // 401 invalid-token with WWW-Authenticate: Bearer (RFC 6750)
 // "2026-03-01T08:00:00.000Z", or null when unset (JSON).
