@@ -76,6 +76,8 @@ Result<std::unique_ptr<Api>> Api::Open(const Options& options) {
     impl->live = std::make_unique<detail::LiveHub>();
     detail::AddPositionRoutes(*impl);
     detail::AddLiveRoutes(*impl);
+    detail::AddReportRoutes(*impl);
+    detail::AddEventRoutes(*impl);
     if (options.mail.enabled()) {
         auto* service = static_cast<detail::Service*>(impl.get());
         auto mailer = detail::Mailer::Start(options.db_path, options.mail, [service] { return service->Now(); });

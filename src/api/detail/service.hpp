@@ -84,6 +84,8 @@ void AddAccountRoutes(Service& s);  // routes_account.cpp: password change and r
 void AddFleetRoutes(Service& s);  // fleet_common.cpp: groups, vehicles, devices, installations, drivers
 void AddPositionRoutes(Service& s);  // routes_positions.cpp: latest positions, histories and exports
 void AddLiveRoutes(Service& s);      // routes_live.cpp: the live feed (WebSocket)
+void AddReportRoutes(Service& s);    // routes_reports.cpp: reports and scheduled reports
+void AddEventRoutes(Service& s);     // routes_events.cpp: the events inbox and acknowledgement
 
 // The OpenAPI 3.1 document: openapi/base.json with the paths and schemas of every
 // openapi/*.json fragment merged in (openapi.cpp). Error when a fragment is not valid JSON or
