@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 #include <charconv>
 
 #include "core/time.hpp"
@@ -308,6 +310,25 @@ std::variant<ReportParams, std::string> ParseReportParams(ReportKind kind,
         return "'from' and 'to' are required";
     }
     return p;
+}
+
+std::optional<std::map<std::string, std::string>> ParamValues(std::string_view params_json) {
+    boost::system::error_code ec;
+    boost::json::value v = boost::json::parse(params_json, ec);
+    if (ec || !v.is_object()) return std::nullopt;
+    std::map<std::string, std::string> values;
+    for (const auto& [key, value] : v.as_object()) {
+        if (value.is_int64() || value.is_uint64()) {
+            values[std::string(key)] = boost::json::serialize(value);
+        } else if (value.is_string()) {
+            values[std::string(key)] = std::string(value.as_string());
+        } else if (value.is_bool()) {
+            values[std::string(key)] = value.as_bool() ? "true" : "false";
+        } else {
+            return std::nullopt;
+        }
+    }
+    return values;
 }
 
 std::pair<core::TimePoint, core::TimePoint> ResolveRange(const ReportParams& params, const store::Zone& zone) {

@@ -16,6 +16,10 @@
 
 namespace fleet::api::detail {
 
+// An export (CSV, XLSX, a scheduled mail) holds at most this many rows; a larger report is refused
+// (narrow its range or fleet), so that an export never holds more than tens of megabytes.
+inline constexpr int64_t kMaxExportRows = 25000;
+
 enum class ReportKind { kTrips, kStops, kSummary, kEvents, kGeofenceVisits, kEco, kFuel, kUtilisation, kMaintenance };
 
 // "trips", "stops", "summary", "events", "geofence-visits", "eco", "fuel", "utilisation", "maintenance"
@@ -50,6 +54,10 @@ struct ReportParams {
 std::variant<ReportParams, std::string> ParseReportParams(ReportKind kind,
                                                           const std::map<std::string, std::string>& values,
                                                           bool with_range);
+
+// A schedule's params (a serialised JSON object of strings, integers and booleans) as the values
+// ParseReportParams takes; nullopt when it is not such an object.
+std::optional<std::map<std::string, std::string>> ParamValues(std::string_view params_json);
 
 // The range [from, to) of the parameters in `zone`.
 std::pair<core::TimePoint, core::TimePoint> ResolveRange(const ReportParams& params, const store::Zone& zone);

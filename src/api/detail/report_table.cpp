@@ -226,4 +226,12 @@ Result<std::string> XlsxOf(const ReportTable& table, const store::Zone& zone, co
     return bytes;
 }
 
+Result<ExportFile> ExportOf(const ReportTable& table, std::string_view format, const store::Zone& zone,
+                            const std::string& tmp_dir) {
+    if (format == "csv") return ExportFile{CsvOf(table, zone), "text/csv; charset=utf-8; header=present"};
+    auto xlsx = XlsxOf(table, zone, tmp_dir);
+    if (!xlsx) return xlsx.error();
+    return ExportFile{std::move(*xlsx), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"};
+}
+
 }  // namespace fleet::api::detail

@@ -57,4 +57,12 @@ std::string CsvOf(const ReportTable& table, const store::Zone& zone);
 // `tmp_dir`, removed afterwards). Error when the library fails.
 Result<std::string> XlsxOf(const ReportTable& table, const store::Zone& zone, const std::string& tmp_dir);
 
+// A table as a file to download or mail: "csv" or "xlsx".
+struct ExportFile {
+    std::string data;
+    std::string content_type;
+};
+Result<ExportFile> ExportOf(const ReportTable& table, std::string_view format, const store::Zone& zone,
+                            const std::string& tmp_dir);
+
 }  // namespace fleet::api::detail

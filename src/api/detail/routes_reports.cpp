@@ -4,7 +4,6 @@
 // See docs/api.md (Reports).
 #include <fmt/format.h>
 
-#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <filesystem>
 
@@ -18,12 +17,6 @@ namespace {
 
 namespace asio = boost::asio;
 namespace json = boost::json;
-
-// An export holds at most this many rows; a larger report is refused (narrow its range or fleet),
-// so an export never holds more than a few tens of megabytes in memory.
-constexpr int64_t kMaxExportRows = 25000;
-
-constexpr std::string_view kXlsxType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
 // The query parameters a report takes besides its filters.
 std::vector<std::string_view> ReportQueryFields(ReportKind kind) {
@@ -81,7 +74,7 @@ asio::awaitable<void> GetReport(Service& s, ReportKind kind, Ctx& ctx, http::Res
     std::optional<store::Zone> zone;
     std::pair<core::TimePoint, core::TimePoint> range;
     bool too_large = false;
-    Result<std::string> file = std::string();
+    Result<ExportFile> file = ExportFile{};
     Database::Task fn = [&](Conn& c) {
         store::ReportStore reports(c.accounts);
         auto z = reports.TenantZone(viewer.scope);
@@ -117,7 +110,7 @@ asio::awaitable<void> GetReport(Service& s, ReportKind kind, Ctx& ctx, http::Res
             table = a.error();
             return;
         }
-        file = format == "csv" ? Result<std::string>(CsvOf(*table, *zone)) : XlsxOf(*table, *zone, tmp_dir);
+        file = ExportOf(*table, format, *zone, tmp_dir);
     };
     co_await s.Run(fn);
     if (!table) {
@@ -136,8 +129,8 @@ asio::awaitable<void> GetReport(Service& s, ReportKind kind, Ctx& ctx, http::Res
     }
     if (is_export) {
         res.status = 200;
-        res.content_type = format == "csv" ? "text/csv; charset=utf-8; header=present" : std::string(kXlsxType);
-        res.body = std::move(*file);
+        res.content_type = std::move(file->content_type);
+        res.body = std::move(file->data);
         std::string name = kind == ReportKind::kMaintenance
                                ? fmt::format("{}-{}", ToString(kind), zone->DayOf(ctx.now).ToString())
                                : fmt::format("{}-{}-{}", ToString(kind), FileTime(range.first), FileTime(range.second));
@@ -199,22 +192,12 @@ std::variant<store::ScheduleChange, http::Response> ScheduleBody(const http::Req
     // New params, or (when only the report changes) the current ones must still suit it: the
     // route checks that case with the stored params.
     if (const json::value* params = body.if_contains("params")) {
-        std::map<std::string, std::string> values;
-        for (const auto& [key, value] : params->as_object()) {
-            if (value.is_int64() || value.is_uint64()) {
-                values[std::string(key)] = json::serialize(value);
-            } else if (value.is_string()) {
-                values[std::string(key)] = std::string(value.as_string());
-            } else if (value.is_bool()) {
-                values[std::string(key)] = value.as_bool() ? "true" : "false";
-            } else {
-                return InvalidBody(fmt::format("params.{} must be a string, an integer or a boolean",
-                                               std::string_view(key).substr(0, 64)));
-            }
-        }
-        auto checked = ParseReportParams(*kind, values, false);
+        std::string text = json::serialize(*params);
+        auto values = ParamValues(text);
+        if (!values) return InvalidBody("the values of 'params' are strings, integers or booleans");
+        auto checked = ParseReportParams(*kind, *values, false);
         if (auto* error = std::get_if<std::string>(&checked)) return InvalidBody("params: " + *error);
-        c.params_json = json::serialize(*params);
+        c.params_json = std::move(text);
     }
     return c;
 }
@@ -223,17 +206,9 @@ std::variant<store::ScheduleChange, http::Response> ScheduleBody(const http::Req
 store::Outcome<store::Done> CheckParams(store::ReportStore& reports, const store::Viewer& owner,
                                         const std::string& report, const std::string& params_json) {
     auto kind = ParseReportKind(report);
-    std::map<std::string, std::string> values;
-    boost::system::error_code ec;
-    json::value v = json::parse(params_json, ec);
-    if (!ec && v.is_object()) {
-        for (const auto& [key, value] : v.as_object()) {
-            values[std::string(key)] = value.is_string() ? std::string(value.as_string())
-                                       : value.is_bool() ? (value.as_bool() ? "true" : "false")
-                                                         : json::serialize(value);
-        }
-    }
-    auto parsed = kind ? ParseReportParams(*kind, values, false) : std::variant<ReportParams, std::string>("");
+    auto values = ParamValues(params_json);
+    auto parsed = kind && values ? ParseReportParams(*kind, *values, false)
+                                 : std::variant<ReportParams, std::string>("not a report's parameters");
     if (auto* error = std::get_if<std::string>(&parsed)) {
         return store::Refused{store::Refusal::kInvalid, "params: " + *error};
     }

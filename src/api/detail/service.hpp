@@ -17,6 +17,7 @@
 #include "api/detail/live.hpp"
 #include "api/detail/router.hpp"
 #include "api/detail/mailer.hpp"
+#include "api/detail/report_sender.hpp"
 #include "api/detail/sign_in.hpp"
 #include "api/detail/throttle.hpp"
 
@@ -36,6 +37,7 @@ struct Service {
     std::unique_ptr<AccountSecurity> account;                 // password change and reset, step-up
     std::unique_ptr<Throttle> throttle;                       // per address, public auth routes
     std::unique_ptr<Mailer> mailer;                           // null when options.mail is not enabled
+    std::unique_ptr<ReportSender> report_sender;              // scheduled reports into the outbox
     Router router;
     std::string openapi;  // the served document
     std::unique_ptr<LiveHub> live;  // fed by the committer, read by the /api/v1/live feeds
