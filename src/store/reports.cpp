@@ -192,8 +192,7 @@ void VisitPart(Sql& sql, const Viewer& viewer, const ReportFilter& filter, std::
 }  // namespace
 
 Outcome<Page<VisitRow>> ReportStore::GeofenceVisits(const Viewer& viewer, const ReportFilter& filter,
-                                                    std::optional<int64_t> geofence_id, core::TimePoint,
-                                                    const ReportPage& page) {
+                                                    std::optional<int64_t> geofence_id, const ReportPage& page) {
     if (auto c = CheckFilter(viewer, filter); !c) return c.Failure<Page<VisitRow>>();
     if (geofence_id) {
         Sql g;

@@ -256,8 +256,7 @@ public:
                                            const ReportPage& page);
     // Geofence visits overlapping the range, whole, by enter time. geofence_id narrows to one.
     Outcome<Page<VisitRow>> GeofenceVisits(const Viewer& viewer, const ReportFilter& filter,
-                                           std::optional<int64_t> geofence_id, core::TimePoint now,
-                                           const ReportPage& page);
+                                           std::optional<int64_t> geofence_id, const ReportPage& page);
     // Drivers (trips without a driver are left out) or vehicles with trips starting in the range,
     // best score first (those without a score last), then by name.
     Outcome<Page<EcoRow>> EcoRanking(const Viewer& viewer, const ReportFilter& filter, EcoBy by,

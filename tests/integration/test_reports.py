@@ -331,3 +331,31 @@ def ok_id(resp):
     status, body, _ = resp
     assert status == 201, body
     return body["id"]
+
+
+def test_a_disabled_owners_schedule_is_skipped_to_its_next_run(world):
+    v = world["viewer@acme"]
+    s = ok_body(v.post("/api/v1/reports/schedules", {"report": "summary", "frequency": "daily", "format": "xlsx"}))
+    ok_body(world["admin"].patch("/api/v1/users/%d" % v.user["id"], {"disabled": True}))
+    conn = db(world["srv"])
+    conn.execute("UPDATE report_schedules SET next_run_at = ? WHERE id = ?", (ms("2026-03-09T10:00:00Z"), s["id"]))
+    conn.commit()
+
+    def moved():
+        row = conn.execute("SELECT next_run_at, last_run_at FROM report_schedules WHERE id = ?", (s["id"],)).fetchone()
+        return row if row[0] > ms("2026-03-09T10:00:00Z") else None
+    row = wait_for(moved, timeout=15)
+    conn.close()
+    assert row and row[1]
+    time.sleep(1.5)  # the mailer's poll
+    subjects = []
+    for path in glob.glob(os.path.join(world["srv"].data, "outbox", "*.eml")):
+        with open(path, "rb") as f:
+            subjects.append(email.message_from_binary_file(f, policy=email.policy.default)["Subject"])
+    assert not [x for x in subjects if "summary report" in x]
+
+
+def ok_body(resp):
+    status, body, _ = resp
+    assert status in (200, 201), body
+    return body

@@ -362,7 +362,7 @@ store::Outcome<ReportTable> RenderReport(store::ReportStore& reports, const stor
             return TableOf(reports.Events(viewer, ef, page), EventsTable);
         }
         case ReportKind::kGeofenceVisits:
-            return TableOf(reports.GeofenceVisits(viewer, f, p.geofence_id, now, page), VisitsTable);
+            return TableOf(reports.GeofenceVisits(viewer, f, p.geofence_id, page), VisitsTable);
         case ReportKind::kEco:
             return TableOf(reports.EcoRanking(viewer, f, p.by, page),
                            [&](const store::Page<store::EcoRow>& rows) { return EcoTable(rows, p.by, page.offset); });

@@ -96,8 +96,8 @@ int RunDueSchedules(store::AccountStore& accounts, core::TimePoint now, const st
         bool allowed = user && !user->disabled && user->tenant_id == s.tenant_id &&
                        (*owner)->tenant_status == store::TenantStatus::kActive &&
                        RoleHas(user->role, Permission::kReportsRead);
-        auto zone = reports.TenantZone(allowed ? store::AccountStore::ScopeOf(*user)
-                                               : store::AccountStore::ScopeOf(store::User{0, s.tenant_id}));
+        // The schedule's tenant's zone, for its next run even when this one is skipped.
+        auto zone = reports.TenantZone(store::AccountStore::ScopeOf(store::User{0, s.tenant_id}));
         if (!zone) {
             spdlog::error("reports: schedule {}: {}", s.id, zone.error().message);
             continue;
