@@ -233,7 +233,7 @@ def test_a_narrowed_viewer_sees_its_groups_vehicles_and_other_tenants_ids_are_no
     "trips?from=2026-03-01&to=2026-03-02&colour=red", "trips?from=2026-03-01&to=2026-03-02&vehicle_id=x",
     "trips?from=2026-03-01&to=2026-03-02&limit=5000", "events?from=2026-03-01&to=2026-03-02&type=teleport",
     "eco?from=2026-03-01&to=2026-03-02&by=fleet", "trips?from=2026-03-01&to=2026-03-02&by=driver",
-    "events?from=2026-03-01&to=2026-03-02&acknowledged=maybe"])
+    "events?from=2026-03-01&to=2026-03-02&acknowledged=maybe", "maintenance?from=2026-03-01"])
 def test_bad_parameters_are_400(world, query):
     status, body, _ = world["manager@acme"].get("/api/v1/reports/" + query)
     assert status == 400, (query, body)
@@ -325,6 +325,23 @@ def test_schedules_belong_to_their_owner_are_bounded_and_send_their_report(world
     sent = [e for e in entries if e["action"] == "reports.export" and e["actor"] == "scheduler"]
     assert sent and sent[-1]["detail"]["schedule_id"] == s["id"]
     assert m.delete("/api/v1/reports/schedules/%d" % s["id"])[0] == 204
+
+
+def test_maintenance_due_reads_plans_counters_and_the_calendar(world):
+    m = world["manager@acme"]
+    conn = db(world["srv"])
+    conn.execute("INSERT INTO maintenance_plans (tenant_id, vehicle_id, name, due_date, warn_days, created_at) "
+                 "VALUES (?, ?, 'Inspection', '2020-01-01', 30, 0)", (world["acme_id"], world["truck"]))
+    conn.execute("INSERT INTO maintenance_plans (tenant_id, vehicle_id, name, due_date, created_at) "
+                 "VALUES (?, ?, 'Theirs', '2020-01-01', 0)", (world["globex_id"], world["car"]))
+    conn.commit()
+    conn.close()
+    status, body, _ = m.get("/api/v1/reports/maintenance")
+    assert status == 200, body
+    assert [(r["name"], r["status"], r["due_date"]) for r in body["items"]] == [("Inspection", "overdue", "2020-01-01")]
+    assert body["date"] and body["time_zone"] == "America/New_York"
+    assert items(world["narrow@acme"].get("/api/v1/reports/maintenance?vehicle_id=%d" % world["truck"]))[0]["name"] \
+        == "Inspection"
 
 
 def ok_id(resp):

@@ -20,6 +20,7 @@ namespace json = boost::json;
 
 // The query parameters a report takes besides its filters.
 std::vector<std::string_view> ReportQueryFields(ReportKind kind) {
+    if (kind == ReportKind::kMaintenance) return {"vehicle_id", "group_id", "format"};  // as of today
     std::vector<std::string_view> fields = {"from", "to", "vehicle_id", "group_id", "driver_id", "format"};
     if (kind == ReportKind::kGeofenceVisits) fields.push_back("geofence_id");
     if (kind == ReportKind::kEco) fields.push_back("by");
