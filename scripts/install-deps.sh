@@ -13,6 +13,8 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-pytest curl procps
   tzdata    # the IANA time-zone database a tenant's time_zone is checked against
+  libhowardhinnant-date-dev  # date/tz: reports' local days in a tenant's zone (C++20 <chrono> zones, before GCC 14)
+  libxlsxwriter-dev          # XLSX report exports
   chromium  # the browser of the web application's end-to-end tests (driven by playwright-core)
 )
 

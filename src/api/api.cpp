@@ -76,11 +76,23 @@ Result<std::unique_ptr<Api>> Api::Open(const Options& options) {
     impl->live = std::make_unique<detail::LiveHub>();
     detail::AddPositionRoutes(*impl);
     detail::AddLiveRoutes(*impl);
+    detail::AddReportRoutes(*impl);
+    detail::AddEventRoutes(*impl);
     if (options.mail.enabled()) {
         auto* service = static_cast<detail::Service*>(impl.get());
         auto mailer = detail::Mailer::Start(options.db_path, options.mail, [service] { return service->Now(); });
         if (!mailer) return mailer.error();
         impl->mailer = std::move(*mailer);
+    }
+    {
+        auto* service = static_cast<detail::Service*>(impl.get());
+        auto sender = detail::ReportSender::Start(
+            options.db_path, options.mail.poll, [service] { return service->Now(); },
+            [service] {
+                if (service->mailer) service->mailer->Notify();
+            });
+        if (!sender) return sender.error();
+        impl->report_sender = std::move(*sender);
     }
     auto doc = detail::BuildOpenApi(impl->router);  // after every route is added
     if (!doc) return doc.error();
@@ -91,6 +103,7 @@ Result<std::unique_ptr<Api>> Api::Open(const Options& options) {
 void Api::Stop() {
     if (impl_ && impl_->live) impl_->live->Stop();
     if (impl_ && impl_->db) impl_->db->Stop();
+    if (impl_ && impl_->report_sender) impl_->report_sender->Stop();
     if (impl_ && impl_->mailer) impl_->mailer->Stop();  // after the database: queued work may notify it
 }
 

@@ -6,6 +6,7 @@ route table (which the document's x-fleetd-access reflects)."""
 import json
 import os
 import re
+import sqlite3
 
 import pytest
 
@@ -17,10 +18,13 @@ POLICY = {
     "operator-admin": {"tenants.read", "tenants.write", "devices.admin", "users.read", "users.write", "audit.read",
                        "fleet.read"},
     # support.grant: "a tenant admin grants the operator time-limited read access" (support access).
+    # Issue 5: reports.read (reports, events, schedules), operations.write (acknowledging events,
+    # geofences, maintenance ...), tenant.settings (processing settings, webhooks).
     "tenant-admin": {"fleet.read", "fleet.write", "positions.read", "users.read", "users.write", "audit.read",
-                     "commands", "support.grant"},
-    "fleet-manager": {"fleet.read", "fleet.write", "positions.read", "commands", "users.read"},
-    "viewer": {"fleet.read", "positions.read"},
+                     "commands", "support.grant", "reports.read", "operations.write", "tenant.settings"},
+    "fleet-manager": {"fleet.read", "fleet.write", "positions.read", "commands", "users.read", "reports.read",
+                      "operations.write"},
+    "viewer": {"fleet.read", "positions.read", "reports.read"},
     "driver": set(),
 }
 MARK = "SECRET-GLOBEX"
@@ -71,6 +75,12 @@ def world(tmp_path_factory):
                for role, u in users.items()}
     b = signed_in(port, "boss@globex.example", True)
     ids = make_globex_objects(clients["operator-admin"], b)
+    # A derived event of globex's vehicle (the pipeline would write it; here straight into the file).
+    with sqlite3.connect(os.path.join(data, "fleetd.db"), timeout=10) as conn:
+        ids["events"] = conn.execute(
+            "INSERT INTO events (key, tenant_id, device_id, vehicle_id, type, time, detail, created_at) "
+            "SELECT 'matrix', tenant_id, ?, id, 'crash', 0, '{\"note\":\"%s\"}', 0 FROM vehicles WHERE id = ?"
+            % MARK, (ids["devices"], ids["vehicles"])).lastrowid
     yield {"srv": srv, "port": port, "clients": clients, "ids": ids,
            "doc": json.loads(request(port, "GET", "/api/v1/openapi.json")[2])}
     srv.stop()
@@ -101,6 +111,8 @@ def make_globex_objects(op, b):
     status, sessions, _ = b.get("/api/v1/me/sessions")
     ids["sessions"] = sessions["items"][0]["id"] if status == 200 else "0"
     ids["support-grants"] = created(b.post("/api/v1/support-grants", {"reason": MARK, "hours": 1}))["id"]
+    ids["schedules"] = created(b.post("/api/v1/reports/schedules", {"report": "trips", "frequency": "daily",
+                                                                    "format": "csv"}))["id"]
     status, tenants, _ = op.get("/api/v1/tenants?q=globex")
     ids["tenants"] = [t for t in tenants["items"] if t["name"] == "globex"][0]["id"]
     return ids

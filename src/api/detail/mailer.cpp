@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
+#include <sodium.h>
 #include <sys/stat.h>
 
 #include <boost/asio/buffers_iterator.hpp>
@@ -13,6 +14,7 @@
 #include <boost/asio/write.hpp>
 #include <cctype>
 #include <cstdlib>
+#include <cstring>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
@@ -228,14 +230,14 @@ std::unique_ptr<Transport> MakeSmtpTransport(const std::string& host, int port,
 }
 
 std::string FormatMessage(const store::OutgoingMail& mail, const std::string& from) {
+    bool multipart = mail.kind == kMultipartMailKind;  // the body brings its own headers
     std::string out = fmt::format(
         "From: {}\r\nTo: {}\r\nSubject: {}\r\nDate: {}\r\nMessage-ID: "
-        "<{}.{}@fleetd>\r\nMIME-Version: 1.0\r\n"
-        "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: "
-        "8bit\r\nAuto-Submitted: auto-generated\r\n"
-        "\r\n",
+        "<{}.{}@fleetd>\r\nMIME-Version: 1.0\r\n{}Auto-Submitted: auto-generated\r\n{}",
         HeaderValue(from), HeaderValue(mail.recipient), HeaderValue(mail.subject),
-        RfcDate(mail.created_at), mail.id, mail.created_at.time_since_epoch().count());
+        RfcDate(mail.created_at), mail.id, mail.created_at.time_since_epoch().count(),
+        multipart ? "" : "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n",
+        multipart ? "" : "\r\n");
     for (size_t i = 0; i < mail.body.size(); ++i) {
         char c = mail.body[i];
         if (c == '\r') continue;
@@ -246,6 +248,27 @@ std::string FormatMessage(const store::OutgoingMail& mail, const std::string& fr
         }
     }
     if (out.size() < 2 || out.compare(out.size() - 2, 2, "\r\n") != 0) out += "\r\n";
+    return out;
+}
+
+std::string MultipartBody(std::string_view text, const Attachment& file) {
+    // Cannot occur in the parts: base64 has no '_', and the text part is fleetd's own words.
+    constexpr std::string_view kBoundary = "=_fleetd_part_=";
+    std::string name;
+    for (char c : file.filename) name += std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' ? c : '_';
+    std::string out = fmt::format("Content-Type: multipart/mixed; boundary=\"{0}\"\n\n--{0}\n"
+                                  "Content-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: 8bit\n\n",
+                                  kBoundary);
+    out += text;
+    out += fmt::format("\n--{}\nContent-Type: {}; name=\"{}\"\nContent-Disposition: attachment; filename=\"{}\"\n"
+                       "Content-Transfer-Encoding: base64\n\n",
+                       kBoundary, HeaderValue(file.content_type), name, name);
+    std::string b64(sodium_base64_encoded_len(file.data.size(), sodium_base64_VARIANT_ORIGINAL), '\0');
+    sodium_bin2base64(b64.data(), b64.size(), reinterpret_cast<const unsigned char*>(file.data.data()),
+                      file.data.size(), sodium_base64_VARIANT_ORIGINAL);
+    b64.resize(std::strlen(b64.c_str()));
+    for (size_t i = 0; i < b64.size(); i += 76) out += b64.substr(i, 76) + "\n";  // RFC 2045 6.8: lines of 76
+    out += fmt::format("--{}--\n", kBoundary);
     return out;
 }
 

@@ -13,6 +13,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <thread>
 
 #include "api/api.hpp"
@@ -36,6 +37,20 @@ std::unique_ptr<Transport> MakeSmtpTransport(
 
 // The mail as an RFC 5322 message (CRLF line ends; header values stripped of CR and LF).
 std::string FormatMessage(const store::OutgoingMail& mail, const std::string& from);
+
+// A mail of this kind has a MIME entity as its body (its own Content-Type header, a blank line,
+// its parts), made by MultipartBody: the outbox keeps text only, so an attachment travels inside
+// the body, and FormatMessage writes that entity in place of the plain-text headers.
+inline constexpr std::string_view kMultipartMailKind = "report";
+
+struct Attachment {
+    std::string filename;      // [A-Za-z0-9._-] only (others become '_')
+    std::string content_type;  // "text/csv", ...
+    std::string data;
+};
+
+// A multipart/mixed entity (RFC 2046): `text` as a UTF-8 plain-text part, then `file` in base64.
+std::string MultipartBody(std::string_view text, const Attachment& file);
 
 // Delivers the mail due at `now` (at most `limit`), marking each sent or failed. Returns how many
 // were sent.

@@ -157,7 +157,8 @@ asio::awaitable<std::optional<http::Response>> Service::EnterSupport(const Route
     std::string tenant = ctx.query["support_tenant"];
     ctx.query.erase("support_tenant");
     bool reads_vehicle_data = route.permission && (*route.permission == Permission::kFleetRead ||
-                                                   *route.permission == Permission::kPositionsRead);
+                                                   *route.permission == Permission::kPositionsRead ||
+                                                   *route.permission == Permission::kReportsRead);
     if (!caller.IsOperator() || caller.token_id || ctx.req.method != "GET" || !reads_vehicle_data) {
         co_return Forbidden("support_tenant is for the operator's staff reading a customer's vehicle data "
                             "(GET, signed in with a session) under that customer's support grant");
