@@ -218,7 +218,7 @@ int main(int argc, char** argv) {
                a.vehicles, a.days, a.trips_per_day, trips_total, trips_total, trips_total * a.events_per_trip, fill_s);
 
     store::ReportStore reports(**accounts);
-    store::Zone zone = *store::Zone::Find("UTC");
+    core::Zone zone = *core::Zone::Find("UTC");
     core::TimePoint month_end = t0 + std::chrono::hours(24 * a.days);
     store::ReportFilter month{t0, month_end, vehicles[a.vehicles / 2]};
     store::ReportFilter fleet_day{t0 + std::chrono::hours(24 * 14), t0 + std::chrono::hours(24 * 15)};

@@ -21,7 +21,7 @@ ReportTable Sample() {
                  {"n", CellType::kInt},     {"x", CellType::kNumber},   {"ok", CellType::kBool},
                  {"detail", CellType::kJson}};
     t.rows.push_back({std::string("=HYPERLINK(\"x\"),\n2"), *core::ParseIso("2026-03-02T04:30:00Z"),
-                      *store::ParseLocalDay("2026-03-01"), int64_t{3}, 1.5, true, std::string(R"({"a":1})")});
+                      *core::ParseLocalDay("2026-03-01"), int64_t{3}, 1.5, true, std::string(R"({"a":1})")});
     t.rows.push_back({Cell{}, Cell{}, Cell{}, Cell{}, Cell{}, Cell{}, std::string("{}")});
     t.total = 2;
     return t;
@@ -43,7 +43,7 @@ TEST(ReportTableTest, JsonItemsAreTypedWithUtcTimesAndNulls) {
 }
 
 TEST(ReportTableTest, CsvHasLocalTimesNamedInTheHeadingAndGuardsFormulas) {
-    store::Zone ny = *store::Zone::Find("America/New_York");
+    core::Zone ny = *core::Zone::Find("America/New_York");
     std::string csv = CsvOf(Sample(), ny);
     EXPECT_EQ(csv,
               "name,start (America/New_York),day,n,x,ok,detail\r\n"
@@ -60,7 +60,7 @@ TEST(ReportTableTest, SheetTextIsValidUtf8WithoutControlCharacters) {
 TEST(ReportTableTest, XlsxIsAZipWorkbookAndLeavesNoTemporaryFile) {
     auto dir = std::filesystem::temp_directory_path() / ("fleetd_xlsx_" + std::to_string(::getpid()));
     std::filesystem::create_directories(dir);
-    auto xlsx = XlsxOf(Sample(), *store::Zone::Find("UTC"), dir.string());
+    auto xlsx = XlsxOf(Sample(), *core::Zone::Find("UTC"), dir.string());
     ASSERT_TRUE(xlsx.ok()) << xlsx.error().message;
     EXPECT_EQ(xlsx->substr(0, 4), std::string("PK\x03\x04", 4));  // a ZIP archive (the test of its sheets: pytest)
     EXPECT_TRUE(std::filesystem::is_empty(dir));
@@ -78,7 +78,7 @@ TEST(ReportParamsTest, DatesAreLocalAndAToDateIncludesItsDay) {
     EXPECT_EQ(p.acknowledged, false);
     EXPECT_EQ(p.vehicle_id, 7);
     // 8 March in New York is 23 hours long (the change to summer time).
-    auto [from, to] = ResolveRange(p, *store::Zone::Find("America/New_York"));
+    auto [from, to] = ResolveRange(p, *core::Zone::Find("America/New_York"));
     EXPECT_EQ(from, *core::ParseIso("2026-03-08T05:00:00Z"));
     EXPECT_EQ(to, *core::ParseIso("2026-03-09T04:00:00Z"));
     for (const auto& bad : std::vector<std::map<std::string, std::string>>{

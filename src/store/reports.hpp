@@ -25,11 +25,16 @@
 
 #include "core/record.hpp"
 #include "core/result.hpp"
+#include "core/zone.hpp"
 #include "store/fleet.hpp"
 #include "store/outcome.hpp"
-#include "store/reports_zone.hpp"
 
 namespace fleet::store {
+
+// The reports work in local days of the tenant's zone (core/zone.hpp).
+using core::LocalDay;
+using core::ParseLocalDay;
+using core::Zone;
 
 // The longest range a report covers (a year, leap day included).
 inline constexpr int kMaxReportDays = 366;

@@ -228,16 +228,16 @@ store::Outcome<ReportTable> TableOf(const store::Outcome<store::Page<Row>>& page
 }  // namespace
 
 std::optional<RangeEnd> ParseRangeEnd(std::string_view text) {
-    if (auto day = store::ParseLocalDay(text)) return RangeEnd{*day};
+    if (auto day = core::ParseLocalDay(text)) return RangeEnd{*day};
     if (text.size() <= 10) return std::nullopt;  // an instant needs its time of day
     auto t = core::ParseIso(text);
     if (!t) return std::nullopt;
     return RangeEnd{*t};
 }
 
-core::TimePoint ResolveEnd(const RangeEnd& end, bool is_to, const store::Zone& zone) {
+core::TimePoint ResolveEnd(const RangeEnd& end, bool is_to, const core::Zone& zone) {
     if (const auto* t = std::get_if<core::TimePoint>(&end)) return *t;
-    store::LocalDay day = std::get<store::LocalDay>(end);
+    core::LocalDay day = std::get<core::LocalDay>(end);
     return zone.StartOf(is_to ? day.Next() : day);  // a `to` date includes that whole day
 }
 
@@ -331,7 +331,7 @@ std::optional<std::map<std::string, std::string>> ParamValues(std::string_view p
     return values;
 }
 
-std::pair<core::TimePoint, core::TimePoint> ResolveRange(const ReportParams& params, const store::Zone& zone) {
+std::pair<core::TimePoint, core::TimePoint> ResolveRange(const ReportParams& params, const core::Zone& zone) {
     auto resolve = [&](const std::optional<RangeEnd>& end, bool is_to) {
         return end ? ResolveEnd(*end, is_to, zone) : core::TimePoint{};
     };
@@ -339,7 +339,7 @@ std::pair<core::TimePoint, core::TimePoint> ResolveRange(const ReportParams& par
 }
 
 store::Outcome<ReportTable> RenderReport(store::ReportStore& reports, const store::Viewer& viewer,
-                                         const ReportParams& p, const store::Zone& zone,
+                                         const ReportParams& p, const core::Zone& zone,
                                          const store::ReportPage& page, core::TimePoint now) {
     store::ReportFilter f;
     std::tie(f.from, f.to) = ResolveRange(p, zone);

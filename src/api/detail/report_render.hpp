@@ -32,10 +32,10 @@ bool KnownEventType(std::string_view type);
 // One end of a report's range as given: an instant (RFC 3339), or a local date (YYYY-MM-DD in the
 // tenant's zone: `from` is its first instant, `to` the first instant of the day after, so
 // from=2026-03-01&to=2026-03-31 is the whole of March).
-using RangeEnd = std::variant<core::TimePoint, store::LocalDay>;
+using RangeEnd = std::variant<core::TimePoint, core::LocalDay>;
 std::optional<RangeEnd> ParseRangeEnd(std::string_view text);
 // The instant an end stands for in `zone`: a `to` date is the start of the day after it.
-core::TimePoint ResolveEnd(const RangeEnd& end, bool is_to, const store::Zone& zone);
+core::TimePoint ResolveEnd(const RangeEnd& end, bool is_to, const core::Zone& zone);
 
 struct ReportParams {
     ReportKind kind = ReportKind::kTrips;
@@ -60,14 +60,14 @@ std::variant<ReportParams, std::string> ParseReportParams(ReportKind kind,
 std::optional<std::map<std::string, std::string>> ParamValues(std::string_view params_json);
 
 // The range [from, to) of the parameters in `zone`.
-std::pair<core::TimePoint, core::TimePoint> ResolveRange(const ReportParams& params, const store::Zone& zone);
+std::pair<core::TimePoint, core::TimePoint> ResolveRange(const ReportParams& params, const core::Zone& zone);
 
 // Events as a table (the events report's and the inbox's JSON items).
 ReportTable EventTable(const std::vector<store::EventRow>& events);
 
 // Runs the report for `viewer` and lays out one page of it (with the total).
 store::Outcome<ReportTable> RenderReport(store::ReportStore& reports, const store::Viewer& viewer,
-                                         const ReportParams& params, const store::Zone& zone,
+                                         const ReportParams& params, const core::Zone& zone,
                                          const store::ReportPage& page, core::TimePoint now);
 
 }  // namespace fleet::api::detail

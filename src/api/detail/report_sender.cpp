@@ -18,7 +18,7 @@ namespace {
 
 // The mail of one run: the report attached, or a plain text saying why there is none.
 std::optional<store::OutgoingMail> RunMail(store::ReportStore& reports, const store::ReportSchedule& s,
-                                           const store::User& owner, const store::Zone& zone,
+                                           const store::User& owner, const core::Zone& zone,
                                            const std::string& tmp_dir, core::TimePoint now, std::string& audit_detail) {
     auto [first, last] = store::ScheduleDays(s.frequency, zone, s.next_run_at);
     std::string days = first == last ? first.ToString() : first.ToString() + " to " + last.ToString();

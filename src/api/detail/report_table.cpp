@@ -38,12 +38,12 @@ size_t Utf8Length(std::string_view s) {
     return 0;
 }
 
-std::string TimeHeading(const Column& c, const store::Zone& zone) {
+std::string TimeHeading(const Column& c, const core::Zone& zone) {
     return c.type == CellType::kTime ? fmt::format("{} ({})", c.key, zone.name()) : c.key;
 }
 
 // A cell as text for the CSV (text cells through CsvCell), "" when empty.
-std::string CsvText(const Cell& cell, CellType type, const store::Zone& zone) {
+std::string CsvText(const Cell& cell, CellType type, const core::Zone& zone) {
     return std::visit(
         [&](const auto& v) -> std::string {
             using V = std::decay_t<decltype(v)>;
@@ -59,7 +59,7 @@ std::string CsvText(const Cell& cell, CellType type, const store::Zone& zone) {
                 return out == "null" ? "" : out;
             } else if constexpr (std::is_same_v<V, core::TimePoint>) {
                 return zone.LocalText(v);
-            } else if constexpr (std::is_same_v<V, store::LocalDay>) {
+            } else if constexpr (std::is_same_v<V, core::LocalDay>) {
                 return v.ToString();
             } else {
                 (void)type;
@@ -113,7 +113,7 @@ void AppendJsonItems(std::string& out, const ReportTable& table) {
                         core::AppendJsonNumber(out, v);
                     } else if constexpr (std::is_same_v<V, core::TimePoint>) {
                         out += '"' + core::FormatIso(v) + '"';
-                    } else if constexpr (std::is_same_v<V, store::LocalDay>) {
+                    } else if constexpr (std::is_same_v<V, core::LocalDay>) {
                         out += '"' + v.ToString() + '"';
                     } else {
                         out += v ? "true" : "false";
@@ -125,7 +125,7 @@ void AppendJsonItems(std::string& out, const ReportTable& table) {
     }
 }
 
-std::string CsvOf(const ReportTable& table, const store::Zone& zone) {
+std::string CsvOf(const ReportTable& table, const core::Zone& zone) {
     std::string out;
     for (size_t i = 0; i < table.columns.size(); ++i) {
         if (i) out += ',';
@@ -162,7 +162,7 @@ lxw_datetime DateTimeOf(const std::string& local) {  // "YYYY-MM-DD HH:MM:SS"
 
 }  // namespace
 
-Result<std::string> XlsxOf(const ReportTable& table, const store::Zone& zone, const std::string& tmp_dir) {
+Result<std::string> XlsxOf(const ReportTable& table, const core::Zone& zone, const std::string& tmp_dir) {
     std::string pattern = (std::filesystem::path(tmp_dir) / "fleetd-report-XXXXXX").string();
     int fd = ::mkstemp(pattern.data());
     if (fd < 0) return MakeError("cannot create a temporary file in " + tmp_dir);
@@ -207,7 +207,7 @@ Result<std::string> XlsxOf(const ReportTable& table, const store::Zone& zone, co
                     } else if constexpr (std::is_same_v<V, core::TimePoint>) {
                         lxw_datetime dt = DateTimeOf(zone.LocalText(v));
                         worksheet_write_datetime(sheet, row, col, &dt, when);
-                    } else if constexpr (std::is_same_v<V, store::LocalDay>) {
+                    } else if constexpr (std::is_same_v<V, core::LocalDay>) {
                         lxw_datetime dt = DateTimeOf(v.ToString() + " 00:00:00");
                         worksheet_write_datetime(sheet, row, col, &dt, day);
                     } else if constexpr (std::is_same_v<V, bool>) {
@@ -226,7 +226,7 @@ Result<std::string> XlsxOf(const ReportTable& table, const store::Zone& zone, co
     return bytes;
 }
 
-Result<ExportFile> ExportOf(const ReportTable& table, std::string_view format, const store::Zone& zone,
+Result<ExportFile> ExportOf(const ReportTable& table, std::string_view format, const core::Zone& zone,
                             const std::string& tmp_dir) {
     if (format == "csv") return ExportFile{CsvOf(table, zone), "text/csv; charset=utf-8; header=present"};
     auto xlsx = XlsxOf(table, zone, tmp_dir);

@@ -17,7 +17,7 @@
 
 #include "core/record.hpp"
 #include "core/result.hpp"
-#include "store/reports_zone.hpp"
+#include "core/zone.hpp"
 
 namespace fleet::api::detail {
 
@@ -26,12 +26,12 @@ enum class CellType {
     kInt,
     kNumber,
     kTime,  // core::TimePoint
-    kDate,  // store::LocalDay
+    kDate,  // core::LocalDay
     kBool,
     kJson,  // a serialised JSON value (text in the exports)
 };
 
-using Cell = std::variant<std::monostate, std::string, int64_t, double, core::TimePoint, store::LocalDay, bool>;
+using Cell = std::variant<std::monostate, std::string, int64_t, double, core::TimePoint, core::LocalDay, bool>;
 
 struct Column {
     std::string key;  // the JSON member and the CSV heading
@@ -52,17 +52,17 @@ std::string SheetText(std::string_view text);
 // The rows as JSON objects, comma-separated (no brackets).
 void AppendJsonItems(std::string& out, const ReportTable& table);
 // The whole table as CSV: a heading row, then the rows; CRLF line ends.
-std::string CsvOf(const ReportTable& table, const store::Zone& zone);
+std::string CsvOf(const ReportTable& table, const core::Zone& zone);
 // The whole table as an XLSX workbook of one sheet (written through a temporary file in
 // `tmp_dir`, removed afterwards). Error when the library fails.
-Result<std::string> XlsxOf(const ReportTable& table, const store::Zone& zone, const std::string& tmp_dir);
+Result<std::string> XlsxOf(const ReportTable& table, const core::Zone& zone, const std::string& tmp_dir);
 
 // A table as a file to download or mail: "csv" or "xlsx".
 struct ExportFile {
     std::string data;
     std::string content_type;
 };
-Result<ExportFile> ExportOf(const ReportTable& table, std::string_view format, const store::Zone& zone,
+Result<ExportFile> ExportOf(const ReportTable& table, std::string_view format, const core::Zone& zone,
                             const std::string& tmp_dir);
 
 }  // namespace fleet::api::detail

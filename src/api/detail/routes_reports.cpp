@@ -72,7 +72,7 @@ asio::awaitable<void> GetReport(Service& s, ReportKind kind, Ctx& ctx, http::Res
     store::Actor actor = ActorOf(ctx);
     std::string tmp_dir = std::filesystem::path(s.options.db_path).parent_path().string();
     store::Outcome<ReportTable> table;
-    std::optional<store::Zone> zone;
+    std::optional<core::Zone> zone;
     std::pair<core::TimePoint, core::TimePoint> range;
     bool too_large = false;
     Result<ExportFile> file = ExportFile{};

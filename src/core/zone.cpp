@@ -1,4 +1,4 @@
-#include "store/reports_zone.hpp"
+#include "core/zone.hpp"
 
 #include <date/date.h>
 #include <date/tz.h>
@@ -6,7 +6,7 @@
 
 #include <charconv>
 
-namespace fleet::store {
+namespace fleet::core {
 
 namespace {
 
@@ -18,6 +18,15 @@ std::string LocalDay::ToString() const {
     date::year_month_day ymd{date::sys_days{date::days{days}}};
     return fmt::format("{:04}-{:02}-{:02}", static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
                        static_cast<unsigned>(ymd.day()));
+}
+
+LocalDay LocalDay::AddMonths(int n) const {
+    date::year_month_day ymd{date::sys_days{date::days{days}}};
+    date::year_month_day first = date::year_month_day{ymd.year(), ymd.month(), date::day{1}} + date::months{n};
+    date::year_month_day_last last{first.year(), date::month_day_last{first.month()}};
+    date::day d = ymd.day() > last.day() ? last.day() : ymd.day();
+    date::year_month_day out{first.year(), first.month(), d};
+    return LocalDay{static_cast<int32_t>(date::sys_days{out}.time_since_epoch().count())};
 }
 
 int LocalDay::Weekday() const {
@@ -48,20 +57,34 @@ Result<Zone> Zone::Find(const std::string& name) {
     }
 }
 
-LocalDay Zone::DayOf(core::TimePoint t) const {
+LocalDay Zone::DayOf(TimePoint t) const {
     auto local = zone_->to_local(t);
     return LocalDay{static_cast<int32_t>(date::floor<date::days>(local).time_since_epoch().count())};
 }
 
-core::TimePoint Zone::At(LocalDay day, std::chrono::minutes time_of_day) const {
+TimePoint Zone::At(LocalDay day, std::chrono::minutes time_of_day) const {
     // In a gap both choices give the instant the clocks jump; at an overlap, the first one.
     auto sys = zone_->to_sys(LocalDaysOf(day) + time_of_day, date::choose::earliest);
-    return std::chrono::time_point_cast<core::Millis>(sys);
+    return std::chrono::time_point_cast<Millis>(sys);
 }
 
-std::string Zone::LocalText(core::TimePoint t) const {
+std::chrono::seconds Zone::OffsetAt(TimePoint t) const {
+    return zone_->get_info(t).offset;
+}
+
+int Zone::MinuteOfDay(TimePoint t) const {
+    auto local = zone_->to_local(t);
+    auto since_midnight = local - date::floor<date::days>(local);
+    return static_cast<int>(std::chrono::duration_cast<std::chrono::minutes>(since_midnight).count());
+}
+
+std::string Zone::Format(TimePoint t) const {
+    return LocalText(t) + " " + zone_->get_info(t).abbrev;
+}
+
+std::string Zone::LocalText(TimePoint t) const {
     auto local = date::floor<std::chrono::seconds>(zone_->to_local(t));
     return date::format("%Y-%m-%d %H:%M:%S", local);
 }
 
-}  // namespace fleet::store
+}  // namespace fleet::core
