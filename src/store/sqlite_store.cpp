@@ -378,8 +378,10 @@ constexpr const char* kMigrations[] = {
     -- Every event, derived by the pipeline or raised by a periodic check (offline, maintenance).
     -- `key` identifies it across recomputation, so a recomputed event is the same row (its
     -- acknowledgement and notifications are kept, nobody is notified twice).
+    -- AUTOINCREMENT: a recomputation may delete the newest event; its id must never come back, or
+    -- the notifier (which follows ids) would skip the event that reused it.
     CREATE TABLE events (
-        id INTEGER PRIMARY KEY,
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
         key TEXT NOT NULL UNIQUE,
         tenant_id INTEGER,
         device_id INTEGER,
