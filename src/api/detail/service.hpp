@@ -17,6 +17,7 @@
 #include "api/detail/live.hpp"
 #include "api/detail/router.hpp"
 #include "api/detail/mailer.hpp"
+#include "api/detail/notifier.hpp"
 #include "api/detail/sign_in.hpp"
 #include "api/detail/throttle.hpp"
 
@@ -36,6 +37,7 @@ struct Service {
     std::unique_ptr<AccountSecurity> account;                 // password change and reset, step-up
     std::unique_ptr<Throttle> throttle;                       // per address, public auth routes
     std::unique_ptr<Mailer> mailer;                           // null when options.mail is not enabled
+    std::unique_ptr<Notifier> notifier;                       // null when options.notify is not enabled
     Router router;
     std::string openapi;  // the served document
     std::unique_ptr<LiveHub> live;  // fed by the committer, read by the /api/v1/live feeds
@@ -84,6 +86,8 @@ void AddAccountRoutes(Service& s);  // routes_account.cpp: password change and r
 void AddFleetRoutes(Service& s);  // fleet_common.cpp: groups, vehicles, devices, installations, drivers
 void AddPositionRoutes(Service& s);  // routes_positions.cpp: latest positions, histories and exports
 void AddLiveRoutes(Service& s);      // routes_live.cpp: the live feed (WebSocket)
+// routes_notifications.cpp: notification rules, the inbox, the delivery log; routes_webhooks.cpp
+void AddNotificationRoutes(Service& s);
 
 // The OpenAPI 3.1 document: openapi/base.json with the paths and schemas of every
 // openapi/*.json fragment merged in (openapi.cpp). Error when a fragment is not valid JSON or
