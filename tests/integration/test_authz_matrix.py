@@ -6,6 +6,7 @@ route table (which the document's x-fleetd-access reflects)."""
 import json
 import os
 import re
+import sqlite3
 
 import pytest
 
@@ -17,10 +18,13 @@ POLICY = {
     "operator-admin": {"tenants.read", "tenants.write", "devices.admin", "users.read", "users.write", "audit.read",
                        "fleet.read"},
     # support.grant: "a tenant admin grants the operator time-limited read access" (support access).
+    # reports.read, operations.write, tenant.settings: issue 5's design (reports and rules to read;
+    # geofences, maintenance, notification rules to change; processing settings and webhooks).
     "tenant-admin": {"fleet.read", "fleet.write", "positions.read", "users.read", "users.write", "audit.read",
-                     "commands", "support.grant"},
-    "fleet-manager": {"fleet.read", "fleet.write", "positions.read", "commands", "users.read"},
-    "viewer": {"fleet.read", "positions.read"},
+                     "commands", "support.grant", "reports.read", "operations.write", "tenant.settings"},
+    "fleet-manager": {"fleet.read", "fleet.write", "positions.read", "commands", "users.read", "reports.read",
+                      "operations.write"},
+    "viewer": {"fleet.read", "positions.read", "reports.read"},
     "driver": set(),
 }
 MARK = "SECRET-GLOBEX"
@@ -70,7 +74,7 @@ def world(tmp_path_factory):
     clients = {role: signed_in(port, u["email"], role in ("operator-admin", "tenant-admin"))
                for role, u in users.items()}
     b = signed_in(port, "boss@globex.example", True)
-    ids = make_globex_objects(clients["operator-admin"], b)
+    ids = make_globex_objects(clients["operator-admin"], b, data)
     yield {"srv": srv, "port": port, "clients": clients, "ids": ids,
            "doc": json.loads(request(port, "GET", "/api/v1/openapi.json")[2])}
     srv.stop()
@@ -82,7 +86,7 @@ def created(resp):
     return body
 
 
-def make_globex_objects(op, b):
+def make_globex_objects(op, b, data):
     """Objects of the second tenant, named with MARK so that a leak shows in any answer."""
     ids = {}
     ids["groups"] = created(b.post("/api/v1/groups", {"name": MARK + "-group"}))["id"]
@@ -101,9 +105,27 @@ def make_globex_objects(op, b):
     status, sessions, _ = b.get("/api/v1/me/sessions")
     ids["sessions"] = sessions["items"][0]["id"] if status == 200 else "0"
     ids["support-grants"] = created(b.post("/api/v1/support-grants", {"reason": MARK, "hours": 1}))["id"]
+    boss_id = b.user["id"]
+    ids["notification-rules"] = created(b.post("/api/v1/notification-rules", {
+        "name": MARK + "-rule", "event_types": ["sos"], "channels": ["web"], "user_ids": [boss_id]}))["id"]
+    ids["webhooks"] = created(b.post("/api/v1/webhooks", {"name": MARK + "-hook",
+                                                          "url": "https://hooks.example.com/" + MARK}))["id"]
+    ids["notifications"] = globex_notification(data, ids["vehicles"], boss_id)
     status, tenants, _ = op.get("/api/v1/tenants?q=globex")
     ids["tenants"] = [t for t in tenants["items"] if t["name"] == "globex"][0]["id"]
     return ids
+
+
+def globex_notification(data, vehicle_id, user_id):
+    """An event of the second tenant's van and its web notification to its administrator, written as
+    the pipeline and the notifier would (their own tests cover how)."""
+    with sqlite3.connect(os.path.join(str(data), "fleetd.db"), timeout=10) as db:
+        tenant = db.execute("SELECT tenant_id FROM vehicles WHERE id = ?", (vehicle_id,)).fetchone()[0]
+        event = db.execute("INSERT INTO events (key, tenant_id, vehicle_id, type, time, detail, created_at) "
+                           "VALUES ('matrix:1', ?, ?, 'sos', 0, ?, 0)",
+                           (tenant, vehicle_id, json.dumps({"note": MARK}))).lastrowid
+        return db.execute("INSERT INTO notifications (tenant_id, event_id, channel, recipient, status, created_at) "
+                          "VALUES (?, ?, 'web', ?, 'sent', 0)", (tenant, event, "user:%d" % user_id)).lastrowid
 
 
 def operations(doc):
