@@ -13,6 +13,7 @@ import json
 import os
 import socket
 import sqlite3
+import ssl
 import threading
 import time
 import datetime
@@ -31,7 +32,8 @@ HOSTILE = ["<script>alert(1)</script>", "'; DROP TABLE notification_rules; --", 
 class Receiver:
     """An HTTP server on 127.0.0.1 that records each POST and answers the next of `statuses` (then 200)."""
 
-    def __init__(self, statuses=()):
+    def __init__(self, statuses=(), tls=None):
+        """tls: (certificate file, key file) to answer over HTTPS."""
         self.statuses = list(statuses)
         self.requests = []
         receiver = self
@@ -50,8 +52,13 @@ class Receiver:
                 pass
 
         self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        if tls:
+            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            ctx.load_cert_chain(*tls)
+            self.server.socket = ctx.wrap_socket(self.server.socket, server_side=True)
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        self.url = "http://127.0.0.1:%d/hooks/fleetd?source=test" % self.server.server_address[1]
+        self.url = "%s://127.0.0.1:%d/hooks/fleetd?source=test" % ("https" if tls else "http",
+                                                                  self.server.server_address[1])
 
     def close(self):
         self.server.shutdown()
@@ -92,8 +99,7 @@ class World:
             return cur.lastrowid
 
 
-@pytest.fixture
-def world(tmp_path):
+def build_world(tmp_path, *flags):
     """Tenant acme (in New York): an administrator, a fleet manager, viewers ann and bob (bob narrowed to
     the south group), vans 1 (north) and 2 (south); tenant globex with its own manager and van."""
     data = tmp_path / "data"
@@ -107,7 +113,7 @@ def world(tmp_path):
         add_user(data, tenant, email, role)
     with sqlite3.connect(os.path.join(str(data), "fleetd.db")) as db:
         db.execute("UPDATE tenants SET time_zone = 'America/New_York' WHERE name = 'acme'")
-    srv = Server(data, *FAST_HASH, "--allow-private-webhooks", "true", "--notify-retry-base-seconds", "1").start()
+    srv = Server(data, *FAST_HASH, "--notify-retry-base-seconds", "1", *flags).start()
     w = World(srv, data)
     w.admin = fleetapi.administrator(w.port, "admin@acme.example")
     w.manager = w.client("manager@acme.example")
@@ -120,8 +126,15 @@ def world(tmp_path):
     w.ids = {u["email"].split("@")[0]: u["id"] for u in users}
     w.theirs = w.client("manager@globex.example")
     w.their_van = fleetapi.add_vehicle(w.theirs, "Globex van")
+    return w
+
+
+@pytest.fixture
+def world(tmp_path):
+    """The world of build_world, whose webhooks may call receivers on 127.0.0.1 (as tests must)."""
+    w = build_world(tmp_path, "--allow-private-webhooks", "true")
     yield w
-    srv.stop()
+    w.srv.stop()
 
 
 def problem(result, status, kind=None):
@@ -389,3 +402,62 @@ def test_quiet_hours_keep_email_and_webhooks_back_and_the_inbox_without_a_push(w
         assert [n["event"]["id"] for n in inbox["items"]] == [event] and inbox["items"][0]["status"] == "quiet"
     finally:
         receiver.close()
+
+
+# --- where webhooks may go -------------------------------------------------------------------------------
+
+def test_without_the_flag_webhooks_cannot_reach_loopback_or_private_addresses(tmp_path):
+    w = build_world(tmp_path)  # notify.allow_private_webhooks left false, as in production
+    receiver = Receiver()
+    try:
+        for url in (receiver.url, "http://10.0.0.1/hook", "http://169.254.169.254/latest/meta-data",
+                    "http://[::1]:8080/", "http://[fd00::1]/"):
+            body = problem(w.admin.post("/api/v1/webhooks", {"name": "inside", "url": url}), 400)
+            assert "private" in body["detail"]
+        # A host name is checked when it is resolved, at each call: localhost resolves to loopback only.
+        name = receiver.url.replace("127.0.0.1", "localhost")
+        hook = fleetapi.ok(w.admin.post("/api/v1/webhooks", {"name": "by name", "url": name}))
+        result = fleetapi.ok(w.admin.post("/api/v1/webhooks/%d/test" % hook["id"]))
+        assert result["ok"] is False and result["status"] == 0 and "private or loopback" in result["error"]
+        rule(w, w.manager, name="hooked", event_types=["sos"], channels=["webhook"], user_ids=[],
+             webhook_ids=[hook["id"]])
+        event = w.event("acme", w.van1, "sos")
+        rows = wait_for(lambda: [r for r in deliveries(w, event_id=event) if r["attempts"] >= 1], timeout=10)
+        assert rows and rows[0]["status"] == "pending" and "private or loopback" in rows[0]["last_error"]
+        assert receiver.requests == []
+    finally:
+        receiver.close()
+        w.srv.stop()
+
+
+def test_https_webhooks_verify_the_certificate_and_the_name(tmp_path, monkeypatch):
+    from test_tls import make_cert
+    trusted_dir, other_dir = tmp_path / "trusted", tmp_path / "other"
+    os.makedirs(trusted_dir)
+    os.makedirs(other_dir)
+    trusted = make_cert(trusted_dir)  # CN and subjectAltName 127.0.0.1
+    untrusted = make_cert(other_dir)
+    # OpenSSL's default verify paths honour SSL_CERT_FILE: the server trusts this one certificate only.
+    monkeypatch.setenv("SSL_CERT_FILE", trusted[0])
+    w = build_world(tmp_path, "--allow-private-webhooks", "true")
+    receivers = []
+    try:
+        good, bad = Receiver(tls=trusted), Receiver(tls=untrusted)
+        receivers += [good, bad]
+        secrets = []
+        cases = ((good.url, True, None), (bad.url, False, "TLS"),
+                 (good.url.replace("127.0.0.1", "localhost"), False, "TLS"))  # the name is not the certificate's
+        for i, (url, ok, error) in enumerate(cases):
+            made = w.admin.post("/api/v1/webhooks", {"name": "tls %d" % i, "url": url})
+            assert made[0] == 201, made
+            hook = made[1]
+            secrets.append(hook["secret"])
+            result = fleetapi.ok(w.admin.post("/api/v1/webhooks/%d/test" % hook["id"]))
+            assert result["ok"] is ok, (url, result)
+            if error:
+                assert error in result["error"], result
+        assert len(good.requests) == 1 and signed(good.requests[0], secrets[0]) and bad.requests == []
+    finally:
+        for r in receivers:
+            r.close()
+        w.srv.stop()
