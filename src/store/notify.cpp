@@ -79,6 +79,28 @@ std::vector<std::string> ParseStringArray(std::string_view json) {
     return out;
 }
 
+NotificationRule ReadRule(sqlite3_stmt* s) {
+    NotificationRule r;
+    r.id = sqlite3_column_int64(s, 0);
+    r.name = Col(s, 1);
+    r.event_types = ParseStringArray(Col(s, 2));
+    r.vehicle_ids = ParseIntArray(Col(s, 3));
+    r.group_ids = ParseIntArray(Col(s, 4));
+    r.user_ids = ParseIntArray(Col(s, 5));
+    r.webhook_ids = ParseIntArray(Col(s, 6));
+    r.channels = ParseStringArray(Col(s, 7));
+    r.quiet_start = ColOptText(s, 8);
+    r.quiet_end = ColOptText(s, 9);
+    r.enabled = sqlite3_column_int(s, 10) != 0;
+    r.created_at = FromMs(sqlite3_column_int64(s, 11));
+    return r;
+}
+
+WebhookTarget ReadWebhookTarget(sqlite3_stmt* s) {
+    return WebhookTarget{sqlite3_column_int64(s, 0), sqlite3_column_int64(s, 1), std::string(Col(s, 2)),
+                         std::string(Col(s, 3)), sqlite3_column_int(s, 4) != 0};
+}
+
 Notification ReadNotification(sqlite3_stmt* s) {
     Notification n;
     n.id = sqlite3_column_int64(s, 0);

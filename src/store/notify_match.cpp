@@ -57,24 +57,9 @@ public:
             auto zone = core::Zone::Load(rows->front().second);
             if (zone) t.zone = *zone;  // else UTC: the API only stores zones it found
             Sql rules;
-            rules << "SELECT r.id, r.name, r.event_types, r.vehicle_ids, r.group_ids, r.user_ids, r.webhook_ids, "
-                     "r.channels, r.quiet_start, r.quiet_end FROM notification_rules r "
-                     "WHERE r.tenant_id = ? AND r.enabled = 1 ORDER BY r.id";
+            rules << kRuleSelect << " WHERE r.tenant_id = ? AND r.enabled = 1 ORDER BY r.id";
             rules.Arg(tenant_id);
-            auto read = Rows<NotificationRule>(db_, rules, "read rules", [](sqlite3_stmt* s) {
-                NotificationRule r;
-                r.id = sqlite3_column_int64(s, 0);
-                r.name = Col(s, 1);
-                r.event_types = ParseStringArray(Col(s, 2));
-                r.vehicle_ids = ParseIntArray(Col(s, 3));
-                r.group_ids = ParseIntArray(Col(s, 4));
-                r.user_ids = ParseIntArray(Col(s, 5));
-                r.webhook_ids = ParseIntArray(Col(s, 6));
-                r.channels = ParseStringArray(Col(s, 7));
-                r.quiet_start = ColOptText(s, 8);
-                r.quiet_end = ColOptText(s, 9);
-                return r;
-            });
+            auto read = Rows<NotificationRule>(db_, rules, "read rules", ReadRule);
             if (!read) return read.error();
             t.rules = std::move(*read);
         }
@@ -243,7 +228,8 @@ Result<std::vector<Delivery>> NotifyStore::DueDeliveries(core::TimePoint now, in
     if (!due) return due.error();
     for (Delivery& d : *due) {
         const std::string& to = d.notification.recipient;
-        int64_t id = ParseIntArray(to).empty() ? 0 : ParseIntArray(to).front();
+        std::vector<int64_t> named = ParseIntArray(to);  // "user:7" -> 7
+        int64_t id = named.empty() ? 0 : named.front();
         if (to.rfind("user:", 0) == 0) {
             d.user_id = id;
             Sql user;
@@ -256,13 +242,9 @@ Result<std::vector<Delivery>> NotifyStore::DueDeliveries(core::TimePoint now, in
             if (!email->empty()) d.email = email->front();
         } else if (to.rfind("webhook:", 0) == 0) {
             Sql hook;
-            hook << "SELECT id, tenant_id, url, secret_sealed, enabled FROM webhooks "
-                    "WHERE id = ? AND tenant_id = ? AND enabled = 1";
+            hook << kWebhookTargetSelect << " WHERE id = ? AND tenant_id = ? AND enabled = 1";
             hook.Arg(id).Arg(d.tenant_id);
-            auto target = Rows<WebhookTarget>(db_, hook, "read webhook", [](sqlite3_stmt* s) {
-                return WebhookTarget{sqlite3_column_int64(s, 0), sqlite3_column_int64(s, 1), std::string(Col(s, 2)),
-                                     std::string(Col(s, 3)), sqlite3_column_int(s, 4) != 0};
-            });
+            auto target = Rows<WebhookTarget>(db_, hook, "read webhook", ReadWebhookTarget);
             if (!target) return target.error();
             if (!target->empty()) d.webhook = target->front();
         }

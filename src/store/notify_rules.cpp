@@ -9,27 +9,6 @@ namespace {
 
 using namespace detail;
 
-constexpr std::string_view kRuleSelect =
-    "SELECT r.id, r.name, r.event_types, r.vehicle_ids, r.group_ids, r.user_ids, r.webhook_ids, r.channels, "
-    "r.quiet_start, r.quiet_end, r.enabled, r.created_at FROM notification_rules r";
-
-NotificationRule ReadRule(sqlite3_stmt* s) {
-    NotificationRule r;
-    r.id = sqlite3_column_int64(s, 0);
-    r.name = Col(s, 1);
-    r.event_types = ParseStringArray(Col(s, 2));
-    r.vehicle_ids = ParseIntArray(Col(s, 3));
-    r.group_ids = ParseIntArray(Col(s, 4));
-    r.user_ids = ParseIntArray(Col(s, 5));
-    r.webhook_ids = ParseIntArray(Col(s, 6));
-    r.channels = ParseStringArray(Col(s, 7));
-    r.quiet_start = ColOptText(s, 8);
-    r.quiet_end = ColOptText(s, 9);
-    r.enabled = sqlite3_column_int(s, 10) != 0;
-    r.created_at = FromMs(sqlite3_column_int64(s, 11));
-    return r;
-}
-
 template <typename T>
 void SortUnique(std::vector<T>& v) {
     std::sort(v.begin(), v.end());
@@ -313,12 +292,9 @@ Result<std::optional<Webhook>> NotifyStore::FindWebhook(TenantScope scope, int64
 
 Result<std::optional<WebhookTarget>> NotifyStore::FindWebhookTarget(TenantScope scope, int64_t id) {
     Sql sql;
-    sql << "SELECT id, tenant_id, url, secret_sealed, enabled FROM webhooks WHERE id = ? AND tenant_id = ?";
+    sql << kWebhookTargetSelect << " WHERE id = ? AND tenant_id = ?";
     sql.Arg(id).Arg(scope.tenant_id());
-    auto rows = Rows<WebhookTarget>(db_, sql, "find webhook", [](sqlite3_stmt* s) {
-        return WebhookTarget{sqlite3_column_int64(s, 0), sqlite3_column_int64(s, 1), std::string(Col(s, 2)),
-                             std::string(Col(s, 3)), sqlite3_column_int(s, 4) != 0};
-    });
+    auto rows = Rows<WebhookTarget>(db_, sql, "find webhook", ReadWebhookTarget);
     if (!rows) return rows.error();
     if (rows->empty()) return std::optional<WebhookTarget>();
     return std::optional<WebhookTarget>(std::move(rows->front()));

@@ -20,6 +20,19 @@ std::string StringArrayJson(const std::vector<std::string>& items);
 std::vector<int64_t> ParseIntArray(std::string_view json);
 std::vector<std::string> ParseStringArray(std::string_view json);
 
+// notification_rules r: what ReadRule reads.
+inline constexpr std::string_view kRuleSelect =
+    "SELECT r.id, r.name, r.event_types, r.vehicle_ids, r.group_ids, r.user_ids, r.webhook_ids, r.channels, "
+    "r.quiet_start, r.quiet_end, r.enabled, r.created_at FROM notification_rules r";
+
+NotificationRule ReadRule(sqlite3_stmt* s);
+
+// webhooks: what ReadWebhookTarget reads.
+inline constexpr std::string_view kWebhookTargetSelect =
+    "SELECT id, tenant_id, url, secret_sealed, enabled FROM webhooks";
+
+WebhookTarget ReadWebhookTarget(sqlite3_stmt* s);
+
 // notifications n JOIN events e LEFT JOIN vehicles v LEFT JOIN drivers d: what ReadNotification reads.
 inline constexpr std::string_view kNotificationColumns =
     "n.id, n.channel, n.recipient, n.status, n.attempts, n.next_attempt_at, n.last_error, n.created_at, "
