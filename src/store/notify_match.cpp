@@ -138,15 +138,36 @@ void Reach(Targets& targets, const std::string& channel, const std::string& reci
 
 }  // namespace
 
+namespace {
+
+// The cursor, and whether an event waits after it.
+Result<std::pair<int64_t, bool>> Waiting(AccountStore::Impl& db) {
+    Sql cursor;
+    cursor << "SELECT coalesce((SELECT value FROM service_cursors WHERE name = ?), 0)";
+    cursor.Arg(std::string(kNotifierCursor));
+    auto at = Count(db, cursor, "read cursor");
+    if (!at) return at.error();
+    Sql next;
+    next << "SELECT count(*) FROM (SELECT 1 FROM events WHERE id > ? LIMIT 1)";
+    next.Arg(*at);
+    auto waiting = Count(db, next, "look for events");
+    if (!waiting) return waiting.error();
+    return std::pair(*at, *waiting > 0);
+}
+
+}  // namespace
+
 Result<MatchResult> NotifyStore::MatchEvents(core::TimePoint now, int64_t batch) {
+    // Looked at first without the write lock: the notifier asks every second, and an idle server
+    // must not take the database's write lock from ingestion that often for nothing.
+    auto waiting = Waiting(db_);
+    if (!waiting) return waiting.error();
+    if (!waiting->second) return MatchResult{0, 0, waiting->first};
     return db_.Transaction<MatchResult>([&]() -> Result<MatchResult> {
         MatchResult out;
-        Sql cursor;
-        cursor << "SELECT value FROM service_cursors WHERE name = ?";
-        cursor.Arg(std::string(kNotifierCursor));
-        auto at = Rows<int64_t>(db_, cursor, "read cursor", [](sqlite3_stmt* s) { return sqlite3_column_int64(s, 0); });
+        auto at = Waiting(db_);  // again inside: another notifier (a second process) may have moved it
         if (!at) return at.error();
-        out.cursor = at->empty() ? 0 : at->front();
+        out.cursor = at->first;
         Sql events;
         events << "SELECT id, tenant_id, vehicle_id, type FROM events WHERE id > ? ORDER BY id LIMIT ?";
         events.Arg(out.cursor).Arg(batch);
