@@ -78,6 +78,7 @@ Result<std::unique_ptr<Api>> Api::Open(const Options& options) {
     detail::AddLiveRoutes(*impl);
     detail::AddReportRoutes(*impl);
     detail::AddEventRoutes(*impl);
+    detail::AddNotificationRoutes(*impl);
     if (options.mail.enabled()) {
         auto* service = static_cast<detail::Service*>(impl.get());
         auto mailer = detail::Mailer::Start(options.db_path, options.mail, [service] { return service->Now(); });
@@ -97,10 +98,20 @@ Result<std::unique_ptr<Api>> Api::Open(const Options& options) {
     auto doc = detail::BuildOpenApi(impl->router);  // after every route is added
     if (!doc) return doc.error();
     impl->openapi = std::move(*doc);
+    // Last: nothing may fail after it starts (it uses the hub, the box and the mailer, which a
+    // half-built Impl would destroy before it).
+    if (options.notify.enabled) {
+        auto* service = static_cast<detail::Service*>(impl.get());
+        auto notifier = detail::Notifier::Start(options.db_path, options.notify, *impl->box, *impl->live,
+                                                impl->mailer.get(), [service] { return service->Now(); });
+        if (!notifier) return notifier.error();
+        impl->notifier = std::move(*notifier);
+    }
     return std::unique_ptr<Api>(new Api(std::move(impl)));
 }
 
 void Api::Stop() {
+    if (impl_ && impl_->notifier) impl_->notifier->Stop();  // first: it pushes to the live hub and the mailer
     if (impl_ && impl_->live) impl_->live->Stop();
     if (impl_ && impl_->db) impl_->db->Stop();
     if (impl_ && impl_->report_sender) impl_->report_sender->Stop();

@@ -37,6 +37,17 @@ struct MailOptions {
     bool enabled() const { return !outbox_dir.empty() || !smtp_host.empty(); }
 };
 
+// The notifier (see docs/api.md "Notifications" and docs/configuration.md, [notify]).
+struct NotifyOptions {
+    bool enabled = false;  // `fleetd serve` runs it; tools and unit tests of the API do not
+    // Lets webhooks reach loopback and private addresses (tests, a receiver on the same network).
+    bool allow_private_webhooks = false;
+    // A failed webhook call is retried after 1, 4, 20, 120 and 720 times this (30 s: 30 s, 2 min,
+    // 10 min, 1 h, 6 h), then given up.
+    std::chrono::seconds retry_base{30};
+    std::chrono::milliseconds poll{1000};  // how often new events are looked for
+};
+
 struct Options {
     std::string db_path;          // the migrated SQLite database
     std::string secret_key_path;  // the key that seals TOTP secrets (created when missing, mode 0600)
@@ -50,6 +61,7 @@ struct Options {
     std::string common_passwords_path;
     int64_t address_attempts_per_minute = 20;  // the public auth routes, per client address
     MailOptions mail;
+    NotifyOptions notify;
 };
 
 class Api {

@@ -134,5 +134,53 @@ TEST(LiveHubTest, OffersEachCommittedBatchsNewestPositionToSubscribers) {
     EXPECT_EQ(a->Wait(2).size(), 2u);
 }
 
+// A subscriber that only collects what is pushed to it.
+class Inbox final : public LiveHub::Subscriber {
+public:
+    explicit Inbox(int64_t user) : user_(user) {}
+    void Offer(const LiveRows&) override {}
+    int64_t UserId() const override { return user_; }
+    void Push(const std::shared_ptr<const std::string>& m) override { got.push_back(*m); }
+    std::vector<std::string> got;
+
+private:
+    int64_t user_;
+};
+
+TEST(LiveHubTest, PushToUserReachesEveryFeedOfThatUserOnly) {
+    LiveHub hub;
+    auto tab1 = std::make_shared<Inbox>(7);
+    auto tab2 = std::make_shared<Inbox>(7);
+    auto other = std::make_shared<Inbox>(8);
+    hub.Subscribe(tab1);
+    hub.Subscribe(tab2);
+    hub.Subscribe(other);
+    EXPECT_EQ(hub.PushToUser(7, std::make_shared<const std::string>("hello")), 2u);
+    EXPECT_EQ(tab1->got, std::vector<std::string>{"hello"});
+    EXPECT_EQ(tab2->got, std::vector<std::string>{"hello"});
+    EXPECT_TRUE(other->got.empty());
+    hub.Unsubscribe(tab2.get());
+    tab1.reset();  // a feed that ended without unsubscribing
+    EXPECT_EQ(hub.PushToUser(7, std::make_shared<const std::string>("again")), 0u);
+    EXPECT_EQ(hub.PushToUser(9, std::make_shared<const std::string>("nobody")), 0u);
+    hub.Stop();
+    EXPECT_EQ(hub.PushToUser(8, std::make_shared<const std::string>("late")), 0u);
+}
+
+TEST(LiveNotesTest, KeepsTheNewestAndSaysWhenToWakeTheWriter) {
+    LiveNotes notes;
+    EXPECT_TRUE(notes.Empty());
+    EXPECT_TRUE(notes.Add(std::make_shared<const std::string>("0")));
+    for (size_t i = 1; i < kMaxLiveNotes + 10; ++i) {
+        EXPECT_FALSE(notes.Add(std::make_shared<const std::string>(std::to_string(i))));
+    }
+    auto taken = notes.Take();
+    ASSERT_EQ(taken.size(), kMaxLiveNotes);
+    EXPECT_EQ(*taken.front(), "10");  // the oldest ten were dropped
+    EXPECT_EQ(*taken.back(), std::to_string(kMaxLiveNotes + 9));
+    EXPECT_TRUE(notes.Empty());
+    EXPECT_TRUE(notes.Add(std::make_shared<const std::string>("x")));
+}
+
 }  // namespace
 }  // namespace fleet::api::detail

@@ -71,6 +71,8 @@ const std::vector<Key>& Keys() {
         Str("mail", "smtp_host", "--smtp-host", &Config::smtp_host, "SMTP relay for e-mail; empty: write files to <data>/outbox"),
         Int("mail", "smtp_port", "--smtp-port", &Config::smtp_port, 1, 65535, "SMTP relay port"),
         Str("mail", "from", "--mail-from", &Config::mail_from, "sender address of fleetd's e-mail"),
+        Bool("notify", "allow_private_webhooks", "--allow-private-webhooks", &Config::allow_private_webhooks, "let webhooks reach loopback and private addresses"),
+        Int("notify", "retry_base_seconds", "--notify-retry-base-seconds", &Config::retry_base_seconds, 1, 86400, "wait before a failed webhook call's first retry (later ones x4, x20, x120, x720)"),
         Str("web", "tile_url", "--tile-url", &Config::tile_url, "map tile URL template ({z}/{x}/{y}); empty = no tiles"),
         Str("web", "tile_attribution", "--tile-attribution", &Config::tile_attribution, "credit shown on the map for its tiles"),
     };
@@ -134,7 +136,7 @@ Result<void> ApplyToml(const std::string& text, const std::string& source, Confi
         const toml::table* section = section_node.as_table();
         std::string section_str(section_name.str());
         if (!section) {
-            return MakeError(fmt::format("{}: unknown key '{}' (settings live in [server], [devices], [store], [auth], [mail], [tls] or [web])",
+            return MakeError(fmt::format("{}: unknown key '{}' (settings live in [server], [devices], [store], [auth], [mail], [notify], [tls] or [web])",
                                          source, section_str));
         }
         for (const auto& [key_name, node] : *section) {

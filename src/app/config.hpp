@@ -52,6 +52,9 @@ struct Config {
     std::string smtp_host;                 // empty: write mail to <data>/outbox (development mailer)
     int64_t smtp_port = 25;
     std::string mail_from = "fleetd@localhost";
+    // [notify]
+    bool allow_private_webhooks = false;  // webhooks may reach loopback and private addresses
+    int64_t retry_base_seconds = 30;      // a failed webhook call's first wait (then x4, x20, x120, x720)
     // [tls]
     std::string tls_cert_file;  // PEM certificate chain; with tls_key_file, the HTTP port speaks HTTPS only
     std::string tls_key_file;   // PEM private key

@@ -30,6 +30,8 @@ TEST(ConfigTest, ExampleFileHasEveryKeyAtItsDefault) {
     parsed.smtp_host = "changed";
     parsed.smtp_port = 2525;
     parsed.mail_from = "changed@example.com";
+    parsed.allow_private_webhooks = true;
+    parsed.retry_base_seconds = 1;
     parsed.web_dir = "changed";
     parsed.tile_url = "changed";
     parsed.tile_attribution = "changed";
@@ -47,6 +49,8 @@ TEST(ConfigTest, ExampleFileHasEveryKeyAtItsDefault) {
     EXPECT_EQ(parsed.smtp_host, defaults.smtp_host);
     EXPECT_EQ(parsed.smtp_port, defaults.smtp_port);
     EXPECT_EQ(parsed.mail_from, defaults.mail_from);
+    EXPECT_EQ(parsed.allow_private_webhooks, defaults.allow_private_webhooks);
+    EXPECT_EQ(parsed.retry_base_seconds, defaults.retry_base_seconds);
     EXPECT_EQ(parsed.web_dir, defaults.web_dir);
     EXPECT_EQ(parsed.tile_url, defaults.tile_url);
     EXPECT_EQ(parsed.tile_attribution, defaults.tile_attribution);

@@ -148,6 +148,9 @@ int Serve(const Config& config) {
         aopts.mail.smtp_host = config.smtp_host;
         aopts.mail.smtp_port = static_cast<int>(config.smtp_port);
         aopts.mail.from = config.mail_from;
+        aopts.notify.enabled = true;
+        aopts.notify.allow_private_webhooks = config.allow_private_webhooks;
+        aopts.notify.retry_base = std::chrono::seconds(config.retry_base_seconds);
         if (aopts.common_passwords_path.empty()) {
             spdlog::error("api: cannot find common-passwords.txt (new passwords are checked against it)");
             gateway.Stop();

@@ -18,8 +18,9 @@ POLICY = {
     "operator-admin": {"tenants.read", "tenants.write", "devices.admin", "users.read", "users.write", "audit.read",
                        "fleet.read"},
     # support.grant: "a tenant admin grants the operator time-limited read access" (support access).
-    # Issue 5: reports.read (reports, events, schedules), operations.write (acknowledging events,
-    # geofences, maintenance ...), tenant.settings (processing settings, webhooks).
+    # Issue 5: reports.read (reports, events, schedules, rules to read), operations.write
+    # (acknowledging events, geofences, maintenance, notification rules), tenant.settings (processing
+    # settings, webhooks).
     "tenant-admin": {"fleet.read", "fleet.write", "positions.read", "users.read", "users.write", "audit.read",
                      "commands", "support.grant", "reports.read", "operations.write", "tenant.settings"},
     "fleet-manager": {"fleet.read", "fleet.write", "positions.read", "commands", "users.read", "reports.read",
@@ -74,13 +75,7 @@ def world(tmp_path_factory):
     clients = {role: signed_in(port, u["email"], role in ("operator-admin", "tenant-admin"))
                for role, u in users.items()}
     b = signed_in(port, "boss@globex.example", True)
-    ids = make_globex_objects(clients["operator-admin"], b)
-    # A derived event of globex's vehicle (the pipeline would write it; here straight into the file).
-    with sqlite3.connect(os.path.join(data, "fleetd.db"), timeout=10) as conn:
-        ids["events"] = conn.execute(
-            "INSERT INTO events (key, tenant_id, device_id, vehicle_id, type, time, detail, created_at) "
-            "SELECT 'matrix', tenant_id, ?, id, 'crash', 0, '{\"note\":\"%s\"}', 0 FROM vehicles WHERE id = ?"
-            % MARK, (ids["devices"], ids["vehicles"])).lastrowid
+    ids = make_globex_objects(clients["operator-admin"], b, data)
     yield {"srv": srv, "port": port, "clients": clients, "ids": ids,
            "doc": json.loads(request(port, "GET", "/api/v1/openapi.json")[2])}
     srv.stop()
@@ -92,7 +87,7 @@ def created(resp):
     return body
 
 
-def make_globex_objects(op, b):
+def make_globex_objects(op, b, data):
     """Objects of the second tenant, named with MARK so that a leak shows in any answer."""
     ids = {}
     ids["groups"] = created(b.post("/api/v1/groups", {"name": MARK + "-group"}))["id"]
@@ -113,9 +108,27 @@ def make_globex_objects(op, b):
     ids["support-grants"] = created(b.post("/api/v1/support-grants", {"reason": MARK, "hours": 1}))["id"]
     ids["schedules"] = created(b.post("/api/v1/reports/schedules", {"report": "trips", "frequency": "daily",
                                                                     "format": "csv"}))["id"]
+    boss_id = b.user["id"]
+    ids["notification-rules"] = created(b.post("/api/v1/notification-rules", {
+        "name": MARK + "-rule", "event_types": ["sos"], "channels": ["web"], "user_ids": [boss_id]}))["id"]
+    ids["webhooks"] = created(b.post("/api/v1/webhooks", {"name": MARK + "-hook",
+                                                          "url": "https://hooks.example.com/" + MARK}))["id"]
+    ids["events"], ids["notifications"] = globex_notification(data, ids["devices"], ids["vehicles"], boss_id)
     status, tenants, _ = op.get("/api/v1/tenants?q=globex")
     ids["tenants"] = [t for t in tenants["items"] if t["name"] == "globex"][0]["id"]
     return ids
+
+
+def globex_notification(data, device_id, vehicle_id, user_id):
+    """An event of the second tenant's van and its web notification to its administrator, written as
+    the pipeline and the notifier would (their own tests cover how): (event id, notification id)."""
+    with sqlite3.connect(os.path.join(str(data), "fleetd.db"), timeout=10) as db:
+        tenant = db.execute("SELECT tenant_id FROM vehicles WHERE id = ?", (vehicle_id,)).fetchone()[0]
+        event = db.execute("INSERT INTO events (key, tenant_id, device_id, vehicle_id, type, time, detail, created_at) "
+                           "VALUES ('matrix:1', ?, ?, ?, 'sos', 0, ?, 0)",
+                           (tenant, device_id, vehicle_id, json.dumps({"note": MARK}))).lastrowid
+        return event, db.execute("INSERT INTO notifications (tenant_id, event_id, channel, recipient, status, created_at) "
+                          "VALUES (?, ?, 'web', ?, 'sent', 0)", (tenant, event, "user:%d" % user_id)).lastrowid
 
 
 def operations(doc):

@@ -52,6 +52,20 @@ void LiveHub::Unsubscribe(const Subscriber* subscriber) {
     listeners_.store(subscribers_.size());
 }
 
+size_t LiveHub::PushToUser(int64_t user_id, const std::shared_ptr<const std::string>& message) {
+    std::vector<std::shared_ptr<Subscriber>> to;
+    {
+        std::lock_guard lock(mu_);
+        if (stop_) return 0;
+        for (const auto& w : subscribers_) {
+            auto s = w.lock();
+            if (s && s->UserId() == user_id) to.push_back(std::move(s));
+        }
+    }
+    for (const auto& s : to) s->Push(message);  // outside the lock, as Run does
+    return to.size();
+}
+
 void LiveHub::Stop() {
     {
         std::lock_guard lock(mu_);
@@ -133,6 +147,29 @@ bool LiveQueue::Empty() {
 size_t LiveQueue::Targets() {
     std::lock_guard lock(mu_);
     return targets_.size();
+}
+
+// --- LiveNotes -----------------------------------------------------------------------------------
+
+bool LiveNotes::Add(std::shared_ptr<const std::string> message) {
+    std::lock_guard lock(mu_);
+    bool was_empty = notes_.empty();
+    notes_.push_back(std::move(message));
+    if (notes_.size() > kMaxLiveNotes) notes_.pop_front();
+    return was_empty;
+}
+
+std::vector<std::shared_ptr<const std::string>> LiveNotes::Take() {
+    std::lock_guard lock(mu_);
+    std::vector<std::shared_ptr<const std::string>> out(std::make_move_iterator(notes_.begin()),
+                                                        std::make_move_iterator(notes_.end()));
+    notes_.clear();
+    return out;
+}
+
+bool LiveNotes::Empty() {
+    std::lock_guard lock(mu_);
+    return notes_.empty();
 }
 
 }  // namespace fleet::api::detail

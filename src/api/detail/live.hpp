@@ -9,16 +9,21 @@
 // latest position of each such vehicle not yet sent. A slow client gets the latest state of each
 // vehicle, never a backlog: the queue is bounded by the number of vehicles the user sees.
 //
+// The hub also carries messages for one user (PushToUser: the notifier's web notifications) to that
+// user's open feeds; a feed keeps a bounded number of them (the inbox has them all).
+//
 // Thread-safety: LiveHub's methods may be called from any thread. LiveQueue is internally locked
 // (Offer from the hub's thread, the rest from the feed's strand).
 #pragma once
 
 #include <atomic>
 #include <condition_variable>
+#include <deque>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <span>
+#include <string>
 #include <thread>
 #include <unordered_map>
 #include <vector>
@@ -37,6 +42,10 @@ public:
         virtual ~Subscriber() = default;
         // Positions just committed, the newest of each device; called on the hub's thread, must not block.
         virtual void Offer(const LiveRows& rows) = 0;
+        // The user whose feed this is (0: none), and a message for that user; Push is called on the
+        // pushing thread and must not block.
+        virtual int64_t UserId() const { return 0; }
+        virtual void Push(const std::shared_ptr<const std::string>&) {}
     };
 
     LiveHub();
@@ -49,6 +58,8 @@ public:
     // Adds a subscriber, held weakly: it is forgotten when it is destroyed or unsubscribed.
     void Subscribe(const std::shared_ptr<Subscriber>& subscriber);
     void Unsubscribe(const Subscriber* subscriber);
+    // Gives `message` to every subscriber of `user_id` now. Returns how many there were.
+    size_t PushToUser(int64_t user_id, const std::shared_ptr<const std::string>& message);
     // Stops the hub's thread; positions committed afterwards are dropped. Idempotent.
     void Stop();
 
@@ -91,6 +102,22 @@ private:
     std::unordered_map<int64_t, store::LiveTarget> targets_;  // by device
     std::map<int64_t, LiveMessage> pending_;                  // by vehicle
     std::unordered_map<int64_t, core::TimePoint> newest_;     // by vehicle: the newest device time kept
+};
+
+// Messages pushed to one feed, waiting to be sent: at most kMaxLiveNotes, the oldest dropped first
+// (a client that reads slowly gets the recent ones; its inbox has every one).
+inline constexpr size_t kMaxLiveNotes = 100;
+
+class LiveNotes {
+public:
+    // True when the queue was empty and is not any more (the feed's writer must be woken).
+    bool Add(std::shared_ptr<const std::string> message);
+    std::vector<std::shared_ptr<const std::string>> Take();
+    bool Empty();
+
+private:
+    std::mutex mu_;
+    std::deque<std::shared_ptr<const std::string>> notes_;
 };
 
 }  // namespace fleet::api::detail

@@ -1,5 +1,6 @@
 // The live feed: GET /api/v1/live upgraded to a WebSocket that pushes the position of each vehicle
-// the caller may see as soon as it is committed (see live.hpp for how positions get here).
+// the caller may see as soon as it is committed (see live.hpp for how positions get here), and the
+// caller's web notifications ({"type":"notification",...}, from the notifier) as they are made.
 //
 // Each connection runs two coroutines on its strand: the writer (this file's RunFeed: sends what
 // the feed's queue holds, refreshes the device -> vehicle map every 5 s and re-checks the session
@@ -29,25 +30,36 @@ constexpr std::chrono::seconds kSessionCheckEvery{30};  // an ended session clos
 constexpr int kClosePolicy = 1008;                      // RFC 6455 7.4.1: policy violation
 constexpr int kCloseError = 1011;                       // RFC 6455 7.4.1: unexpected condition
 
-// One feed: the hub's subscriber, the queue of what to send, and the writer's alarm clock.
+// One feed: the hub's subscriber, the queues of what to send, and the writer's alarm clock.
 class LiveFeed final : public LiveHub::Subscriber, public std::enable_shared_from_this<LiveFeed> {
 public:
-    explicit LiveFeed(const asio::any_io_executor& ex) : timer(ex), ex_(ex) {}
+    LiveFeed(const asio::any_io_executor& ex, int64_t user_id) : timer(ex), ex_(ex), user_id_(user_id) {}
 
     // On the hub's thread: queue, and wake the writer when the queue was empty.
     void Offer(const LiveRows& rows) override {
-        if (!queue.Offer(rows)) return;
+        if (queue.Offer(rows)) Wake();
+    }
+    int64_t UserId() const override { return user_id_; }
+    // On the notifier's thread: a message for this feed's user (a web notification).
+    void Push(const std::shared_ptr<const std::string>& message) override {
+        if (notes.Add(message)) Wake();
+    }
+    bool Idle() { return queue.Empty() && notes.Empty(); }
+
+    LiveQueue queue;
+    LiveNotes notes;
+    asio::steady_timer timer;  // the writer sleeps on it; strand only
+    bool reader_done = false;  // the client closed or the connection broke; strand only
+
+private:
+    void Wake() {
         asio::post(ex_, [weak = weak_from_this()] {
             if (auto feed = weak.lock()) feed->timer.cancel();
         });
     }
 
-    LiveQueue queue;
-    asio::steady_timer timer;  // the writer sleeps on it; strand only
-    bool reader_done = false;  // the client closed or the connection broke; strand only
-
-private:
     asio::any_io_executor ex_;  // the connection's strand
+    int64_t user_id_;
 };
 
 asio::awaitable<void> ReadUntilClosed(http::WebSocket& ws) {
@@ -67,7 +79,8 @@ std::string PositionMessage(const LiveMessage& m) {
 // The writer: runs until the client goes or the session ends, then closes and waits for the reader.
 asio::awaitable<void> RunFeed(Service& s, const Caller& caller, http::WebSocket& ws) {
     auto ex = co_await asio::this_coro::executor;
-    auto feed = std::make_shared<LiveFeed>(ex);
+    // Under a support grant the feed is the operator's: its user gets no tenant's notifications.
+    auto feed = std::make_shared<LiveFeed>(ex, caller.user.id);
     store::Viewer viewer{caller.scope(), caller.user.id};
     Result<std::unordered_map<int64_t, store::LiveTarget>> targets = std::unordered_map<int64_t, store::LiveTarget>();
     Database::Task load = [&](Conn& c) { targets = c.positions.LiveTargets(viewer); };
@@ -100,7 +113,13 @@ asio::awaitable<void> RunFeed(Service& s, const Caller& caller, http::WebSocket&
             open = co_await ws.Send(text);
             if (!open) break;
         }
-        if (!open || !feed->queue.Empty()) continue;
+        std::vector<std::shared_ptr<const std::string>> notes;
+        if (open) notes = feed->notes.Take();
+        for (const auto& note : notes) {
+            open = co_await ws.Send(*note);
+            if (!open) break;
+        }
+        if (!open || !feed->Idle()) continue;
         auto now = std::chrono::steady_clock::now();
         if (now >= refresh_at) {
             refresh_at = now + kRefreshEvery;
@@ -153,7 +172,7 @@ asio::awaitable<void> RunFeed(Service& s, const Caller& caller, http::WebSocket&
                 }
             }
         }
-        if (!feed->reader_done && feed->queue.Empty()) {
+        if (!feed->reader_done && feed->Idle()) {
             feed->timer.expires_at(std::min(refresh_at, caller.session || caller.token_id ? check_at : refresh_at));
             co_await feed->timer.async_wait(kUseTuple);  // expired, or cancelled to wake up
         }
