@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
-import { browser, Fleetd, hasRoute, newPage, PASSWORD, signInPage } from './harness.mjs';
+import { browser, Fleetd, hasRoute, newPage, PASSWORD, signInPage, localDay as day } from './harness.mjs';
 
 let fleetd;
 let chrome;
@@ -31,14 +31,6 @@ after(async () => {
   await chrome?.close();
   await fleetd?.stop();
 });
-
-// "YYYY-MM-DD" of a day in a zone, `offsetDays` from today.
-function day(offsetDays, zone) {
-  const parts = new Intl.DateTimeFormat('en', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit' })
-    .formatToParts(new Date(Date.now() + offsetDays * 86_400_000));
-  const v = (type) => parts.find((p) => p.type === type).value;
-  return `${v('year')}-${v('month')}-${v('day')}`;
-}
 
 describe('reports', () => {
   test('the daily summary: rows, sort, chart, CSV and XLSX exports', async (t) => {
