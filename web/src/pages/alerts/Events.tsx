@@ -149,6 +149,15 @@ export default function Events() {
           {message}
         </p>
       )}
+      {shown && shown.lat !== null && shown.lon !== null && (
+        <section className="event-place" aria-label={t('alerts.place')}>
+          <h3>{eventTitle(t, shown.type, shown.vehicle_name)}</h3>
+          <p>
+            {formats.dateTime(shown.time)} · {formats.number(shown.lat, 5)}, {formats.number(shown.lon, 5)}
+          </p>
+          <EventMap lat={shown.lat} lon={shown.lon} label={eventTitle(t, shown.type, shown.vehicle_name)} />
+        </section>
+      )}
       {canAck && pending.length > 0 && (
         <div className="actions">
           <button type="button" disabled={chosen.size === 0} onClick={() => void acknowledge([...chosen])}>
@@ -209,7 +218,7 @@ export default function Events() {
                       {e.vehicle_id !== null ? <Link to={`/vehicles/${e.vehicle_id}`}>{e.vehicle_name}</Link> : '—'}
                     </td>
                     <td>{e.driver_name ?? ''}</td>
-                    <td>
+                    <td className="details">
                       {e.geofence_name && <span>{e.geofence_name} </span>}
                       {detailText(t, e.detail)}
                     </td>
@@ -263,15 +272,6 @@ export default function Events() {
           {t('alerts.older')}
         </button>
       </nav>
-      {shown && shown.lat !== null && shown.lon !== null && (
-        <section className="event-place" aria-label={t('alerts.place')}>
-          <h3>{eventTitle(t, shown.type, shown.vehicle_name)}</h3>
-          <p>
-            {formats.dateTime(shown.time)} · {formats.number(shown.lat, 5)}, {formats.number(shown.lon, 5)}
-          </p>
-          <EventMap lat={shown.lat} lon={shown.lon} label={eventTitle(t, shown.type, shown.vehicle_name)} />
-        </section>
-      )}
     </section>
   );
 }
