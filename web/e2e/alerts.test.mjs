@@ -22,6 +22,7 @@ before(async () => {
   fleetd.addTenant('acme');
   fleetd.addUser('acme', 'admin@acme.example', 'tenant-admin');
   fleetd.addUser('acme', 'manager@acme.example', 'fleet-manager');
+  fleetd.addUser('acme', 'viewer@acme.example', 'viewer');
   // The receiver is on loopback: fleetd refuses private addresses unless told otherwise.
   await fleetd.start('--allow-private-webhooks', 'true');
   chrome = await browser();
@@ -272,6 +273,62 @@ describe('the events inbox and live notifications', () => {
     await page.getByRole('navigation', { name: 'Rubriques des alertes' }).getByRole('link', { name: 'Règles' }).click();
     await page.getByRole('heading', { name: 'Règles', level: 2 }).waitFor();
     await page.getByRole('button', { name: 'Nouvelle règle' }).waitFor();
+    assert.deepEqual(page.problems, []);
+    await page.context().close();
+  });
+
+  test("the user's inbox: marked read one by one or all; a viewer reads events but acknowledges none", async () => {
+    const page = await newPage(chrome);
+    const note = (id, type, read) => ({
+      id, channel: 'web', recipient: 'user:3', status: id === 2 ? 'quiet' : 'sent', attempts: 1, next_attempt_at: null,
+      last_error: null, created_at: new Date().toISOString(), delivered_at: new Date().toISOString(), read_at: read,
+      event: { id: id + 50, type, time: new Date().toISOString(), vehicle: { id: 7, name: 'Van 7', plate: 'AB-123-CD' },
+        driver: { id: 1, name: 'Jeanne Martin' }, lat: null, lon: null, detail: { speed_kmh: 97 } },
+    });
+    const read = new Set();
+    await page.route('**/api/v1/notifications?*', (route) => {
+      const items = [note(1, 'overspeed', null), note(2, 'sos', null), note(3, 'refuel', '2026-11-01T10:00:00Z')].map((n) =>
+        read.has(n.id) ? { ...n, read_at: new Date().toISOString() } : n,
+      );
+      const unread = items.filter((n) => !n.read_at).length;
+      return route.fulfill({ json: { items, total: 3, limit: Number(new URL(route.request().url()).searchParams.get('limit')), offset: 0, unread } });
+    });
+    await page.route('**/api/v1/notifications/*/read', (route) => {
+      read.add(Number(route.request().url().match(/notifications\/(\d+)\/read/)[1]));
+      return route.fulfill({ json: {} });
+    });
+    await page.route('**/api/v1/events?*', (route) =>
+      route.fulfill({ json: { items: [event(1, 'overspeed', 'Van 1')], next: null, limit: 50 } }),
+    );
+    await page.routeWebSocket('**/api/v1/live', () => {});
+    await signInPage(page, fleetd.url, 'viewer@acme.example');
+    const bell = page.getByTestId('bell');
+    await page.waitForFunction(() => document.querySelector('[data-testid="bell"]')?.getAttribute('aria-label') === 'Notifications: 2 unread');
+    await bell.click();
+    await page.getByRole('heading', { name: 'My notifications', level: 2 }).waitFor();
+    await page.getByText('2 unread').waitFor();
+    await page.getByText('Overspeed — Van 7').waitFor();
+    await page.getByText(/Quiet hours/).waitFor(); // the quiet one is in the inbox, said so
+    await page.getByRole('button', { name: 'Mark Overspeed — Van 7 as read' }).click();
+    await page.getByText('1 unread', { exact: true }).waitFor();
+    await page.waitForFunction(() => document.querySelector('[data-testid="bell"]')?.getAttribute('aria-label') === 'Notifications: 1 unread');
+    await page.getByRole('button', { name: 'Mark these as read' }).click();
+    await page.getByText('0 unread', { exact: true }).waitFor();
+    assert.deepEqual([...read].sort(), [1, 2]);
+
+    // A viewer: the events, no acknowledging; the rules, no changing; no webhooks tab.
+    await page.getByRole('navigation', { name: 'Alerts sections' }).getByRole('link', { name: 'Events' }).click();
+    await page.locator('table.events').getByRole('row', { name: /Overspeed/ }).waitFor();
+    assert.equal(await page.getByRole('button', { name: /Acknowledge/ }).count(), 0);
+    assert.equal(await page.getByRole('checkbox').count(), 0);
+    const tabs = page.getByRole('navigation', { name: 'Alerts sections' });
+    assert.equal(await tabs.getByRole('link', { name: 'Webhooks' }).count(), 0);
+    await tabs.getByRole('link', { name: 'Rules' }).click();
+    await page.getByText(/^(No rule yet\.|Night watch)$/).first().waitFor(); // the other test's rule, when it ran
+    assert.equal(await page.getByRole('button', { name: 'New rule' }).count(), 0);
+    assert.equal(await page.getByRole('button', { name: /^Edit / }).count(), 0);
+    await page.goto(`${fleetd.url}/alerts/webhooks`);
+    await page.getByRole('heading', { name: 'Page not found' }).waitFor();
     assert.deepEqual(page.problems, []);
     await page.context().close();
   });
