@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "pipeline/detail/worker.hpp"
+#include "store/derived.hpp"
 
 namespace fleet::pipeline {
 
@@ -13,6 +14,7 @@ Result<std::unique_ptr<Runner>> Runner::Start(const Options& options) {
     for (int i = 0; i < options.workers; ++i) {
         auto accounts = store::AccountStore::Open(options.db_path);
         if (!accounts) return MakeError("pipeline: " + accounts.error().message);
+        if (auto r = store::DerivedStore(**accounts).SkipSync(); !r) return MakeError("pipeline: " + r.error().message);
         runner->workers_.push_back(
             std::make_unique<detail::Worker>(i, options.workers, std::move(*accounts), options, runner->stats_));
     }

@@ -38,6 +38,9 @@ Result<void> Run(AccountStore::Impl& db, const char* sql, std::string_view what,
     return {};
 }
 
+// One chunk's rows, inside the caller's transaction.
+Result<void> WriteChunk(AccountStore::Impl& db, const DerivedChunk& c, core::TimePoint now);
+
 }  // namespace
 
 bool IsPeriodicEventType(std::string_view type) {
@@ -262,13 +265,26 @@ Result<std::optional<Recompute>> DerivedStore::TakeLate(int64_t device_id) {
     });
 }
 
-Result<void> DerivedStore::Write(const DerivedChunk& c, core::TimePoint now) {
+Result<void> DerivedStore::SkipSync() { return db_.Exec("PRAGMA synchronous=NORMAL"); }
+
+Result<void> DerivedStore::Write(std::span<const DerivedChunk> chunks, core::TimePoint now) {
     return db_.Transaction<void>([&]() -> Result<void> {
+        for (const auto& c : chunks) {
+            if (auto r = WriteChunk(db_, c, now); !r) return r;
+        }
+        return {};
+    });
+}
+
+namespace {
+
+Result<void> WriteChunk(AccountStore::Impl& db, const DerivedChunk& c, core::TimePoint now) {
+    {
         auto common = [&](Query& q) {
             q.Bind(1, c.device_id).Bind(2, c.tenant_id).Bind(3, c.vehicle_id);
         };
         if (!c.trips.empty()) {
-            Query q(db_.db,
+            Query q(db.db,
                     "INSERT INTO trips (device_id, tenant_id, vehicle_id, driver_id, start_time, end_time, start_lat, "
                     "start_lon, end_lat, end_lon, start_odometer_m, end_odometer_m, distance_m, max_speed_kmh, "
                     "avg_speed_kmh, idle_s, overspeed_s, harsh_acceleration, harsh_braking, harsh_cornering, "
@@ -297,12 +313,12 @@ Result<void> DerivedStore::Write(const DerivedChunk& c, core::TimePoint now) {
                 q.Bind(18, t.harsh_acceleration).Bind(19, t.harsh_braking).Bind(20, t.harsh_cornering);
                 BindOpt(q, 21, t.fuel_used_l);
                 BindOpt(q, 22, t.eco_score);
-                if (q.Step() != SQLITE_DONE) return db_.DbError("write trip");
+                if (q.Step() != SQLITE_DONE) return db.DbError("write trip");
                 sqlite3_reset(q.get());
             }
         }
         if (!c.stops.empty()) {
-            Query q(db_.db,
+            Query q(db.db,
                     "INSERT INTO stops (device_id, tenant_id, vehicle_id, driver_id, start_time, end_time, lat, lon, "
                     "odometer_m, engine_on_s) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) "
                     "ON CONFLICT (device_id, start_time) DO UPDATE SET tenant_id = ?2, vehicle_id = ?3, "
@@ -315,12 +331,12 @@ Result<void> DerivedStore::Write(const DerivedChunk& c, core::TimePoint now) {
                 BindDouble(q, 8, s.lon);
                 BindDouble(q, 9, s.odometer_m);
                 BindDouble(q, 10, s.engine_on_s);
-                if (q.Step() != SQLITE_DONE) return db_.DbError("write stop");
+                if (q.Step() != SQLITE_DONE) return db.DbError("write stop");
                 sqlite3_reset(q.get());
             }
         }
         if (!c.visits.empty()) {
-            Query q(db_.db,
+            Query q(db.db,
                     "INSERT INTO geofence_visits (device_id, tenant_id, vehicle_id, driver_id, geofence_id, "
                     "enter_time, exit_time) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) "
                     "ON CONFLICT (device_id, geofence_id, enter_time) DO UPDATE SET tenant_id = ?2, "
@@ -334,12 +350,12 @@ Result<void> DerivedStore::Write(const DerivedChunk& c, core::TimePoint now) {
                 } else {
                     q.BindNull(7);
                 }
-                if (q.Step() != SQLITE_DONE) return db_.DbError("write visit");
+                if (q.Step() != SQLITE_DONE) return db.DbError("write visit");
                 sqlite3_reset(q.get());
             }
         }
         if (!c.events.empty()) {
-            Query q(db_.db,
+            Query q(db.db,
                     "INSERT INTO events (key, tenant_id, device_id, vehicle_id, driver_id, geofence_id, type, time, "
                     "lat, lon, detail, created_at) VALUES (?4, ?2, ?1, ?3, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) "
                     "ON CONFLICT (key) DO UPDATE SET tenant_id = ?2, device_id = ?1, vehicle_id = ?3, "
@@ -351,12 +367,12 @@ Result<void> DerivedStore::Write(const DerivedChunk& c, core::TimePoint now) {
                 BindOpt(q, 9, e.lat);
                 BindOpt(q, 10, e.lon);
                 q.Bind(11, e.detail_json).Bind(12, ToMs(now));
-                if (q.Step() != SQLITE_DONE) return db_.DbError("write event");
+                if (q.Step() != SQLITE_DONE) return db.DbError("write event");
                 sqlite3_reset(q.get());
             }
         }
         if (c.counters_time) {
-            auto r = Run(db_,
+            auto r = Run(db,
                          "INSERT INTO device_counters (device_id, time, odometer_m, engine_s) VALUES (?1, ?2, ?3, ?4) "
                          "ON CONFLICT (device_id) DO UPDATE SET time = ?2, odometer_m = ?3, engine_s = ?4",
                          "write counters", [&](Query& q) {
@@ -372,12 +388,12 @@ Result<void> DerivedStore::Write(const DerivedChunk& c, core::TimePoint now) {
             constexpr int64_t kHourMs = 3600 * 1000;
             const int64_t hour = t - (t % kHourMs + kHourMs) % kHourMs;
             const int64_t oldest = t - std::chrono::duration_cast<core::Millis>(kCheckpointHistory).count();
-            auto r = Run(db_,
+            auto r = Run(db,
                          "DELETE FROM pipeline_checkpoints WHERE device_id = ?1 AND ((time >= ?2 AND time < ?3) "
                          "OR time < ?4)",
                          "prune checkpoints", [&](Query& q) { q.Bind(1, c.device_id).Bind(2, hour).Bind(3, t).Bind(4, oldest); });
             if (!r) return r.error();
-            r = Run(db_,
+            r = Run(db,
                     "INSERT INTO pipeline_checkpoints (device_id, time, state) VALUES (?1, ?2, ?3) "
                     "ON CONFLICT (device_id, time) DO UPDATE SET state = ?3",
                     "write checkpoint", [&](Query& q) {
@@ -386,8 +402,10 @@ Result<void> DerivedStore::Write(const DerivedChunk& c, core::TimePoint now) {
             if (!r) return r.error();
         }
         return {};
-    });
+    }
 }
+
+}  // namespace
 
 Result<void> DerivedStore::DeleteEvents(const std::vector<std::string>& keys) {
     if (keys.empty()) return {};

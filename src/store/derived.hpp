@@ -20,6 +20,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -174,8 +175,15 @@ public:
     // runs leaves a new mark.
     Result<std::optional<Recompute>> TakeLate(int64_t device_id);
 
-    // Writes a chunk in one transaction (upserts by key, counters, checkpoint).
-    Result<void> Write(const DerivedChunk& chunk, core::TimePoint now);
+    // Writes chunks (of one or several devices, in order) in one transaction: upserts by key,
+    // counters, checkpoints. Nothing is written when it fails.
+    Result<void> Write(std::span<const DerivedChunk> chunks, core::TimePoint now);
+    Result<void> Write(const DerivedChunk& chunk, core::TimePoint now) { return Write({&chunk, 1}, now); }
+
+    // Lets this connection's commits skip the fsync (synchronous=NORMAL): a power cut may lose the
+    // last ones, never half of one. For the runner, whose rows are derived from positions: a lost
+    // commit loses its checkpoint with its rows, and processing resumes from the one before.
+    Result<void> SkipSync();
 
     // Deletes the events with these keys and their notifications, in one transaction.
     Result<void> DeleteEvents(const std::vector<std::string>& keys);

@@ -102,6 +102,7 @@ void Worker::Run() {
                 if (stop_requested()) break;
                 ProcessDevice(id);
             }
+            Commit();
             lock.lock();
             continue;
         }
@@ -190,7 +191,7 @@ Result<void> Worker::LoadContext(int64_t device_id, DeviceRun& run, core::TimePo
     return {};
 }
 
-Result<void> Worker::Flush(int64_t device_id, DeviceRun& run, const Output& out, bool chunk_end) {
+void Worker::Flush(int64_t device_id, DeviceRun& run, const Output& out, bool chunk_end) {
     store::DerivedChunk chunk;
     chunk.device_id = device_id;
     chunk.tenant_id = run.context->tenant_id;
@@ -201,12 +202,32 @@ Result<void> Worker::Flush(int64_t device_id, DeviceRun& run, const Output& out,
     bool checkpoint = chunk_end && last &&
                       (!run.state.in_trip || !run.last_checkpoint || *last - *run.last_checkpoint >= kInTripCheckpoint);
     if (checkpoint) chunk.checkpoint = store::Checkpoint{*last, StateJson(run.state)};
-    if (auto r = derived_.Write(chunk, Now()); !r) return r;
-    if (checkpoint) run.last_checkpoint = *last;
-    ++stats_.chunks;
-    stats_.events += chunk.events.size();
-    for (const auto& e : chunk.events) run.stale_events.erase(e.key);
-    return {};
+    pending_.push_back(std::move(chunk));
+}
+
+bool Worker::Commit() {
+    if (pending_.empty()) return true;
+    auto written = derived_.Write(pending_, Now());
+    for (const auto& chunk : pending_) {
+        DeviceRun& run = runs_[chunk.device_id];
+        if (!written) {
+            run.loaded = false;  // the next wake resumes from the checkpoint
+            continue;
+        }
+        if (chunk.checkpoint) run.last_checkpoint = chunk.checkpoint->time;
+        for (const auto& e : chunk.events) run.stale_events.erase(e.key);
+        ++stats_.chunks;
+        stats_.events += chunk.events.size();
+    }
+    if (!written) {
+        ++stats_.failures;
+        // Their devices are looked at again by the next commit that wakes them or the next tick.
+        spdlog::warn("pipeline worker {}: {} (its devices resume from their checkpoints)", index_,
+                     written.error().message);
+    }
+    pending_.clear();
+    pending_positions_ = 0;
+    return written.ok();
 }
 
 void Worker::ProcessDevice(int64_t device_id) {
@@ -231,7 +252,7 @@ void Worker::ProcessDevice(int64_t device_id) {
                 // The device changed vehicle (or the configuration changed): what was derived so
                 // far belongs to the previous context.
                 if (processed) {
-                    if (auto r = Flush(device_id, run, out, false); !r) return fail(r.error());
+                    Flush(device_id, run, out, false);
                     out = Output{};
                     processed = false;
                 }
@@ -242,12 +263,15 @@ void Worker::ProcessDevice(int64_t device_id) {
             processed = true;
         }
         stats_.positions += rows->size();
-        if (processed) {
-            if (auto r = Flush(device_id, run, out, true); !r) return fail(r.error());
-        }
+        if (processed) Flush(device_id, run, out, true);
+        pending_positions_ += rows->size();
+        // Bounded: what is queued is written once it is a chunk's worth.
+        if (static_cast<int64_t>(pending_positions_) >= options_.chunk_positions && !Commit()) return;
         if (static_cast<int64_t>(rows->size()) < options_.chunk_positions) break;
     }
     if (!run.stale_events.empty()) {
+        // The replay caught up: what it did not raise again goes, once its own rows are written.
+        if (!Commit()) return;
         std::vector<std::string> keys(run.stale_events.begin(), run.stale_events.end());
         if (auto r = derived_.DeleteEvents(keys); !r) return fail(r.error());
         run.stale_events.clear();

@@ -56,7 +56,11 @@ private:
     void ProcessDevice(int64_t device_id);
     Result<void> Resume(int64_t device_id, DeviceRun& run);
     Result<void> LoadContext(int64_t device_id, DeviceRun& run, core::TimePoint at);
-    Result<void> Flush(int64_t device_id, DeviceRun& run, const Output& out, bool chunk_end);
+    // Queues a chunk of the device's output (written by Commit, with other devices' chunks).
+    void Flush(int64_t device_id, DeviceRun& run, const Output& out, bool chunk_end);
+    // Writes the queued chunks in one transaction; on failure their devices resume from their
+    // checkpoints at the next wake. False when it failed.
+    bool Commit();
     void DropContexts(bool all, const std::set<int64_t>& tenants);
     void CheckPresence();
 
@@ -67,6 +71,9 @@ private:
     const Runner::Options options_;
     Runner::Stats& stats_;
     std::unordered_map<int64_t, DeviceRun> runs_;
+    // Chunks waiting for Commit: one transaction (one fsync) for many devices' small chunks.
+    std::vector<store::DerivedChunk> pending_;
+    size_t pending_positions_ = 0;
 
     std::mutex mu_;
     std::condition_variable cv_;       // work arrived or stop
