@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <thread>
 
 #include "core/time.hpp"
 #include "pipeline/detail/convert.hpp"
@@ -157,10 +158,11 @@ protected:
         if (runner_) runner_->OnCommitted(batches);
     }
 
-    void StartRunner(int workers = 2) {
+    void StartRunner(int workers = 2, std::chrono::milliseconds presence = 30s) {
         Runner::Options o;
         o.db_path = path_;
         o.workers = workers;
+        o.presence_interval = presence;
         o.chunk_positions = 50;  // several chunks per device
         auto r = Runner::Start(o);
         ASSERT_TRUE(r.ok()) << r.error().message;
@@ -256,6 +258,29 @@ TEST_F(RunnerTest, ARestartResumesFromTheCheckpointWithoutDuplicates) {
     Idle();
     EXPECT_EQ(Derived(7), resumed);
     EXPECT_EQ(Int("SELECT count(*) FROM events"), events);
+}
+
+TEST_F(RunnerTest, RaisesOfflineOnceAndOnlineWhenTheDeviceSpeaksAgain) {
+    auto now = std::chrono::time_point_cast<core::Millis>(std::chrono::system_clock::now());
+    auto route = Route(7, now - 3h);
+    for (auto& p : route) p.server_time = now - 2h;  // silent for 2 h: past the default 1 h
+    Ingest(route, 0, 10);
+    StartRunner(1, 50ms);
+    auto count = [&](const char* type) {
+        return Int(fmt::format("SELECT count(*) FROM events WHERE device_id = 7 AND type = '{}'", type));
+    };
+    for (int i = 0; i < 100 && count("device_offline") == 0; ++i) std::this_thread::sleep_for(20ms);
+    std::this_thread::sleep_for(200ms);  // several more checks
+    EXPECT_EQ(count("device_offline"), 1);
+    EXPECT_EQ(count("device_online"), 0);
+    EXPECT_EQ(Int("SELECT vehicle_id FROM events WHERE type = 'device_offline'"), 3);
+    route[10].server_time = now;
+    route[10].device_time = now;
+    Ingest(route, 10, 11);
+    for (int i = 0; i < 100 && count("device_online") == 0; ++i) std::this_thread::sleep_for(20ms);
+    std::this_thread::sleep_for(200ms);
+    EXPECT_EQ(count("device_online"), 1);
+    EXPECT_EQ(count("device_offline"), 1);
 }
 
 }  // namespace

@@ -428,9 +428,7 @@ Result<void> DerivedStore::DeleteEvents(const std::vector<std::string>& keys) {
 
 Result<std::vector<DeviceSeen>> DerivedStore::SeenDevices() {
     Sql sql;
-    sql << "SELECT lp.device_id, coalesce(i.tenant_id, d.tenant_id), i.vehicle_id, lp.server_time, lp.lat, lp.lon, "
-           "(SELECT e.type FROM events e WHERE e.device_id = lp.device_id AND e.type IN "
-           "('device_offline', 'device_online') ORDER BY e.time DESC, e.id DESC LIMIT 1) "
+    sql << "SELECT lp.device_id, coalesce(i.tenant_id, d.tenant_id), i.vehicle_id, lp.server_time, lp.lat, lp.lon "
            "FROM latest_positions lp JOIN devices d ON d.id = lp.device_id "
            "LEFT JOIN installations i ON i.device_id = lp.device_id AND i.to_time IS NULL "
            "WHERE d.status = 'active' ORDER BY lp.device_id";
@@ -442,9 +440,20 @@ Result<std::vector<DeviceSeen>> DerivedStore::SeenDevices() {
         d.last_server_time = FromMs(sqlite3_column_int64(s, 3));
         d.lat = sqlite3_column_double(s, 4);
         d.lon = sqlite3_column_double(s, 5);
-        d.last_presence_event = Col(s, 6);
         return d;
     });
+}
+
+Result<std::string> DerivedStore::LastPresenceEvent(int64_t device_id) {
+    Query q(db_.db,
+            "SELECT type FROM events WHERE device_id = ? AND type IN ('device_offline', 'device_online') "
+            "ORDER BY time DESC, id DESC LIMIT 1");
+    if (!q.ok()) return q.error("read presence");
+    q.Bind(1, device_id);
+    int rc = q.Step();
+    if (rc == SQLITE_ROW) return std::string(Col(q.get(), 0));
+    if (rc != SQLITE_DONE) return db_.DbError("read presence");
+    return std::string();
 }
 
 Result<bool> DerivedStore::AddEvent(int64_t device_id, std::optional<int64_t> tenant_id,

@@ -134,7 +134,6 @@ struct DeviceSeen {
     std::optional<int64_t> vehicle_id;  // the open installation's
     core::TimePoint last_server_time{};  // when the latest position was received
     double lat = 0, lon = 0;
-    std::string last_presence_event;  // "device_offline", "device_online" or "" (never)
 };
 
 // Event types raised outside the engine (not recomputed from positions).
@@ -188,8 +187,10 @@ public:
     // Deletes the events with these keys and their notifications, in one transaction.
     Result<void> DeleteEvents(const std::vector<std::string>& keys);
 
-    // Every device with a position, for the offline check.
+    // Every active device with a position, for the offline check.
     Result<std::vector<DeviceSeen>> SeenDevices();
+    // The type of the device's newest device_offline or device_online event ("" when none).
+    Result<std::string> LastPresenceEvent(int64_t device_id);
     // Inserts a periodic event (device_offline, ...) unless its key exists; true when inserted.
     Result<bool> AddEvent(int64_t device_id, std::optional<int64_t> tenant_id, std::optional<int64_t> vehicle_id,
                           const DerivedEvent& event, core::TimePoint now);

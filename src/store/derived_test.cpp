@@ -262,14 +262,14 @@ TEST_F(DerivedStoreTest, PresenceEventsAreAddedOnceAndSeen) {
     ASSERT_TRUE(seen.ok()) << seen.error().message;
     ASSERT_EQ(seen->size(), 1u);
     EXPECT_EQ((*seen)[0].vehicle_id, 3);
-    EXPECT_EQ((*seen)[0].last_presence_event, "");
+    EXPECT_EQ(*derived_->LastPresenceEvent(7), "");
     DerivedEvent off;
     off.key = "7:device_offline:1";
     off.type = "device_offline";
     off.time = now_;
     EXPECT_TRUE(*derived_->AddEvent(7, tenant_, 3, off, now_));
     EXPECT_FALSE(*derived_->AddEvent(7, tenant_, 3, off, now_));
-    EXPECT_EQ((*derived_->SeenDevices())[0].last_presence_event, "device_offline");
+    EXPECT_EQ(*derived_->LastPresenceEvent(7), "device_offline");
 }
 
 }  // namespace

@@ -298,17 +298,27 @@ void Worker::CheckPresence() {
             }
             after_s = it->second;
         }
+        auto known = presence_.find(d.device_id);
+        if (known == presence_.end()) {
+            auto last = derived_.LastPresenceEvent(d.device_id);
+            if (!last) {
+                ++stats_.failures;
+                spdlog::warn("pipeline: presence of device {}: {}", d.device_id, last.error().message);
+                continue;
+            }
+            known = presence_.emplace(d.device_id, std::move(*last)).first;
+        }
         const auto silent_for = now - d.last_server_time;
         const auto limit = std::chrono::duration_cast<core::Millis>(std::chrono::duration<double>(after_s));
         Event e;
         e.lat = d.lat;
         e.lon = d.lon;
-        if (silent_for > limit && d.last_presence_event != "device_offline") {
+        if (silent_for > limit && known->second != "device_offline") {
             e.type = "device_offline";
             e.time = d.last_server_time + limit;
             e.detail_json = fmt::format("{{\"last_seen\":{},\"offline_after_s\":{}}}",
                                         d.last_server_time.time_since_epoch().count() / 1000, after_s);
-        } else if (silent_for <= limit && d.last_presence_event == "device_offline") {
+        } else if (silent_for <= limit && known->second == "device_offline") {
             e.type = "device_online";
             e.time = d.last_server_time;
         } else {
@@ -325,8 +335,9 @@ void Worker::CheckPresence() {
         if (!added) {
             ++stats_.failures;
             spdlog::warn("pipeline: presence of device {}: {}", d.device_id, added.error().message);
-        } else if (*added) {
-            ++stats_.events;
+        } else {
+            known->second = e.type;
+            if (*added) ++stats_.events;
         }
     }
 }

@@ -71,6 +71,8 @@ private:
     const Runner::Options options_;
     Runner::Stats& stats_;
     std::unordered_map<int64_t, DeviceRun> runs_;
+    // Worker 0: each device's last presence event type, read once from the database.
+    std::unordered_map<int64_t, std::string> presence_;
     // Chunks waiting for Commit: one transaction (one fsync) for many devices' small chunks.
     std::vector<store::DerivedChunk> pending_;
     size_t pending_positions_ = 0;
