@@ -179,10 +179,11 @@ def test_a_route_in_order_gives_its_trips_stops_distances_driver_and_events(worl
     assert len(between) == 1, stops
     assert 14 * 60 <= between[0]["duration_s"] <= 16 * 60
     types = {e["type"] for e in events}
-    assert {"ignition_on", "ignition_off"} <= types, types
+    assert {"trip_start", "trip_end"} <= types, types
+    assert len([e for e in events if e["type"] == "trip_start"]) == len(TRIPS)
     # Events are attributed to the vehicle; the badge's driver to what happened on the second trip.
     assert all(e["vehicle_id"] == world["vehicles"][0] for e in events)
-    on_second = [e for e in events if e["type"] == "ignition_off" and e["time"] > trips[1]["start_time"]]
+    on_second = [e for e in events if e["type"] == "trip_end" and e["time"] > trips[1]["start_time"]]
     assert on_second and on_second[0]["driver_id"] == world["driver"]
 
 
@@ -225,7 +226,7 @@ def test_an_acknowledged_event_keeps_its_row_through_a_recomputation(world, refe
     first_stop = 10 + 20 * 60 // STEP_S + 1  # the second trip and what follows arrive first
     send(world["srv"], world["imeis"][3], RECORDS[first_stop:])
     trips, events = settled(world["m"], vehicle, 1)
-    target = [e for e in events if e["type"] == "ignition_on"][0]
+    target = [e for e in events if e["type"] == "trip_start"][0]
     fleetapi.ok(world["m"].post("/api/v1/events/%d/acknowledge" % target["id"]))
     send(world["srv"], world["imeis"][3], RECORDS[:first_stop])
     trips, events = settled(world["m"], vehicle, len(TRIPS))
