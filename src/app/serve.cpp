@@ -19,9 +19,7 @@
 #include "gateway/gateway.hpp"
 #include "http/http_server.hpp"
 #include "http/static_files.hpp"
-#if FLEETD_PIPELINE
 #include "pipeline/runner.hpp"
-#endif
 #include "store/committer.hpp"
 
 namespace fleet::app {
@@ -111,7 +109,6 @@ int Serve(const Config& config) {
     store::Committer committer(std::move(*store), committer_options);
 
     // The pipeline: its workers have their own connections and are woken by the committer.
-#if FLEETD_PIPELINE
     std::unique_ptr<pipeline::Runner> runner;
     if (config.pipeline_enabled) {
         pipeline::Runner::Options ropts;
@@ -125,15 +122,6 @@ int Serve(const Config& config) {
         }
         runner = std::move(*started);
     }
-#else
-    struct NoRunner {
-        void OnCommitted(std::span<const store::IngestBatch* const>) {}
-        void Stop() {}
-        std::string Metrics() const { return {}; }
-    };
-    std::unique_ptr<NoRunner> runner;
-    if (config.pipeline_enabled) spdlog::warn("this build has no pipeline (the engine is not built): nothing is derived");
-#endif
     // Every committed group goes past the pipeline and (set below) the live feed.
     std::atomic<fleet::api::Api*> live_feed{nullptr};  // set once the API is open
     auto* pipe = runner.get();
