@@ -38,9 +38,6 @@ Result<void> Run(AccountStore::Impl& db, const char* sql, std::string_view what,
     return {};
 }
 
-// One chunk's rows, inside the caller's transaction.
-Result<void> WriteChunk(AccountStore::Impl& db, const DerivedChunk& c, core::TimePoint now);
-
 }  // namespace
 
 bool IsPeriodicEventType(std::string_view type) {
@@ -48,17 +45,50 @@ bool IsPeriodicEventType(std::string_view type) {
            type == "maintenance_overdue";
 }
 
-DerivedStore::DerivedStore(AccountStore& accounts) : db_(accounts.impl()) {}
+// Statements kept prepared for the connection's life: the runner writes many small chunks, and
+// preparing cost more than running them. Keyed by the SQL literal's address.
+class DerivedStore::Statements {
+public:
+    explicit Statements(sqlite3* db) : db_(db) {}
+    // The statement, reset and unbound. A SELECT must be reset (ResetOnExit) or stepped to its end
+    // after use, or it would keep this connection's read snapshot open.
+    Query& Get(const char* sql) {
+        auto& slot = map_[sql];
+        if (!slot) slot = std::make_unique<Query>(db_, sql);
+        sqlite3_reset(slot->get());
+        sqlite3_clear_bindings(slot->get());
+        return *slot;
+    }
+
+private:
+    sqlite3* db_;
+    std::unordered_map<const char*, std::unique_ptr<Query>> map_;
+};
+
+namespace {
+
+struct ResetOnExit {
+    Query& q;
+    ~ResetOnExit() { sqlite3_reset(q.get()); }
+};
+
+}  // namespace
+
+DerivedStore::DerivedStore(AccountStore& accounts)
+    : db_(accounts.impl()), statements_(std::make_unique<Statements>(db_.db)) {}
+
+DerivedStore::~DerivedStore() = default;
 
 Result<std::vector<PositionRow>> DerivedStore::ReadPositions(int64_t device_id,
                                                              const std::optional<PositionCursor>& after,
                                                              int64_t limit) {
     // Row values: one seek on the primary key (device_id, device_time, fingerprint), then a scan.
-    std::string sql = fmt::format(
+    static const std::string sql = fmt::format(
         "SELECT {} FROM positions WHERE device_id = ?1 AND (device_time, fingerprint) > (?2, ?3) "
         "ORDER BY device_time, fingerprint LIMIT ?4",
         detail::kPositionColumns);
-    Query q(db_.db, sql.c_str());
+    Query& q = statements_->Get(sql.c_str());
+    ResetOnExit reset{q};
     if (!q.ok()) return q.error("read positions");
     q.Bind(1, device_id);
     q.Bind(2, after ? ToMs(after->time) : std::numeric_limits<int64_t>::min());
@@ -207,7 +237,8 @@ Result<std::optional<Checkpoint>> DerivedStore::LastCheckpoint(int64_t device_id
 Result<std::optional<Recompute>> DerivedStore::TakeLate(int64_t device_id) {
     // Cheap when there is no mark (the common case): one primary-key read outside a transaction.
     {
-        Query q(db_.db, "SELECT 1 FROM pipeline_late WHERE device_id = ?");
+        Query& q = statements_->Get("SELECT 1 FROM pipeline_late WHERE device_id = ?");
+        ResetOnExit reset{q};
         if (!q.ok()) return q.error("read late mark");
         q.Bind(1, device_id);
         int rc = q.Step();
@@ -270,21 +301,27 @@ Result<void> DerivedStore::SkipSync() { return db_.Exec("PRAGMA synchronous=NORM
 Result<void> DerivedStore::Write(std::span<const DerivedChunk> chunks, core::TimePoint now) {
     return db_.Transaction<void>([&]() -> Result<void> {
         for (const auto& c : chunks) {
-            if (auto r = WriteChunk(db_, c, now); !r) return r;
+            if (auto r = WriteChunk(c, now); !r) return r;
         }
         return {};
     });
 }
 
-namespace {
-
-Result<void> WriteChunk(AccountStore::Impl& db, const DerivedChunk& c, core::TimePoint now) {
+Result<void> DerivedStore::WriteChunk(const DerivedChunk& c, core::TimePoint now) {
+    auto& db = db_;
+    auto run = [&](const char* sql, std::string_view what, auto&& bind) -> Result<void> {
+        Query& q = statements_->Get(sql);
+        if (!q.ok()) return q.error(what);
+        bind(q);
+        if (q.Step() != SQLITE_DONE) return db.DbError(what);
+        return {};
+    };
     {
         auto common = [&](Query& q) {
             q.Bind(1, c.device_id).Bind(2, c.tenant_id).Bind(3, c.vehicle_id);
         };
         if (!c.trips.empty()) {
-            Query q(db.db,
+            Query& q = statements_->Get(
                     "INSERT INTO trips (device_id, tenant_id, vehicle_id, driver_id, start_time, end_time, start_lat, "
                     "start_lon, end_lat, end_lon, start_odometer_m, end_odometer_m, distance_m, max_speed_kmh, "
                     "avg_speed_kmh, idle_s, overspeed_s, harsh_acceleration, harsh_braking, harsh_cornering, "
@@ -318,7 +355,7 @@ Result<void> WriteChunk(AccountStore::Impl& db, const DerivedChunk& c, core::Tim
             }
         }
         if (!c.stops.empty()) {
-            Query q(db.db,
+            Query& q = statements_->Get(
                     "INSERT INTO stops (device_id, tenant_id, vehicle_id, driver_id, start_time, end_time, lat, lon, "
                     "odometer_m, engine_on_s) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) "
                     "ON CONFLICT (device_id, start_time) DO UPDATE SET tenant_id = ?2, vehicle_id = ?3, "
@@ -336,7 +373,7 @@ Result<void> WriteChunk(AccountStore::Impl& db, const DerivedChunk& c, core::Tim
             }
         }
         if (!c.visits.empty()) {
-            Query q(db.db,
+            Query& q = statements_->Get(
                     "INSERT INTO geofence_visits (device_id, tenant_id, vehicle_id, driver_id, geofence_id, "
                     "enter_time, exit_time) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) "
                     "ON CONFLICT (device_id, geofence_id, enter_time) DO UPDATE SET tenant_id = ?2, "
@@ -355,7 +392,7 @@ Result<void> WriteChunk(AccountStore::Impl& db, const DerivedChunk& c, core::Tim
             }
         }
         if (!c.events.empty()) {
-            Query q(db.db,
+            Query& q = statements_->Get(
                     "INSERT INTO events (key, tenant_id, device_id, vehicle_id, driver_id, geofence_id, type, time, "
                     "lat, lon, detail, created_at) VALUES (?4, ?2, ?1, ?3, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) "
                     "ON CONFLICT (key) DO UPDATE SET tenant_id = ?2, device_id = ?1, vehicle_id = ?3, "
@@ -372,7 +409,7 @@ Result<void> WriteChunk(AccountStore::Impl& db, const DerivedChunk& c, core::Tim
             }
         }
         if (c.counters_time) {
-            auto r = Run(db,
+            auto r = run(
                          "INSERT INTO device_counters (device_id, time, odometer_m, engine_s) VALUES (?1, ?2, ?3, ?4) "
                          "ON CONFLICT (device_id) DO UPDATE SET time = ?2, odometer_m = ?3, engine_s = ?4",
                          "write counters", [&](Query& q) {
@@ -388,12 +425,12 @@ Result<void> WriteChunk(AccountStore::Impl& db, const DerivedChunk& c, core::Tim
             constexpr int64_t kHourMs = 3600 * 1000;
             const int64_t hour = t - (t % kHourMs + kHourMs) % kHourMs;
             const int64_t oldest = t - std::chrono::duration_cast<core::Millis>(kCheckpointHistory).count();
-            auto r = Run(db,
+            auto r = run(
                          "DELETE FROM pipeline_checkpoints WHERE device_id = ?1 AND ((time >= ?2 AND time < ?3) "
                          "OR time < ?4)",
                          "prune checkpoints", [&](Query& q) { q.Bind(1, c.device_id).Bind(2, hour).Bind(3, t).Bind(4, oldest); });
             if (!r) return r.error();
-            r = Run(db,
+            r = run(
                     "INSERT INTO pipeline_checkpoints (device_id, time, state) VALUES (?1, ?2, ?3) "
                     "ON CONFLICT (device_id, time) DO UPDATE SET state = ?3",
                     "write checkpoint", [&](Query& q) {
@@ -404,8 +441,6 @@ Result<void> WriteChunk(AccountStore::Impl& db, const DerivedChunk& c, core::Tim
         return {};
     }
 }
-
-}  // namespace
 
 Result<void> DerivedStore::DeleteEvents(const std::vector<std::string>& keys) {
     if (keys.empty()) return {};

@@ -19,6 +19,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -195,8 +196,14 @@ public:
     Result<bool> AddEvent(int64_t device_id, std::optional<int64_t> tenant_id, std::optional<int64_t> vehicle_id,
                           const DerivedEvent& event, core::TimePoint now);
 
+    ~DerivedStore();
+
 private:
+    class Statements;
+    Result<void> WriteChunk(const DerivedChunk& chunk, core::TimePoint now);
+
     AccountStore::Impl& db_;
+    std::unique_ptr<Statements> statements_;  // what the runner runs for every chunk, prepared once
 };
 
 }  // namespace fleet::store
