@@ -78,6 +78,7 @@ void Members(TripState& t, V& v) {
     v("harsh_cornering", t.harsh_cornering);
     v("start_fuel_used_l", t.start_fuel_used_l);
     v("start_fuel_level_l", t.start_fuel_level_l);
+    v("pending_idle_s", t.pending_idle_s);
     v("refuelled_l", t.refuelled_l);
     v("driver_id", t.driver_id);
     v("stop_engine_s_at_start", t.stop_engine_s_at_start);
@@ -129,7 +130,6 @@ void Members(State& s, V& v) {
     v("in_trip", s.in_trip);
     v("fix", s.fix);
     v("fix_speed_kmh", s.fix_speed_kmh);
-    v("fix_moving", s.fix_moving);
     v("rejected_jumps", s.rejected_jumps);
     v("last_valid_time", s.last_valid_time);
     v("reporting_since", s.reporting_since);
@@ -159,7 +159,6 @@ void Members(State& s, V& v) {
     v("badge_driver_id", s.badge_driver_id);
     v("driver_id", s.driver_id);
     v("last_known_driver_id", s.last_known_driver_id);
-    v("last_alarm", s.last_alarm);
     v("fuel", s.fuel);
     v("fuel_used_l", s.fuel_used_l);
 }

@@ -26,6 +26,7 @@ struct TripState {
     int harsh_acceleration = 0, harsh_braking = 0, harsh_cornering = 0;
     std::optional<double> start_fuel_used_l;   // CAN counter at the start
     std::optional<double> start_fuel_level_l;  // smoothed level at the start
+    double pending_idle_s = 0;                  // motion mode: stationary time not yet known to be idle
     double refuelled_l = 0;                     // refuels during the trip (for fuel used from levels)
     std::optional<int64_t> driver_id;
     double stop_engine_s_at_start = 0;          // the stop's engine time when this trip started
@@ -74,10 +75,9 @@ struct State {
     // ---- the engine's members (the runner reads only the two above) ----
     std::optional<Mark> fix;               // the last accepted fix (odometer_m: the total there)
     double fix_speed_kmh = 0;
-    bool fix_moving = false;
     int rejected_jumps = 0;                // consecutive fixes rejected as jumps from `fix`
     std::optional<core::TimePoint> last_valid_time;   // last valid fix (gps_lost)
-    std::optional<core::TimePoint> reporting_since;   // first point without a valid fix since
+    std::optional<core::TimePoint> reporting_since;   // first point after a silence (gps_lost)
     bool gps_lost = false;
     bool prev_moving = false;              // the previous point was moving
     bool ignition_reported = false;        // trips by ignition once the device has reported it
@@ -89,7 +89,7 @@ struct State {
     TripState trip;
     StopState stop;
     // Episodes and memories for events.
-    std::optional<core::TimePoint> idle_since;
+    std::optional<Mark> idle_since;             // ignition on, not moving, since
     bool idle_raised = false;
     std::optional<OverspeedState> overspeed;
     std::vector<OpenVisit> visits;              // by geofence id
@@ -103,7 +103,6 @@ struct State {
     std::optional<int64_t> badge_driver_id;
     std::optional<int64_t> driver_id;           // the driver as last resolved
     std::optional<int64_t> last_known_driver_id;
-    std::optional<std::string> last_alarm;      // the previous point's alarm (one event per alarm run)
     FuelState fuel;
     std::optional<double> fuel_used_l;          // the last CAN fuel-used counter
 };
