@@ -176,8 +176,9 @@ def test_a_route_in_order_gives_its_trips_stops_distances_driver_and_events(worl
     assert len(between) == 1, stops
     assert 14 * 60 <= between[0]["duration_s"] <= 16 * 60
     types = {e["type"] for e in events}
-    assert {"trip_start", "trip_end"} <= types, types
-    assert len([e for e in events if e["type"] == "trip_start"]) == len(TRIPS)
+    assert {"trip_start", "trip_end", "ignition_on", "ignition_off"} <= types, types
+    for kind in ("trip_start", "trip_end", "ignition_on", "ignition_off"):
+        assert len([e for e in events if e["type"] == kind]) == len(TRIPS), kind
     # Events are attributed to the vehicle; the badge's driver to what happened on the second trip.
     assert all(e["vehicle_id"] == world["vehicles"][0] for e in events)
     on_second = [e for e in events if e["type"] == "trip_end" and e["time"] > trips[1]["start_time"]]
