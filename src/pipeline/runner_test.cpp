@@ -158,11 +158,12 @@ protected:
         if (runner_) runner_->OnCommitted(batches);
     }
 
-    void StartRunner(int workers = 2, std::chrono::milliseconds presence = 30s) {
+    void StartRunner(int workers = 2, std::chrono::milliseconds presence = 30s, std::chrono::milliseconds tick = 30s) {
         Runner::Options o;
         o.db_path = path_;
         o.workers = workers;
         o.presence_interval = presence;
+        o.tick = tick;
         o.chunk_positions = 50;  // several chunks per device
         auto r = Runner::Start(o);
         ASSERT_TRUE(r.ok()) << r.error().message;
@@ -281,6 +282,28 @@ TEST_F(RunnerTest, RaisesOfflineOnceAndOnlineWhenTheDeviceSpeaksAgain) {
     std::this_thread::sleep_for(200ms);
     EXPECT_EQ(count("device_online"), 1);
     EXPECT_EQ(count("device_offline"), 1);
+}
+
+TEST_F(RunnerTest, ADeviceMovedToAnotherVehicleIsAttributedToItFromThen) {
+    StartRunner(1, 30s, 50ms);
+    auto first = Route(7, T("2026-03-01T10:00:00Z"));
+    Ingest(first, 0, first.size());
+    Idle();
+    // Moved by the API (which does not tell the runner): the next tick notices.
+    Exec("INSERT INTO vehicles (id, tenant_id, name, created_at) VALUES (4, 1, 'Truck', 0);"
+         "UPDATE installations SET to_time = " + std::to_string(T("2026-03-01T12:00:00Z").time_since_epoch().count()) +
+         " WHERE device_id = 7;"
+         "INSERT INTO installations (tenant_id, vehicle_id, device_id, from_time, created_at) VALUES (1, 4, 7, " +
+         std::to_string(T("2026-03-01T12:00:00Z").time_since_epoch().count()) + ", 0);");
+    std::this_thread::sleep_for(300ms);
+    auto second = Route(7, T("2026-03-01T13:00:00Z"));
+    Ingest(second, 0, second.size());
+    Idle();
+    EXPECT_GE(Int("SELECT count(*) FROM trips WHERE device_id = 7 AND vehicle_id = 3"), 1);
+    EXPECT_GE(Int("SELECT count(*) FROM trips WHERE device_id = 7 AND vehicle_id = 4"), 1);
+    EXPECT_EQ(Int("SELECT count(*) FROM trips WHERE vehicle_id = 3 AND start_time >= " +
+                  std::to_string(T("2026-03-01T12:00:00Z").time_since_epoch().count())),
+              0);
 }
 
 }  // namespace

@@ -199,6 +199,17 @@ Result<DeviceWorld> DerivedStore::LoadWorld(int64_t device_id, core::TimePoint a
     return w;
 }
 
+Result<std::string> DerivedStore::WorldSignature() {
+    Query q(db_.db,
+            "SELECT (SELECT count(*) || ':' || ifnull(max(id), 0) || ':' || total(to_time) || ':' || total(from_time) "
+            "FROM installations) || '/' || (SELECT count(*) || ':' || total(speed_limit_kmh) FROM vehicles) || '/' || "
+            "(SELECT count(*) || ':' || ifnull(max(id), 0) || ':' || total(length(badge_id)) || ':' || "
+            "total(unicode(badge_id)) FROM drivers)");
+    if (!q.ok()) return q.error("read world signature");
+    if (q.Step() != SQLITE_ROW) return db_.DbError("read world signature");
+    return std::string(Col(q.get(), 0));
+}
+
 Result<std::string> DerivedStore::TenantSettings(int64_t tenant_id) {
     Query q(db_.db, "SELECT settings FROM tenant_settings WHERE tenant_id = ?");
     if (!q.ok()) return q.error("read tenant settings");

@@ -158,6 +158,10 @@ public:
     Result<DeviceWorld> LoadWorld(int64_t device_id, core::TimePoint at);
     // The devices of a tenant (installed in its vehicles or owned by it); every device when unset.
     Result<std::vector<int64_t>> Devices(std::optional<int64_t> tenant_id);
+    // A summary of what contexts are built from and the API changes without telling the runner
+    // (installations, vehicles' speed limits, drivers' badges): when it differs from the last one,
+    // something changed. Cheap enough for a periodic look (one pass over three small tables).
+    Result<std::string> WorldSignature();
     // A tenant's settings JSON ("{}" when it has none).
     Result<std::string> TenantSettings(int64_t tenant_id);
 

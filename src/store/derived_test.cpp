@@ -272,5 +272,19 @@ TEST_F(DerivedStoreTest, PresenceEventsAreAddedOnceAndSeen) {
     EXPECT_EQ(*derived_->LastPresenceEvent(7), "device_offline");
 }
 
+TEST_F(DerivedStoreTest, WorldSignatureChangesWithInstallationsLimitsAndBadges) {
+    auto first = derived_->WorldSignature();
+    ASSERT_TRUE(first.ok()) << first.error().message;
+    EXPECT_EQ(*derived_->WorldSignature(), *first);
+    Exec("UPDATE installations SET to_time = from_time + 1000");
+    auto closed = *derived_->WorldSignature();
+    EXPECT_NE(closed, *first);
+    Exec("UPDATE vehicles SET speed_limit_kmh = 80");
+    auto limited = *derived_->WorldSignature();
+    EXPECT_NE(limited, closed);
+    Exec("UPDATE drivers SET badge_id = 'C3' WHERE badge_id = 'A1'");
+    EXPECT_NE(*derived_->WorldSignature(), limited);
+}
+
 }  // namespace
 }  // namespace fleet::store

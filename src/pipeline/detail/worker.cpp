@@ -123,6 +123,12 @@ bool Worker::stop_requested() {
 }
 
 void Worker::EnqueueShard() {
+    // Installations, speed limits and badges change through routes that do not call ConfigChanged:
+    // a change seen here rebuilds every context (within a tick).
+    if (auto signature = derived_.WorldSignature(); signature && *signature != world_signature_) {
+        if (!world_signature_.empty()) DropContexts(true, {});
+        world_signature_ = std::move(*signature);
+    }
     auto devices = derived_.Devices(std::nullopt);
     if (!devices) {
         ++stats_.failures;

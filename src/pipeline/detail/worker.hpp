@@ -71,6 +71,7 @@ private:
     const Runner::Options options_;
     Runner::Stats& stats_;
     std::unordered_map<int64_t, DeviceRun> runs_;
+    std::string world_signature_;  // DerivedStore::WorldSignature at the last tick
     // Worker 0: each device's last presence event type, read once from the database.
     std::unordered_map<int64_t, std::string> presence_;
     // Chunks waiting for Commit: one transaction (one fsync) for many devices' small chunks.
