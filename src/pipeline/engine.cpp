@@ -37,6 +37,10 @@ constexpr double kBatteryDisconnectedV = 1;
 // Fuel level smoothing: the median of the last kFuelWindow readings; a rise or fall is over when
 // the smoothed level has not gone further for kFuelWindow readings.
 constexpr size_t kFuelWindow = 5;
+constexpr size_t kMaxBadgeLength = 64;
+// At most this many trouble codes are remembered, each at most kMaxCodeLength characters.
+constexpr size_t kMaxCodes = 64;
+constexpr size_t kMaxCodeLength = 32;
 
 double Seconds(core::TimePoint a, core::TimePoint b) {
     return std::chrono::duration<double>(b - a).count();
@@ -230,7 +234,7 @@ void Step::EndTrip(const Mark& at) {
 void Step::Trips() {
     if (st.in_trip && gap) {
         // Silent too long inside a trip: it ended where the device was last heard.
-        EndTrip(st.fix ? Mark{*st.last_time, st.fix->lat, st.fix->lon, st.fix->odometer_m} : here);
+        EndTrip(prev_here ? *prev_here : here);
     }
     if (st.ignition_reported) {
         bool on = st.ignition.value_or(false);
@@ -554,7 +558,7 @@ void Step::Dtc() {
         std::string_view c = rest.substr(0, comma);
         while (!c.empty() && c.front() == ' ') c.remove_prefix(1);
         while (!c.empty() && c.back() == ' ') c.remove_suffix(1);
-        if (!c.empty() && codes.size() < 64) codes.emplace_back(c);
+        if (!c.empty() && codes.size() < kMaxCodes) codes.emplace_back(c.substr(0, kMaxCodeLength));
         rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
     }
     std::sort(codes.begin(), codes.end());
@@ -652,7 +656,9 @@ void Step::Fuel() {
 // The driver: the badge read in this driving session, else the assignment covering the time.
 void Step::ResolveDriver() {
     if (p.driver_badge) {
-        const std::string& badge = *p.driver_badge;
+        // Badges are short (an iButton is 16 hex digits); a longer value is cut so that what the
+        // state, keys and details keep stays small.
+        const std::string badge = p.driver_badge->substr(0, kMaxBadgeLength);
         if (badge.empty() || badge == "0") {
             st.badge.reset();
             st.badge_driver_id.reset();
