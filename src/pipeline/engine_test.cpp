@@ -392,6 +392,21 @@ TEST(EngineTest, OverspeedOneEventPerEpisodeWithMaxAndLimit) {
     Device lax;
     lax.Feed(r.points);
     EXPECT_TRUE(lax.Events("overspeed").empty());
+    // On the motorway at 140 for a minute, without a vehicle limit: the tenant's default applies.
+    Route m("2026-03-02T09:00:00Z");
+    m.step_s = 2;
+    m.Ignition(true);
+    m.Drive(2000, 120);
+    m.Drive(140 / 3.6 * 60, 140);
+    m.Drive(2000, 120);
+    m.Ignition(false);
+    Device motorway;
+    motorway.Feed(m.points);
+    auto fast = motorway.Events("overspeed");
+    ASSERT_EQ(fast.size(), 1u);
+    EXPECT_NE(fast[0].detail_json.find("\"limit_kmh\":130"), std::string::npos);
+    EXPECT_NE(fast[0].detail_json.find("\"duration_s\":6"), std::string::npos) << fast[0].detail_json;
+    EXPECT_FALSE(fast[0].geofence_id);
 }
 
 Geofence Circle(int64_t id, double lat, double lon, double radius) {
