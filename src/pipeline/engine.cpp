@@ -530,7 +530,7 @@ void Step::GpsLost() {
         st.gps_lost = false;
         return;
     }
-    core::TimePoint from = *st.reporting_since;
+    core::TimePoint from = st.reporting_since.value_or(p.time);
     if (st.last_valid_time && *st.last_valid_time > from) from = *st.last_valid_time;
     double lost = Seconds(from, p.time);
     if (!st.gps_lost && lost >= s.gps_lost_s) {
@@ -706,7 +706,9 @@ void Step::Run() {
     }
     Filter();
     Totals(prev_ignition);
-    moving = p.motion ? *p.motion : (good && p.speed_kmh >= s.moving_speed_kmh);
+    // GPS speed when the fix is usable (an accelerometer's motion flag also feels a running engine
+    // or a passing truck); the device's motion flag only without one.
+    moving = good ? p.speed_kmh >= s.moving_speed_kmh : p.motion.value_or(false);
     ResolveDriver();
     Trips();
     Ignition();

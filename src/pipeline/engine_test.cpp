@@ -355,6 +355,8 @@ TEST(EngineTest, IdlingOncePerEpisode) {
     r.Stay(200);   // not long enough
     r.Drive(2000, 40);
     r.Ignition(false);
+    // The device's accelerometer feels the running engine: with a usable fix, GPS speed decides.
+    for (auto& p : r.points) p.motion = true;
     Device run;
     run.Feed(r.points);
     auto idling = run.Events("idling");
