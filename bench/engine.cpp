@@ -16,7 +16,9 @@
 //                            2,000 points (the runner's chunk)
 //   engine + checkpoint      the same with StateJson at the end of every chunk and ParseState of it
 //
-// CPU time of the process (CLOCK_PROCESS_CPUTIME_ID) is the main figure: the machine is shared.
+// Before timing, one untimed pass checks that the month's event keys are all distinct (the runner
+// upserts events by key). CPU time of the process (CLOCK_PROCESS_CPUTIME_ID) is the main figure: the
+// machine is shared.
 //
 // Usage: bench_engine [--days N] [--interval-ms N] [--geofences N] [--runs N]
 #include <fmt/format.h>
@@ -29,6 +31,7 @@
 #include <cstring>
 #include <functional>
 #include <map>
+#include <set>
 #include <numbers>
 #include <string>
 #include <vector>
@@ -188,6 +191,21 @@ int main(int argc, char** argv) {
     auto points = MakePoints(a);
     auto ctx = MakeContext(a, points);
     constexpr size_t kChunk = 2000;
+
+    // Untimed: the month's event keys are unique (the runner upserts events by key).
+    {
+        pipeline::State st;
+        pipeline::Output out;
+        std::set<std::string> keys;
+        size_t n_events = 0;
+        for (const auto& p : points) pipeline::Process(ctx, st, p, out);
+        for (const auto& e : out.events) keys.insert(e.key());
+        n_events = out.events.size();
+        if (keys.size() != n_events) {
+            fmt::print(stderr, "bench_engine: {} events but {} distinct keys\n", n_events, keys.size());
+            return 1;
+        }
+    }
 
     volatile double sink = 0;
     Measure base = Median(a.runs, [&] {

@@ -808,8 +808,12 @@ TEST(EngineReplayTest, TwoHalvesThroughJsonEqualOneGo) {
     for (const auto& p : points) Process(ctx, whole, p, all);
     ASSERT_GT(all.trips.size(), 20u);
     ASSERT_GT(all.events.size(), 100u);
-    std::set<std::string> types;
-    for (const auto& e : all.events) types.insert(e.type);
+    std::set<std::string> types, keys;
+    for (const auto& e : all.events) {
+        types.insert(e.type);
+        keys.insert(e.key());
+    }
+    EXPECT_EQ(keys.size(), all.events.size());   // the runner upserts by key: no two events share one
     for (const char* t : {"trip_start", "geofence_enter", "overspeed", "sos", "harsh_cornering", "dtc",
                           "driver_changed", "unknown_badge", "refuel", "idling"}) {
         EXPECT_TRUE(types.count(t)) << t;
