@@ -20,7 +20,7 @@
 // upserts events by key). CPU time of the process (CLOCK_PROCESS_CPUTIME_ID) is the main figure: the
 // machine is shared.
 //
-// Usage: bench_engine [--days N] [--interval-ms N] [--geofences N] [--runs N]
+// Usage: bench_engine [--days N] [--interval-ms N] [--geofences N] [--runs N] [--motion-only]
 #include <fmt/format.h>
 #include <time.h>
 
@@ -49,11 +49,21 @@ struct Args {
     int interval_ms = 10000;
     int geofences = 20;
     int runs = 7;
+    bool motion_only = false;   // drop the ignition: trips by speed (as devices without ignition)
 };
 
 Args ParseArgs(int argc, char** argv) {
     Args a;
-    for (int i = 1; i + 1 < argc; i += 2) {
+    for (int i = 1; i < argc; i += 2) {
+        if (std::strcmp(argv[i], "--motion-only") == 0) {
+            a.motion_only = true;
+            --i;
+            continue;
+        }
+        if (i + 1 >= argc) {
+            fmt::print(stderr, "bench_engine: {} needs a value\n", argv[i]);
+            std::exit(2);
+        }
         int v = std::atoi(argv[i + 1]);
         if (std::strcmp(argv[i], "--days") == 0) a.days = v;
         else if (std::strcmp(argv[i], "--interval-ms") == 0) a.interval_ms = v;
@@ -124,7 +134,10 @@ std::vector<pipeline::Point> MakePoints(const Args& a) {
             fmt::print(stderr, "bench_engine: cannot decode a simulated packet: {}\n", decoded.error().message);
             std::exit(1);
         }
-        for (const auto& m : decoded->messages) points.push_back(ToPoint(m.record));
+        for (const auto& m : decoded->messages) {
+            points.push_back(ToPoint(m.record));
+            if (a.motion_only) points.back().ignition.reset();
+        }
     }
     return points;
 }
