@@ -114,12 +114,15 @@ void Step::Filter() {
 }
 
 void Step::Totals(std::optional<bool> prev_ignition) {
-    // Engine time: the interval before this point counts when the ignition was on at its start.
+    // Engine, idle and overspeed time: the interval before this point counts by the state at its
+    // start (before this point may end the trip).
     if (st.last_time && !gap && prev_ignition.value_or(false)) {
         st.engine_s += dt;
         if (st.in_trip) st.trip.engine_s += dt;
+        if (st.in_trip && !st.prev_moving) st.trip.idle_s += dt;
         if (st.stop.open) st.stop.engine_on_s += dt;
     }
+    if (st.last_time && !gap && st.in_trip && st.overspeed) st.trip.overspeed_s += dt;
     // Distance: the device's odometer once it sends one, else along accepted fixes.
     if (p.odometer_m && std::isfinite(*p.odometer_m)) {
         if (st.device_odometer_m) {
@@ -314,10 +317,9 @@ void Step::Ignition() {
     }
 }
 
-// Idle time (ignition on, not moving) inside trips, and "idling" once per episode longer than
-// idle_event_s (at the episode's start; detail: the threshold crossed).
+// "idling" once per episode of ignition on and not moving longer than idle_event_s (at the
+// episode's start; detail: the threshold crossed).
 void Step::Idle() {
-    if (st.in_trip && st.last_time && !gap && prev_ignition.value_or(false) && !st.prev_moving) st.trip.idle_s += dt;
     bool idling = st.ignition.value_or(false) && !moving;
     if (!idling || gap) {
         st.idle_since.reset();
@@ -336,7 +338,6 @@ void Step::Idle() {
 // the tenant's default. One "overspeed" per episode over it, raised when the episode ends (detail:
 // the episode's maximum speed, the limit and the duration) if it lasted overspeed_min_duration_s.
 void Step::Overspeed() {
-    if (st.overspeed && st.in_trip && st.last_time && !gap) st.trip.overspeed_s += dt;
     double limit = ctx.vehicle_speed_limit_kmh.value_or(s.default_speed_limit_kmh);
     std::optional<int64_t> limit_geofence;
     for (const OpenVisit& v : st.visits) {

@@ -19,6 +19,8 @@ constexpr double kMetresPerDegreeLat = 6371008.8 * std::numbers::pi / 180;
 
 core::TimePoint At(const char* iso) { return *core::ParseIso(iso); }
 
+double Seconds(core::TimePoint a, core::TimePoint b) { return std::chrono::duration<double>(b - a).count(); }
+
 // Builds a device's positions: a vehicle driving along straight legs and standing still.
 struct Route {
     core::TimePoint t;
@@ -368,6 +370,20 @@ TEST(EngineTest, IdlingOncePerEpisode) {
     EXPECT_NEAR(run.out.trips[0].idle_s, 410 + 200, 1e-6);
     // Idle share lowers the eco score: 600 s of ~1000 s of engine time at weight 0.5.
     EXPECT_LT(*run.out.trips[0].eco_score, 80);
+}
+
+TEST(EngineTest, IdlingJustBeforeTheIgnitionGoesOffIsTheTrips) {
+    Route r("2026-03-02T08:00:00Z");
+    r.Ignition(true);
+    r.Drive(2000, 40);
+    r.Stay(60);           // parked, engine running
+    r.Ignition(false);    // 1 s later
+    Device run;
+    run.Feed(r.points);
+    ASSERT_EQ(run.out.trips.size(), 1u);
+    // 10 s before moving off, 50 s between the six stationary points, 1 s to the ignition-off point.
+    EXPECT_NEAR(run.out.trips[0].idle_s, 10 + 50 + 1, 1e-6);
+    EXPECT_NEAR(run.out.engine_s, Seconds(r.points.front().time, r.points.back().time), 1e-6);
 }
 
 TEST(EngineTest, OverspeedOneEventPerEpisodeWithMaxAndLimit) {
