@@ -334,20 +334,22 @@ void Step::Idle() {
     }
 }
 
-// The limit: the lowest of the geofences the device is in that set one, else the vehicle's, else
-// the tenant's default. One "overspeed" per episode over it, raised when the episode ends (detail:
-// the episode's maximum speed, the limit and the duration) if it lasted overspeed_min_duration_s.
+// The limit: the lowest of the vehicle's and those of the geofences the device is in; the
+// tenant's default when none of them sets one. One "overspeed" per episode over it, raised when the
+// episode ends (detail: the episode's maximum speed, the limit and the duration) if it lasted
+// overspeed_min_duration_s.
 void Step::Overspeed() {
-    double limit = ctx.vehicle_speed_limit_kmh.value_or(s.default_speed_limit_kmh);
+    std::optional<double> lowest = ctx.vehicle_speed_limit_kmh;
     std::optional<int64_t> limit_geofence;
     for (const OpenVisit& v : st.visits) {
         for (const Geofence& g : ctx.geofences) {
-            if (g.id == v.geofence_id && g.speed_limit_kmh && (!limit_geofence || *g.speed_limit_kmh < limit)) {
-                limit = *g.speed_limit_kmh;
+            if (g.id == v.geofence_id && g.speed_limit_kmh && (!lowest || *g.speed_limit_kmh < *lowest)) {
+                lowest = *g.speed_limit_kmh;
                 limit_geofence = g.id;
             }
         }
     }
+    double limit = lowest.value_or(s.default_speed_limit_kmh);
     bool over = good && p.speed_kmh > limit;
     // An unusable fix neither starts nor ends an episode; a silence ends it where it was last heard.
     if (st.overspeed && (gap || (good && !over))) {

@@ -463,6 +463,16 @@ TEST(EngineTest, GeofenceCircleEnterExitWithItsSpeedLimit) {
     ASSERT_EQ(over.size(), 1u);
     EXPECT_EQ(over[0].geofence_id, 3);
     EXPECT_NE(over[0].detail_json.find("\"limit_kmh\":30"), std::string::npos);
+    // A geofence's higher limit does not lift the vehicle's own.
+    Device truck;
+    school.speed_limit_kmh = 130;
+    truck.ctx.geofences = {school};
+    truck.ctx.vehicle_speed_limit_kmh = 45;
+    truck.Feed(r.points);
+    over = truck.Events("overspeed");
+    ASSERT_EQ(over.size(), 1u);
+    EXPECT_FALSE(over[0].geofence_id);
+    EXPECT_NE(over[0].detail_json.find("\"limit_kmh\":45"), std::string::npos);
 }
 
 TEST(EngineTest, GeofencePolygonDoesNotFlapOnItsEdge) {
