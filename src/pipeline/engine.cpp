@@ -718,8 +718,8 @@ void Step::Run() {
     Idle();
     Geofences();
     Overspeed();
+    Alarm();   // first: a device's first harsh alarm stops computed harsh driving on this point already
     Harsh();
-    Alarm();
     Towing();
     GpsLost();
     Battery();

@@ -548,15 +548,18 @@ TEST(EngineTest, DeviceHarshAlarmsReplaceComputedOnes) {
     r.Ignition(true);
     for (double v : {5, 10, 15}) r.Drive(v / 3.6, v);
     r.Drive(500, 20);
-    r.points.back().alarm = "harsh_cornering";
-    r.Drive(100, 40);   // a computed acceleration, not counted: the device reports its own
+    r.Drive(2, 40);   // +20 km/h in 0.2 s: computed harsh, but the device says so on this very point
     r.points.back().alarm = "harsh_acceleration";
+    r.Drive(200, 40);
+    r.points.back().alarm = "harsh_cornering";
+    r.Drive(50, 20);   // a computed braking, not counted: the device reports its own
     r.Drive(500, 40);
     r.Ignition(false);
     Device run;
     run.Feed(r.points);
     EXPECT_EQ(run.Events("harsh_cornering").size(), 1u);
     EXPECT_EQ(run.Events("harsh_acceleration").size(), 1u);
+    EXPECT_TRUE(run.Events("harsh_braking").empty());
     ASSERT_EQ(run.out.trips.size(), 1u);
     EXPECT_EQ(run.out.trips[0].harsh_cornering, 1);
     EXPECT_EQ(run.out.trips[0].harsh_acceleration, 1);
