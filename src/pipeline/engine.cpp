@@ -658,6 +658,7 @@ void Step::Fuel() {
 
 // The driver: the badge read in this driving session, else the assignment covering the time.
 void Step::ResolveDriver() {
+    bool unknown = false;
     if (p.driver_badge) {
         // Badges are short (an iButton is 16 hex digits); a longer value is cut so that what the
         // state, keys and details keep stays small.
@@ -673,10 +674,7 @@ void Step::ResolveDriver() {
                 st.badge_driver_id = it->second;
             } else {
                 st.badge_driver_id.reset();
-                std::string detail = "{\"badge\":";
-                core::AppendJsonString(detail, badge);
-                detail += "}";
-                Emit("unknown_badge", here, detail, badge);
+                unknown = true;
             }
         }
     }
@@ -687,6 +685,12 @@ void Step::ResolveDriver() {
         }
     }
     st.driver_id = driver;
+    if (unknown) {   // raised without a driver: whoever it is, it is no one the tenant knows
+        std::string detail = "{\"badge\":";
+        core::AppendJsonString(detail, *st.badge);
+        detail += "}";
+        Emit("unknown_badge", here, detail, *st.badge);
+    }
     if (driver && driver != st.last_known_driver_id) {
         std::string detail = "{\"driver_id\":" + std::to_string(*driver);
         if (st.last_known_driver_id) detail += ",\"previous_driver_id\":" + std::to_string(*st.last_known_driver_id);

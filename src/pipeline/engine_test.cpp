@@ -685,6 +685,7 @@ TEST(EngineTest, DriverByBadgeUnknownBadgeAndAssignment) {
     auto unknown = run.Events("unknown_badge");
     ASSERT_EQ(unknown.size(), 1u);
     EXPECT_EQ(unknown[0].detail_json, R"({"badge":"FFFF"})");
+    EXPECT_FALSE(unknown[0].driver_id);   // not the previous session's driver
     EXPECT_EQ(run.Events("trip_start")[0].driver_id, 11);
 }
 
