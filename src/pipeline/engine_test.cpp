@@ -870,6 +870,35 @@ TEST(EngineReplayTest, TwoHalvesThroughJsonEqualOneGo) {
     EXPECT_GE(cuts_in_trip, 3);
 }
 
+TEST(EngineReplayTest, ACheckpointAfterEveryPointChangesNothing) {
+    auto points = LongRoute();
+    Context ctx = LongContext(points);
+    State whole, hopping;
+    Output a, b;
+    for (const auto& p : points) {
+        Process(ctx, whole, p, a);
+        Process(ctx, hopping, p, b);
+        auto back = ParseState(StateJson(hopping));
+        ASSERT_TRUE(back.ok());
+        hopping = std::move(*back);
+    }
+    EXPECT_EQ(Dump(b), Dump(a));
+    EXPECT_EQ(StateJson(hopping), StateJson(whole));
+}
+
+TEST(StateTest, AWrongTypeInsideANestedMemberIsAnError) {
+    auto bad = ParseState(R"({"trip":{"start":{"t":"yesterday"}}})");
+    ASSERT_FALSE(bad.ok());
+    EXPECT_NE(bad.error().message.find("'t'"), std::string::npos) << bad.error().message;
+    EXPECT_FALSE(ParseState(R"({"fuel":{"window":[1,"x"]}})").ok());
+    EXPECT_FALSE(ParseState(R"({"odometer_m":"12.5.1"})").ok());
+    auto ok = ParseState(R"({"odometer_m":"12.5","visits":[{"geofence_id":3,"enter_time":1000}]})");
+    ASSERT_TRUE(ok.ok());
+    EXPECT_EQ(ok->odometer_m, 12.5);
+    ASSERT_EQ(ok->visits.size(), 1u);
+    EXPECT_EQ(ok->visits[0].geofence_id, 3);
+}
+
 TEST(EngineReplayTest, ReplayingPointsAlreadySeenChangesNothing) {
     auto points = LongRoute();
     Context ctx = LongContext(points);
