@@ -750,6 +750,21 @@ double EcoScore(double harsh_per_100km, double pct_speeding, double pct_idle, co
     return std::clamp(score, 0.0, 100.0);
 }
 
+std::optional<TimePoint> EarliestPending(const State& s) {
+    if (!s.last_time) return std::nullopt;
+    TimePoint t = *s.last_time;
+    auto take = [&](TimePoint c) { t = std::min(t, c); };
+    if (s.in_trip) take(s.trip.start.time);
+    if (s.stop.open) take(s.stop.at.time);
+    if (s.in_stop_candidate) take(s.stationary.time);
+    if (s.idle_since && !s.idle_raised) take(s.idle_since->time);
+    if (s.overspeed) take(s.overspeed->since);
+    if (s.fuel.has_low) take(s.fuel.low.time);
+    if (s.fuel.has_high) take(s.fuel.high.time);
+    for (const OpenVisit& v : s.visits) take(v.enter_time);
+    return t;
+}
+
 std::string Event::key() const {
     std::string k = fmt::format("{}:{}", type, time.time_since_epoch().count());
     if (!discriminator.empty()) {

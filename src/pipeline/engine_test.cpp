@@ -861,7 +861,15 @@ TEST(EngineReplayTest, TwoHalvesThroughJsonEqualOneGo) {
         ASSERT_TRUE(resumed.ok()) << resumed.error().message;
         EXPECT_EQ(StateJson(*resumed), json);
         State second = *resumed;
+        size_t trips = a.trips.size(), stops = a.stops.size(), visits = a.visits.size(), events = a.events.size();
         for (size_t i = cut; i < points.size(); ++i) Process(ctx, second, points[i], a);
+        // Whatever the second half outputs is dated at or after the checkpoint's EarliestPending.
+        auto pending = EarliestPending(*resumed);
+        ASSERT_TRUE(pending);
+        for (size_t i = trips; i < a.trips.size(); ++i) EXPECT_GE(a.trips[i].start_time, *pending);
+        for (size_t i = stops; i < a.stops.size(); ++i) EXPECT_GE(a.stops[i].start_time, *pending);
+        for (size_t i = visits; i < a.visits.size(); ++i) EXPECT_GE(a.visits[i].enter_time, *pending);
+        for (size_t i = events; i < a.events.size(); ++i) EXPECT_GE(a.events[i].time, *pending);
         EXPECT_EQ(Dump(a), Dump(all)) << "cut at " << cut;
         EXPECT_EQ(StateJson(second), StateJson(whole));
         EXPECT_DOUBLE_EQ(a.odometer_m, all.odometer_m);
@@ -897,6 +905,27 @@ TEST(StateTest, AWrongTypeInsideANestedMemberIsAnError) {
     EXPECT_EQ(ok->odometer_m, 12.5);
     ASSERT_EQ(ok->visits.size(), 1u);
     EXPECT_EQ(ok->visits[0].geofence_id, 3);
+}
+
+TEST(EngineReplayTest, NothingOutputAfterACheckpointIsDatedBeforeEarliestPending) {
+    EXPECT_FALSE(EarliestPending(State{}));
+    auto points = LongRoute();
+    Context ctx = LongContext(points);
+    State st;
+    Output out;
+    int pending_before_last = 0;
+    for (size_t i = 0; i < points.size(); ++i) {
+        auto pending = EarliestPending(st);
+        out = Output{};
+        Process(ctx, st, points[i], out);
+        if (!pending) continue;
+        pending_before_last += *pending < *st.last_time;
+        for (const auto& t : out.trips) ASSERT_GE(t.start_time, *pending) << i;
+        for (const auto& s : out.stops) ASSERT_GE(s.start_time, *pending) << i;
+        for (const auto& v : out.visits) ASSERT_GE(v.enter_time, *pending) << i;
+        for (const auto& e : out.events) ASSERT_GE(e.time, *pending) << i << " " << e.type;
+    }
+    EXPECT_GT(pending_before_last, 100);
 }
 
 TEST(EngineReplayTest, ReplayingPointsAlreadySeenChangesNothing) {
