@@ -30,6 +30,7 @@ constexpr double kHarshMaxGapS = 5;
 constexpr double kGeofenceHysteresisM = 15;
 // Moving with the ignition off is towing once this far from where the ignition went off.
 constexpr double kTowingMinDistanceM = 100;
+constexpr int kTowingFixes = 2;
 // low_battery is raised again only after the voltage rose this far above the threshold; below
 // kBatteryDisconnectedV the device reports no external supply (that is a power cut, not a low battery).
 constexpr double kBatteryHysteresisV = 0.5;
@@ -510,16 +511,21 @@ void Step::Alarm() {
     }
 }
 
-// Moving (by GPS) with the ignition off, once per ignition-off period.
+// Moving (by GPS) with the ignition off, once per ignition-off period: kTowingFixes accepted fixes
+// in a row at moving speed, kTowingMinDistanceM or more from where the ignition went off.
 void Step::Towing() {
     if (!st.ignition_reported || st.ignition.value_or(true) || st.towing_raised || !good) return;
     if (!st.ignition_off_at) {
         st.ignition_off_at = here;
         return;
     }
-    if (p.speed_kmh < s.moving_speed_kmh) return;
     double away = HaversineM(st.ignition_off_at->lat, st.ignition_off_at->lon, p.lat, p.lon);
-    if (away < kTowingMinDistanceM) return;
+    if (p.speed_kmh < s.moving_speed_kmh || away < kTowingMinDistanceM) {
+        st.towing_fixes = 0;
+        return;
+    }
+    // A single wild fix (multipath in a street canyon) is not towing: two in a row are needed.
+    if (++st.towing_fixes < kTowingFixes) return;
     st.towing_raised = true;
     Emit("towing", here, Detail({{"distance_m", away}, {"speed_kmh", p.speed_kmh}}));
 }

@@ -589,13 +589,20 @@ TEST(EngineTest, TowingWhenMovingWithIgnitionOffOncePerPeriod) {
     r.Stay(60);
     r.Drive(40, 10);     // a few metres: a parking bump, not towing
     r.Stay(60);
+    {
+        Point wild = r.Here(12);   // one fix 300 m off at 12 km/h (multipath): not towing
+        wild.lat += 300 / kMetresPerDegreeLat;
+        wild.time += seconds(5);
+        r.points.push_back(wild);
+    }
+    r.Stay(60);
     r.Drive(2000, 30);   // towed away
     r.Drive(2000, 30, 90);
     Device run;
     run.Feed(r.points);
     auto tow = run.Events("towing");
     ASSERT_EQ(tow.size(), 1u);
-    EXPECT_GT(tow[0].time, At("2026-03-02T08:03:46Z"));   // not during the bump, which ended before
+    EXPECT_GT(tow[0].time, At("2026-03-02T08:04:46Z"));   // not at the bump nor at the wild fix
     EXPECT_EQ(run.out.trips.size(), 1u);   // a towed vehicle makes no trip (ignition off)
 }
 
