@@ -64,7 +64,8 @@ void Apply(Geofence& g, const GeofenceChange& c) {
     if (c.description) g.description = *c.description;
     if (c.kind) {
         g.kind = *c.kind;
-        g.radius_m = c.radius_m;  // a new shape brings its own radius (none for a polygon)
+        // A polygon has no radius; a circle keeps its radius unless a new one comes with it.
+        g.radius_m = g.kind == "polygon" ? std::nullopt : c.radius_m ? c.radius_m : g.radius_m;
     } else if (c.radius_m) {
         g.radius_m = c.radius_m;
     }
