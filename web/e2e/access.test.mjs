@@ -21,6 +21,9 @@ const PROBES = {
   'tenants.write': ['POST', '/api/v1/tenants'],
   'devices.admin': ['GET', '/api/v1/devices/pending'],
   'support.grant': ['POST', '/api/v1/support-grants'],
+  'reports.read': ['GET', '/api/v1/reports/maintenance'],
+  'operations.write': ['POST', '/api/v1/geofences'],
+  'tenant.settings': ['PUT', '/api/v1/settings/processing'],
 };
 
 let fleetd;

@@ -24,6 +24,9 @@ const PasswordReset = lazy(() => import('../pages/PasswordReset'));
 const Setup = lazy(() => import('../pages/Setup'));
 const NotYet = lazy(() => import('../pages/NotYet'));
 const NotFound = lazy(() => import('../pages/NotFound'));
+const Geofences = lazy(() => import('../pages/geofences/Geofences'));
+const Maintenance = lazy(() => import('../pages/maintenance/Maintenance'));
+const ProcessingSettings = lazy(() => import('../pages/settings/ProcessingSettings'));
 
 function Page({ children }: { children: ReactNode }) {
   return <Suspense fallback={<Loading />}>{children}</Suspense>;
@@ -89,6 +92,8 @@ export function App() {
               <Route path="vehicles" element={<Allowed permission="fleet.read"><Vehicles /></Allowed>} />
               <Route path="vehicles/:id" element={<Allowed permission="fleet.read"><VehiclePage /></Allowed>} />
               <Route path="history" element={<Allowed permission="positions.read"><History /></Allowed>} />
+              <Route path="geofences" element={<Allowed permission="reports.read"><Geofences /></Allowed>} />
+              <Route path="maintenance" element={<Allowed permission="reports.read"><Maintenance /></Allowed>} />
               <Route path="reports" element={<Page><NotYet titleKey="nav.reports" /></Page>} />
               <Route path="alerts" element={<Page><NotYet titleKey="nav.alerts" /></Page>} />
               <Route path="admin" element={<Page><Admin /></Page>}>
@@ -99,6 +104,7 @@ export function App() {
                 <Route path="users" element={<Allowed permission="users.read"><Users /></Allowed>} />
                 <Route path="tenants" element={<Allowed permission="tenants.read"><Tenants /></Allowed>} />
                 <Route path="audit" element={<Allowed permission="audit.read"><Audit /></Allowed>} />
+                <Route path="processing" element={<Allowed permission="tenant.settings"><ProcessingSettings /></Allowed>} />
               </Route>
               <Route path="account" element={<Page><Account /></Page>} />
               <Route path="*" element={<Page><NotFound /></Page>} />
