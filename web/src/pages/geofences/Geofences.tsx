@@ -4,7 +4,7 @@
 // GeoJSON file (POST /api/v1/geofences/import: what was created and each feature refused, with why).
 import { useId, useRef, useState, type ChangeEvent } from 'react';
 import { useTranslation } from 'react-i18next';
-import { api } from '../../api/client';
+import { api, ApiError } from '../../api/client';
 import type { Geofence, ImportAnswer } from '../../api/opsTypes';
 import { useCan } from '../../app/access';
 import { EntityForm, type FieldSpec } from '../../components/EntityForm';
@@ -119,7 +119,13 @@ function Importer({ onDone }: { onDone: () => void }) {
       setResult(await api<ImportAnswer>('POST', '/api/v1/geofences/import', { body: parsed.body }));
       onDone();
     } catch (err) {
-      setError(errorText(t, err));
+      // Refused features (all or nothing: then none was created), each with the server's reason.
+      const errors = err instanceof ApiError ? err.problem.errors : undefined;
+      if (Array.isArray(errors) && errors.length > 0) {
+        setResult({ created: 0, errors: errors as ImportAnswer['errors'] });
+      } else {
+        setError(errorText(t, err));
+      }
     } finally {
       setBusy(false);
     }
@@ -137,7 +143,7 @@ function Importer({ onDone }: { onDone: () => void }) {
       )}
       {result && (
         <div className="notice" role="status">
-          <p>{t('geofences.imported', { count: result.created })}</p>
+          {result.errors.length === 0 && <p>{t('geofences.imported', { count: result.created })}</p>}
           {result.errors.length > 0 && (
             <>
               <p>{t('geofences.importRefused', { count: result.errors.length })}</p>
