@@ -2,8 +2,9 @@
 // /api/v1/positions/latest), kept current by the live WebSocket; a side list to search, filter by
 // status or group and pick a vehicle, which the map then follows. A chosen group asks for
 // /api/v1/positions/latest?group_id=N and keeps only that answer's vehicles from the live feed;
-// a live report from a vehicle outside the answer asks again (at most every GROUP_RECHECK_MS), so
-// a vehicle that joined the group, or reports for the first time, appears. Vehicles that never
+// a live report from a vehicle outside the answer asks again — at once for a vehicle not seen yet
+// (a new member reporting for the first time), every GROUP_RECHECK_MS for the others (one that
+// joined the group later) — so members appear without choosing the group again. Vehicles that never
 // reported (GET /api/v1/vehicles, the same group) are listed with the status "no data".
 import { useCallback, useEffect, useId, useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -24,9 +25,10 @@ import { VehicleList, type Row } from './VehicleList';
 const FLUSH_MS = 300;
 // How often ages ("2 min ago") and the offline status are recomputed.
 const TICK_MS = 15_000;
-// With a group chosen, a report from a vehicle not in its answer asks for the group again, at most
-// this often.
-const GROUP_RECHECK_MS = 20_000;
+// With a group chosen, a report from a vehicle not in its answer asks for the group again: at once
+// (at most every GROUP_NEW_MS) for a vehicle not seen yet, at most every GROUP_RECHECK_MS otherwise.
+const GROUP_NEW_MS = 2_000;
+const GROUP_RECHECK_MS = 60_000;
 
 export default function LiveMap() {
   const { t, i18n } = useTranslation();
@@ -41,6 +43,9 @@ export default function LiveMap() {
   const vehicles = useAll<Vehicle>(can('fleet.read') ? '/api/v1/vehicles' : null, { sort: 'name', group_id: groupFilter });
   const reloadVehicles = vehicles.reload;
   const lastRecheck = useRef(0);
+  // Vehicles that reported while outside the chosen group's answer (already asked about).
+  const outsiders = useRef(new Set<number>());
+  const recheckTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
   // The group whose vehicles are shown ('' for all), read by the loader and the live feed without
   // restarting the socket; `loads` drops an answer that a newer choice has overtaken.
   const group = useRef('');
@@ -88,22 +93,34 @@ export default function LiveMap() {
     const flush = () => {
       flushTimer.current = undefined;
       let outside = false;
+      let fresh = false;
       for (const [id, p] of pending.current) {
         const known = store.current.get(id);
         // With a group chosen, only the vehicles of its answer: the others' messages are ignored
         // (and the group is asked for again: the vehicle may have joined it).
         if (!known && group.current) {
           outside = true;
+          if (!outsiders.current.has(id)) {
+            fresh = true;
+            outsiders.current.add(id); // a recheck is on its way
+          }
           continue;
         }
         if (!known || Date.parse(known.time) <= Date.parse(p.time)) store.current.set(id, p);
       }
       pending.current.clear();
       publish();
-      if (outside && Date.now() - lastRecheck.current > GROUP_RECHECK_MS) {
-        lastRecheck.current = Date.now();
-        void loadLatest();
-        reloadVehicles();
+      const since = Date.now() - lastRecheck.current;
+      if ((fresh || (outside && since > GROUP_RECHECK_MS)) && recheckTimer.current === undefined) {
+        recheckTimer.current = setTimeout(
+          () => {
+            recheckTimer.current = undefined;
+            lastRecheck.current = Date.now();
+            void loadLatest();
+            reloadVehicles();
+          },
+          Math.max(0, GROUP_NEW_MS - since),
+        );
       }
     };
     const live = new LiveFeed(
@@ -126,12 +143,14 @@ export default function LiveMap() {
       live.stop();
       clearInterval(tick);
       clearTimeout(flushTimer.current);
+      clearTimeout(recheckTimer.current);
+      recheckTimer.current = undefined;
     };
   }, [loadLatest, publish, reloadVehicles]);
 
   const chooseGroup = (value: string) => {
     group.current = value;
-    lastRecheck.current = Date.now();
+    outsiders.current.clear();
     setGroupFilter(value);
     void loadLatest();
   };
@@ -197,8 +216,15 @@ export default function LiveMap() {
                 id={groupId}
                 value={groupFilter}
                 onChange={(e) => chooseGroup(e.target.value)}
-                // Groups made or renamed since the page opened are offered when the list is opened.
-                onFocus={() => groups.reload()}
+                // Coming to choose again asks again: the groups (made or renamed since), and the
+                // chosen group's members (joined since).
+                onFocus={() => {
+                  groups.reload();
+                  if (group.current) {
+                    void loadLatest();
+                    reloadVehicles();
+                  }
+                }}
               >
                 <option value="">{t('map.allGroups')}</option>
                 {groups.items.map((g) => (
