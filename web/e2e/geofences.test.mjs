@@ -70,6 +70,9 @@ describe('geofences', () => {
     assert.equal(ring.length, 5); // four corners and the first again
     assert.deepEqual(ring[0], ring[4]);
     assert.equal(await page.locator('img[src="x"]').count(), 0);
+    // Drawn from the server's answer; the map then fits it (wait for the end of the zoom).
+    await map.locator('path.geofence-shape').waitFor();
+    await page.waitForTimeout(400);
 
     // A circle: the centre, then a click on its edge; the radius is shown in the form.
     await page.getByRole('button', { name: 'Draw a circle' }).click();

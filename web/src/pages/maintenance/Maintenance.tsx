@@ -232,13 +232,10 @@ export default function Maintenance() {
                   sent.vehicle_id = Number(sent.vehicle_id);
                   return sent;
                 },
-                done: () => {
-                  changed();
-                  return t('common.created');
-                },
               }
             : undefined
         }
+        onChanged={changed}
         edit={write ? { fields: () => planFields(false) } : undefined}
         remove={
           write

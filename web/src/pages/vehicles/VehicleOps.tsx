@@ -199,7 +199,8 @@ function AssignmentsPart({ vehicleId, writable }: { vehicleId: number; writable:
         <p className="empty">{t('assignments.none')}</p>
       ) : (
         items && (
-          <table className="data">
+          <div className="table-scroll">
+          <table className="data compact">
             <caption className="visually-hidden">{t('assignments.title')}</caption>
             <thead>
               <tr>
@@ -230,6 +231,7 @@ function AssignmentsPart({ vehicleId, writable }: { vehicleId: number; writable:
               ))}
             </tbody>
           </table>
+          </div>
         )
       )}
     </section>
