@@ -151,6 +151,7 @@ int Serve(const Config& config) {
         aopts.notify.enabled = true;
         aopts.notify.allow_private_webhooks = config.allow_private_webhooks;
         aopts.notify.retry_base = std::chrono::seconds(config.retry_base_seconds);
+        aopts.maintenance_check_interval = std::chrono::seconds(config.maintenance_check_seconds);
         if (aopts.common_passwords_path.empty()) {
             spdlog::error("api: cannot find common-passwords.txt (new passwords are checked against it)");
             gateway.Stop();
@@ -180,6 +181,9 @@ int Serve(const Config& config) {
         // Live updates: every committed group goes past the API (cheap while no feed is open).
         committer.SetObserver([live](std::span<const store::IngestBatch* const> batches) { live->OnCommitted(batches); });
         hopts.default_headers = fleet::api::Api::SecurityHeaders();
+        hopts.body_limit_for = [](std::string_view method, std::string_view target) {
+            return fleet::api::Api::BodyLimit(method, target);
+        };
         if (!config.tls_cert_file.empty()) {
             auto tls = http::MakeTlsContext(config.tls_cert_file, config.tls_key_file);
             if (!tls) {
