@@ -89,8 +89,3 @@ export interface MaintenanceDue {
 }
 
 export type ProcessingSettings = Record<string, number>;
-
-// A list answer: the API's page, or a bare array from a small sub-resource.
-export function itemsOf<T>(answer: { items: T[] } | T[]): T[] {
-  return Array.isArray(answer) ? answer : answer.items;
-}

@@ -6,13 +6,15 @@
 import { useCallback, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, isMissingRoute } from '../../api/client';
-import { itemsOf, type Assignment, type Odometer } from '../../api/opsTypes';
+import type { Assignment, Odometer } from '../../api/opsTypes';
 import type { Driver } from '../../api/types';
 import { useCan } from '../../app/access';
 import { useFormats, wallClock, zonedTime } from '../../app/time';
 import { EntityForm } from '../../components/EntityForm';
 import { errorText } from '../../components/errors';
+import { ListBody } from '../../components/ListParts';
 import { Loading } from '../../components/Loading';
+import { useAll, useList } from '../../components/useList';
 import '../ops.css';
 
 // `value` from a datetime-local field ("2026-11-26T08:00") in the zone → ISO instant; '' → null.
@@ -103,35 +105,13 @@ function OdometerPart({ vehicleId, writable }: { vehicleId: number; writable: bo
 function AssignmentsPart({ vehicleId, writable }: { vehicleId: number; writable: boolean }) {
   const { t } = useTranslation();
   const formats = useFormats();
-  const [items, setItems] = useState<Assignment[] | null>(null);
-  const [drivers, setDrivers] = useState<Driver[]>([]);
-  const [error, setError] = useState('');
-  const [missing, setMissing] = useState(false);
+  const list = useList<Assignment>(`/api/v1/vehicles/${vehicleId}/assignments`, { sort: '-from', limit: 100 });
+  const drivers = useAll<Driver>('/api/v1/drivers', { sort: 'name' });
   const [adding, setAdding] = useState(false);
   const [notice, setNotice] = useState('');
 
-  const load = useCallback(() => {
-    api<{ items: Assignment[] } | Assignment[]>('GET', `/api/v1/vehicles/${vehicleId}/assignments`).then(
-      (answer) => {
-        setItems(itemsOf(answer).slice().sort((a, b) => b.from.localeCompare(a.from)));
-        setError('');
-      },
-      (e: unknown) => {
-        setMissing(isMissingRoute(e));
-        setError(errorText(t, e));
-      },
-    );
-  }, [vehicleId, t]);
-  useEffect(load, [load]);
-  useEffect(() => {
-    api<{ items: Driver[] }>('GET', '/api/v1/drivers?limit=1000&sort=name').then(
-      (p) => setDrivers(p.items),
-      () => undefined,
-    );
-  }, []);
-
-  if (missing) return null;
-  const driverName = (a: Assignment) => a.driver_name ?? drivers.find((d) => d.id === a.driver_id)?.name ?? `#${a.driver_id}`;
+  if (list.missing) return null;
+  const driverName = (a: Assignment) => a.driver_name ?? drivers.items.find((d) => d.id === a.driver_id)?.name ?? `#${a.driver_id}`;
   const now = wallClock(new Date(), formats.zone);
 
   async function remove(a: Assignment) {
@@ -139,7 +119,7 @@ function AssignmentsPart({ vehicleId, writable }: { vehicleId: number; writable:
     try {
       await api('DELETE', `/api/v1/assignments/${a.id}`);
       setNotice(t('common.deleted'));
-      load();
+      list.reload();
     } catch (e) {
       setNotice(errorText(t, e));
     }
@@ -171,7 +151,7 @@ function AssignmentsPart({ vehicleId, writable }: { vehicleId: number; writable:
               label: t('assignments.driver'),
               kind: 'select',
               required: true,
-              options: drivers.map((d) => ({ value: String(d.id), label: d.name })),
+              options: drivers.items.map((d) => ({ value: String(d.id), label: d.name })),
             },
             { name: 'from', label: t('assignments.from'), kind: 'datetime', required: true, help: t('common.inZone', { zone: formats.zone }) },
             { name: 'to', label: t('assignments.to'), kind: 'datetime', help: t('assignments.toHelp') },
@@ -184,56 +164,52 @@ function AssignmentsPart({ vehicleId, writable }: { vehicleId: number; writable:
             });
             setAdding(false);
             setNotice(t('assignments.added'));
-            load();
+            list.reload();
           }}
         />
       )}
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
-      {items === null && !error ? (
-        <Loading />
-      ) : items && items.length === 0 ? (
-        <p className="empty">{t('assignments.none')}</p>
-      ) : (
-        items && (
+      <ListBody page={list.page} error={list.error} empty={t('assignments.none')}>
+        {(page) => (
           <div className="table-scroll">
-          <table className="data compact">
-            <caption className="visually-hidden">{t('assignments.title')}</caption>
-            <thead>
-              <tr>
-                <th scope="col">{t('assignments.driver')}</th>
-                <th scope="col">{t('assignments.from')}</th>
-                <th scope="col">{t('assignments.to')}</th>
-                {writable && (
-                  <th scope="col">
-                    <span className="visually-hidden">{t('common.actions')}</span>
-                  </th>
-                )}
-              </tr>
-            </thead>
-            <tbody>
-              {items.map((a) => (
-                <tr key={a.id}>
-                  <th scope="row">{driverName(a)}</th>
-                  <td>{formats.dateTime(a.from)}</td>
-                  <td>{a.to ? formats.dateTime(a.to) : t('assignments.open')}</td>
+            <table className="data compact">
+              <caption className="visually-hidden">{t('assignments.title')}</caption>
+              <thead>
+                <tr>
+                  <th scope="col">{t('assignments.driver')}</th>
+                  <th scope="col">{t('assignments.from')}</th>
+                  <th scope="col">{t('assignments.to')}</th>
                   {writable && (
-                    <td className="row-actions">
-                      <button type="button" className="danger" aria-label={t('assignments.deleteNamed', { name: driverName(a) })} onClick={() => void remove(a)}>
-                        {t('common.delete')}
-                      </button>
-                    </td>
+                    <th scope="col">
+                      <span className="visually-hidden">{t('common.actions')}</span>
+                    </th>
                   )}
                 </tr>
-              ))}
-            </tbody>
-          </table>
+              </thead>
+              <tbody>
+                {page.items.map((a) => (
+                  <tr key={a.id}>
+                    <th scope="row">{driverName(a)}</th>
+                    <td>{formats.dateTime(a.from)}</td>
+                    <td>{a.to ? formats.dateTime(a.to) : t('assignments.open')}</td>
+                    {writable && (
+                      <td className="row-actions">
+                        <button
+                          type="button"
+                          className="danger"
+                          aria-label={t('assignments.deleteNamed', { name: driverName(a) })}
+                          onClick={() => void remove(a)}
+                        >
+                          {t('common.delete')}
+                        </button>
+                      </td>
+                    )}
+                  </tr>
+                ))}
+              </tbody>
+            </table>
           </div>
-        )
-      )}
+        )}
+      </ListBody>
     </section>
   );
 }
