@@ -18,6 +18,7 @@ before(async () => {
   fleetd.addTenant('acme');
   fleetd.addUser('acme', 'manager@acme.example', 'fleet-manager');
   fleetd.addUser('acme', 'admin@acme.example', 'tenant-admin');
+  fleetd.addUser('acme', 'admin2@acme.example', 'tenant-admin');
   await fleetd.start();
   chrome = await browser();
   api = fleetd.client();
@@ -131,7 +132,7 @@ describe('operations', () => {
     const { secret } = await enrolledClient(fleetd, 'admin@acme.example');
     const page = await newPage(chrome);
     await signInPage(page, fleetd.url, 'admin@acme.example', { secret });
-    await page.goto(`${fleetd.url}/admin/processing`);
+    await page.goto(`${fleetd.url}/admin/settings`);
     await page.getByRole('heading', { name: 'Processing settings' }).waitFor();
     const field = page.getByLabel('Shortest trip');
     await field.fill('250');
@@ -148,6 +149,29 @@ describe('operations', () => {
     assert.equal(await field.inputValue(), '-5');
     await page.reload();
     assert.equal(await page.getByLabel('Shortest trip').inputValue(), '250');
+    assert.deepEqual(page.problems, []);
+    await page.context().close();
+  });
+
+  test("the organisation's time zone changed by its administrator, a wrong zone refused", async (t) => {
+    if (!(await hasRoute(fleetd.url, 'GET', '/api/v1/settings/tenant'))) {
+      return t.skip('GET /api/v1/settings/tenant is not on this build (branch opsapi)');
+    }
+    const { client, secret } = await enrolledClient(fleetd, 'admin2@acme.example');
+    const page = await newPage(chrome);
+    await signInPage(page, fleetd.url, 'admin2@acme.example', { secret });
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Administration' }).click();
+    await page.getByRole('link', { name: 'Settings' }).click();
+    const zone = page.getByLabel('Time zone');
+    assert.equal(await zone.inputValue(), 'Europe/Paris');
+    await zone.fill('Mars/Olympus_Mons');
+    await page.getByRole('button', { name: 'Save' }).first().click();
+    await page.locator('form.entity-form').getByRole('alert').waitFor();
+    await zone.fill('America/New_York');
+    await page.getByRole('button', { name: 'Save' }).first().click();
+    await page.getByText('Time zone saved: America/New_York. Dates are now shown in it.').waitFor();
+    const me = await client.api('GET', '/api/v1/me');
+    assert.equal(me.body.time_zone, 'America/New_York');
     assert.deepEqual(page.problems, []);
     await page.context().close();
   });

@@ -195,7 +195,7 @@ try {
   const { secret } = await enrolledClient(fleetd, 'admin@acme.example');
   const admin = await page();
   await signInPage(admin, fleetd.url, 'admin@acme.example', { secret });
-  await admin.goto(`${fleetd.url}/admin/processing`);
+  await admin.goto(`${fleetd.url}/admin/settings`);
   await admin.getByLabel('Shortest trip').waitFor();
   await admin.screenshot({ path: `${OUT}processing-settings.png` });
   await admin.context().close();

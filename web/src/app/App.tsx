@@ -104,7 +104,7 @@ export function App() {
                 <Route path="users" element={<Allowed permission="users.read"><Users /></Allowed>} />
                 <Route path="tenants" element={<Allowed permission="tenants.read"><Tenants /></Allowed>} />
                 <Route path="audit" element={<Allowed permission="audit.read"><Audit /></Allowed>} />
-                <Route path="processing" element={<Allowed permission="tenant.settings"><ProcessingSettings /></Allowed>} />
+                <Route path="settings" element={<Allowed permission="tenant.settings"><ProcessingSettings /></Allowed>} />
               </Route>
               <Route path="account" element={<Page><Account /></Page>} />
               <Route path="*" element={<Page><NotFound /></Page>} />

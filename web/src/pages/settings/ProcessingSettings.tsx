@@ -9,6 +9,7 @@ import type { ProcessingSettings as Settings } from '../../api/opsTypes';
 import { errorText } from '../../components/errors';
 import { Loading } from '../../components/Loading';
 import '../ops.css';
+import { TenantZone } from './TenantZone';
 
 // The settings by theme, each with its unit (a key of settings.units).
 const GROUPS: readonly { key: string; fields: readonly [string, string][] }[] = [
@@ -101,9 +102,12 @@ export default function ProcessingSettings() {
 
   if (loadError) {
     return (
-      <p className="error" role="alert">
-        {loadError}
-      </p>
+      <>
+        <TenantZone />
+        <p className="error" role="alert">
+          {loadError}
+        </p>
+      </>
     );
   }
   if (!saved) return <Loading />;
@@ -146,62 +150,65 @@ export default function ProcessingSettings() {
   }
 
   return (
-    <section aria-labelledby={`${id}-title`}>
-      <h2 id={`${id}-title`}>{t('settings.title')}</h2>
-      <p className="help">{t('settings.intro')}</p>
-      {notice && (
-        <p className="notice" role="status">
-          {notice}
-        </p>
-      )}
-      {error && !badKey && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
-      <form ref={form} className="settings-form" onSubmit={submit} aria-busy={busy} noValidate>
-        {groups.map((g) => (
-          <fieldset key={g.key} className="settings-group">
-            <legend>{t(`settings.groups.${g.key}`)}</legend>
-            {g.fields.map(([k, unit]) => {
-              const fid = `${id}-${k}`;
-              const bad = badKey === k;
-              return (
-                <div key={k} className="field">
-                  <label htmlFor={fid}>{t(`settings.keys.${k}`, { defaultValue: k })}</label>
-                  <span className="with-unit">
-                    <input
-                      id={fid}
-                      name={k}
-                      type="text"
-                      inputMode="decimal"
-                      value={values[k] ?? ''}
-                      aria-invalid={bad || undefined}
-                      aria-describedby={bad ? `${fid}-error` : unit ? `${fid}-unit` : undefined}
-                      onChange={(e) => setValues((old) => ({ ...old, [k]: e.target.value }))}
-                    />
-                    {unit && (
-                      <span id={`${fid}-unit`} className="unit">
-                        {t(`settings.units.${unit}`)}
-                      </span>
+    <>
+      <TenantZone />
+      <section aria-labelledby={`${id}-title`}>
+        <h2 id={`${id}-title`}>{t('settings.title')}</h2>
+        <p className="help">{t('settings.intro')}</p>
+        {notice && (
+          <p className="notice" role="status">
+            {notice}
+          </p>
+        )}
+        {error && !badKey && (
+          <p className="error" role="alert">
+            {error}
+          </p>
+        )}
+        <form ref={form} className="settings-form" onSubmit={submit} aria-busy={busy} noValidate>
+          {groups.map((g) => (
+            <fieldset key={g.key} className="settings-group">
+              <legend>{t(`settings.groups.${g.key}`)}</legend>
+              {g.fields.map(([k, unit]) => {
+                const fid = `${id}-${k}`;
+                const bad = badKey === k;
+                return (
+                  <div key={k} className="field">
+                    <label htmlFor={fid}>{t(`settings.keys.${k}`, { defaultValue: k })}</label>
+                    <span className="with-unit">
+                      <input
+                        id={fid}
+                        name={k}
+                        type="text"
+                        inputMode="decimal"
+                        value={values[k] ?? ''}
+                        aria-invalid={bad || undefined}
+                        aria-describedby={bad ? `${fid}-error` : unit ? `${fid}-unit` : undefined}
+                        onChange={(e) => setValues((old) => ({ ...old, [k]: e.target.value }))}
+                      />
+                      {unit && (
+                        <span id={`${fid}-unit`} className="unit">
+                          {t(`settings.units.${unit}`)}
+                        </span>
+                      )}
+                    </span>
+                    {bad && (
+                      <p id={`${fid}-error`} className="error field-error" role="alert">
+                        {error}
+                      </p>
                     )}
-                  </span>
-                  {bad && (
-                    <p id={`${fid}-error`} className="error field-error" role="alert">
-                      {error}
-                    </p>
-                  )}
-                </div>
-              );
-            })}
-          </fieldset>
-        ))}
-        <div className="form-actions">
-          <button type="submit" className="primary" disabled={busy}>
-            {t('common.save')}
-          </button>
-        </div>
-      </form>
-    </section>
+                  </div>
+                );
+              })}
+            </fieldset>
+          ))}
+          <div className="form-actions">
+            <button type="submit" className="primary" disabled={busy}>
+              {t('common.save')}
+            </button>
+          </div>
+        </form>
+      </section>
+    </>
   );
 }
