@@ -91,6 +91,27 @@ describe('geofences', () => {
     assert.equal(depot.geometry.type, 'Point');
     assert.ok(Math.abs(depot.radius_m - radius) <= 1, `${depot.radius_m} vs ${radius}`);
 
+    // By keyboard: the map panned with the arrow keys, a corner placed at its centre each time.
+    await page.getByRole('button', { name: 'Draw a polygon' }).focus();
+    await page.keyboard.press('Enter');
+    const corner = page.getByRole('button', { name: 'Add a corner at the map’s centre' });
+    for (const key of ['ArrowRight', 'ArrowDown', 'ArrowLeft']) {
+      await corner.focus();
+      await page.keyboard.press('Enter');
+      await map.focus();
+      for (let i = 0; i < 3; i++) await page.keyboard.press(key);
+      await page.waitForTimeout(300); // the pan's animation
+    }
+    await page.getByText('3 corners placed.').waitFor();
+    await page.getByRole('button', { name: 'Close the shape' }).focus();
+    await page.keyboard.press('Enter');
+    await form.getByLabel('Name').fill('Keyboard zone');
+    await page.keyboard.press('Enter'); // submits the form
+    await page.getByText('Geofence “Keyboard zone” created.').waitFor();
+    const keyed = (await geofences()).find((g) => g.name === 'Keyboard zone');
+    assert.equal(keyed.geometry.coordinates[0].length, 4);
+    assert.equal(new Set(keyed.geometry.coordinates[0].slice(0, 3).map(String)).size, 3, 'three distinct corners');
+
     // Import: two features; then a file with a bad feature, refused whole with its reason.
     const collection = {
       type: 'FeatureCollection',
@@ -110,9 +131,9 @@ describe('geofences', () => {
     await page.getByText(/^Feature 1: /).waitFor();
     await file.setInputFiles({ name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('not json') });
     await page.getByText('notes.txt is not a JSON file.').waitFor();
-    assert.equal((await geofences()).length, 4);
-    // All four on the map, drawn on the plain background (no tiles here).
-    assert.equal(await map.locator('path.geofence-shape').count(), 4);
+    assert.equal((await geofences()).length, 5);
+    // All five on the map, drawn on the plain background (no tiles here).
+    assert.equal(await map.locator('path.geofence-shape').count(), 5);
     assert.equal(await map.locator('.leaflet-tile').count(), 0);
 
     // Edit the speed limit of the depot, delete Client A.
@@ -125,7 +146,7 @@ describe('geofences', () => {
     await page.getByRole('button', { name: 'Delete: Client A' }).click();
     await page.getByText('Deleted.').waitFor();
     stored = await geofences();
-    assert.deepEqual(stored.map((g) => g.name).sort(), [HOSTILE, 'Client B', 'Depot'].sort());
+    assert.deepEqual(stored.map((g) => g.name).sort(), [HOSTILE, 'Client B', 'Depot', 'Keyboard zone'].sort());
     assert.equal(stored.find((g) => g.name === 'Depot').speed_limit_kmh, 20);
     assert.equal(await page.evaluate(() => window.pwned), undefined);
     assert.deepEqual(page.problems, []);

@@ -52,7 +52,7 @@ function DueList({ generation, onRecord }: { generation: number; onRecord?: (row
       <ListBody page={due.page} error={due.error} empty={t('maintenance.nothingDue')}>
         {(page) => (
           <div className="table-scroll">
-            <table className="data due-list">
+            <table className="data compact due-list">
               <thead>
                 <tr>
                   <th scope="col">{t('maintenance.status')}</th>
