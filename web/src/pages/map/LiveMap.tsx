@@ -166,8 +166,8 @@ export default function LiveMap() {
     }));
     const reported = new Set(all.map((r) => r.id));
     // Only once the positions are in: until then every vehicle would look silent.
-    if (loaded && !problem) {
-      for (const v of vehicles.items) {
+    if (loaded && !problem && vehicles.page) {
+      for (const v of vehicles.page.items) {
         if (!reported.has(v.id)) all.push({ id: v.id, name: v.name, position: null, status: 'nodata' });
       }
     }
@@ -180,7 +180,7 @@ export default function LiveMap() {
             (r.position !== null && String(r.position.device_id).includes(needle))),
       )
       .sort((a, b) => collator.compare(a.name, b.name));
-  }, [positions, vehicles.items, loaded, problem, now, query, statusFilter, i18n.resolvedLanguage]);
+  }, [positions, vehicles.page, loaded, problem, now, query, statusFilter, i18n.resolvedLanguage]);
 
   const selected = selectedId === null ? undefined : positions.find((p) => p.vehicle_id === selectedId);
   const silent = selected || selectedId === null ? undefined : vehicles.items.find((v) => v.id === selectedId);
