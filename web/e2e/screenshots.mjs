@@ -156,7 +156,7 @@ async function page(options) {
   await p.route('**/api/v1/reports/maintenance?*', (r) => r.fulfill({ json: { report: 'maintenance', time_zone: 'Europe/Paris', date: '2026-11-26', ...page1(dueRows) } }));
   await p.route('**/api/v1/maintenance/plans?*', (r) => r.fulfill({ json: page1(plans) }));
   await p.route('**/api/v1/maintenance/services?*', (r) => r.fulfill({ json: page1(services) }));
-  await p.route('**/api/v1/vehicles/5/odometer', (r) => r.fulfill({ json: { odometer_km: 41_987.4, engine_hours: 1_204.5, set_at: '2025-12-10T09:12:00Z' } }));
+  await p.route('**/api/v1/vehicles/5/odometer', (r) => r.fulfill({ json: { odometer_km: 52_938.3, engine_hours: 1_204.5, set_at: '2025-12-10T09:12:00Z' } }));
   await p.route('**/api/v1/vehicles/5/assignments*', (r) =>
     r.fulfill({ json: page1([{ id: 1, vehicle_id: 5, driver_id: 1, driver_name: 'Jeanne Martin', from: '2026-11-02T07:00:00Z', to: null, created_at: since }]) }),
   );
