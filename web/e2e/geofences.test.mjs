@@ -91,6 +91,20 @@ describe('geofences', () => {
     assert.equal(depot.geometry.type, 'Point');
     assert.ok(Math.abs(depot.radius_m - radius) <= 1, `${depot.radius_m} vs ${radius}`);
 
+    // Another circle by dragging from its centre to its edge (the map does not pan meanwhile).
+    await page.getByRole('button', { name: 'Draw a circle' }).click();
+    const before = await map.locator('path.geofence-shape').first().getAttribute('d');
+    await page.mouse.move(...at(300, 500));
+    await page.mouse.down();
+    await page.mouse.move(...at(340, 500), { steps: 5 });
+    await page.mouse.up();
+    assert.equal(await map.locator('path.geofence-shape').first().getAttribute('d'), before, 'the map did not pan');
+    const dragged = Number(await page.getByLabel('Radius (m)').inputValue());
+    assert.ok(dragged > 0 && dragged < radius, `dragged ${dragged}, clicked ${radius}`);
+    await form.getByLabel('Name').fill('Parking');
+    await form.getByRole('button', { name: 'Create' }).click();
+    await page.getByText('Geofence “Parking” created.').waitFor();
+
     // By keyboard: the map panned with the arrow keys, a corner placed at its centre each time.
     await page.getByRole('button', { name: 'Draw a polygon' }).focus();
     await page.keyboard.press('Enter');
@@ -131,9 +145,9 @@ describe('geofences', () => {
     await page.getByText(/^Feature 1: /).waitFor();
     await file.setInputFiles({ name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('not json') });
     await page.getByText('notes.txt is not a JSON file.').waitFor();
-    assert.equal((await geofences()).length, 5);
-    // All five on the map, drawn on the plain background (no tiles here).
-    assert.equal(await map.locator('path.geofence-shape').count(), 5);
+    assert.equal((await geofences()).length, 6);
+    // All six on the map, drawn on the plain background (no tiles here).
+    assert.equal(await map.locator('path.geofence-shape').count(), 6);
     assert.equal(await map.locator('.leaflet-tile').count(), 0);
 
     // Edit the speed limit of the depot, delete Client A.
@@ -146,7 +160,7 @@ describe('geofences', () => {
     await page.getByRole('button', { name: 'Delete: Client A' }).click();
     await page.getByText('Deleted.').waitFor();
     stored = await geofences();
-    assert.deepEqual(stored.map((g) => g.name).sort(), [HOSTILE, 'Client B', 'Depot', 'Keyboard zone'].sort());
+    assert.deepEqual(stored.map((g) => g.name).sort(), [HOSTILE, 'Client B', 'Depot', 'Keyboard zone', 'Parking'].sort());
     assert.equal(stored.find((g) => g.name === 'Depot').speed_limit_kmh, 20);
     assert.equal(await page.evaluate(() => window.pwned), undefined);
     assert.deepEqual(page.problems, []);

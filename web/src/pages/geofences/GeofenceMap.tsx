@@ -1,7 +1,8 @@
 // The geofences on a Leaflet map (circles and polygons, on a plain background when there are no
 // tiles), and the drawing of a new one with Leaflet's own events — no drawing plugin: a circle is a
-// click for the centre and a second click (or a typed radius) for its size; a polygon is a click
-// per vertex, closed by clicking the first vertex again, a double click, or the "Close" button.
+// press for the centre, then a drag, or a second click, or a typed radius for its size (the map
+// does not pan meanwhile); a polygon is a click per vertex, closed by clicking the first vertex
+// again, a double click, or the "Close" button.
 // Names reach Leaflet only as DOM text (tooltips are elements built here), never as HTML.
 import L from 'leaflet';
 import { useEffect, useRef } from 'react';
@@ -12,6 +13,8 @@ import { shapeOf, type Draft, type LatLon } from './geo';
 
 // A click this close (in pixels) to the first vertex closes the polygon.
 const CLOSE_PX = 12;
+// A circle's edge closer than this (in pixels) to its centre is the centre's own click.
+const EDGE_MIN_PX = 4;
 
 interface Props {
   geofences: Geofence[];
@@ -50,13 +53,22 @@ export function GeofenceMap({ geofences, selectedId, onSelect, draft, onDraft, c
       const c = m.getCenter();
       return [c.lat, c.lng];
     };
+    // A circle's centre is placed on the press, so that a drag from there sizes it.
+    m.on('mousedown', (e: L.LeafletMouseEvent) => {
+      const { draft: d, onDraft: set } = latest.current;
+      if (d?.kind === 'circle' && !d.center) set({ ...d, center: [e.latlng.lat, e.latlng.lng] });
+    });
     m.on('click', (e: L.LeafletMouseEvent) => {
       const { draft: d, onDraft: set } = latest.current;
       if (!d) return;
       const at: LatLon = [e.latlng.lat, e.latlng.lng];
       if (d.kind === 'circle') {
-        if (!d.center || d.fixed) set({ ...d, center: at, radius: d.fixed ? d.radius : null, fixed: d.fixed && d.radius !== null });
-        else set({ ...d, radius: Math.max(1, m.distance(L.latLng(d.center), e.latlng)), fixed: true });
+        if (!d.center || d.fixed) {
+          // Placed (a typed radius) or done: a click moves the centre, the radius stays.
+          set({ ...d, center: at, fixed: d.radius !== null });
+        } else if (m.latLngToContainerPoint(L.latLng(d.center)).distanceTo(e.containerPoint) >= EDGE_MIN_PX) {
+          set({ ...d, radius: Math.max(1, m.distance(L.latLng(d.center), e.latlng)), fixed: true });
+        }
         return;
       }
       if (d.closed) return;
@@ -88,12 +100,15 @@ export function GeofenceMap({ geofences, selectedId, onSelect, draft, onDraft, c
     };
   }, [centerRef]);
 
-  // While drawing, a double click closes a polygon instead of zooming.
+  // While drawing, a double click closes a polygon instead of zooming, and while a circle is sized
+  // a drag sizes it instead of panning.
   useEffect(() => {
     const m = map.current;
     if (!m) return;
     if (draft) m.doubleClickZoom.disable();
     else m.doubleClickZoom.enable();
+    if (draft?.kind === 'circle' && !draft.fixed) m.dragging.disable();
+    else m.dragging.enable();
     container.current?.classList.toggle('drawing', draft !== null);
   }, [draft]);
 
