@@ -19,6 +19,7 @@ before(async () => {
   fleetd.addUser('acme', 'manager@acme.example', 'fleet-manager');
   fleetd.addUser('acme', 'admin@acme.example', 'tenant-admin');
   fleetd.addUser('acme', 'admin2@acme.example', 'tenant-admin');
+  fleetd.addUser('acme', 'admin3@acme.example', 'tenant-admin');
   await fleetd.start();
   chrome = await browser();
   api = fleetd.client();
@@ -172,6 +173,56 @@ describe('operations', () => {
     await page.getByText('Time zone saved: America/New_York. Dates are now shown in it.').waitFor();
     const me = await client.api('GET', '/api/v1/me');
     assert.equal(me.body.time_zone, 'America/New_York');
+    assert.deepEqual(page.problems, []);
+    await page.context().close();
+  });
+
+  // The page against the documented answers, played by Playwright (the route comes with branch
+  // opsapi): only the changed value is sent, a refusal marks the field the detail names.
+  test('processing settings page, answers played: only changes are sent, a refusal marked', async () => {
+    const { secret } = await enrolledClient(fleetd, 'admin3@acme.example');
+    const page = await newPage(chrome);
+    const sent = [];
+    let stored = { min_trip_distance_m: 300, min_trip_duration_s: 60, idle_event_s: 300, eco_weight_idle: 1, future_knob: 7 };
+    await page.route('**/api/v1/settings/processing', async (route) => {
+      const req = route.request();
+      if (req.method() === 'GET') return route.fulfill({ json: stored });
+      const body = req.postDataJSON();
+      sent.push(body);
+      if (typeof body.min_trip_distance_m === 'number' && body.min_trip_distance_m < 0) {
+        return route.fulfill({
+          status: 400,
+          contentType: 'application/problem+json',
+          body: JSON.stringify({ type: 'https://fleetd.dev/problems/invalid-body', title: 'Invalid body', status: 400,
+            detail: "'min_trip_distance_m' must be a number from 0 to 100000" }),
+        });
+      }
+      stored = { ...stored, ...body };
+      return route.fulfill({ json: stored });
+    });
+    await signInPage(page, fleetd.url, 'admin3@acme.example', { secret });
+    await page.goto(`${fleetd.url}/admin/settings`);
+    const field = page.getByLabel('Shortest trip');
+    assert.equal(await field.inputValue(), '300');
+    // A key this version does not know is shown by its name.
+    assert.equal(await page.getByLabel('future_knob').inputValue(), '7');
+    await page.getByLabel('Idling', { exact: true }).fill('0.5');
+    await page.getByRole('button', { name: 'Save' }).last().click();
+    await page.getByText('Settings saved.').waitFor();
+    assert.deepEqual(sent.at(-1), { eco_weight_idle: 0.5 });
+    await field.fill('-5');
+    await page.getByRole('button', { name: 'Save' }).last().click();
+    await page.locator('.field-error').waitFor();
+    assert.deepEqual(sent.at(-1), { min_trip_distance_m: -5 });
+    assert.equal(await field.getAttribute('aria-invalid'), 'true');
+    assert.match(await page.locator('.field-error').textContent(), /from 0 to 100000/);
+    assert.equal(await field.evaluate((el) => el === document.activeElement), true);
+    assert.equal(await field.inputValue(), '-5');
+    // Nothing typed that is not a number is lost either: it goes as typed and the server says why.
+    await page.getByLabel('Briefest trip').fill('soon');
+    await page.getByRole('button', { name: 'Save' }).last().click();
+    await page.waitForFunction(() => document.querySelectorAll('.field-error, [role=alert]').length > 0);
+    assert.equal(sent.at(-1).min_trip_duration_s, 'soon');
     assert.deepEqual(page.problems, []);
     await page.context().close();
   });
