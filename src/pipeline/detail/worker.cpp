@@ -16,6 +16,9 @@ using namespace std::chrono_literals;
 // While a trip is open, a checkpoint at least this often in device time (a long trip must not make
 // a late position replay from far back).
 constexpr auto kInTripCheckpoint = std::chrono::hours(1);
+// Parked, a checkpoint after a trip ends and then every this often (a parked device reporting every
+// few seconds would otherwise write one at every wake; one per hour is kept anyway).
+constexpr auto kParkedCheckpoint = std::chrono::minutes(10);
 
 core::TimePoint Now() { return std::chrono::time_point_cast<core::Millis>(std::chrono::system_clock::now()); }
 
@@ -163,6 +166,7 @@ Result<void> Worker::Resume(int64_t device_id, DeviceRun& run) {
                 run.state = std::move(*state);
                 run.cursor = store::PositionCursor{cp->time, std::numeric_limits<int64_t>::max()};
                 run.last_checkpoint = cp->time;
+                run.last_checkpoint_in_trip = run.state.in_trip;
             }
         }
         run.context.reset();
@@ -205,22 +209,33 @@ void Worker::Flush(int64_t device_id, DeviceRun& run, const Output& out, bool ch
     AppendOutput(device_id, out, chunk);
     chunk.counters_time = run.state.last_time;
     const auto& last = run.state.last_time;
-    bool checkpoint = chunk_end && last &&
-                      (!run.state.in_trip || !run.last_checkpoint || *last - *run.last_checkpoint >= kInTripCheckpoint);
-    if (checkpoint) chunk.checkpoint = store::Checkpoint{*last, StateJson(run.state)};
+    bool checkpoint = false;
+    if (chunk_end && last) {
+        const auto since = run.last_checkpoint ? *last - *run.last_checkpoint : core::Millis::max();
+        checkpoint = run.state.in_trip ? since >= kInTripCheckpoint
+                                       : run.last_checkpoint_in_trip || since >= kParkedCheckpoint;
+    }
+    if (checkpoint) {
+        chunk.checkpoint = store::Checkpoint{*last, StateJson(run.state)};
+    }
     pending_.push_back(std::move(chunk));
+    pending_in_trip_.push_back(run.state.in_trip);
 }
 
 bool Worker::Commit() {
     if (pending_.empty()) return true;
     auto written = derived_.Write(pending_, Now());
-    for (const auto& chunk : pending_) {
+    for (size_t i = 0; i < pending_.size(); ++i) {
+        const auto& chunk = pending_[i];
         DeviceRun& run = runs_[chunk.device_id];
         if (!written) {
             run.loaded = false;  // the next wake resumes from the checkpoint
             continue;
         }
-        if (chunk.checkpoint) run.last_checkpoint = chunk.checkpoint->time;
+        if (chunk.checkpoint) {
+            run.last_checkpoint = chunk.checkpoint->time;
+            run.last_checkpoint_in_trip = pending_in_trip_[i];
+        }
         for (const auto& e : chunk.events) run.stale_events.erase(e.key);
         ++stats_.chunks;
         stats_.events += chunk.events.size();
@@ -232,6 +247,7 @@ bool Worker::Commit() {
                      written.error().message);
     }
     pending_.clear();
+    pending_in_trip_.clear();
     pending_positions_ = 0;
     return written.ok();
 }

@@ -45,6 +45,7 @@ private:
         State state;
         std::optional<store::PositionCursor> cursor;  // the last position processed
         std::optional<core::TimePoint> last_checkpoint;
+        bool last_checkpoint_in_trip = false;
         std::optional<Context> context;               // for times in [context_from, context_to)
         std::optional<core::TimePoint> context_from, context_to;
         std::unordered_set<std::string> stale_events;  // of a replayed window, not raised again yet
@@ -76,6 +77,7 @@ private:
     std::unordered_map<int64_t, std::string> presence_;
     // Chunks waiting for Commit: one transaction (one fsync) for many devices' small chunks.
     std::vector<store::DerivedChunk> pending_;
+    std::vector<bool> pending_in_trip_;  // of each pending chunk: a trip was open at its end
     size_t pending_positions_ = 0;
 
     std::mutex mu_;
