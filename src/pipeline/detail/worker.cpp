@@ -260,10 +260,14 @@ void Worker::ProcessDevice(int64_t device_id) {
         run.loaded = false;  // the next wake resumes from the checkpoint
     };
     if (auto r = Resume(device_id, run); !r) return fail(r.error());
+    bool caught_up = false;
     while (!stop_requested()) {
         auto rows = derived_.ReadPositions(device_id, run.cursor, options_.chunk_positions);
         if (!rows) return fail(rows.error());
-        if (rows->empty()) break;
+        if (rows->empty()) {
+            caught_up = true;
+            break;
+        }
         Output out;
         bool processed = false;
         for (const auto& row : *rows) {
@@ -289,9 +293,12 @@ void Worker::ProcessDevice(int64_t device_id) {
         pending_positions_ += rows->size();
         // Bounded: what is queued is written once it is a chunk's worth.
         if (static_cast<int64_t>(pending_positions_) >= options_.chunk_positions && !Commit()) return;
-        if (static_cast<int64_t>(rows->size()) < options_.chunk_positions) break;
+        if (static_cast<int64_t>(rows->size()) < options_.chunk_positions) {
+            caught_up = true;
+            break;
+        }
     }
-    if (!run.stale_events.empty()) {
+    if (caught_up && !run.stale_events.empty()) {
         // The replay caught up: what it did not raise again goes, once its own rows are written.
         if (!Commit()) return;
         std::vector<std::string> keys(run.stale_events.begin(), run.stale_events.end());
