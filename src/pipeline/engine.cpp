@@ -270,6 +270,9 @@ void Step::Trips() {
         TripState& t = st.trip;
         if (good) t.max_speed_kmh = std::max(t.max_speed_kmh, p.speed_kmh);
         if (!t.driver_id) t.driver_id = st.driver_id;
+        // Levels and counters first seen after the start count from then on.
+        if (!t.start_fuel_level_l) t.start_fuel_level_l = st.fuel.smoothed_l;
+        if (!t.start_fuel_used_l) t.start_fuel_used_l = st.fuel_used_l;
         if (!t.confirmed && here.odometer_m - t.start.odometer_m >= s.min_trip_distance_m &&
             Seconds(t.start.time, p.time) >= s.min_trip_duration_s) {
             ConfirmTrip();

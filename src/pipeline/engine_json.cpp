@@ -2,6 +2,7 @@
 // Settings are read strictly (unknown keys, wrong types and out-of-range values are errors); a
 // state is read back exactly as StateJson wrote it (a missing member keeps its default, so a
 // checkpoint written before a member existed still resumes).
+#include <charconv>
 #include <cmath>
 #include <limits>
 
@@ -169,7 +170,17 @@ struct Writer {
     void operator()(const char* k, const bool& v) { obj[k] = v; }
     void operator()(const char* k, const int& v) { obj[k] = v; }
     void operator()(const char* k, const int64_t& v) { obj[k] = v; }
-    void operator()(const char* k, const double& v) { obj[k] = v; }
+    // Boost.JSON 1.81 parses a double to within an ulp, not exactly, and a resumed state must be
+    // exact: integral values are numbers, others strings in their shortest exact form.
+    void operator()(const char* k, const double& v) {
+        if (v == std::trunc(v) && std::abs(v) < 9e15) {
+            obj[k] = static_cast<int64_t>(v);
+            return;
+        }
+        char buf[64];
+        auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+        obj[k] = ec == std::errc{} ? json::value(std::string_view(buf, end - buf)) : json::value(nullptr);
+    }
     void operator()(const char* k, const std::string& v) { obj[k] = v; }
     void operator()(const char* k, const core::TimePoint& v) { obj[k] = v.time_since_epoch().count(); }
     template <typename T>
@@ -215,7 +226,15 @@ struct Reader {
         if (j.is_int64()) v = j.get_int64(); else Fail(k);
     }
     void Read(const char* k, const json::value& j, double& v) {
-        if (auto n = Number(j)) v = *n; else Fail(k);
+        if (auto n = Number(j)) {
+            v = *n;
+        } else if (j.is_string()) {
+            std::string_view t = j.get_string();
+            auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), v);
+            if (ec != std::errc{} || end != t.data() + t.size()) Fail(k);
+        } else {
+            Fail(k);
+        }
     }
     void Read(const char* k, const json::value& j, std::string& v) {
         if (j.is_string()) v = std::string(j.get_string()); else Fail(k);

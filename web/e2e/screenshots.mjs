@@ -66,6 +66,34 @@ for (let i = 0; i < 360; i++) {
   });
 }
 
+// Reports and events for the reports and alerts pages (the documented rows).
+const days = ['2026-03-09', '2026-03-10', '2026-03-11', '2026-03-12', '2026-03-13', '2026-03-14', '2026-03-15'];
+const summaryRows = [];
+days.forEach((d, di) => vehicles.slice(0, 4).forEach((v, vi) => {
+  const trips = di >= 5 ? (vi === 0 ? 1 : 0) : 2 + ((di + vi) % 4);
+  summaryRows.push({
+    date: d, vehicle_id: v.id, vehicle_name: v.name, trips, distance_m: trips * (8_000 + ((di * 7 + vi * 13) % 10) * 3_100),
+    driving_s: trips * 1_500, idle_s: trips * 140, max_speed_kmh: trips ? 70 + ((di + vi) % 5) * 8 : null,
+    first_start: trips ? `${d}T06:${10 + vi}:00Z` : null, last_end: trips ? `${d}T16:${20 + vi}:00Z` : null, fuel_used_l: trips ? trips * 1.4 : null,
+  });
+}));
+const report = (name, items) => ({ report: name, time_zone: 'Europe/Paris', from: '2026-03-08T23:00:00Z', to: '2026-03-15T23:00:00Z', items, total: items.length, limit: 1000, offset: 0 });
+const drivers = ['Jeanne Martin', 'Karim Haddad', 'Sofia Rossi', 'Lucas Bernard', 'Emma Petit'];
+const ecoRows = drivers.map((name, i) => ({
+  rank: i + 1, driver_id: i + 1, driver_name: name, eco_score: 92 - i * 9, trips: 30 - i * 3, distance_m: 640_000 - i * 70_000,
+  duration_s: 90_000 - i * 9_000, harsh_acceleration: i * 2, harsh_braking: i * 3, harsh_cornering: i, harsh_per_100km: i * 1.1,
+  overspeed_share: i * 0.02, idle_share: 0.05 + i * 0.02,
+}));
+const eventRows = [
+  ['overspeed', { speed_kmh: 97, limit_kmh: 80 }], ['harsh_braking', {}], ['geofence_enter', {}], ['low_battery', { voltage_v: 11.2 }],
+  ['unknown_badge', { badge: '01FF00AA11BB22CC' }], ['idling', { duration_s: 900 }],
+].map(([type, detail], i) => ({
+  id: 40 - i, time: new Date(Date.parse('2026-03-12T09:40:00Z') - i * 1_730_000).toISOString(), type, vehicle_id: vehicles[i].id,
+  vehicle_name: vehicles[i].name, driver_id: i === 0 ? 1 : null, driver_name: i === 0 ? 'Jeanne Martin' : null,
+  geofence_id: type === 'geofence_enter' ? 2 : null, geofence_name: type === 'geofence_enter' ? 'Rungis depot' : null,
+  lat: 48.82 + i * 0.01, lon: 2.30 + i * 0.015, detail, acknowledged_at: null, acknowledged_by: null, device_id: i + 1,
+}));
+
 const fleetd = new Fleetd();
 fleetd.addTenant('acme');
 fleetd.addUser('acme', 'manager@acme.example', 'fleet-manager');
@@ -139,6 +167,23 @@ try {
   await manager.getByRole('heading', { name: 'Your account' }).waitFor();
   await manager.getByText('This browser').waitFor();
   await manager.screenshot({ path: `${OUT}account.png` });
+  await manager.route('**/api/v1/reports/summary?*', (r) => r.fulfill({ json: report('summary', summaryRows) }));
+  await manager.route('**/api/v1/reports/eco?*', (r) => r.fulfill({ json: report('eco', ecoRows) }));
+  await manager.route('**/api/v1/events?*', (r) => r.fulfill({ json: { items: eventRows, next: null, limit: 50 } }));
+  await manager.goto(`${fleetd.url}/reports?report=summary&from=2026-03-09&to=2026-03-15`);
+  await manager.getByRole('img', { name: /Distance per day/ }).waitFor();
+  await manager.screenshot({ path: `${OUT}reports-summary.png` });
+  await manager.goto(`${fleetd.url}/reports?report=eco&from=2026-03-09&to=2026-03-15`);
+  await manager.getByRole('img', { name: /Eco score/ }).waitFor();
+  await manager.screenshot({ path: `${OUT}reports-eco.png` });
+  await manager.goto(`${fleetd.url}/alerts/events`);
+  await manager.getByRole('button', { name: /Show Overspeed/ }).click();
+  await manager.getByRole('region', { name: "Map of the event's place" }).waitFor();
+  await manager.waitForTimeout(500);
+  await manager.screenshot({ path: `${OUT}alerts-events.png`, fullPage: true });
+  await manager.getByRole('navigation', { name: 'Alerts sections' }).getByRole('link', { name: 'Rules' }).click();
+  await manager.getByRole('button', { name: 'New rule' }).click();
+  await manager.screenshot({ path: `${OUT}alerts-rule.png` });
   await manager.context().close();
 
   const phone = await page({ locale: 'fr-FR', viewport: { width: 390, height: 780 } });

@@ -18,7 +18,10 @@ export type Permission =
   | 'tenants.write'
   | 'devices.admin'
   | 'commands'
-  | 'support.grant';
+  | 'support.grant'
+  | 'reports.read'
+  | 'operations.write'
+  | 'tenant.settings';
 
 export const ROLE_PERMISSIONS = table.roles as Record<Role, readonly Permission[]>;
 
