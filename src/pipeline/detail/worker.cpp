@@ -103,7 +103,20 @@ void Worker::Run() {
             std::sort(devices.begin(), devices.end());
             for (int64_t id : devices) {
                 if (stop_requested()) break;
-                ProcessDevice(id);
+                // The thread's root: an exception (a bug, memory) costs this device's pass, not the
+                // server.
+                try {
+                    ProcessDevice(id);
+                } catch (const std::exception& e) {
+                    ++stats_.failures;
+                    spdlog::error("pipeline: device {}: {}", id, e.what());
+                    runs_[id].loaded = false;
+                    // What was queued is dropped; its devices resume from their checkpoints.
+                    for (const auto& chunk : pending_) runs_[chunk.device_id].loaded = false;
+                    pending_.clear();
+                    pending_in_trip_.clear();
+                    pending_positions_ = 0;
+                }
             }
             Commit();
             lock.lock();
