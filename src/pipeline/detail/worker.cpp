@@ -33,10 +33,10 @@ Worker::~Worker() { Stop(); }
 
 void Worker::Start() { thread_ = std::thread([this] { Run(); }); }
 
-void Worker::WakeMany(const std::vector<int64_t>& device_ids) {
+void Worker::WakeMany(const std::vector<WakeUp>& wakes) {
     {
         std::lock_guard lock(mu_);
-        dirty_.insert(device_ids.begin(), device_ids.end());
+        for (const auto& w : wakes) Note(w.device_id, w.oldest);
     }
     cv_.notify_one();
 }
@@ -97,16 +97,16 @@ void Worker::Run() {
         }
         if (!dirty_.empty()) {
             busy_ = true;
-            std::vector<int64_t> devices(dirty_.begin(), dirty_.end());
+            std::vector<std::pair<int64_t, std::optional<core::TimePoint>>> devices(dirty_.begin(), dirty_.end());
             dirty_.clear();
             lock.unlock();
             std::sort(devices.begin(), devices.end());
-            for (int64_t id : devices) {
+            for (const auto& [id, oldest] : devices) {
                 if (stop_requested()) break;
                 // The thread's root: an exception (a bug, memory) costs this device's pass, not the
                 // server.
                 try {
-                    ProcessDevice(id);
+                    ProcessDevice(id, oldest);
                 } catch (const std::exception& e) {
                     ++stats_.failures;
                     spdlog::error("pipeline: device {}: {}", id, e.what());
@@ -138,6 +138,11 @@ bool Worker::stop_requested() {
     return stop_;
 }
 
+void Worker::Note(int64_t device_id, const std::optional<core::TimePoint>& oldest) {
+    auto [it, fresh] = dirty_.try_emplace(device_id, oldest);
+    if (!fresh && it->second) it->second = oldest ? std::min(*it->second, *oldest) : oldest;
+}
+
 void Worker::EnqueueShard() {
     // Installations, speed limits and badges change through routes that do not call ConfigChanged:
     // a change seen here rebuilds every context (within a tick).
@@ -153,7 +158,7 @@ void Worker::EnqueueShard() {
     }
     std::lock_guard lock(mu_);
     for (int64_t id : *devices) {
-        if (id % count_ == index_) dirty_.insert(id);
+        if (id % count_ == index_) Note(id, std::nullopt);
     }
 }
 
@@ -164,7 +169,7 @@ void Worker::DropContexts(bool all, const std::set<int64_t>& tenants) {
     }
 }
 
-Result<void> Worker::Resume(int64_t device_id, DeviceRun& run) {
+Result<void> Worker::Resume(int64_t device_id, DeviceRun& run, const std::optional<core::TimePoint>& oldest) {
     auto restart_from = [&](const std::optional<store::Checkpoint>& cp) -> Result<void> {
         run.state = State{};
         run.cursor.reset();
@@ -186,11 +191,15 @@ Result<void> Worker::Resume(int64_t device_id, DeviceRun& run) {
         run.loaded = true;
         return {};
     };
+    bool look_for_late = !run.loaded || !oldest || !run.cursor || *oldest <= run.cursor->time;
     if (!run.loaded) {
         auto cp = derived_.LastCheckpoint(device_id);
         if (!cp) return cp.error();
         if (auto r = restart_from(*cp); !r) return r;
     }
+    // Woken by a commit of positions all after what was processed: no late mark to look for (one
+    // query less per device and wake; the tick looks anyway).
+    if (!look_for_late) return {};
     auto late = derived_.TakeLate(device_id);
     if (!late) return late.error();
     if (*late) {
@@ -265,14 +274,14 @@ bool Worker::Commit() {
     return written.ok();
 }
 
-void Worker::ProcessDevice(int64_t device_id) {
+void Worker::ProcessDevice(int64_t device_id, const std::optional<core::TimePoint>& oldest) {
     DeviceRun& run = runs_[device_id];
     auto fail = [&](const Error& e) {
         ++stats_.failures;
         spdlog::warn("pipeline: device {}: {}", device_id, e.message);
         run.loaded = false;  // the next wake resumes from the checkpoint
     };
-    if (auto r = Resume(device_id, run); !r) return fail(r.error());
+    if (auto r = Resume(device_id, run, oldest); !r) return fail(r.error());
     bool caught_up = false;
     while (!stop_requested()) {
         auto rows = derived_.ReadPositions(device_id, run.cursor, options_.chunk_positions);

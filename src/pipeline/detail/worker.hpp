@@ -32,8 +32,15 @@ public:
     Worker(const Worker&) = delete;
     Worker& operator=(const Worker&) = delete;
 
+    // A device to look at, and the oldest device time committed for it since the last look
+    // (nullopt: unknown, look for a late mark).
+    struct WakeUp {
+        int64_t device_id = 0;
+        std::optional<core::TimePoint> oldest;
+    };
+
     void Start();
-    void WakeMany(const std::vector<int64_t>& device_ids);
+    void WakeMany(const std::vector<WakeUp>& wakes);
     void ConfigChanged(std::optional<int64_t> tenant_id);
     bool WaitIdle(std::chrono::steady_clock::time_point deadline);
     void Stop();
@@ -53,9 +60,11 @@ private:
 
     void Run();
     bool stop_requested();
+    // Adds a device to look at (under mu_), keeping the oldest time (nullopt wins).
+    void Note(int64_t device_id, const std::optional<core::TimePoint>& oldest);
     void EnqueueShard();
-    void ProcessDevice(int64_t device_id);
-    Result<void> Resume(int64_t device_id, DeviceRun& run);
+    void ProcessDevice(int64_t device_id, const std::optional<core::TimePoint>& oldest);
+    Result<void> Resume(int64_t device_id, DeviceRun& run, const std::optional<core::TimePoint>& oldest);
     Result<void> LoadContext(int64_t device_id, DeviceRun& run, core::TimePoint at);
     // Queues a chunk of the device's output (written by Commit, with other devices' chunks).
     void Flush(int64_t device_id, DeviceRun& run, const Output& out, bool chunk_end);
@@ -83,7 +92,7 @@ private:
     std::mutex mu_;
     std::condition_variable cv_;       // work arrived or stop
     std::condition_variable idle_cv_;  // the worker went idle
-    std::unordered_set<int64_t> dirty_;
+    std::unordered_map<int64_t, std::optional<core::TimePoint>> dirty_;  // device → oldest time woken for
     bool config_all_ = false;
     std::set<int64_t> config_tenants_;
     bool busy_ = true;  // until the first pass over the shard is done
