@@ -102,7 +102,7 @@ void Worker::Run() {
             lock.unlock();
             std::sort(devices.begin(), devices.end());
             for (const auto& [id, oldest] : devices) {
-                if (stop_requested()) break;
+                if (StopRequested()) break;
                 // The thread's root: an exception (a bug, memory) costs this device's pass, not the
                 // server.
                 try {
@@ -133,7 +133,7 @@ void Worker::Run() {
     idle_cv_.notify_all();
 }
 
-bool Worker::stop_requested() {
+bool Worker::StopRequested() {
     std::lock_guard lock(mu_);
     return stop_;
 }
@@ -283,7 +283,7 @@ void Worker::ProcessDevice(int64_t device_id, const std::optional<core::TimePoin
     };
     if (auto r = Resume(device_id, run, oldest); !r) return fail(r.error());
     bool caught_up = false;
-    while (!stop_requested()) {
+    while (!StopRequested()) {
         auto rows = derived_.ReadPositions(device_id, run.cursor, options_.chunk_positions);
         if (!rows) return fail(rows.error());
         if (rows->empty()) {

@@ -59,7 +59,7 @@ private:
     };
 
     void Run();
-    bool stop_requested();
+    bool StopRequested();
     // Adds a device to look at (under mu_), keeping the oldest time (nullopt wins).
     void Note(int64_t device_id, const std::optional<core::TimePoint>& oldest);
     void EnqueueShard();
