@@ -16,9 +16,11 @@
 //                            2,000 points (the runner's chunk)
 //   engine + checkpoint      the same with StateJson at the end of every chunk and ParseState of it
 //
-// CPU time of the process (CLOCK_PROCESS_CPUTIME_ID) is the main figure: the machine is shared.
+// Before timing, one untimed pass checks that the month's event keys are all distinct (the runner
+// upserts events by key). CPU time of the process (CLOCK_PROCESS_CPUTIME_ID) is the main figure: the
+// machine is shared.
 //
-// Usage: bench_engine [--days N] [--interval-ms N] [--geofences N] [--runs N]
+// Usage: bench_engine [--days N] [--interval-ms N] [--geofences N] [--runs N] [--motion-only]
 #include <fmt/format.h>
 #include <time.h>
 
@@ -29,6 +31,7 @@
 #include <cstring>
 #include <functional>
 #include <map>
+#include <set>
 #include <numbers>
 #include <string>
 #include <vector>
@@ -46,11 +49,21 @@ struct Args {
     int interval_ms = 10000;
     int geofences = 20;
     int runs = 7;
+    bool motion_only = false;   // drop the ignition: trips by speed (as devices without ignition)
 };
 
 Args ParseArgs(int argc, char** argv) {
     Args a;
-    for (int i = 1; i + 1 < argc; i += 2) {
+    for (int i = 1; i < argc; i += 2) {
+        if (std::strcmp(argv[i], "--motion-only") == 0) {
+            a.motion_only = true;
+            --i;
+            continue;
+        }
+        if (i + 1 >= argc) {
+            fmt::print(stderr, "bench_engine: {} needs a value\n", argv[i]);
+            std::exit(2);
+        }
         int v = std::atoi(argv[i + 1]);
         if (std::strcmp(argv[i], "--days") == 0) a.days = v;
         else if (std::strcmp(argv[i], "--interval-ms") == 0) a.interval_ms = v;
@@ -121,7 +134,10 @@ std::vector<pipeline::Point> MakePoints(const Args& a) {
             fmt::print(stderr, "bench_engine: cannot decode a simulated packet: {}\n", decoded.error().message);
             std::exit(1);
         }
-        for (const auto& m : decoded->messages) points.push_back(ToPoint(m.record));
+        for (const auto& m : decoded->messages) {
+            points.push_back(ToPoint(m.record));
+            if (a.motion_only) points.back().ignition.reset();
+        }
     }
     return points;
 }
@@ -188,6 +204,21 @@ int main(int argc, char** argv) {
     auto points = MakePoints(a);
     auto ctx = MakeContext(a, points);
     constexpr size_t kChunk = 2000;
+
+    // Untimed: the month's event keys are unique (the runner upserts events by key).
+    {
+        pipeline::State st;
+        pipeline::Output out;
+        std::set<std::string> keys;
+        size_t n_events = 0;
+        for (const auto& p : points) pipeline::Process(ctx, st, p, out);
+        for (const auto& e : out.events) keys.insert(e.key());
+        n_events = out.events.size();
+        if (keys.size() != n_events) {
+            fmt::print(stderr, "bench_engine: {} events but {} distinct keys\n", n_events, keys.size());
+            return 1;
+        }
+    }
 
     volatile double sink = 0;
     Measure base = Median(a.runs, [&] {

@@ -30,6 +30,7 @@ constexpr double kHarshMaxGapS = 5;
 constexpr double kGeofenceHysteresisM = 15;
 // Moving with the ignition off is towing once this far from where the ignition went off.
 constexpr double kTowingMinDistanceM = 100;
+constexpr int kTowingFixes = 2;
 // low_battery is raised again only after the voltage rose this far above the threshold; below
 // kBatteryDisconnectedV the device reports no external supply (that is a power cut, not a low battery).
 constexpr double kBatteryHysteresisV = 0.5;
@@ -114,12 +115,15 @@ void Step::Filter() {
 }
 
 void Step::Totals(std::optional<bool> prev_ignition) {
-    // Engine time: the interval before this point counts when the ignition was on at its start.
+    // Engine, idle and overspeed time: the interval before this point counts by the state at its
+    // start (before this point may end the trip).
     if (st.last_time && !gap && prev_ignition.value_or(false)) {
         st.engine_s += dt;
         if (st.in_trip) st.trip.engine_s += dt;
+        if (st.in_trip && !st.prev_moving) st.trip.idle_s += dt;
         if (st.stop.open) st.stop.engine_on_s += dt;
     }
+    if (st.last_time && !gap && st.in_trip && st.overspeed) st.trip.overspeed_s += dt;
     // Distance: the device's odometer once it sends one, else along accepted fixes.
     if (p.odometer_m && std::isfinite(*p.odometer_m)) {
         if (st.device_odometer_m) {
@@ -314,10 +318,9 @@ void Step::Ignition() {
     }
 }
 
-// Idle time (ignition on, not moving) inside trips, and "idling" once per episode longer than
-// idle_event_s (at the episode's start; detail: the threshold crossed).
+// "idling" once per episode of ignition on and not moving longer than idle_event_s (at the
+// episode's start; detail: the threshold crossed).
 void Step::Idle() {
-    if (st.in_trip && st.last_time && !gap && prev_ignition.value_or(false) && !st.prev_moving) st.trip.idle_s += dt;
     bool idling = st.ignition.value_or(false) && !moving;
     if (!idling || gap) {
         st.idle_since.reset();
@@ -332,21 +335,22 @@ void Step::Idle() {
     }
 }
 
-// The limit: the lowest of the geofences the device is in that set one, else the vehicle's, else
-// the tenant's default. One "overspeed" per episode over it, raised when the episode ends (detail:
-// the episode's maximum speed, the limit and the duration) if it lasted overspeed_min_duration_s.
+// The limit: the lowest of the vehicle's and those of the geofences the device is in; the
+// tenant's default when none of them sets one. One "overspeed" per episode over it, raised when the
+// episode ends (detail: the episode's maximum speed, the limit and the duration) if it lasted
+// overspeed_min_duration_s.
 void Step::Overspeed() {
-    if (st.overspeed && st.in_trip && st.last_time && !gap) st.trip.overspeed_s += dt;
-    double limit = ctx.vehicle_speed_limit_kmh.value_or(s.default_speed_limit_kmh);
+    std::optional<double> lowest = ctx.vehicle_speed_limit_kmh;
     std::optional<int64_t> limit_geofence;
     for (const OpenVisit& v : st.visits) {
         for (const Geofence& g : ctx.geofences) {
-            if (g.id == v.geofence_id && g.speed_limit_kmh && (!limit_geofence || *g.speed_limit_kmh < limit)) {
-                limit = *g.speed_limit_kmh;
+            if (g.id == v.geofence_id && g.speed_limit_kmh && (!lowest || *g.speed_limit_kmh < *lowest)) {
+                lowest = *g.speed_limit_kmh;
                 limit_geofence = g.id;
             }
         }
     }
+    double limit = lowest.value_or(s.default_speed_limit_kmh);
     bool over = good && p.speed_kmh > limit;
     // An unusable fix neither starts nor ends an episode; a silence ends it where it was last heard.
     if (st.overspeed && (gap || (good && !over))) {
@@ -507,16 +511,21 @@ void Step::Alarm() {
     }
 }
 
-// Moving (by GPS) with the ignition off, once per ignition-off period.
+// Moving (by GPS) with the ignition off, once per ignition-off period: kTowingFixes accepted fixes
+// in a row at moving speed, kTowingMinDistanceM or more from where the ignition went off.
 void Step::Towing() {
     if (!st.ignition_reported || st.ignition.value_or(true) || st.towing_raised || !good) return;
     if (!st.ignition_off_at) {
         st.ignition_off_at = here;
         return;
     }
-    if (p.speed_kmh < s.moving_speed_kmh) return;
     double away = HaversineM(st.ignition_off_at->lat, st.ignition_off_at->lon, p.lat, p.lon);
-    if (away < kTowingMinDistanceM) return;
+    if (p.speed_kmh < s.moving_speed_kmh || away < kTowingMinDistanceM) {
+        st.towing_fixes = 0;
+        return;
+    }
+    // A single wild fix (multipath in a street canyon) is not towing: two in a row are needed.
+    if (++st.towing_fixes < kTowingFixes) return;
     st.towing_raised = true;
     Emit("towing", here, Detail({{"distance_m", away}, {"speed_kmh", p.speed_kmh}}));
 }
@@ -655,6 +664,7 @@ void Step::Fuel() {
 
 // The driver: the badge read in this driving session, else the assignment covering the time.
 void Step::ResolveDriver() {
+    bool unknown = false;
     if (p.driver_badge) {
         // Badges are short (an iButton is 16 hex digits); a longer value is cut so that what the
         // state, keys and details keep stays small.
@@ -670,10 +680,7 @@ void Step::ResolveDriver() {
                 st.badge_driver_id = it->second;
             } else {
                 st.badge_driver_id.reset();
-                std::string detail = "{\"badge\":";
-                core::AppendJsonString(detail, badge);
-                detail += "}";
-                Emit("unknown_badge", here, detail, badge);
+                unknown = true;
             }
         }
     }
@@ -684,6 +691,12 @@ void Step::ResolveDriver() {
         }
     }
     st.driver_id = driver;
+    if (unknown) {   // raised without a driver: whoever it is, it is no one the tenant knows
+        std::string detail = "{\"badge\":";
+        core::AppendJsonString(detail, *st.badge);
+        detail += "}";
+        Emit("unknown_badge", here, detail, *st.badge);
+    }
     if (driver && driver != st.last_known_driver_id) {
         std::string detail = "{\"driver_id\":" + std::to_string(*driver);
         if (st.last_known_driver_id) detail += ",\"previous_driver_id\":" + std::to_string(*st.last_known_driver_id);
@@ -715,8 +728,8 @@ void Step::Run() {
     Idle();
     Geofences();
     Overspeed();
+    Alarm();   // first: a device's first harsh alarm stops computed harsh driving on this point already
     Harsh();
-    Alarm();
     Towing();
     GpsLost();
     Battery();
@@ -741,6 +754,21 @@ double EcoScore(double harsh_per_100km, double pct_speeding, double pct_idle, co
     double score = 100 - s.eco_weight_harsh * harsh_per_100km - s.eco_weight_speeding * pct_speeding -
                    s.eco_weight_idle * pct_idle;
     return std::clamp(score, 0.0, 100.0);
+}
+
+std::optional<TimePoint> EarliestPending(const State& s) {
+    if (!s.last_time) return std::nullopt;
+    TimePoint t = *s.last_time;
+    auto take = [&](TimePoint c) { t = std::min(t, c); };
+    if (s.in_trip) take(s.trip.start.time);
+    if (s.stop.open) take(s.stop.at.time);
+    if (s.in_stop_candidate) take(s.stationary.time);
+    if (s.idle_since && !s.idle_raised) take(s.idle_since->time);
+    if (s.overspeed) take(s.overspeed->since);
+    if (s.fuel.has_low) take(s.fuel.low.time);
+    if (s.fuel.has_high) take(s.fuel.high.time);
+    for (const OpenVisit& v : s.visits) take(v.enter_time);
+    return t;
 }
 
 std::string Event::key() const {

@@ -153,6 +153,7 @@ void Members(State& s, V& v) {
     v("brake_episode", s.brake_episode);
     v("device_reports_harsh", s.device_reports_harsh);
     v("towing_raised", s.towing_raised);
+    v("towing_fixes", s.towing_fixes);
     v("ignition_off_at", s.ignition_off_at);
     v("low_battery", s.low_battery);
     v("dtc_codes", s.dtc_codes);

@@ -19,6 +19,8 @@ constexpr double kMetresPerDegreeLat = 6371008.8 * std::numbers::pi / 180;
 
 core::TimePoint At(const char* iso) { return *core::ParseIso(iso); }
 
+double Seconds(core::TimePoint a, core::TimePoint b) { return std::chrono::duration<double>(b - a).count(); }
+
 // Builds a device's positions: a vehicle driving along straight legs and standing still.
 struct Route {
     core::TimePoint t;
@@ -370,6 +372,20 @@ TEST(EngineTest, IdlingOncePerEpisode) {
     EXPECT_LT(*run.out.trips[0].eco_score, 80);
 }
 
+TEST(EngineTest, IdlingJustBeforeTheIgnitionGoesOffIsTheTrips) {
+    Route r("2026-03-02T08:00:00Z");
+    r.Ignition(true);
+    r.Drive(2000, 40);
+    r.Stay(60);           // parked, engine running
+    r.Ignition(false);    // 1 s later
+    Device run;
+    run.Feed(r.points);
+    ASSERT_EQ(run.out.trips.size(), 1u);
+    // 10 s before moving off, 50 s between the six stationary points, 1 s to the ignition-off point.
+    EXPECT_NEAR(run.out.trips[0].idle_s, 10 + 50 + 1, 1e-6);
+    EXPECT_NEAR(run.out.engine_s, Seconds(r.points.front().time, r.points.back().time), 1e-6);
+}
+
 TEST(EngineTest, OverspeedOneEventPerEpisodeWithMaxAndLimit) {
     Route r("2026-03-02T08:00:00Z");
     r.step_s = 2;
@@ -447,6 +463,16 @@ TEST(EngineTest, GeofenceCircleEnterExitWithItsSpeedLimit) {
     ASSERT_EQ(over.size(), 1u);
     EXPECT_EQ(over[0].geofence_id, 3);
     EXPECT_NE(over[0].detail_json.find("\"limit_kmh\":30"), std::string::npos);
+    // A geofence's higher limit does not lift the vehicle's own.
+    Device truck;
+    school.speed_limit_kmh = 130;
+    truck.ctx.geofences = {school};
+    truck.ctx.vehicle_speed_limit_kmh = 45;
+    truck.Feed(r.points);
+    over = truck.Events("overspeed");
+    ASSERT_EQ(over.size(), 1u);
+    EXPECT_FALSE(over[0].geofence_id);
+    EXPECT_NE(over[0].detail_json.find("\"limit_kmh\":45"), std::string::npos);
 }
 
 TEST(EngineTest, GeofencePolygonDoesNotFlapOnItsEdge) {
@@ -522,15 +548,18 @@ TEST(EngineTest, DeviceHarshAlarmsReplaceComputedOnes) {
     r.Ignition(true);
     for (double v : {5, 10, 15}) r.Drive(v / 3.6, v);
     r.Drive(500, 20);
-    r.points.back().alarm = "harsh_cornering";
-    r.Drive(100, 40);   // a computed acceleration, not counted: the device reports its own
+    r.Drive(2, 40);   // +20 km/h in 0.2 s: computed harsh, but the device says so on this very point
     r.points.back().alarm = "harsh_acceleration";
+    r.Drive(200, 40);
+    r.points.back().alarm = "harsh_cornering";
+    r.Drive(50, 20);   // a computed braking, not counted: the device reports its own
     r.Drive(500, 40);
     r.Ignition(false);
     Device run;
     run.Feed(r.points);
     EXPECT_EQ(run.Events("harsh_cornering").size(), 1u);
     EXPECT_EQ(run.Events("harsh_acceleration").size(), 1u);
+    EXPECT_TRUE(run.Events("harsh_braking").empty());
     ASSERT_EQ(run.out.trips.size(), 1u);
     EXPECT_EQ(run.out.trips[0].harsh_cornering, 1);
     EXPECT_EQ(run.out.trips[0].harsh_acceleration, 1);
@@ -560,13 +589,20 @@ TEST(EngineTest, TowingWhenMovingWithIgnitionOffOncePerPeriod) {
     r.Stay(60);
     r.Drive(40, 10);     // a few metres: a parking bump, not towing
     r.Stay(60);
+    {
+        Point wild = r.Here(12);   // one fix 300 m off at 12 km/h (multipath): not towing
+        wild.lat += 300 / kMetresPerDegreeLat;
+        wild.time += seconds(5);
+        r.points.push_back(wild);
+    }
+    r.Stay(60);
     r.Drive(2000, 30);   // towed away
     r.Drive(2000, 30, 90);
     Device run;
     run.Feed(r.points);
     auto tow = run.Events("towing");
     ASSERT_EQ(tow.size(), 1u);
-    EXPECT_GT(tow[0].time, At("2026-03-02T08:03:46Z"));   // not during the bump, which ended before
+    EXPECT_GT(tow[0].time, At("2026-03-02T08:04:46Z"));   // not at the bump nor at the wild fix
     EXPECT_EQ(run.out.trips.size(), 1u);   // a towed vehicle makes no trip (ignition off)
 }
 
@@ -656,6 +692,7 @@ TEST(EngineTest, DriverByBadgeUnknownBadgeAndAssignment) {
     auto unknown = run.Events("unknown_badge");
     ASSERT_EQ(unknown.size(), 1u);
     EXPECT_EQ(unknown[0].detail_json, R"({"badge":"FFFF"})");
+    EXPECT_FALSE(unknown[0].driver_id);   // not the previous session's driver
     EXPECT_EQ(run.Events("trip_start")[0].driver_id, 11);
 }
 
@@ -808,8 +845,12 @@ TEST(EngineReplayTest, TwoHalvesThroughJsonEqualOneGo) {
     for (const auto& p : points) Process(ctx, whole, p, all);
     ASSERT_GT(all.trips.size(), 20u);
     ASSERT_GT(all.events.size(), 100u);
-    std::set<std::string> types;
-    for (const auto& e : all.events) types.insert(e.type);
+    std::set<std::string> types, keys;
+    for (const auto& e : all.events) {
+        types.insert(e.type);
+        keys.insert(e.key());
+    }
+    EXPECT_EQ(keys.size(), all.events.size());   // the runner upserts by key: no two events share one
     for (const char* t : {"trip_start", "geofence_enter", "overspeed", "sos", "harsh_cornering", "dtc",
                           "driver_changed", "unknown_badge", "refuel", "idling"}) {
         EXPECT_TRUE(types.count(t)) << t;
@@ -827,13 +868,71 @@ TEST(EngineReplayTest, TwoHalvesThroughJsonEqualOneGo) {
         ASSERT_TRUE(resumed.ok()) << resumed.error().message;
         EXPECT_EQ(StateJson(*resumed), json);
         State second = *resumed;
+        size_t trips = a.trips.size(), stops = a.stops.size(), visits = a.visits.size(), events = a.events.size();
         for (size_t i = cut; i < points.size(); ++i) Process(ctx, second, points[i], a);
+        // Whatever the second half outputs is dated at or after the checkpoint's EarliestPending.
+        auto pending = EarliestPending(*resumed);
+        ASSERT_TRUE(pending);
+        for (size_t i = trips; i < a.trips.size(); ++i) EXPECT_GE(a.trips[i].start_time, *pending);
+        for (size_t i = stops; i < a.stops.size(); ++i) EXPECT_GE(a.stops[i].start_time, *pending);
+        for (size_t i = visits; i < a.visits.size(); ++i) EXPECT_GE(a.visits[i].enter_time, *pending);
+        for (size_t i = events; i < a.events.size(); ++i) EXPECT_GE(a.events[i].time, *pending);
         EXPECT_EQ(Dump(a), Dump(all)) << "cut at " << cut;
         EXPECT_EQ(StateJson(second), StateJson(whole));
         EXPECT_DOUBLE_EQ(a.odometer_m, all.odometer_m);
         EXPECT_DOUBLE_EQ(a.engine_s, all.engine_s);
     }
     EXPECT_GE(cuts_in_trip, 3);
+}
+
+TEST(EngineReplayTest, ACheckpointAfterEveryPointChangesNothing) {
+    auto points = LongRoute();
+    Context ctx = LongContext(points);
+    State whole, hopping;
+    Output a, b;
+    for (const auto& p : points) {
+        Process(ctx, whole, p, a);
+        Process(ctx, hopping, p, b);
+        auto back = ParseState(StateJson(hopping));
+        ASSERT_TRUE(back.ok());
+        hopping = std::move(*back);
+    }
+    EXPECT_EQ(Dump(b), Dump(a));
+    EXPECT_EQ(StateJson(hopping), StateJson(whole));
+}
+
+TEST(StateTest, AWrongTypeInsideANestedMemberIsAnError) {
+    auto bad = ParseState(R"({"trip":{"start":{"t":"yesterday"}}})");
+    ASSERT_FALSE(bad.ok());
+    EXPECT_NE(bad.error().message.find("'t'"), std::string::npos) << bad.error().message;
+    EXPECT_FALSE(ParseState(R"({"fuel":{"window":[1,"x"]}})").ok());
+    EXPECT_FALSE(ParseState(R"({"odometer_m":"12.5.1"})").ok());
+    auto ok = ParseState(R"({"odometer_m":"12.5","visits":[{"geofence_id":3,"enter_time":1000}]})");
+    ASSERT_TRUE(ok.ok());
+    EXPECT_EQ(ok->odometer_m, 12.5);
+    ASSERT_EQ(ok->visits.size(), 1u);
+    EXPECT_EQ(ok->visits[0].geofence_id, 3);
+}
+
+TEST(EngineReplayTest, NothingOutputAfterACheckpointIsDatedBeforeEarliestPending) {
+    EXPECT_FALSE(EarliestPending(State{}));
+    auto points = LongRoute();
+    Context ctx = LongContext(points);
+    State st;
+    Output out;
+    int pending_before_last = 0;
+    for (size_t i = 0; i < points.size(); ++i) {
+        auto pending = EarliestPending(st);
+        out = Output{};
+        Process(ctx, st, points[i], out);
+        if (!pending) continue;
+        pending_before_last += *pending < *st.last_time;
+        for (const auto& t : out.trips) ASSERT_GE(t.start_time, *pending) << i;
+        for (const auto& s : out.stops) ASSERT_GE(s.start_time, *pending) << i;
+        for (const auto& v : out.visits) ASSERT_GE(v.enter_time, *pending) << i;
+        for (const auto& e : out.events) ASSERT_GE(e.time, *pending) << i << " " << e.type;
+    }
+    EXPECT_GT(pending_before_last, 100);
 }
 
 TEST(EngineReplayTest, ReplayingPointsAlreadySeenChangesNothing) {

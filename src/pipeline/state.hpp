@@ -96,6 +96,7 @@ struct State {
     bool accel_episode = false, brake_episode = false;
     bool device_reports_harsh = false;
     bool towing_raised = false;
+    int towing_fixes = 0;                       // consecutive fixes that look towed
     std::optional<Mark> ignition_off_at;        // where the ignition went off (towing distance)
     bool low_battery = false;
     std::vector<std::string> dtc_codes;         // the active codes, sorted
