@@ -181,6 +181,7 @@ int Serve(const Config& config) {
         // Live updates: every committed group goes past the API (cheap while no feed is open).
         committer.SetObserver([live](std::span<const store::IngestBatch* const> batches) { live->OnCommitted(batches); });
         hopts.default_headers = fleet::api::Api::SecurityHeaders();
+        hopts.max_body_bytes = fleet::api::Api::kMaxImportBodyBytes;
         hopts.body_limit_for = [](std::string_view method, std::string_view target) {
             return fleet::api::Api::BodyLimit(method, target);
         };
