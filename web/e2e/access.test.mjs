@@ -21,6 +21,9 @@ const PROBES = {
   'tenants.write': ['POST', '/api/v1/tenants'],
   'devices.admin': ['GET', '/api/v1/devices/pending'],
   'support.grant': ['POST', '/api/v1/support-grants'],
+  'reports.read': ['GET', '/api/v1/events'],
+  'operations.write': ['POST', '/api/v1/notification-rules'],
+  'tenant.settings': ['GET', '/api/v1/webhooks'],
 };
 
 let fleetd;

@@ -211,6 +211,15 @@ export async function signInPage(page, url, email, { secret, password = PASSWORD
   await page.getByRole('navigation', { name: 'Main' }).waitFor();
 }
 
+// "YYYY-MM-DD" of a day in a zone, `offsetDays` from today (built from parts: Node 18's ICU
+// formats some locales' dates differently).
+export function localDay(offsetDays, zone) {
+  const parts = new Intl.DateTimeFormat('en', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit' })
+    .formatToParts(new Date(Date.now() + offsetDays * 86_400_000));
+  const v = (type) => parts.find((p) => p.type === type).value;
+  return `${v('year')}-${v('month')}-${v('day')}`;
+}
+
 // Whether a route is on this build: an unknown path under /api answers 404 before any sign-in
 // check, a known one 401 without a session.
 export async function hasRoute(url, method, path) {

@@ -5,7 +5,7 @@
 // follows, the export links carry the same range.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { browser, enrolledClient, Fleetd, hasRoute, newPage, PASSWORD, signInPage } from './harness.mjs';
+import { browser, enrolledClient, Fleetd, hasRoute, newPage, PASSWORD, signInPage, localDay as day } from './harness.mjs';
 
 let fleetd;
 let chrome;
@@ -40,14 +40,6 @@ after(async () => {
   await chrome?.close();
   await fleetd?.stop();
 });
-
-// "YYYY-MM-DD" of a day in a zone, `offsetDays` from today.
-function day(offsetDays, zone) {
-  const parts = new Intl.DateTimeFormat('en', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit' })
-    .formatToParts(new Date(Date.now() + offsetDays * 86_400_000));
-  const v = (type) => parts.find((p) => p.type === type).value;
-  return `${v('year')}-${v('month')}-${v('day')}`;
-}
 
 describe('history against fleetd', () => {
   test("a simulated vehicle's route is shown, played back and exported", async (t) => {

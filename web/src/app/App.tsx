@@ -22,8 +22,17 @@ const Audit = lazy(() => import('../pages/admin/Audit'));
 const Account = lazy(() => import('../pages/account/Account'));
 const PasswordReset = lazy(() => import('../pages/PasswordReset'));
 const Setup = lazy(() => import('../pages/Setup'));
-const NotYet = lazy(() => import('../pages/NotYet'));
+const Reports = lazy(() => import('../pages/reports/Reports'));
+const Alerts = lazy(() => import('../pages/alerts/Alerts'));
+const Events = lazy(() => import('../pages/alerts/Events'));
+const Inbox = lazy(() => import('../pages/notifications/Inbox'));
+const Rules = lazy(() => import('../pages/notifications/Rules'));
+const Webhooks = lazy(() => import('../pages/notifications/Webhooks'));
+const Deliveries = lazy(() => import('../pages/notifications/Deliveries'));
 const NotFound = lazy(() => import('../pages/NotFound'));
+const Geofences = lazy(() => import('../pages/geofences/Geofences'));
+const Maintenance = lazy(() => import('../pages/maintenance/Maintenance'));
+const ProcessingSettings = lazy(() => import('../pages/settings/ProcessingSettings'));
 
 function Page({ children }: { children: ReactNode }) {
   return <Suspense fallback={<Loading />}>{children}</Suspense>;
@@ -89,8 +98,16 @@ export function App() {
               <Route path="vehicles" element={<Allowed permission="fleet.read"><Vehicles /></Allowed>} />
               <Route path="vehicles/:id" element={<Allowed permission="fleet.read"><VehiclePage /></Allowed>} />
               <Route path="history" element={<Allowed permission="positions.read"><History /></Allowed>} />
-              <Route path="reports" element={<Page><NotYet titleKey="nav.reports" /></Page>} />
-              <Route path="alerts" element={<Page><NotYet titleKey="nav.alerts" /></Page>} />
+              <Route path="geofences" element={<Allowed permission="reports.read"><Geofences /></Allowed>} />
+              <Route path="maintenance" element={<Allowed permission="reports.read"><Maintenance /></Allowed>} />
+              <Route path="reports" element={<Allowed permission="reports.read"><Reports /></Allowed>} />
+              <Route path="alerts" element={<Page><Alerts /></Page>}>
+                <Route path="events" element={<Allowed permission="reports.read"><Events /></Allowed>} />
+                <Route path="notifications" element={<Allowed permission="reports.read"><Inbox /></Allowed>} />
+                <Route path="rules" element={<Allowed permission="reports.read"><Rules /></Allowed>} />
+                <Route path="webhooks" element={<Allowed permission="tenant.settings"><Webhooks /></Allowed>} />
+                <Route path="deliveries" element={<Allowed permission="tenant.settings"><Deliveries /></Allowed>} />
+              </Route>
               <Route path="admin" element={<Page><Admin /></Page>}>
                 <Route path="devices" element={<Allowed permission="fleet.read"><Devices /></Allowed>} />
                 <Route path="installations" element={<Allowed permission="fleet.read"><Installations /></Allowed>} />
@@ -99,6 +116,7 @@ export function App() {
                 <Route path="users" element={<Allowed permission="users.read"><Users /></Allowed>} />
                 <Route path="tenants" element={<Allowed permission="tenants.read"><Tenants /></Allowed>} />
                 <Route path="audit" element={<Allowed permission="audit.read"><Audit /></Allowed>} />
+                <Route path="settings" element={<Allowed permission="tenant.settings"><ProcessingSettings /></Allowed>} />
               </Route>
               <Route path="account" element={<Page><Account /></Page>} />
               <Route path="*" element={<Page><NotFound /></Page>} />

@@ -4,18 +4,20 @@ import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { NavLink, Outlet, useLocation } from 'react-router-dom';
 import { LanguagePicker } from '../components/LanguagePicker';
+import { LiveNotifications } from '../pages/notifications/LiveNotifications';
 import type { Role } from '../api/types';
 import { ADMIN_SECTIONS, roleCan, type Permission } from './access';
 import { useAuth, useUser } from './auth';
 
 // The navigation; an entry shows only to the roles that may use its page (`null`: everyone).
-// Reports and Alerts are placeholders for later releases.
 export const NAV: readonly { to: string; key: string; permission: Permission | null }[] = [
   { to: '/map', key: 'nav.map', permission: 'positions.read' },
   { to: '/vehicles', key: 'nav.vehicles', permission: 'fleet.read' },
   { to: '/history', key: 'nav.history', permission: 'positions.read' },
-  { to: '/reports', key: 'nav.reports', permission: 'positions.read' },
-  { to: '/alerts', key: 'nav.alerts', permission: 'positions.read' },
+  { to: '/geofences', key: 'geofences.title', permission: 'reports.read' },
+  { to: '/maintenance', key: 'maintenance.title', permission: 'reports.read' },
+  { to: '/reports', key: 'nav.reports', permission: 'reports.read' },
+  { to: '/alerts', key: 'nav.alerts', permission: 'reports.read' },
   { to: '/admin', key: 'nav.admin', permission: null },
   { to: '/account', key: 'nav.account', permission: null },
 ];
@@ -57,6 +59,7 @@ export function Shell() {
         </button>
         <span className="brand">fleetd</span>
         <span className="topbar-end">
+          <LiveNotifications />
           <LanguagePicker />
           <span className="who" title={user.tenant}>
             {user.email}

@@ -64,6 +64,13 @@ export function wallClock(instant: Date, zone: string): { date: string; time: st
   return { date: `${v('year')}-${v('month')}-${v('day')}`, time: `${v('hour')}:${v('minute')}` };
 }
 
+// A calendar day "YYYY-MM-DD" moved by n days (no zone: days as the calendar counts them).
+export function addDays(day: string, n: number): string {
+  const d = new Date(`${day}T00:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + n);
+  return d.toISOString().slice(0, 10);
+}
+
 // The browser's own variant of the chosen language when it has one (en-GB writes 26/11/2026,
 // en-US 11/26/2026), else the language itself.
 function localeOf(language: string): string {

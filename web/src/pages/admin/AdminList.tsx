@@ -47,6 +47,8 @@ interface Props<T extends { id: number }> {
   };
   remove?: { label: string; confirm: (row: T) => string; done: string };
   rowActions?: (row: T, reload: () => void, say: (message: ReactNode) => void) => ReactNode;
+  // After a row was created, edited or removed here (for what else the page shows).
+  onChanged?: () => void;
   children?: ReactNode;
 }
 
@@ -77,6 +79,7 @@ export function AdminList<T extends { id: number }>(props: Props<T>) {
       await api('DELETE', `${props.path}/${row.id}`);
       say(props.remove.done);
       list.reload();
+      props.onChanged?.();
     } catch (e) {
       say(errorText(t, e));
     }
@@ -120,6 +123,7 @@ export function AdminList<T extends { id: number }>(props: Props<T>) {
             setCreating(false);
             say(props.create?.done ? props.create.done(answer) : t('common.created'));
             list.reload();
+            props.onChanged?.();
           }}
         />
       )}
@@ -140,6 +144,7 @@ export function AdminList<T extends { id: number }>(props: Props<T>) {
             setEditing(null);
             say(t('common.saved'));
             list.reload();
+            props.onChanged?.();
           }}
         />
       )}

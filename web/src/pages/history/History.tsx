@@ -7,7 +7,7 @@ import { useTranslation } from 'react-i18next';
 import { useSearchParams } from 'react-router-dom';
 import { api, isMissingRoute } from '../../api/client';
 import type { PositionHistory, Vehicle } from '../../api/types';
-import { useFormats, wallClock, zonedTime } from '../../app/time';
+import { addDays, useFormats, wallClock, zonedTime } from '../../app/time';
 import { errorText } from '../../components/errors';
 import { Loading } from '../../components/Loading';
 import { useAll } from '../../components/useList';
@@ -18,12 +18,6 @@ import { indexAt, SPEED_BANDS, summary } from './track';
 const MAX_DAYS = 31; // the server's limit per request
 const TICK_MS = 100;
 const SPEEDS = [10, 60, 300, 1200] as const; // playback: seconds of route per second
-
-function addDays(day: string, n: number): string {
-  const d = new Date(`${day}T00:00:00Z`);
-  d.setUTCDate(d.getUTCDate() + n);
-  return d.toISOString().slice(0, 10);
-}
 
 export default function History() {
   const { t } = useTranslation();

@@ -1,0 +1,131 @@
+// The reports page against fleetd. The fleet is made through the API (vehicles); the pipeline that
+// derives trips is not needed for what is checked here: the daily summary and utilisation list
+// every vehicle and local day, trips included or not, so their rows come from the product. The
+// page shows them (a hostile name as text), sorts them, draws the chart, downloads the CSV and XLSX
+// exports of the same query, schedules the report by e-mail and deletes the schedule, and speaks
+// French. Skipped on a build without the report routes.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { after, before, describe, test } from 'node:test';
+import { browser, Fleetd, hasRoute, newPage, PASSWORD, signInPage, localDay as day } from './harness.mjs';
+
+let fleetd;
+let chrome;
+const HOSTILE = '<img src=x onerror="window.pwned=1">';
+
+before(async () => {
+  fleetd = new Fleetd();
+  fleetd.addTenant('acme');
+  fleetd.addUser('acme', 'manager@acme.example', 'fleet-manager');
+  await fleetd.start();
+  chrome = await browser();
+  const manager = fleetd.client();
+  await manager.api('POST', '/api/v1/auth/login', { email: 'manager@acme.example', password: PASSWORD });
+  for (const name of ['Van 1', HOSTILE]) {
+    const made = await manager.api('POST', '/api/v1/vehicles', { name });
+    assert.equal(made.status, 201, JSON.stringify(made.body));
+  }
+});
+
+after(async () => {
+  await chrome?.close();
+  await fleetd?.stop();
+});
+
+describe('reports', () => {
+  test('the daily summary: rows, sort, chart, CSV and XLSX exports', async (t) => {
+    if (!(await hasRoute(fleetd.url, 'GET', '/api/v1/reports/summary'))) {
+      t.skip('GET /api/v1/reports/summary is not on this build yet');
+      return;
+    }
+    const page = await newPage(chrome, { timezoneId: 'Asia/Tokyo' });
+    await signInPage(page, fleetd.url, 'manager@acme.example');
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Reports' }).click();
+    // Trips by default, over the last seven days; none without the pipeline's trips.
+    await page.getByRole('heading', { name: 'Trips', level: 2 }).waitFor();
+    await page.getByText('Nothing in this period.').waitFor();
+
+    const zone = 'Europe/Paris'; // the tenant's default zone, not the browser's (Tokyo)
+    await page.getByLabel('Report', { exact: true }).selectOption('summary');
+    await page.getByLabel('From').fill(day(-2, zone));
+    await page.getByLabel('To (included)').fill(day(0, zone));
+    await page.getByRole('button', { name: 'Show' }).click();
+    await page.getByRole('heading', { name: 'Daily summary', level: 2 }).waitFor();
+    assert.match(page.url(), new RegExp(`report=summary&from=${day(-2, zone)}&to=${day(0, zone)}`));
+    await page.getByText(/days in Europe\/Paris/).waitFor();
+    // Two vehicles × three local days.
+    const table = page.locator('table.report-table');
+    await table.waitFor();
+    assert.equal(await table.locator('tbody tr').count(), 6);
+    // The hostile name is text, never markup.
+    await table.getByRole('link', { name: HOSTILE }).first().waitFor();
+    assert.equal(await page.locator('img[src="x"]').count(), 0);
+    assert.equal(await page.evaluate(() => window.pwned), undefined);
+    // The chart: one bar per day.
+    const chart = page.getByRole('img', { name: /Distance per day/ });
+    await chart.waitFor();
+    assert.equal(await chart.locator('rect').count(), 3);
+
+    // Sort by day, descending: today first.
+    const dayHeader = page.getByRole('button', { name: 'Day' });
+    await dayHeader.click();
+    await dayHeader.click();
+    assert.equal(await page.getByRole('columnheader', { name: /Day/ }).getAttribute('aria-sort'), 'descending');
+    const firstDay = await table.locator('tbody tr').first().locator('td').first().textContent();
+    const lastDay = await table.locator('tbody tr').last().locator('td').first().textContent();
+    assert.notEqual(firstDay, lastDay);
+
+    // The exports: the same query, downloaded with the session.
+    const [csv] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Download CSV' }).click()]);
+    // Named by the server from the range's instants (the zone's midnights).
+    assert.match(csv.suggestedFilename(), /^summary-\d{8}T\d{6}Z-\d{8}T\d{6}Z\.csv$/);
+    const lines = readFileSync(await csv.path(), 'utf8').trim().split('\r\n');
+    assert.match(lines[0], /^date,/);
+    assert.equal(lines.length, 7, lines.join('\n'));
+    const [xlsx] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Download XLSX' }).click()]);
+    assert.equal(readFileSync(await xlsx.path()).subarray(0, 2).toString(), 'PK');
+    assert.deepEqual(page.problems, []);
+    await page.context().close();
+  });
+
+  test('utilisation and the eco ranking; a schedule by e-mail made and deleted; French', async (t) => {
+    if (!(await hasRoute(fleetd.url, 'GET', '/api/v1/reports/schedules'))) {
+      t.skip('/api/v1/reports/schedules is not on this build yet');
+      return;
+    }
+    const page = await newPage(chrome);
+    await signInPage(page, fleetd.url, 'manager@acme.example');
+    await page.goto(`${fleetd.url}/reports?report=utilisation`);
+    await page.getByRole('heading', { name: 'Fleet utilisation', level: 2 }).waitFor();
+    assert.equal(await page.locator('table.report-table tbody tr').count(), 2);
+    await page.getByRole('img', { name: /Share of days used/ }).waitFor();
+
+    await page.getByLabel('Report', { exact: true }).selectOption('eco');
+    await page.getByLabel('Rank', { exact: true }).selectOption('vehicle');
+    await page.getByRole('button', { name: 'Show' }).click();
+    await page.getByRole('heading', { name: 'Eco-driving ranking', level: 2 }).waitFor();
+    assert.match(page.url(), /by=vehicle/);
+
+    // A weekly XLSX of this ranking, then deleted.
+    const schedules = page.getByRole('region', { name: 'Scheduled by e-mail' });
+    await schedules.getByText('No scheduled report.').waitFor();
+    await schedules.getByLabel('Frequency').selectOption('weekly');
+    await schedules.getByRole('button', { name: 'Schedule' }).click();
+    await schedules.getByText('Scheduled.').waitFor();
+    const row = schedules.getByRole('row', { name: /Eco-driving ranking/ });
+    await row.waitFor();
+    assert.match(await row.textContent(), /Rank: vehicle.*Weekly.*XLSX/);
+    page.once('dialog', (d) => void d.accept());
+    await schedules.getByRole('button', { name: 'Delete the Weekly Eco-driving ranking schedule' }).click();
+    await schedules.getByText('No scheduled report.').waitFor();
+
+    // The page in French.
+    await page.getByLabel('Language').selectOption('fr');
+    await page.getByRole('heading', { name: 'Rapports', level: 1 }).waitFor();
+    await page.getByRole('heading', { name: 'Classement éco-conduite', level: 2 }).waitFor();
+    await page.getByLabel('Rapport', { exact: true }).waitFor();
+    await page.getByRole('link', { name: 'Télécharger en CSV' }).waitFor();
+    assert.deepEqual(page.problems, []);
+    await page.context().close();
+  });
+});
