@@ -380,3 +380,29 @@ def test_tenant_administrators_set_the_time_zone(world):
     assert ok(a.patch("/api/v1/settings/tenant", {"time_zone": "America/New_York"}))["time_zone"] == "America/New_York"
     assert ok(world["manager@globex"].get("/api/v1/settings/tenant"))["time_zone"] == "Europe/Paris"
     ok(a.patch("/api/v1/settings/tenant", {"time_zone": "Europe/Paris"}))
+
+
+def test_processing_settings_are_read_whole_and_changed_in_part(world):
+    a, m, srv = world["admin"], world["manager@acme"], world["srv"]
+    settings = ok(a.get("/api/v1/settings/processing"))
+    assert settings["idle_event_s"] == 300 and settings["min_trip_distance_m"] == 300  # the defaults, every key
+    assert len(settings) >= 19
+    problem(m.get("/api/v1/settings/processing"), 403)
+    problem(m.call("PUT", "/api/v1/settings/processing", {"idle_event_s": 120}), 403)
+    changed = ok(a.call("PUT", "/api/v1/settings/processing", {"idle_event_s": 120, "eco_weight_harsh": 7.5}))
+    assert changed["idle_event_s"] == 120 and changed["eco_weight_harsh"] == 7.5
+    assert {k: v for k, v in changed.items() if k not in ("idle_event_s", "eco_weight_harsh")} == \
+        {k: v for k, v in settings.items() if k not in ("idle_event_s", "eco_weight_harsh")}
+    again = ok(a.call("PUT", "/api/v1/settings/processing", {"tank_l": 80}))
+    assert again["idle_event_s"] == 120 and again["tank_l"] == 80  # earlier changes stay
+    for body, needle in (({"idle_event_s": "120"}, "number"), ({"idle": 5}, "unknown"),
+                         ({"idle_event_s": -1}, "between"), ({"max_speed_kmh": 1e9}, "between")):
+        assert needle in problem(a.call("PUT", "/api/v1/settings/processing", body), 400)["detail"]
+    for raw in ("[1]", "{", '"x"'):
+        problem(a.call("PUT", "/api/v1/settings/processing", raw), 400)
+    status, _, _ = a.call("PUT", "/api/v1/settings/processing", "{}", headers={"Content-Type": "text/plain"})
+    assert status == 415
+    assert ok(a.get("/api/v1/settings/processing")) == again  # refusals changed nothing
+    assert ok(world["manager@globex"].get("/api/v1/settings/tenant"))["name"] == "globex"
+    logged = audit(srv, "settings.processing.update")
+    assert len(logged) == 2 and logged[-1]["tank_l"] == 80
