@@ -145,6 +145,8 @@ describe('geofences', () => {
     await page.getByText(/^Feature 1: /).waitFor();
     await file.setInputFiles({ name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('not json') });
     await page.getByText('notes.txt is not a JSON file.').waitFor();
+    await file.setInputFiles({ name: 'huge.geojson', mimeType: 'application/geo+json', buffer: Buffer.alloc(2 * 1024 * 1024 + 1, 32) });
+    await page.getByText('huge.geojson is larger than 2 MiB, the most one import takes: split it.').waitFor();
     assert.equal((await geofences()).length, 6);
     // All six on the map, drawn on the plain background (no tiles here).
     assert.equal(await map.locator('path.geofence-shape').count(), 6);

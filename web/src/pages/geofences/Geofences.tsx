@@ -96,6 +96,9 @@ function DrawTools({
   );
 }
 
+// The server takes an import of at most 2 MiB: a larger file is refused here, before sending it.
+const IMPORT_MAX_BYTES = 2 * 1024 * 1024;
+
 function Importer({ onDone }: { onDone: () => void }) {
   const { t } = useTranslation();
   const id = useId();
@@ -109,6 +112,10 @@ function Importer({ onDone }: { onDone: () => void }) {
     setResult(null);
     setError('');
     if (!file) return;
+    if (file.size > IMPORT_MAX_BYTES) {
+      setError(t('geofences.importError.size', { name: file.name }));
+      return;
+    }
     const parsed = importBody(await file.text());
     if ('error' in parsed) {
       setError(t(`geofences.importError.${parsed.error}`, { name: file.name }));
