@@ -37,6 +37,10 @@ constexpr double kBatteryDisconnectedV = 1;
 // Fuel level smoothing: the median of the last kFuelWindow readings; a rise or fall is over when
 // the smoothed level has not gone further for kFuelWindow readings.
 constexpr size_t kFuelWindow = 5;
+constexpr size_t kMaxBadgeLength = 64;
+// At most this many trouble codes are remembered, each at most kMaxCodeLength characters.
+constexpr size_t kMaxCodes = 64;
+constexpr size_t kMaxCodeLength = 32;
 
 double Seconds(core::TimePoint a, core::TimePoint b) {
     return std::chrono::duration<double>(b - a).count();
@@ -230,7 +234,7 @@ void Step::EndTrip(const Mark& at) {
 void Step::Trips() {
     if (st.in_trip && gap) {
         // Silent too long inside a trip: it ended where the device was last heard.
-        EndTrip(st.fix ? Mark{*st.last_time, st.fix->lat, st.fix->lon, st.fix->odometer_m} : here);
+        EndTrip(prev_here ? *prev_here : here);
     }
     if (st.ignition_reported) {
         bool on = st.ignition.value_or(false);
@@ -369,14 +373,33 @@ constexpr double kMetresPerDegreeLat = kEarthRadiusM * std::numbers::pi / 180;
 
 // Signed distance in metres from the geofence's edge: negative inside, positive outside. Polygons
 // on a local plane around the point (exact enough for geofences up to tens of kilometres).
-double SignedEdgeDistanceM(const Geofence& g, double lat, double lon, double& size_m) {
+double SignedEdgeDistanceM(const Geofence& g, double lat, double lon, double kx, double& size_m) {
+    // Far away (by a cheap lower bound of the distance: the latitude difference for circles, the
+    // ring's bounding box for polygons) the exact figure changes nothing: any distance beyond the
+    // largest hysteresis is "outside" both for entering and for leaving.
+    constexpr double kFar = kGeofenceHysteresisM;
     if (g.circle) {
         size_m = g.radius_m;
+        double lower = std::abs(lat - g.center_lat) * kMetresPerDegreeLat - g.radius_m;
+        if (lower >= kFar) return lower;
         return HaversineM(g.center_lat, g.center_lon, lat, lon) - g.radius_m;
     }
-    const double kx = MetresPerDegreeLon(lat);
+    double min_lat = g.ring[0].first, max_lat = min_lat, min_lon = g.ring[0].second, max_lon = min_lon;
+    for (const auto& [rlat, rlon] : g.ring) {
+        min_lat = std::min(min_lat, rlat);
+        max_lat = std::max(max_lat, rlat);
+        min_lon = std::min(min_lon, rlon);
+        max_lon = std::max(max_lon, rlon);
+    }
+    double out_y = std::max({min_lat - lat, lat - max_lat, 0.0}) * kMetresPerDegreeLat;
+    double out_x = std::max({min_lon - lon, lon - max_lon, 0.0}) * kx;
+    double lower2 = out_x * out_x + out_y * out_y;
+    if (lower2 >= kFar * kFar) {
+        size_m = 0;
+        return std::sqrt(lower2);
+    }
     bool inside = false;
-    double best = std::numeric_limits<double>::infinity();
+    double best2 = std::numeric_limits<double>::infinity();
     double area2 = 0;
     const size_t n = g.ring.size();
     for (size_t i = 0, j = n - 1; i < n; j = i++) {
@@ -385,10 +408,12 @@ double SignedEdgeDistanceM(const Geofence& g, double lat, double lon, double& si
         if ((yi > 0) != (yj > 0) && 0 < (xj - xi) * (0 - yi) / (yj - yi) + xi) inside = !inside;
         double dx = xj - xi, dy = yj - yi, len2 = dx * dx + dy * dy;
         double t = len2 > 0 ? std::clamp(-(xi * dx + yi * dy) / len2, 0.0, 1.0) : 0;
-        best = std::min(best, std::hypot(xi + t * dx, yi + t * dy));
+        double ex = xi + t * dx, ey = yi + t * dy;
+        best2 = std::min(best2, ex * ex + ey * ey);
         area2 += xj * yi - xi * yj;
     }
     size_m = std::sqrt(std::abs(area2) / 2 / std::numbers::pi);
+    double best = std::sqrt(best2);
     return inside ? -best : best;
 }
 
@@ -406,26 +431,26 @@ void Step::Geofences() {
         out.visits.push_back(Visit{it->geofence_id, it->enter_time, p.time, it->driver_id});
         it = st.visits.erase(it);
     }
-    if (!good) return;
+    if (!good || ctx.geofences.empty()) return;
+    const double kx = MetresPerDegreeLon(p.lat);
     for (const Geofence& g : ctx.geofences) {
         if (!g.circle && g.ring.size() < 3) continue;
         double size_m = 0;
-        double edge = SignedEdgeDistanceM(g, p.lat, p.lon, size_m);
+        double edge = SignedEdgeDistanceM(g, p.lat, p.lon, kx, size_m);
         double h = std::min(kGeofenceHysteresisM, size_m / 5);
         auto open = std::find_if(st.visits.begin(), st.visits.end(),
                                  [&](const OpenVisit& v) { return v.geofence_id == g.id; });
-        std::string id = std::to_string(g.id);
         if (open == st.visits.end() && edge <= -h) {
             OpenVisit v{g.id, p.time, st.driver_id};
             auto at = std::lower_bound(st.visits.begin(), st.visits.end(), g.id,
                                        [](const OpenVisit& a, int64_t b) { return a.geofence_id < b; });
             st.visits.insert(at, v);
             out.visits.push_back(Visit{g.id, p.time, std::nullopt, st.driver_id});
-            Emit("geofence_enter", here, "{}", id, g.id);
+            Emit("geofence_enter", here, "{}", std::to_string(g.id), g.id);
         } else if (open != st.visits.end() && edge >= h) {
             out.visits.push_back(Visit{g.id, open->enter_time, p.time, open->driver_id});
             st.visits.erase(open);
-            Emit("geofence_exit", here, "{}", id, g.id);
+            Emit("geofence_exit", here, "{}", std::to_string(g.id), g.id);
         }
     }
 }
@@ -505,7 +530,7 @@ void Step::GpsLost() {
         st.gps_lost = false;
         return;
     }
-    core::TimePoint from = *st.reporting_since;
+    core::TimePoint from = st.reporting_since.value_or(p.time);
     if (st.last_valid_time && *st.last_valid_time > from) from = *st.last_valid_time;
     double lost = Seconds(from, p.time);
     if (!st.gps_lost && lost >= s.gps_lost_s) {
@@ -533,7 +558,7 @@ void Step::Dtc() {
         std::string_view c = rest.substr(0, comma);
         while (!c.empty() && c.front() == ' ') c.remove_prefix(1);
         while (!c.empty() && c.back() == ' ') c.remove_suffix(1);
-        if (!c.empty() && codes.size() < 64) codes.emplace_back(c);
+        if (!c.empty() && codes.size() < kMaxCodes) codes.emplace_back(c.substr(0, kMaxCodeLength));
         rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
     }
     std::sort(codes.begin(), codes.end());
@@ -631,7 +656,9 @@ void Step::Fuel() {
 // The driver: the badge read in this driving session, else the assignment covering the time.
 void Step::ResolveDriver() {
     if (p.driver_badge) {
-        const std::string& badge = *p.driver_badge;
+        // Badges are short (an iButton is 16 hex digits); a longer value is cut so that what the
+        // state, keys and details keep stays small.
+        const std::string badge = p.driver_badge->substr(0, kMaxBadgeLength);
         if (badge.empty() || badge == "0") {
             st.badge.reset();
             st.badge_driver_id.reset();
@@ -679,7 +706,9 @@ void Step::Run() {
     }
     Filter();
     Totals(prev_ignition);
-    moving = p.motion ? *p.motion : (good && p.speed_kmh >= s.moving_speed_kmh);
+    // GPS speed when the fix is usable (an accelerometer's motion flag also feels a running engine
+    // or a passing truck); the device's motion flag only without one.
+    moving = good ? p.speed_kmh >= s.moving_speed_kmh : p.motion.value_or(false);
     ResolveDriver();
     Trips();
     Ignition();

@@ -139,6 +139,9 @@ struct Event {
 // The device's processing state (state.hpp), serialised into checkpoints. Everything the engine
 // remembers between points lives there (and nothing else does), so a checkpoint resumes exactly. The
 // runner reads only last_time and in_trip; the other members are the engine's own.
+// StateJson writes a JSON object that ParseState reads back bit for bit (non-integral numbers are
+// strings in their shortest exact form); ParseState gives an error for text that is not a JSON
+// object or a member of the wrong type, and keeps the default of a missing member.
 std::string StateJson(const State& s);
 Result<State> ParseState(std::string_view json);
 
@@ -160,7 +163,10 @@ double HaversineM(double lat1, double lon1, double lat2, double lon2);
 // limit; pct_idle: % of engine time spent idling.
 double EcoScore(double harsh_per_100km, double pct_speeding, double pct_idle, const Settings& s);
 
-// Processes one point (time >= state.last_time; the runner guarantees order).
+// Processes one point: appends to `out` what it completes (trips, stops, visits, events; rules in
+// docs/pipeline.md) and sets out.odometer_m / out.engine_s to the totals after it. Points come in
+// device-time order (the runner guarantees it); one at or before state.last_time (a duplicate)
+// changes nothing. Deterministic: the same state, context and point always give the same result.
 void Process(const Context& ctx, State& state, const Point& p, Output& out);
 
 }  // namespace fleet::pipeline

@@ -263,6 +263,24 @@ TEST(EngineTest, ShortMovementsAreNotTrips) {
     EXPECT_GT(run.out.stops[0].engine_on_s, 50);
 }
 
+TEST(EngineTest, ASilenceLongerThanOfflineAfterEndsTheTrip) {
+    Route r("2026-03-02T08:00:00Z");
+    r.Stay(60);
+    r.Ignition(true);
+    r.Drive(3000, 50);
+    core::TimePoint last_heard = r.t;
+    r.t += std::chrono::hours(2);   // the device is silent, the ignition still on
+    r.Drive(3000, 50);
+    r.Ignition(false);
+    Device run;
+    run.Feed(r.points);
+    ASSERT_EQ(run.out.trips.size(), 2u);
+    EXPECT_EQ(run.out.trips[0].end_time, last_heard);
+    EXPECT_NEAR(run.out.trips[0].distance_m, 3000, 30);
+    EXPECT_EQ(run.out.trips[1].start_time, last_heard + std::chrono::hours(2) + seconds(10));
+    EXPECT_LT(run.out.engine_s, 1000);   // the two hours of silence are not engine time
+}
+
 TEST(EngineTest, FiltersInvalidZeroJumpsAndDuplicates) {
     Route clean = TwoTrips();
     Route r = clean;
@@ -337,6 +355,8 @@ TEST(EngineTest, IdlingOncePerEpisode) {
     r.Stay(200);   // not long enough
     r.Drive(2000, 40);
     r.Ignition(false);
+    // The device's accelerometer feels the running engine: with a usable fix, GPS speed decides.
+    for (auto& p : r.points) p.motion = true;
     Device run;
     run.Feed(r.points);
     auto idling = run.Events("idling");
@@ -374,6 +394,21 @@ TEST(EngineTest, OverspeedOneEventPerEpisodeWithMaxAndLimit) {
     Device lax;
     lax.Feed(r.points);
     EXPECT_TRUE(lax.Events("overspeed").empty());
+    // On the motorway at 140 for a minute, without a vehicle limit: the tenant's default applies.
+    Route m("2026-03-02T09:00:00Z");
+    m.step_s = 2;
+    m.Ignition(true);
+    m.Drive(2000, 120);
+    m.Drive(140 / 3.6 * 60, 140);
+    m.Drive(2000, 120);
+    m.Ignition(false);
+    Device motorway;
+    motorway.Feed(m.points);
+    auto fast = motorway.Events("overspeed");
+    ASSERT_EQ(fast.size(), 1u);
+    EXPECT_NE(fast[0].detail_json.find("\"limit_kmh\":130"), std::string::npos);
+    EXPECT_NE(fast[0].detail_json.find("\"duration_s\":6"), std::string::npos) << fast[0].detail_json;
+    EXPECT_FALSE(fast[0].geofence_id);
 }
 
 Geofence Circle(int64_t id, double lat, double lon, double radius) {
@@ -441,6 +476,23 @@ TEST(EngineTest, GeofencePolygonDoesNotFlapOnItsEdge) {
     run.Feed(r.points);
     EXPECT_EQ(run.Events("geofence_enter").size(), 1u);
     EXPECT_EQ(run.Events("geofence_exit").size(), 1u);
+}
+
+TEST(EngineTest, AVisitOfARemovedGeofenceEndsWithoutAnEvent) {
+    Route r("2026-03-02T08:00:00Z");
+    r.Stay(60);
+    Device run;
+    run.ctx.geofences = {Circle(4, 45.0, 5.0, 200)};
+    run.Feed(r.points);
+    ASSERT_EQ(run.Events("geofence_enter").size(), 1u);
+    run.ctx.geofences.clear();
+    r.points.clear();
+    r.Stay(30);
+    run.Feed(r.points);
+    EXPECT_TRUE(run.Events("geofence_exit").empty());
+    ASSERT_EQ(run.out.visits.size(), 2u);
+    EXPECT_EQ(run.out.visits[1].exit_time, r.points[0].time);
+    EXPECT_TRUE(run.state.visits.empty());
 }
 
 TEST(EngineTest, HarshDrivingComputedFromSpeedChanges) {
@@ -756,8 +808,12 @@ TEST(EngineReplayTest, TwoHalvesThroughJsonEqualOneGo) {
     for (const auto& p : points) Process(ctx, whole, p, all);
     ASSERT_GT(all.trips.size(), 20u);
     ASSERT_GT(all.events.size(), 100u);
-    std::set<std::string> types;
-    for (const auto& e : all.events) types.insert(e.type);
+    std::set<std::string> types, keys;
+    for (const auto& e : all.events) {
+        types.insert(e.type);
+        keys.insert(e.key());
+    }
+    EXPECT_EQ(keys.size(), all.events.size());   // the runner upserts by key: no two events share one
     for (const char* t : {"trip_start", "geofence_enter", "overspeed", "sos", "harsh_cornering", "dtc",
                           "driver_changed", "unknown_badge", "refuel", "idling"}) {
         EXPECT_TRUE(types.count(t)) << t;
