@@ -1,6 +1,7 @@
 // Geofences (/geofences): the tenant's circles and polygons on the map and in a list; for
 // operations.write, drawing a new one on the map (or placing its points at the map's centre from
-// the keyboard), editing its name, description and speed limit, deleting it, and importing a
+// the keyboard), editing its name, description and speed limit (and redrawing its shape the same
+// way), deleting it, and importing a
 // GeoJSON file (POST /api/v1/geofences/import: what was created and each feature refused, with why).
 import { useId, useRef, useState, type ChangeEvent } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -212,7 +213,9 @@ export default function Geofences() {
   const geofences = list.items;
   const [selectedId, setSelectedId] = useState<number | null>(null);
   const [draft, setDraft] = useState<Draft | null>(null);
+  // With `editing` set, a draft is the editing geofence's new shape (a redraw), else a new geofence.
   const [editing, setEditing] = useState<Geofence | null>(null);
+  const [redrawMissing, setRedrawMissing] = useState(false);
   const [notice, setNotice] = useState('');
   const [filter, setFilter] = useState('');
   const centerRef = useRef<(() => LatLon) | null>(null);
@@ -240,6 +243,7 @@ export default function Geofences() {
 
   const start = (kind: 'circle' | 'polygon') => {
     setDraft(newDraft(kind));
+    setRedrawMissing(false);
     setEditing(null);
     setNotice('');
   };
@@ -253,7 +257,7 @@ export default function Geofences() {
         <div className="page-head">
           <h1>{t('geofences.title')}</h1>
         </div>
-        {write && !draft && (
+        {write && !draft && !editing && (
           <div className="button-row">
             <button type="button" className="primary-inline" onClick={() => start('polygon')}>
               {t('geofences.drawPolygon')}
@@ -268,9 +272,9 @@ export default function Geofences() {
             {notice}
           </p>
         )}
-        {draft && (
+        {draft && <DrawTools draft={draft} setDraft={setDraft} center={() => centerRef.current?.() ?? null} />}
+        {draft && !editing && (
           <>
-            <DrawTools draft={draft} setDraft={setDraft} center={() => centerRef.current?.() ?? null} />
             <NewGeofence
               key={draft.kind}
               draft={draft}
@@ -286,21 +290,53 @@ export default function Geofences() {
           </>
         )}
         {editing && (
-          <EntityForm
-            key={editing.id}
-            title={t('common.editing', { name: editing.name })}
-            submitLabel={t('common.save')}
-            fields={editFields(editing)}
-            initial={editing as unknown as Record<string, unknown>}
-            changesOnly
-            onCancel={() => setEditing(null)}
-            onSubmit={async (body) => {
-              await api('PATCH', `/api/v1/geofences/${editing.id}`, { body });
-              setEditing(null);
-              setNotice(t('common.saved'));
-              list.reload();
-            }}
-          />
+          <>
+            <div className="button-row">
+              {draft ? (
+                <button type="button" onClick={() => setDraft(null)}>
+                  {t('geofences.keepShape')}
+                </button>
+              ) : (
+                <>
+                  <button type="button" onClick={() => setDraft(newDraft('polygon'))}>
+                    {t('geofences.redrawPolygon')}
+                  </button>
+                  <button type="button" onClick={() => setDraft(newDraft('circle'))}>
+                    {t('geofences.redrawCircle')}
+                  </button>
+                </>
+              )}
+            </div>
+            {redrawMissing && draft && !draftComplete(draft) && (
+              <p className="error" role="alert">
+                {t(draft.kind === 'circle' ? 'geofences.drawCircleFirst' : 'geofences.drawPolygonFirst')}
+              </p>
+            )}
+            <EntityForm
+              key={editing.id}
+              title={t('common.editing', { name: editing.name })}
+              submitLabel={t('common.save')}
+              // A new shape brings its own radius.
+              fields={draft ? fields : editFields(editing)}
+              initial={editing as unknown as Record<string, unknown>}
+              changesOnly
+              onCancel={() => {
+                setEditing(null);
+                setDraft(null);
+              }}
+              onSubmit={async (body) => {
+                if (draft && !draftComplete(draft)) {
+                  setRedrawMissing(true);
+                  return;
+                }
+                await api('PATCH', `/api/v1/geofences/${editing.id}`, { body: draft ? { ...body, ...draftGeometry(draft) } : body });
+                setEditing(null);
+                setDraft(null);
+                setNotice(t('common.saved'));
+                list.reload();
+              }}
+            />
+          </>
         )}
         <label htmlFor={searchId}>{t('geofences.search')}</label>
         <input id={searchId} type="search" value={filter} onChange={(e) => setFilter(e.target.value)} />
@@ -331,6 +367,8 @@ export default function Geofences() {
                       onClick={() => {
                         setEditing(g);
                         setDraft(null);
+                        setRedrawMissing(false);
+                        setNotice('');
                         setSelectedId(g.id);
                       }}
                     >
