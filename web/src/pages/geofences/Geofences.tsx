@@ -149,19 +149,19 @@ function Importer({ onDone }: { onDone: () => void }) {
           {error}
         </p>
       )}
-      {result && (
-        <div className="notice" role="status">
-          {result.errors.length === 0 && <p>{t('geofences.imported', { count: result.created })}</p>}
-          {result.errors.length > 0 && (
-            <>
-              <p>{t('geofences.importRefused', { count: result.errors.length })}</p>
-              <ul className="import-errors">
-                {result.errors.map((er) => (
-                  <li key={er.index}>{t('geofences.featureError', { index: er.index + 1, detail: er.detail })}</li>
-                ))}
-              </ul>
-            </>
-          )}
+      {result && result.errors.length === 0 && (
+        <p className="notice" role="status">
+          {t('geofences.imported', { count: result.created })}
+        </p>
+      )}
+      {result && result.errors.length > 0 && (
+        <div className="error" role="alert">
+          <p>{t('geofences.importRefused', { count: result.errors.length })}</p>
+          <ul className="import-errors">
+            {result.errors.map((er) => (
+              <li key={er.index}>{t('geofences.featureError', { index: er.index + 1, detail: er.detail })}</li>
+            ))}
+          </ul>
         </div>
       )}
     </section>
