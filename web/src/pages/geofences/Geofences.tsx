@@ -1,8 +1,8 @@
 // Geofences (/geofences): the tenant's circles and polygons on the map and in a list; for
 // operations.write, drawing a new one on the map (or placing its points at the map's centre from
 // the keyboard), editing its name, description and speed limit (and redrawing its shape the same
-// way), deleting it, and importing a
-// GeoJSON file (POST /api/v1/geofences/import: what was created and each feature refused, with why).
+// way), deleting it, and importing a GeoJSON file (POST /api/v1/geofences/import: what was created,
+// or each feature refused with why).
 import { useId, useRef, useState, type ChangeEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, ApiError } from '../../api/client';
@@ -26,7 +26,6 @@ function DrawTools({
 }) {
   const { t } = useTranslation();
   const id = useId();
-  const here = () => center();
   if (draft.kind === 'circle') {
     return (
       <div className="draw-tools">
@@ -41,7 +40,7 @@ function DrawTools({
         <button
           type="button"
           onClick={() => {
-            const c = here();
+            const c = center();
             if (c) setDraft({ ...draft, center: c, fixed: draft.radius !== null });
           }}
         >
@@ -52,7 +51,7 @@ function DrawTools({
           id={`${id}-radius`}
           type="number"
           min={1}
-          step="any"
+          step={1} // whole metres
           value={draft.radius === null ? '' : Math.round(draft.radius)}
           onChange={(e) => {
             const r = Number(e.target.value);
@@ -73,7 +72,7 @@ function DrawTools({
           <button
             type="button"
             onClick={() => {
-              const c = here();
+              const c = center();
               if (c) setDraft({ ...draft, points: [...draft.points, c] });
             }}
           >
