@@ -3,7 +3,7 @@
 // the keyboard), editing its name, description and speed limit (and redrawing its shape the same
 // way), deleting it, and importing a GeoJSON file (POST /api/v1/geofences/import: what was created,
 // or each feature refused with why).
-import { useId, useRef, useState, type ChangeEvent } from 'react';
+import { useEffect, useId, useRef, useState, type ChangeEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, ApiError } from '../../api/client';
 import type { Geofence, ImportAnswer } from '../../api/opsTypes';
@@ -219,6 +219,12 @@ export default function Geofences() {
   const [filter, setFilter] = useState('');
   const centerRef = useRef<(() => LatLon) | null>(null);
   const searchId = useId();
+  const listRef = useRef<HTMLUListElement>(null);
+
+  // A geofence picked on the map comes into view in the list.
+  useEffect(() => {
+    if (selectedId !== null) listRef.current?.querySelector(`[data-id="${selectedId}"]`)?.scrollIntoView({ block: 'nearest' });
+  }, [selectedId]);
 
   const fields: FieldSpec[] = [
     { name: 'name', label: t('geofences.name'), required: true, maxLength: 128 },
@@ -346,9 +352,9 @@ export default function Geofences() {
         ) : !list.page ? null : shown.length === 0 ? (
           <p className="empty">{t('geofences.none')}</p>
         ) : (
-          <ul className="geofence-list" aria-label={t('geofences.listLabel')}>
+          <ul ref={listRef} className="geofence-list" aria-label={t('geofences.listLabel')}>
             {shown.map((g) => (
-              <li key={g.id} className={g.id === selectedId ? 'selected' : undefined}>
+              <li key={g.id} data-id={g.id} className={g.id === selectedId ? 'selected' : undefined}>
                 <button type="button" className="geofence-pick" aria-pressed={g.id === selectedId} onClick={() => setSelectedId(g.id)}>
                   <span className="gname">{g.name}</span>
                   <span className="gmeta">
