@@ -76,7 +76,12 @@ export function LiveNotifications() {
         aria-label={t('notifications.bellLabel', { count: unread })}
         data-testid="bell"
       >
-        <span aria-hidden="true">{t('notifications.bell')}</span>
+        <svg className="bell-icon" viewBox="0 0 24 24" aria-hidden="true">
+          <path d="M12 22a2.5 2.5 0 0 0 2.45-2h-4.9A2.5 2.5 0 0 0 12 22zm7-6V11a7 7 0 0 0-5.5-6.84V3a1.5 1.5 0 0 0-3 0v1.16A7 7 0 0 0 5 11v5l-2 2v1h18v-1z" />
+        </svg>
+        <span className="bell-text" aria-hidden="true">
+          {t('notifications.bell')}
+        </span>
         {unread > 0 && (
           <span className="badge count-badge" aria-hidden="true">
             {unread > 99 ? '99+' : unread}

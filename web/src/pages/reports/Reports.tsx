@@ -44,7 +44,7 @@ function queryOf(params: URLSearchParams, today: string): Record<string, string>
     from: params.get('from') || addDays(today, -6),
     to: params.get('to') || today,
   };
-  for (const k of ['vehicle_id', 'group_id', 'driver_id', 'by', 'type', 'acknowledged']) {
+  for (const k of ['vehicle_id', 'group_id', 'driver_id', 'geofence_id', 'by', 'type', 'acknowledged']) {
     const v = params.get(k);
     if (v) q[k] = v;
   }
@@ -61,6 +61,7 @@ export function reportParams(q: Record<string, string>): URLSearchParams {
   }
   for (const k of ['vehicle_id', 'group_id', 'driver_id']) if (q[k]) out.set(k, q[k]!);
   if (report === 'eco' && q.by) out.set('by', q.by);
+  if (report === 'geofence-visits' && q.geofence_id) out.set('geofence_id', q.geofence_id);
   if (report === 'events') {
     if (q.type) out.set('type', q.type);
     if (q.acknowledged) out.set('acknowledged', q.acknowledged);
@@ -106,6 +107,8 @@ export default function Reports() {
   const vehicles = useAll<Vehicle>('/api/v1/vehicles', { sort: 'name' });
   const groups = useAll<Group>('/api/v1/groups', { sort: 'name' });
   const drivers = useAll<Driver>('/api/v1/drivers', { sort: 'name' });
+  // Geofences come with their own routes; a server without them offers no geofence filter.
+  const geofences = useAll<{ id: number; name: string }>(draft.report === 'geofence-visits' ? '/api/v1/geofences' : null, {});
 
   useEffect(() => setDraft(query), [query]);
 
@@ -218,6 +221,9 @@ export default function Reports() {
             </select>
           </div>
         )}
+        {draft.report === 'geofence-visits' &&
+          geofences.items.length > 0 &&
+          select('geofence_id', t('reports.geofence'), geofences.items.map((g) => ({ value: g.id, label: g.name })), t('reports.allGeofences'))}
         {draft.report === 'events' && (
           <>
             {select('type', t('alerts.type.label'), EVENT_TYPES.map((x) => ({ value: x, label: typeLabel(t, x) })), t('alerts.allTypes'))}
