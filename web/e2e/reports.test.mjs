@@ -128,4 +128,35 @@ describe('reports', () => {
     assert.deepEqual(page.problems, []);
     await page.context().close();
   });
+
+  test('trips as the documented rows: values in words and units; too large a report offers no export', async () => {
+    const page = await newPage(chrome);
+    const trip = (i) => ({
+      id: i, vehicle_id: 1, vehicle_name: 'Van 1', driver_id: 2, driver_name: 'Jeanne Martin',
+      start_time: `2026-03-10T0${i}:00:00Z`, end_time: `2026-03-10T0${i}:39:00Z`, duration_s: 3_900, distance_m: 12_345,
+      start_lat: 48.8, start_lon: 2.3, end_lat: 48.9, end_lon: 2.4, start_odometer_m: 1e6, end_odometer_m: 1e6 + 12_345,
+      max_speed_kmh: 91, avg_speed_kmh: 42, idle_s: 120, overspeed_s: 0, harsh_acceleration: 0, harsh_braking: 1,
+      harsh_cornering: 0, fuel_used_l: 1.25, eco_score: 87.4, device_id: 3,
+    });
+    await page.route('**/api/v1/reports/trips?*', (route) => {
+      const q = new URL(route.request().url()).searchParams;
+      assert.equal(q.get('limit'), '1000');
+      return route.fulfill({
+        json: { report: 'trips', time_zone: 'Europe/Paris', from: '', to: '', items: [trip(1), trip(2), trip(3)], total: 30_000, limit: 1000, offset: 0 },
+      });
+    });
+    await signInPage(page, fleetd.url, 'manager@acme.example');
+    await page.goto(`${fleetd.url}/reports?report=trips&from=2026-03-10&to=2026-03-10`);
+    const row = page.locator('table.report-table tbody tr').first();
+    await row.waitFor();
+    const text = await row.textContent();
+    for (const part of ['Van 1', 'Jeanne Martin', '1 h 05 min', '12.3 km', '91 km/h', '2 min', '1.3 l', '87']) {
+      assert.ok(text.includes(part), `${part} in ${text}`);
+    }
+    await page.getByText('Too large to export (over 25,000 rows): narrow the period or the vehicles.').waitFor();
+    assert.equal(await page.getByRole('link', { name: 'Download CSV' }).count(), 0);
+    await page.getByText(/^Rows 1–1000 of 30000/).waitFor();
+    assert.deepEqual(page.problems, []);
+    await page.context().close();
+  });
 });

@@ -23,6 +23,7 @@ import { Schedules } from './Schedules';
 const CHUNK = 1000; // rows read per request (the server's largest page)
 const PAGE = 50; // rows shown per page
 const MAX_DAYS = 366; // the server's longest range
+const MAX_EXPORT_ROWS = 25_000; // the server's largest export (more: 400 report-too-large)
 
 interface ReportAnswer {
   report: string;
@@ -246,14 +247,18 @@ export default function Reports() {
       <section aria-labelledby={`${id}-result`} className="report-result">
         <div className="page-head">
           <h2 id={`${id}-result`}>{t(`reports.kind.${report}`)}</h2>
-          <div className="exports" role="group" aria-label={t('reports.export')}>
-            <a className="button" href={exportUrl('csv')} download>
-              {t('reports.csv')}
-            </a>
-            <a className="button" href={exportUrl('xlsx')} download>
-              {t('reports.xlsx')}
-            </a>
-          </div>
+          {answer && answer.total > MAX_EXPORT_ROWS ? (
+            <p className="help">{t('reports.tooLargeToExport', { rows: formats.number(MAX_EXPORT_ROWS) })}</p>
+          ) : (
+            <div className="exports" role="group" aria-label={t('reports.export')}>
+              <a className="button" href={exportUrl('csv')} download>
+                {t('reports.csv')}
+              </a>
+              <a className="button" href={exportUrl('xlsx')} download>
+                {t('reports.xlsx')}
+              </a>
+            </div>
+          )}
         </div>
         {answer && (
           <p className="help">
