@@ -297,9 +297,17 @@ describe('the events inbox and live notifications', () => {
       read.add(Number(route.request().url().match(/notifications\/(\d+)\/read/)[1]));
       return route.fulfill({ json: {} });
     });
-    await page.route('**/api/v1/events?*', (route) =>
-      route.fulfill({ json: { items: [event(1, 'overspeed', 'Van 1')], next: null, limit: 50 } }),
-    );
+    // Two pages: the first gives the cursor of the older one.
+    const befores = [];
+    await page.route('**/api/v1/events?*', (route) => {
+      const before = new URL(route.request().url()).searchParams.get('before');
+      befores.push(before);
+      return route.fulfill({
+        json: before === 'older-1'
+          ? { items: [event(5, 'sos', 'Van 5')], next: null, limit: 50 }
+          : { items: [event(1, 'overspeed', 'Van 1')], next: 'older-1', limit: 50 },
+      });
+    });
     await page.routeWebSocket('**/api/v1/live', () => {});
     await signInPage(page, fleetd.url, 'viewer@acme.example');
     const bell = page.getByTestId('bell');
@@ -321,6 +329,12 @@ describe('the events inbox and live notifications', () => {
     await page.locator('table.events').getByRole('row', { name: /Overspeed/ }).waitFor();
     assert.equal(await page.getByRole('button', { name: /Acknowledge/ }).count(), 0);
     assert.equal(await page.getByRole('checkbox').count(), 0);
+    await page.getByRole('button', { name: 'Older' }).click();
+    await page.locator('table.events').getByRole('row', { name: /SOS/ }).waitFor();
+    assert.equal(befores.at(-1), 'older-1');
+    assert.equal(await page.getByRole('button', { name: 'Older' }).isDisabled(), true);
+    await page.getByRole('button', { name: 'Newest' }).click();
+    await page.locator('table.events').getByRole('row', { name: /Overspeed/ }).waitFor();
     const tabs = page.getByRole('navigation', { name: 'Alerts sections' });
     assert.equal(await tabs.getByRole('link', { name: 'Webhooks' }).count(), 0);
     await tabs.getByRole('link', { name: 'Rules' }).click();
