@@ -95,7 +95,7 @@ export default function Inbox() {
                     </div>
                     {Object.keys(n.event.detail ?? {}).length > 0 && <div>{detailText(t, n.event.detail)}</div>}
                     <div className="row-actions">
-                      {n.event.vehicle && <Link to={`/vehicles/${n.event.vehicle.id}`}>{t('notifications.vehicle')}</Link>}
+                      {n.event.vehicle && <Link to={`/vehicles/${n.event.vehicle.id}`}>{n.event.vehicle.name}</Link>}
                       {!n.read_at && (
                         <button
                           type="button"
