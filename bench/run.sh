@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # All benchmarks in order (`make bench`): decode (when bench/decode/run.sh exists), durable ingestion,
-# idle connections, the API and live feed under ingestion. Each writes its section of
+# idle connections, the API and live feed under ingestion, the pipeline. Each writes its section of
 # docs/BENCHMARKS.md. Builds nothing: BUILD_DIR (default ./build) must hold a release build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,3 +13,4 @@ fi
 bench/ingest.sh
 bench/idle.sh
 bench/api.sh
+bench/pipeline.sh

@@ -55,6 +55,9 @@ struct Config {
     // [notify]
     bool allow_private_webhooks = false;  // webhooks may reach loopback and private addresses
     int64_t retry_base_seconds = 30;      // a failed webhook call's first wait (then x4, x20, x120, x720)
+    // [pipeline]
+    bool pipeline_enabled = true;  // derive trips, stops and events from positions in this process
+    int64_t pipeline_workers = 2;  // threads; devices are sharded over them by id
     // [tls]
     std::string tls_cert_file;  // PEM certificate chain; with tls_key_file, the HTTP port speaks HTTPS only
     std::string tls_key_file;   // PEM private key

@@ -32,6 +32,8 @@ TEST(ConfigTest, ExampleFileHasEveryKeyAtItsDefault) {
     parsed.mail_from = "changed@example.com";
     parsed.allow_private_webhooks = true;
     parsed.retry_base_seconds = 1;
+    parsed.pipeline_enabled = false;
+    parsed.pipeline_workers = 7;
     parsed.web_dir = "changed";
     parsed.tile_url = "changed";
     parsed.tile_attribution = "changed";
@@ -51,6 +53,8 @@ TEST(ConfigTest, ExampleFileHasEveryKeyAtItsDefault) {
     EXPECT_EQ(parsed.mail_from, defaults.mail_from);
     EXPECT_EQ(parsed.allow_private_webhooks, defaults.allow_private_webhooks);
     EXPECT_EQ(parsed.retry_base_seconds, defaults.retry_base_seconds);
+    EXPECT_EQ(parsed.pipeline_enabled, defaults.pipeline_enabled);
+    EXPECT_EQ(parsed.pipeline_workers, defaults.pipeline_workers);
     EXPECT_EQ(parsed.web_dir, defaults.web_dir);
     EXPECT_EQ(parsed.tile_url, defaults.tile_url);
     EXPECT_EQ(parsed.tile_attribution, defaults.tile_attribution);

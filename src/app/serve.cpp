@@ -7,6 +7,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <atomic>
 #include <filesystem>
 #include <iostream>
 #include <thread>
@@ -18,6 +19,7 @@
 #include "gateway/gateway.hpp"
 #include "http/http_server.hpp"
 #include "http/static_files.hpp"
+#include "pipeline/runner.hpp"
 #include "store/committer.hpp"
 
 namespace fleet::app {
@@ -106,6 +108,34 @@ int Serve(const Config& config) {
     committer_options.frame_retention = std::chrono::hours(24 * config.frame_retention_days);
     store::Committer committer(std::move(*store), committer_options);
 
+    // The pipeline: its workers have their own connections and are woken by the committer.
+    std::unique_ptr<pipeline::Runner> runner;
+    if (config.pipeline_enabled) {
+        pipeline::Runner::Options ropts;
+        ropts.db_path = db_path;
+        ropts.workers = static_cast<int>(config.pipeline_workers);
+        auto started = pipeline::Runner::Start(ropts);
+        if (!started) {
+            spdlog::error("{}", started.error().message);
+            committer.Stop();
+            return 1;
+        }
+        runner = std::move(*started);
+    }
+    // Every committed group goes past the pipeline and (set below) the live feed.
+    std::atomic<fleet::api::Api*> live_feed{nullptr};  // set once the API is open
+    auto* pipe = runner.get();
+    auto observe = [&live_feed, pipe](std::span<const store::IngestBatch* const> batches) {
+        if (pipe) pipe->OnCommitted(batches);
+        if (auto* feed = live_feed.load(std::memory_order_acquire)) feed->OnCommitted(batches);
+    };
+    if (pipe) committer.SetObserver(observe);
+    auto stop_all = [&] {
+        committer.SetObserver(nullptr);
+        if (runner) runner->Stop();
+        committer.Stop();
+    };
+
     int threads = config.io_threads > 0 ? static_cast<int>(config.io_threads)
                                         : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
     IoContext io(threads);
@@ -125,7 +155,7 @@ int Serve(const Config& config) {
     gateway::Gateway gateway(io, committer, metrics, gopts);
     if (auto r = gateway.Start(); !r) {
         spdlog::error("{}", r.error().message);
-        committer.Stop();
+        stop_all();
         return 1;
     }
 
@@ -154,14 +184,14 @@ int Serve(const Config& config) {
         if (aopts.common_passwords_path.empty()) {
             spdlog::error("api: cannot find common-passwords.txt (new passwords are checked against it)");
             gateway.Stop();
-            committer.Stop();
+            stop_all();
             return 1;
         }
         auto opened = fleet::api::Api::Open(aopts);
         if (!opened) {
             spdlog::error("api: {}", opened.error().message);
             gateway.Stop();
-            committer.Stop();
+            stop_all();
             return 1;
         }
         platform = std::move(*opened);
@@ -169,7 +199,7 @@ int Serve(const Config& config) {
         if (!site) {
             spdlog::error("{}", site.error().message);
             gateway.Stop();
-            committer.Stop();
+            stop_all();
             return 1;
         }
         web = std::move(*site);
@@ -178,14 +208,15 @@ int Serve(const Config& config) {
         auto* live = platform.get();
         hopts.upgrade = [live](const http::Request& req) { return live->Upgrade(req); };
         // Live updates: every committed group goes past the API (cheap while no feed is open).
-        committer.SetObserver([live](std::span<const store::IngestBatch* const> batches) { live->OnCommitted(batches); });
+        live_feed.store(live, std::memory_order_release);
+        if (!pipe) committer.SetObserver(observe);
         hopts.default_headers = fleet::api::Api::SecurityHeaders();
         if (!config.tls_cert_file.empty()) {
             auto tls = http::MakeTlsContext(config.tls_cert_file, config.tls_key_file);
             if (!tls) {
                 spdlog::error("{}", tls.error().message);
                 gateway.Stop();
-                committer.Stop();
+                stop_all();
                 return 1;
             }
             hopts.tls = std::move(*tls);  // the server adds HSTS to every answer
@@ -196,7 +227,7 @@ int Serve(const Config& config) {
         auto* c = &committer;
         auto* p = platform.get();
         const auto* w = web.get();
-        api = std::make_unique<http::Server>(io, hopts, [m, c, p, w](const http::Request& req) -> asio::awaitable<http::Response> {
+        api = std::make_unique<http::Server>(io, hopts, [m, c, p, w, pipe](const http::Request& req) -> asio::awaitable<http::Response> {
             std::string path = req.target.substr(0, req.target.find('?'));
             if (fleet::api::Api::Serves(path)) co_return co_await p->Handle(req);
             if (req.method != "GET" && req.method != "HEAD") {
@@ -205,7 +236,7 @@ int Serve(const Config& config) {
             if (path == "/metrics") {
                 http::Response r;
                 r.content_type = "text/plain; version=0.0.4; charset=utf-8";
-                r.body = m->Render(CommitterMetrics(*c));
+                r.body = m->Render(CommitterMetrics(*c) + (pipe ? pipe->Metrics() : std::string()));
                 co_return r;
             }
             if (path == "/healthz") co_return http::Response{200, "text/plain; charset=utf-8", "ok\n", {}};
@@ -215,7 +246,7 @@ int Serve(const Config& config) {
         if (auto r = api->Start(config.HttpListen(), static_cast<uint16_t>(config.http_port)); !r) {
             spdlog::error("{}", r.error().message);
             gateway.Stop();
-            committer.Stop();
+            stop_all();
             return 1;
         }
     }
@@ -244,6 +275,7 @@ int Serve(const Config& config) {
     io.run();
     for (auto& t : pool) t.join();
     committer.SetObserver(nullptr);
+    if (runner) runner->Stop();
     if (platform) platform->Stop();
     io.DestroyPendingWork();
     // Records already queued are committed; their devices get no ACK and will resend (no duplicate).

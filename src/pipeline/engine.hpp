@@ -12,6 +12,7 @@
 
 #include "core/record.hpp"
 #include "core/result.hpp"
+#include "pipeline/state.hpp"
 
 namespace fleet::pipeline {
 
@@ -129,18 +130,15 @@ struct Event {
     std::optional<int64_t> driver_id;
     std::optional<int64_t> geofence_id;
     std::string detail_json = "{}";   // type-specific values (speed, limit, litres, badge, codes)
-    // Unique per device: type + time + this discriminator (the geofence id, the alarm name...).
+    std::string discriminator;         // what tells apart two events of a type at one time
+    // Unique per device and stable across replays: "type:time_ms" or "type:time_ms:discriminator"
+    // (the geofence id, the badge, the new DTC codes).
     std::string key() const;
 };
 
-// The device's processing state; serialised into checkpoints. Everything the engine remembers
-// between points lives here (and nothing else does), so a checkpoint resumes exactly. The runner
-// reads only last_time and in_trip; the other members are the engine's own.
-struct State {
-    std::optional<TimePoint> last_time;   // the last point processed (filtered or not)
-    bool in_trip = false;                 // a checkpoint is taken when no trip is open
-    // (the engine's members follow)
-};
+// The device's processing state (state.hpp), serialised into checkpoints. Everything the engine
+// remembers between points lives there (and nothing else does), so a checkpoint resumes exactly. The
+// runner reads only last_time and in_trip; the other members are the engine's own.
 std::string StateJson(const State& s);
 Result<State> ParseState(std::string_view json);
 
@@ -152,6 +150,15 @@ struct Output {
     double odometer_m = 0;                // running totals after the last point
     double engine_s = 0;
 };
+
+// Great-circle distance in metres between two (lat, lon) in degrees (haversine, mean Earth radius).
+double HaversineM(double lat1, double lon1, double lat2, double lon2);
+
+// The eco score (0..100) of a trip, a driver or a vehicle over a period (docs/pipeline.md):
+// 100 - eco_weight_harsh * harsh_per_100km - eco_weight_speeding * pct_speeding
+//     - eco_weight_idle * pct_idle, clamped to 0..100. pct_speeding: % of driving time over the
+// limit; pct_idle: % of engine time spent idling.
+double EcoScore(double harsh_per_100km, double pct_speeding, double pct_idle, const Settings& s);
 
 // Processes one point (time >= state.last_time; the runner guarantees order).
 void Process(const Context& ctx, State& state, const Point& p, Output& out);

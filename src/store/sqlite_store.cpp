@@ -993,10 +993,20 @@ public:
         auto frame = Prepare("INSERT INTO frames (device_id, received_at, protocol, data) VALUES (?, ?, ?, ?)");
         if (!frame) return frame.error();
 
+        auto late = Prepare(
+            "INSERT INTO pipeline_late (device_id, from_time) VALUES (?, ?) ON CONFLICT (device_id) "
+            "DO UPDATE SET from_time = min(from_time, excluded.from_time)");
+        if (!late) return late.error();
+
         if (finish_checkpoint_) CatchUpCheckpoint();
         if (auto r = Exec("BEGIN IMMEDIATE"); !r) return r.error();
         // Newest position per device in this group: one latest-position upsert per device.
         std::unordered_map<int64_t, const PositionRow*> newest;
+        // Oldest late position per device: at or before the device's latest position as committed
+        // before this group, so possibly behind what the pipeline already processed.
+        std::unordered_map<int64_t, int64_t> late_from;
+        int64_t cached_device = -1;
+        int64_t cached_latest = 0;
         for (const IngestBatch* b : batches) {
             for (const PositionRow& p : b->positions) {
                 BindPosition(*insert, p);
@@ -1005,6 +1015,18 @@ public:
                 if (rc != SQLITE_DONE) return Rollback(DbError("insert position"));
                 if (sqlite3_changes(db_) > 0) {
                     ++stats.inserted;
+                    // In the common case (records in order) this is a comparison with a cached value.
+                    if (p.device_id != cached_device) {
+                        auto known = CommittedLatest(p.device_id);
+                        if (!known) return Rollback(known.error());
+                        cached_device = p.device_id;
+                        cached_latest = *known;
+                    }
+                    int64_t ms = ToMs(p.device_time);
+                    if (ms <= cached_latest) {
+                        auto [it, fresh] = late_from.try_emplace(p.device_id, ms);
+                        if (!fresh && ms < it->second) it->second = ms;
+                    }
                 } else {
                     ++stats.duplicates;
                 }
@@ -1028,7 +1050,21 @@ public:
             sqlite3_reset(*latest);
             if (rc != SQLITE_DONE) return Rollback(DbError("update latest position"));
         }
-        if (auto r = Exec("COMMIT"); !r) return Rollback(r.error());
+        for (const auto& [device_id, from_ms] : late_from) {
+            sqlite3_bind_int64(*late, 1, device_id);
+            sqlite3_bind_int64(*late, 2, from_ms);
+            int rc = sqlite3_step(*late);
+            sqlite3_reset(*late);
+            if (rc != SQLITE_DONE) return Rollback(DbError("note late positions"));
+        }
+        if (auto r = Exec("COMMIT"); !r) {
+            latest_ms_.clear();  // what was read inside the failed transaction may not hold
+            return Rollback(r.error());
+        }
+        for (const auto& [device_id, p] : newest) {
+            auto& known = latest_ms_[device_id];
+            known = std::max(known, ToMs(p->device_time));
+        }
         return stats;
     }
 
@@ -1091,6 +1127,26 @@ public:
     }
 
 private:
+    // The device's latest device time (ms) committed before the current group (0: none), from the
+    // cache, else from latest_positions (once per device and connection). Ingestion is the only
+    // writer of positions, so the cache stays true; it is updated after each commit.
+    Result<int64_t> CommittedLatest(int64_t device_id) {
+        if (auto it = latest_ms_.find(device_id); it != latest_ms_.end()) return it->second;
+        auto s = Prepare("SELECT device_time FROM latest_positions WHERE device_id = ?");
+        if (!s) return s.error();
+        ResetOnExit reset{*s};
+        sqlite3_bind_int64(*s, 1, device_id);
+        int rc = sqlite3_step(*s);
+        int64_t ms = 0;
+        if (rc == SQLITE_ROW) {
+            ms = sqlite3_column_int64(*s, 0);
+        } else if (rc != SQLITE_DONE) {
+            return DbError("read latest position time");
+        }
+        latest_ms_.emplace(device_id, ms);
+        return ms;
+    }
+
     // After each commit of this connection, with the number of frames now in the WAL.
     static int OnWalCommit(void* self_ptr, sqlite3*, const char*, int wal_pages) {
         auto* self = static_cast<SqliteStore*>(self_ptr);
@@ -1192,6 +1248,8 @@ private:
     std::unique_ptr<Checkpointer> checkpointer_;  // started by the first commit that needs it
     bool finish_checkpoint_ = false;
     std::unordered_map<std::string, std::unique_ptr<Stmt>> statements_;
+    // Each device's latest device time (ms) as committed: what tells a late position (one per device).
+    std::unordered_map<int64_t, int64_t> latest_ms_;
 };
 
 }  // namespace

@@ -72,3 +72,21 @@ def codec8_packet(records):
         body += bytes([239, 1, 1, 239, 1]) + bytes([0, 0, 0])
     body += bytes([len(records)])
     return struct.pack(">II", 0, len(body)) + body + struct.pack(">I", crc16_ibm(body))
+
+
+def codec8_io_packet(records):
+    """records: list of dicts {"ms", "lat", "lon", "speed", "ignition" (bool), "badge" (int, optional: an
+    iButton id, IO 78), "odometer_m" (int, optional: IO 16)}. Codec 8 (Teltonika wiki "Codec"): 1-byte IO
+    239 ignition, 4-byte IO 16 total odometer, 8-byte IO 78 iButton."""
+    body = bytes([0x08, len(records)])
+    for r in records:
+        body += struct.pack(">QB", r["ms"], 1)
+        body += struct.pack(">iiHHBH", int(round(r["lon"] * 1e7)), int(round(r["lat"] * 1e7)), 100, 0, 9,
+                            int(round(r["speed"])))
+        io4 = [(16, r["odometer_m"])] if r.get("odometer_m") is not None else []
+        io8 = [(78, r["badge"])] if r.get("badge") else []
+        body += bytes([239, 1 + len(io4) + len(io8), 1, 239, 1 if r["ignition"] else 0, 0])
+        body += bytes([len(io4)]) + b"".join(struct.pack(">BI", i, v) for i, v in io4)
+        body += bytes([len(io8)]) + b"".join(struct.pack(">BQ", i, v) for i, v in io8)
+    body += bytes([len(records)])
+    return struct.pack(">II", 0, len(body)) + body + struct.pack(">I", crc16_ibm(body))

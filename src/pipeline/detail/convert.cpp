@@ -1,0 +1,187 @@
+#include "pipeline/detail/convert.hpp"
+
+#include <fmt/format.h>
+
+#include <boost/json/parse.hpp>
+#include <boost/json/value.hpp>
+
+namespace fleet::pipeline::detail {
+namespace {
+
+namespace json = boost::json;
+
+std::optional<double> Number(const json::value& v) {
+    if (v.is_double()) return v.get_double();
+    if (v.is_int64()) return static_cast<double>(v.get_int64());
+    if (v.is_uint64()) return static_cast<double>(v.get_uint64());
+    return std::nullopt;
+}
+
+std::optional<bool> Flag(const json::value& v) {
+    if (v.is_bool()) return v.get_bool();
+    if (auto n = Number(v)) return *n != 0;
+    return std::nullopt;
+}
+
+std::optional<std::string> Text(const json::value& v) {
+    if (v.is_string()) return std::string(v.get_string());
+    return std::nullopt;
+}
+
+// [lon, lat] → (lat, lon).
+std::optional<std::pair<double, double>> LatLon(const json::value& v) {
+    const auto* a = v.if_array();
+    if (a == nullptr || a->size() < 2) return std::nullopt;
+    auto lon = Number((*a)[0]);
+    auto lat = Number((*a)[1]);
+    if (!lat || !lon) return std::nullopt;
+    return std::make_pair(*lat, *lon);
+}
+
+Result<Geofence> ToGeofence(const store::StoredGeofence& g) {
+    Geofence out;
+    out.id = g.id;
+    out.speed_limit_kmh = g.speed_limit_kmh;
+    boost::system::error_code ec;
+    json::value v = json::parse(g.geometry_json, ec);
+    const json::object* o = ec ? nullptr : v.if_object();
+    if (o == nullptr) return MakeError("geometry is not a JSON object");
+    const json::value* type = o->if_contains("type");
+    const json::value* coords = o->if_contains("coordinates");
+    if (type == nullptr || !type->is_string() || coords == nullptr) return MakeError("geometry has no type or coordinates");
+    if (g.kind == "circle") {
+        auto c = LatLon(*coords);
+        if (type->get_string() != "Point" || !c || !g.radius_m) return MakeError("a circle needs a Point and a radius");
+        out.circle = true;
+        out.center_lat = c->first;
+        out.center_lon = c->second;
+        out.radius_m = *g.radius_m;
+        return out;
+    }
+    const json::array* rings = coords->if_array();
+    if (type->get_string() != "Polygon" || rings == nullptr || rings->empty() || !(*rings)[0].is_array()) {
+        return MakeError("a polygon needs a Polygon with an outer ring");
+    }
+    for (const auto& p : (*rings)[0].get_array()) {
+        auto ll = LatLon(p);
+        if (!ll) return MakeError("a polygon's point is not [lon, lat]");
+        out.ring.push_back(*ll);
+    }
+    if (out.ring.size() < 3) return MakeError("a polygon's ring has fewer than 3 points");
+    return out;
+}
+
+}  // namespace
+
+Point ToPoint(const store::PositionRow& row) {
+    Point p;
+    p.time = row.device_time;
+    p.lat = row.lat;
+    p.lon = row.lon;
+    p.speed_kmh = row.speed_kmh;
+    p.course_deg = row.course_deg;
+    p.valid = row.valid;
+    if (row.attributes_json.size() <= 2) return p;  // "{}"
+    boost::system::error_code ec;
+    json::value v = json::parse(row.attributes_json, ec);
+    if (ec || !v.is_object()) return p;
+    for (const auto& [name, value] : v.get_object()) {
+        if (name == "ignition") {
+            p.ignition = Flag(value);
+        } else if (name == "motion") {
+            p.motion = Flag(value);
+        } else if (name == "odometer_m") {
+            p.odometer_m = Number(value);
+        } else if (name == "fuel_used_l") {
+            p.fuel_used_l = Number(value);
+        } else if (name == "fuel_level_l") {
+            p.fuel_level_l = Number(value);
+        } else if (name == "fuel_level_pct") {
+            p.fuel_level_pct = Number(value);
+        } else if (name == "external_voltage_v") {
+            p.external_voltage_v = Number(value);
+        } else if (name == "driver_id") {
+            p.driver_badge = Text(value);
+        } else if (name == "alarm") {
+            p.alarm = Text(value);
+        } else if (name == "dtc_codes") {
+            p.dtc_codes = Text(value);
+        }
+    }
+    return p;
+}
+
+Context ToContext(int64_t device_id, const store::DeviceWorld& world, std::vector<std::string>& problems) {
+    Context c;
+    c.device_id = device_id;
+    c.tenant_id = world.tenant_id;
+    c.vehicle_id = world.vehicle_id;
+    if (auto s = ParseSettings(world.settings_json); s) {
+        c.settings = *s;
+    } else {
+        problems.push_back(fmt::format("tenant {} settings: {} (using the defaults)", world.tenant_id.value_or(0),
+                                       s.error().message));
+    }
+    c.vehicle_speed_limit_kmh = world.vehicle_speed_limit_kmh;
+    for (const auto& g : world.geofences) {
+        if (auto f = ToGeofence(g); f) {
+            c.geofences.push_back(std::move(*f));
+        } else {
+            problems.push_back(fmt::format("geofence {}: {} (left out)", g.id, f.error().message));
+        }
+    }
+    c.badges = world.badges;
+    for (const auto& a : world.assignments) c.assignments.push_back(Assignment{a.driver_id, a.from, a.to});
+    return c;
+}
+
+std::string StoredEventKey(int64_t device_id, const Event& e) { return fmt::format("{}:{}", device_id, e.key()); }
+
+void AppendOutput(int64_t device_id, const Output& out, store::DerivedChunk& chunk) {
+    for (const auto& t : out.trips) {
+        store::DerivedTrip r;
+        r.start_time = t.start_time;
+        r.end_time = t.end_time;
+        r.start_lat = t.start_lat;
+        r.start_lon = t.start_lon;
+        r.end_lat = t.end_lat;
+        r.end_lon = t.end_lon;
+        r.start_odometer_m = t.start_odometer_m;
+        r.end_odometer_m = t.end_odometer_m;
+        r.distance_m = t.distance_m;
+        r.max_speed_kmh = t.max_speed_kmh;
+        r.avg_speed_kmh = t.avg_speed_kmh;
+        r.idle_s = t.idle_s;
+        r.overspeed_s = t.overspeed_s;
+        r.harsh_acceleration = t.harsh_acceleration;
+        r.harsh_braking = t.harsh_braking;
+        r.harsh_cornering = t.harsh_cornering;
+        r.fuel_used_l = t.fuel_used_l;
+        r.eco_score = t.eco_score;
+        r.driver_id = t.driver_id;
+        chunk.trips.push_back(r);
+    }
+    for (const auto& s : out.stops) {
+        chunk.stops.push_back(store::DerivedStop{s.start_time, s.end_time, s.lat, s.lon, s.odometer_m, s.engine_on_s,
+                                                 s.driver_id});
+    }
+    for (const auto& v : out.visits) {
+        chunk.visits.push_back(store::DerivedVisit{v.geofence_id, v.enter_time, v.exit_time, v.driver_id});
+    }
+    for (const auto& e : out.events) {
+        store::DerivedEvent r;
+        r.key = StoredEventKey(device_id, e);
+        r.type = e.type;
+        r.time = e.time;
+        r.lat = e.lat;
+        r.lon = e.lon;
+        r.driver_id = e.driver_id;
+        r.geofence_id = e.geofence_id;
+        r.detail_json = e.detail_json;
+        chunk.events.push_back(std::move(r));
+    }
+    chunk.odometer_m = out.odometer_m;
+    chunk.engine_s = out.engine_s;
+}
+
+}  // namespace fleet::pipeline::detail

@@ -1,0 +1,351 @@
+#include "pipeline/detail/worker.hpp"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <limits>
+
+#include "pipeline/detail/convert.hpp"
+
+namespace fleet::pipeline::detail {
+namespace {
+
+using namespace std::chrono_literals;
+
+// While a trip is open, a checkpoint at least this often in device time (a long trip must not make
+// a late position replay from far back).
+constexpr auto kInTripCheckpoint = std::chrono::hours(1);
+
+core::TimePoint Now() { return std::chrono::time_point_cast<core::Millis>(std::chrono::system_clock::now()); }
+
+}  // namespace
+
+Worker::Worker(int index, int count, std::unique_ptr<store::AccountStore> accounts, const Runner::Options& options,
+               Runner::Stats& stats)
+    : index_(index), count_(count), accounts_(std::move(accounts)), derived_(*accounts_), options_(options),
+      stats_(stats) {}
+
+Worker::~Worker() { Stop(); }
+
+void Worker::Start() { thread_ = std::thread([this] { Run(); }); }
+
+void Worker::WakeMany(const std::vector<int64_t>& device_ids) {
+    {
+        std::lock_guard lock(mu_);
+        dirty_.insert(device_ids.begin(), device_ids.end());
+    }
+    cv_.notify_one();
+}
+
+void Worker::ConfigChanged(std::optional<int64_t> tenant_id) {
+    {
+        std::lock_guard lock(mu_);
+        if (tenant_id) {
+            config_tenants_.insert(*tenant_id);
+        } else {
+            config_all_ = true;
+        }
+    }
+    cv_.notify_one();
+}
+
+bool Worker::WaitIdle(std::chrono::steady_clock::time_point deadline) {
+    std::unique_lock lock(mu_);
+    return idle_cv_.wait_until(lock, deadline, [this] {
+        return stop_ || (!busy_ && dirty_.empty() && !config_all_ && config_tenants_.empty());
+    });
+}
+
+void Worker::Stop() {
+    {
+        std::lock_guard lock(mu_);
+        stop_ = true;
+    }
+    cv_.notify_one();
+    idle_cv_.notify_all();
+    if (thread_.joinable()) thread_.join();
+}
+
+void Worker::Run() {
+    auto next_tick = std::chrono::steady_clock::now();
+    auto next_presence = std::chrono::steady_clock::now();
+    std::unique_lock lock(mu_);
+    while (!stop_) {
+        const auto now = std::chrono::steady_clock::now();
+        if (now >= next_tick) {
+            next_tick = now + options_.tick;
+            lock.unlock();
+            EnqueueShard();
+            lock.lock();
+        }
+        if (index_ == 0 && now >= next_presence) {
+            next_presence = now + options_.presence_interval;
+            lock.unlock();
+            CheckPresence();
+            lock.lock();
+        }
+        if (config_all_ || !config_tenants_.empty()) {
+            bool all = std::exchange(config_all_, false);
+            auto tenants = std::exchange(config_tenants_, {});
+            lock.unlock();
+            DropContexts(all, tenants);
+            lock.lock();
+        }
+        if (!dirty_.empty()) {
+            busy_ = true;
+            std::vector<int64_t> devices(dirty_.begin(), dirty_.end());
+            dirty_.clear();
+            lock.unlock();
+            std::sort(devices.begin(), devices.end());
+            for (int64_t id : devices) {
+                if (stop_requested()) break;
+                ProcessDevice(id);
+            }
+            Commit();
+            lock.lock();
+            continue;
+        }
+        busy_ = false;
+        idle_cv_.notify_all();
+        auto wake = std::min(next_tick, index_ == 0 ? next_presence : next_tick);
+        cv_.wait_until(lock, wake, [this] {
+            return stop_ || !dirty_.empty() || config_all_ || !config_tenants_.empty();
+        });
+    }
+    busy_ = false;
+    idle_cv_.notify_all();
+}
+
+bool Worker::stop_requested() {
+    std::lock_guard lock(mu_);
+    return stop_;
+}
+
+void Worker::EnqueueShard() {
+    // Installations, speed limits and badges change through routes that do not call ConfigChanged:
+    // a change seen here rebuilds every context (within a tick).
+    if (auto signature = derived_.WorldSignature(); signature && *signature != world_signature_) {
+        if (!world_signature_.empty()) DropContexts(true, {});
+        world_signature_ = std::move(*signature);
+    }
+    auto devices = derived_.Devices(std::nullopt);
+    if (!devices) {
+        ++stats_.failures;
+        spdlog::warn("pipeline worker {}: {}", index_, devices.error().message);
+        return;
+    }
+    std::lock_guard lock(mu_);
+    for (int64_t id : *devices) {
+        if (id % count_ == index_) dirty_.insert(id);
+    }
+}
+
+void Worker::DropContexts(bool all, const std::set<int64_t>& tenants) {
+    for (auto& [id, run] : runs_) {
+        if (!run.context) continue;
+        if (all || (run.context->tenant_id && tenants.count(*run.context->tenant_id) > 0)) run.context.reset();
+    }
+}
+
+Result<void> Worker::Resume(int64_t device_id, DeviceRun& run) {
+    auto restart_from = [&](const std::optional<store::Checkpoint>& cp) -> Result<void> {
+        run.state = State{};
+        run.cursor.reset();
+        run.last_checkpoint.reset();
+        if (cp) {
+            auto state = ParseState(cp->state_json);
+            if (!state) {
+                // Written by another version of the engine: start the device over rather than stop it.
+                spdlog::warn("pipeline: device {} checkpoint at {}: {}; processing from its first position",
+                             device_id, cp->time.time_since_epoch().count(), state.error().message);
+            } else {
+                run.state = std::move(*state);
+                run.cursor = store::PositionCursor{cp->time, std::numeric_limits<int64_t>::max()};
+                run.last_checkpoint = cp->time;
+            }
+        }
+        run.context.reset();
+        run.loaded = true;
+        return {};
+    };
+    if (!run.loaded) {
+        auto cp = derived_.LastCheckpoint(device_id);
+        if (!cp) return cp.error();
+        if (auto r = restart_from(*cp); !r) return r;
+    }
+    auto late = derived_.TakeLate(device_id);
+    if (!late) return late.error();
+    if (*late) {
+        ++stats_.recomputes;
+        auto& recompute = **late;
+        if (auto r = restart_from(recompute.checkpoint); !r) return r;
+        // Events of the window that the replay does not raise again are deleted when it catches up.
+        run.stale_events.insert(recompute.event_keys.begin(), recompute.event_keys.end());
+    }
+    return {};
+}
+
+Result<void> Worker::LoadContext(int64_t device_id, DeviceRun& run, core::TimePoint at) {
+    auto world = derived_.LoadWorld(device_id, at);
+    if (!world) return world.error();
+    std::vector<std::string> problems;
+    run.context = ToContext(device_id, *world, problems);
+    for (const auto& p : problems) spdlog::warn("pipeline: device {}: {}", device_id, p);
+    run.context_from = world->valid_from;
+    run.context_to = world->valid_to;
+    return {};
+}
+
+void Worker::Flush(int64_t device_id, DeviceRun& run, const Output& out, bool chunk_end) {
+    store::DerivedChunk chunk;
+    chunk.device_id = device_id;
+    chunk.tenant_id = run.context->tenant_id;
+    chunk.vehicle_id = run.context->vehicle_id;
+    AppendOutput(device_id, out, chunk);
+    chunk.counters_time = run.state.last_time;
+    const auto& last = run.state.last_time;
+    bool checkpoint = chunk_end && last &&
+                      (!run.state.in_trip || !run.last_checkpoint || *last - *run.last_checkpoint >= kInTripCheckpoint);
+    if (checkpoint) chunk.checkpoint = store::Checkpoint{*last, StateJson(run.state)};
+    pending_.push_back(std::move(chunk));
+}
+
+bool Worker::Commit() {
+    if (pending_.empty()) return true;
+    auto written = derived_.Write(pending_, Now());
+    for (const auto& chunk : pending_) {
+        DeviceRun& run = runs_[chunk.device_id];
+        if (!written) {
+            run.loaded = false;  // the next wake resumes from the checkpoint
+            continue;
+        }
+        if (chunk.checkpoint) run.last_checkpoint = chunk.checkpoint->time;
+        for (const auto& e : chunk.events) run.stale_events.erase(e.key);
+        ++stats_.chunks;
+        stats_.events += chunk.events.size();
+    }
+    if (!written) {
+        ++stats_.failures;
+        // Their devices are looked at again by the next commit that wakes them or the next tick.
+        spdlog::warn("pipeline worker {}: {} (its devices resume from their checkpoints)", index_,
+                     written.error().message);
+    }
+    pending_.clear();
+    pending_positions_ = 0;
+    return written.ok();
+}
+
+void Worker::ProcessDevice(int64_t device_id) {
+    DeviceRun& run = runs_[device_id];
+    auto fail = [&](const Error& e) {
+        ++stats_.failures;
+        spdlog::warn("pipeline: device {}: {}", device_id, e.message);
+        run.loaded = false;  // the next wake resumes from the checkpoint
+    };
+    if (auto r = Resume(device_id, run); !r) return fail(r.error());
+    while (!stop_requested()) {
+        auto rows = derived_.ReadPositions(device_id, run.cursor, options_.chunk_positions);
+        if (!rows) return fail(rows.error());
+        if (rows->empty()) break;
+        Output out;
+        bool processed = false;
+        for (const auto& row : *rows) {
+            const auto t = row.device_time;
+            bool outside = !run.context || (run.context_from && t < *run.context_from) ||
+                           (run.context_to && t >= *run.context_to);
+            if (outside) {
+                // The device changed vehicle (or the configuration changed): what was derived so
+                // far belongs to the previous context.
+                if (processed) {
+                    Flush(device_id, run, out, false);
+                    out = Output{};
+                    processed = false;
+                }
+                if (auto r = LoadContext(device_id, run, t); !r) return fail(r.error());
+            }
+            Process(*run.context, run.state, ToPoint(row), out);
+            run.cursor = store::PositionCursor{row.device_time, row.fingerprint};
+            processed = true;
+        }
+        stats_.positions += rows->size();
+        if (processed) Flush(device_id, run, out, true);
+        pending_positions_ += rows->size();
+        // Bounded: what is queued is written once it is a chunk's worth.
+        if (static_cast<int64_t>(pending_positions_) >= options_.chunk_positions && !Commit()) return;
+        if (static_cast<int64_t>(rows->size()) < options_.chunk_positions) break;
+    }
+    if (!run.stale_events.empty()) {
+        // The replay caught up: what it did not raise again goes, once its own rows are written.
+        if (!Commit()) return;
+        std::vector<std::string> keys(run.stale_events.begin(), run.stale_events.end());
+        if (auto r = derived_.DeleteEvents(keys); !r) return fail(r.error());
+        run.stale_events.clear();
+    }
+}
+
+void Worker::CheckPresence() {
+    auto seen = derived_.SeenDevices();
+    if (!seen) {
+        ++stats_.failures;
+        spdlog::warn("pipeline: presence check: {}", seen.error().message);
+        return;
+    }
+    const auto now = Now();
+    std::unordered_map<int64_t, double> offline_after_s;  // by tenant, read once per check
+    for (const auto& d : *seen) {
+        double after_s = Settings{}.offline_after_s;
+        if (d.tenant_id) {
+            auto it = offline_after_s.find(*d.tenant_id);
+            if (it == offline_after_s.end()) {
+                auto json = derived_.TenantSettings(*d.tenant_id);
+                auto settings = json ? ParseSettings(*json) : Result<Settings>(json.error());
+                it = offline_after_s.emplace(*d.tenant_id, settings ? settings->offline_after_s : after_s).first;
+            }
+            after_s = it->second;
+        }
+        auto known = presence_.find(d.device_id);
+        if (known == presence_.end()) {
+            auto last = derived_.LastPresenceEvent(d.device_id);
+            if (!last) {
+                ++stats_.failures;
+                spdlog::warn("pipeline: presence of device {}: {}", d.device_id, last.error().message);
+                continue;
+            }
+            known = presence_.emplace(d.device_id, std::move(*last)).first;
+        }
+        const auto silent_for = now - d.last_server_time;
+        const auto limit = std::chrono::duration_cast<core::Millis>(std::chrono::duration<double>(after_s));
+        Event e;
+        e.lat = d.lat;
+        e.lon = d.lon;
+        if (silent_for > limit && known->second != "device_offline") {
+            e.type = "device_offline";
+            e.time = d.last_server_time + limit;
+            e.detail_json = fmt::format("{{\"last_seen\":{},\"offline_after_s\":{}}}",
+                                        d.last_server_time.time_since_epoch().count() / 1000, after_s);
+        } else if (silent_for <= limit && known->second == "device_offline") {
+            e.type = "device_online";
+            e.time = d.last_server_time;
+        } else {
+            continue;
+        }
+        store::DerivedEvent row;
+        row.key = StoredEventKey(d.device_id, e);
+        row.type = e.type;
+        row.time = e.time;
+        row.lat = e.lat;
+        row.lon = e.lon;
+        row.detail_json = e.detail_json;
+        auto added = derived_.AddEvent(d.device_id, d.tenant_id, d.vehicle_id, row, now);
+        if (!added) {
+            ++stats_.failures;
+            spdlog::warn("pipeline: presence of device {}: {}", d.device_id, added.error().message);
+        } else {
+            known->second = e.type;
+            if (*added) ++stats_.events;
+        }
+    }
+}
+
+}  // namespace fleet::pipeline::detail

@@ -1,0 +1,92 @@
+// One thread of the Runner (runner.hpp): its own database connection, the devices of its shard and
+// their in-memory processing state (one entry per device it has seen: engine state, read cursor,
+// context). Private to the runner.
+//
+// Thread-safety: Wake, WakeMany, ConfigChanged, WaitIdle and Stop may be called from any thread;
+// everything else runs on the worker's own thread.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <thread>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "pipeline/engine.hpp"
+#include "pipeline/runner.hpp"
+#include "store/accounts.hpp"
+#include "store/derived.hpp"
+
+namespace fleet::pipeline::detail {
+
+class Worker {
+public:
+    Worker(int index, int count, std::unique_ptr<store::AccountStore> accounts, const Runner::Options& options,
+           Runner::Stats& stats);
+    ~Worker();
+    Worker(const Worker&) = delete;
+    Worker& operator=(const Worker&) = delete;
+
+    void Start();
+    void WakeMany(const std::vector<int64_t>& device_ids);
+    void ConfigChanged(std::optional<int64_t> tenant_id);
+    bool WaitIdle(std::chrono::steady_clock::time_point deadline);
+    void Stop();
+
+private:
+    // What the worker remembers of a device between wakes.
+    struct DeviceRun {
+        bool loaded = false;                         // state and cursor read from the checkpoint
+        State state;
+        std::optional<store::PositionCursor> cursor;  // the last position processed
+        std::optional<core::TimePoint> last_checkpoint;
+        std::optional<Context> context;               // for times in [context_from, context_to)
+        std::optional<core::TimePoint> context_from, context_to;
+        std::unordered_set<std::string> stale_events;  // of a replayed window, not raised again yet
+    };
+
+    void Run();
+    bool stop_requested();
+    void EnqueueShard();
+    void ProcessDevice(int64_t device_id);
+    Result<void> Resume(int64_t device_id, DeviceRun& run);
+    Result<void> LoadContext(int64_t device_id, DeviceRun& run, core::TimePoint at);
+    // Queues a chunk of the device's output (written by Commit, with other devices' chunks).
+    void Flush(int64_t device_id, DeviceRun& run, const Output& out, bool chunk_end);
+    // Writes the queued chunks in one transaction; on failure their devices resume from their
+    // checkpoints at the next wake. False when it failed.
+    bool Commit();
+    void DropContexts(bool all, const std::set<int64_t>& tenants);
+    void CheckPresence();
+
+    const int index_;
+    const int count_;
+    std::unique_ptr<store::AccountStore> accounts_;
+    store::DerivedStore derived_;
+    const Runner::Options options_;
+    Runner::Stats& stats_;
+    std::unordered_map<int64_t, DeviceRun> runs_;
+    std::string world_signature_;  // DerivedStore::WorldSignature at the last tick
+    // Worker 0: each device's last presence event type, read once from the database.
+    std::unordered_map<int64_t, std::string> presence_;
+    // Chunks waiting for Commit: one transaction (one fsync) for many devices' small chunks.
+    std::vector<store::DerivedChunk> pending_;
+    size_t pending_positions_ = 0;
+
+    std::mutex mu_;
+    std::condition_variable cv_;       // work arrived or stop
+    std::condition_variable idle_cv_;  // the worker went idle
+    std::unordered_set<int64_t> dirty_;
+    bool config_all_ = false;
+    std::set<int64_t> config_tenants_;
+    bool busy_ = true;  // until the first pass over the shard is done
+    bool stop_ = false;
+    std::thread thread_;
+};
+
+}  // namespace fleet::pipeline::detail

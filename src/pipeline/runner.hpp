@@ -1,0 +1,91 @@
+// Runner: the pipeline inside `fleetd serve`. N worker threads, each with its own database
+// connection, process the devices of their shard (device id modulo N: a device is always on the
+// same worker, so its positions are processed in order) with the pure engine (engine.hpp):
+// positions after the device's last processed one are read in device-time order in bounded
+// chunks, fed to Process() with the device's Context, and what comes out is written in one
+// transaction per chunk (store::DerivedStore) with the running totals and, when no trip is open
+// (and at least hourly in device time while one is), a checkpoint of the engine's state.
+//
+// Workers are woken by the committer (OnCommitted: the devices of each committed group) and by a
+// periodic tick. Late positions (ingestion marks them in pipeline_late) make the worker replay the
+// device from the last checkpoint before them, after deleting the rows the replay writes again;
+// events of that window that the replay does not raise again are deleted with their notifications.
+// A restart resumes each device from its last checkpoint: what is processed again is written again
+// under the same keys, so nothing appears twice and nothing is skipped. docs/pipeline.md, "Runner".
+//
+// Worker 0 also raises device_offline (a device silent for the tenant's offline_after_s, server
+// time) and device_online (it spoke again), once per episode.
+//
+// Thread-safety: every public method may be called from any thread; OnCommitted only copies device
+// ids under a short lock (it runs on the committer's thread, which must never wait).
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "core/result.hpp"
+#include "store/store.hpp"
+
+namespace fleet::pipeline {
+
+namespace detail {
+class Worker;
+}
+
+class Runner {
+public:
+    struct Options {
+        std::string db_path;        // the (migrated) database
+        int workers = 2;            // threads; devices are sharded by id over them
+        int64_t chunk_positions = 2000;                         // positions per read and transaction
+        std::chrono::milliseconds tick{std::chrono::seconds(30)};  // every device of the shard looked at
+        std::chrono::milliseconds presence_interval{std::chrono::seconds(30)};  // offline / online check
+    };
+    struct Stats {
+        std::atomic<uint64_t> positions{0};    // positions processed (replays included)
+        std::atomic<uint64_t> chunks{0};       // chunk transactions written
+        std::atomic<uint64_t> recomputes{0};   // windows replayed for late positions
+        std::atomic<uint64_t> events{0};       // events written (replays included)
+        std::atomic<uint64_t> failures{0};     // chunks or checks that failed (retried at the next wake)
+    };
+
+    // Opens the workers' connections and starts them; each first looks at every device of its shard.
+    static Result<std::unique_ptr<Runner>> Start(const Options& options);
+    ~Runner();  // Stop()
+    Runner(const Runner&) = delete;
+    Runner& operator=(const Runner&) = delete;
+
+    // The committer's observer: wakes the workers of the committed devices. Never blocks for long.
+    void OnCommitted(std::span<const store::IngestBatch* const> committed);
+    // Wakes the worker of one device.
+    void Wake(int64_t device_id);
+    // A tenant's configuration changed (settings, geofences, drivers' badges, assignments,
+    // installations, vehicles' speed limits); nullopt: any tenant's. The devices' contexts are
+    // rebuilt before their next position: the change applies from then on (what was processed
+    // stays as it was).
+    void ConfigChanged(std::optional<int64_t> tenant_id);
+    // Waits until every worker has nothing left to do (or `timeout` passes); true when idle.
+    // For tests and benchmarks.
+    bool WaitIdle(std::chrono::milliseconds timeout);
+    // Finishes the chunk each worker is writing and stops them. Idempotent.
+    void Stop();
+
+    const Stats& stats() const { return stats_; }
+    // Prometheus text of the stats.
+    std::string Metrics() const;
+
+private:
+    Runner() = default;
+    detail::Worker& WorkerOf(int64_t device_id);
+
+    Stats stats_;
+    std::vector<std::unique_ptr<detail::Worker>> workers_;
+};
+
+}  // namespace fleet::pipeline

@@ -1,0 +1,310 @@
+#include "pipeline/runner.hpp"
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <thread>
+
+#include "core/time.hpp"
+#include "pipeline/detail/convert.hpp"
+#include "store/accounts.hpp"
+#include "store/store.hpp"
+
+namespace fleet::pipeline {
+namespace {
+
+namespace fs = std::filesystem;
+using core::TimePoint;
+using namespace std::chrono_literals;
+
+TimePoint T(const char* iso) { return *core::ParseIso(iso); }
+
+TEST(ConvertTest, PointTakesTheDecodersAttributesAndIgnoresWrongTypes) {
+    store::PositionRow row;
+    row.device_time = T("2026-03-01T10:00:00Z");
+    row.lat = 48.5;
+    row.lon = 2.25;
+    row.speed_kmh = 42;
+    row.valid = true;
+    row.attributes_json =
+        R"({"priority":1,"ignition":true,"motion":false,"odometer_m":123456,"fuel_used_l":12.5,)"
+        R"("fuel_level_pct":40,"external_voltage_v":12.7,"driver_id":"00000000CAFE0042","alarm":"harsh_braking",)"
+        R"("dtc_codes":"P0300,P0171","fuel_level_l":"not a number"})";
+    Point p = detail::ToPoint(row);
+    EXPECT_EQ(p.time, row.device_time);
+    EXPECT_DOUBLE_EQ(p.lat, 48.5);
+    EXPECT_DOUBLE_EQ(p.speed_kmh, 42);
+    EXPECT_TRUE(p.valid);
+    EXPECT_EQ(p.ignition, true);
+    EXPECT_EQ(p.motion, false);
+    EXPECT_EQ(p.odometer_m, 123456);
+    EXPECT_EQ(p.fuel_used_l, 12.5);
+    EXPECT_EQ(p.fuel_level_pct, 40);
+    EXPECT_FALSE(p.fuel_level_l.has_value());
+    EXPECT_EQ(p.external_voltage_v, 12.7);
+    EXPECT_EQ(p.driver_badge, "00000000CAFE0042");
+    EXPECT_EQ(p.alarm, "harsh_braking");
+    EXPECT_EQ(p.dtc_codes, "P0300,P0171");
+}
+
+TEST(ConvertTest, ContextReadsGeofencesAndLeavesOutBadOnes) {
+    store::DeviceWorld w;
+    w.tenant_id = 3;
+    w.vehicle_id = 9;
+    w.vehicle_speed_limit_kmh = 90;
+    w.geofences.push_back({1, "circle", R"({"type":"Point","coordinates":[2.35,48.85]})", 250, std::nullopt});
+    w.geofences.push_back({2, "polygon", R"({"type":"Polygon","coordinates":[[[2,48],[3,48],[3,49],[2,48]]]})",
+                           std::nullopt, 50});
+    w.geofences.push_back({3, "polygon", R"({"type":"Polygon","coordinates":"nope"})", std::nullopt, std::nullopt});
+    w.badges = {{"A1", 4}};
+    w.assignments.push_back({4, T("2026-01-01T00:00:00Z"), std::nullopt});
+    std::vector<std::string> problems;
+    Context c = detail::ToContext(7, w, problems);
+    EXPECT_EQ(c.device_id, 7);
+    EXPECT_EQ(c.tenant_id, 3);
+    EXPECT_EQ(c.vehicle_id, 9);
+    EXPECT_EQ(c.vehicle_speed_limit_kmh, 90);
+    ASSERT_EQ(c.geofences.size(), 2u);
+    EXPECT_TRUE(c.geofences[0].circle);
+    EXPECT_DOUBLE_EQ(c.geofences[0].center_lat, 48.85);
+    EXPECT_DOUBLE_EQ(c.geofences[0].center_lon, 2.35);
+    EXPECT_DOUBLE_EQ(c.geofences[0].radius_m, 250);
+    EXPECT_FALSE(c.geofences[1].circle);
+    ASSERT_EQ(c.geofences[1].ring.size(), 4u);
+    EXPECT_EQ(c.geofences[1].ring[1], (std::pair<double, double>{48, 3}));
+    EXPECT_EQ(c.geofences[1].speed_limit_kmh, 50);
+    ASSERT_EQ(problems.size(), 1u);
+    EXPECT_NE(problems[0].find("geofence 3"), std::string::npos);
+    ASSERT_EQ(c.assignments.size(), 1u);
+    EXPECT_EQ(c.badges, w.badges);
+}
+
+// The runner on a real database: positions ingested through the store, processed by the workers.
+class RunnerTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        dir_ = fs::temp_directory_path() / ("fleetd_runner_test_" + std::to_string(::getpid()) + "_" +
+                                            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+        fs::remove_all(dir_);
+        fs::create_directories(dir_);
+        path_ = (dir_ / "fleetd.db").string();
+        auto s = store::OpenSqliteStore(path_);
+        ASSERT_TRUE(s.ok()) << s.error().message;
+        store_ = std::move(*s);
+        Exec("INSERT INTO tenants (id, name, status, require_totp, created_at) VALUES (1, 'acme', 'active', 0, 0);"
+             "INSERT INTO devices (id, imei, protocol, status, created_at, tenant_id) VALUES "
+             "(7, '356307042441013', 'teltonika', 'active', 0, 1), (8, '356307042441021', 'teltonika', 'active', 0, 1);"
+             "INSERT INTO vehicles (id, tenant_id, name, created_at) VALUES (3, 1, 'Van', 0);"
+             "INSERT INTO installations (tenant_id, vehicle_id, device_id, from_time, created_at) VALUES (1, 3, 7, 0, 0);");
+    }
+    void TearDown() override {
+        runner_.reset();
+        store_.reset();
+        fs::remove_all(dir_);
+    }
+
+    void Exec(const std::string& sql) {
+        sqlite3* db = nullptr;
+        ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+        char* err = nullptr;
+        EXPECT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err), SQLITE_OK) << (err ? err : "");
+        sqlite3_free(err);
+        sqlite3_close(db);
+    }
+
+    int64_t Int(const std::string& sql) {
+        sqlite3* db = nullptr;
+        EXPECT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+        sqlite3_stmt* s = nullptr;
+        EXPECT_EQ(sqlite3_prepare_v2(db, sql.c_str(), -1, &s, nullptr), SQLITE_OK) << sql;
+        int64_t v = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : -1;
+        sqlite3_finalize(s);
+        sqlite3_close(db);
+        return v;
+    }
+
+    // A drive with the ignition on between two parked periods, one position every 10 s from `from`.
+    std::vector<store::PositionRow> Route(int64_t device_id, TimePoint from) {
+        std::vector<store::PositionRow> out;
+        double lat = 48.0;
+        for (int i = 0; i < 240; ++i) {
+            bool driving = i >= 30 && i < 150;
+            core::Record r;
+            r.device_time = from + std::chrono::seconds(10 * i);
+            r.server_time = r.device_time;
+            r.valid = true;
+            r.satellites = 9;
+            if (driving) lat += 60 / 3.6 * 10 / 111195.0;
+            r.lat = lat;
+            r.lon = 2.0;
+            r.speed_kmh = driving ? 60 : 0;
+            core::SetAttribute(r.attributes, "ignition", driving);
+            out.push_back(store::MakePositionRow(device_id, r));
+        }
+        return out;
+    }
+
+    void Ingest(const std::vector<store::PositionRow>& rows, size_t from, size_t to) {
+        store::IngestBatch b;
+        b.device_id = rows[from].device_id;
+        b.protocol = "teltonika";
+        b.positions.assign(rows.begin() + static_cast<long>(from), rows.begin() + static_cast<long>(to));
+        const store::IngestBatch* batches[] = {&b};
+        auto r = store_->Ingest(batches);
+        ASSERT_TRUE(r.ok()) << r.error().message;
+        if (runner_) runner_->OnCommitted(batches);
+    }
+
+    void StartRunner(int workers = 2, std::chrono::milliseconds presence = 30s, std::chrono::milliseconds tick = 30s) {
+        Runner::Options o;
+        o.db_path = path_;
+        o.workers = workers;
+        o.presence_interval = presence;
+        o.tick = tick;
+        o.chunk_positions = 50;  // several chunks per device
+        auto r = Runner::Start(o);
+        ASSERT_TRUE(r.ok()) << r.error().message;
+        runner_ = std::move(*r);
+    }
+
+    void Idle() { ASSERT_TRUE(runner_->WaitIdle(30s)); }
+
+    // The derived rows of a device, as text, to compare two ways of getting them.
+    std::string Derived(int64_t device_id) {
+        std::string out;
+        sqlite3* db = nullptr;
+        sqlite3_open(path_.c_str(), &db);
+        for (const char* sql :
+             {"SELECT start_time || ' ' || end_time || ' ' || round(distance_m) || ' ' || ifnull(vehicle_id, '-') "
+              "FROM trips WHERE device_id = ? ORDER BY start_time",
+              "SELECT start_time || ' ' || end_time FROM stops WHERE device_id = ? ORDER BY start_time",
+              "SELECT type || ' ' || time FROM events WHERE device_id = ? AND type NOT IN ('device_offline', "
+              "'device_online') ORDER BY time, type"}) {
+            sqlite3_stmt* s = nullptr;
+            sqlite3_prepare_v2(db, sql, -1, &s, nullptr);
+            sqlite3_bind_int64(s, 1, device_id);
+            while (sqlite3_step(s) == SQLITE_ROW) {
+                out += reinterpret_cast<const char*>(sqlite3_column_text(s, 0));
+                out += "\n";
+            }
+            sqlite3_finalize(s);
+            out += "--\n";
+        }
+        sqlite3_close(db);
+        return out;
+    }
+
+    fs::path dir_;
+    std::string path_;
+    std::unique_ptr<store::Store> store_;
+    std::unique_ptr<Runner> runner_;
+};
+
+TEST_F(RunnerTest, ProcessesWhatIsCommittedAndCheckpoints) {
+    StartRunner();
+    auto route = Route(7, T("2026-03-01T10:00:00Z"));
+    Ingest(route, 0, route.size());
+    Idle();
+    EXPECT_GE(runner_->stats().positions.load(), route.size());
+    EXPECT_GE(Int("SELECT count(*) FROM trips WHERE device_id = 7 AND vehicle_id = 3 AND tenant_id = 1"), 1);
+    EXPECT_EQ(Int("SELECT time FROM device_counters WHERE device_id = 7"),
+              route.back().device_time.time_since_epoch().count());
+    EXPECT_GE(Int("SELECT count(*) FROM pipeline_checkpoints WHERE device_id = 7"), 1);
+    EXPECT_EQ(runner_->stats().failures.load(), 0u);
+}
+
+TEST_F(RunnerTest, LatePositionsGiveWhatInOrderGives) {
+    StartRunner();
+    auto in_order = Route(8, T("2026-03-01T10:00:00Z"));
+    Ingest(in_order, 0, in_order.size());
+    Idle();
+    std::string want = Derived(8);
+    // The same route on device 7: the second half first, then the first half, late.
+    auto route = Route(7, T("2026-03-01T10:00:00Z"));
+    Ingest(route, 120, route.size());
+    Idle();
+    Ingest(route, 0, 120);
+    Idle();
+    EXPECT_EQ(Int("SELECT count(*) FROM pipeline_late"), 0);
+    EXPECT_GE(runner_->stats().recomputes.load(), 1u);
+    std::string got = Derived(7);
+    // Device 7 is in the van, device 8 in no vehicle: compare without the vehicle.
+    auto strip = [](std::string s) {
+        for (size_t at; (at = s.find(" 3\n")) != std::string::npos;) s.replace(at, 3, " -\n");
+        return s;
+    };
+    EXPECT_EQ(strip(got), strip(want));
+}
+
+TEST_F(RunnerTest, ARestartResumesFromTheCheckpointWithoutDuplicates) {
+    auto route = Route(7, T("2026-03-01T10:00:00Z"));
+    StartRunner(1);
+    Ingest(route, 0, 100);
+    Idle();
+    runner_->Stop();
+    runner_.reset();
+    Ingest(route, 100, route.size());  // stored while no pipeline runs
+    StartRunner(2);
+    Idle();
+    std::string resumed = Derived(7);
+    int64_t events = Int("SELECT count(*) FROM events");
+    // Processing everything again from scratch gives the same rows, not one more.
+    Exec("DELETE FROM pipeline_checkpoints; DELETE FROM trips; DELETE FROM stops; DELETE FROM events;"
+         "DELETE FROM device_counters;");
+    runner_.reset();
+    StartRunner(1);
+    Idle();
+    EXPECT_EQ(Derived(7), resumed);
+    EXPECT_EQ(Int("SELECT count(*) FROM events"), events);
+}
+
+TEST_F(RunnerTest, RaisesOfflineOnceAndOnlineWhenTheDeviceSpeaksAgain) {
+    auto now = std::chrono::time_point_cast<core::Millis>(std::chrono::system_clock::now());
+    auto route = Route(7, now - 3h);
+    for (auto& p : route) p.server_time = now - 2h;  // silent for 2 h: past the default 1 h
+    Ingest(route, 0, 10);
+    StartRunner(1, 50ms);
+    auto count = [&](const char* type) {
+        return Int(fmt::format("SELECT count(*) FROM events WHERE device_id = 7 AND type = '{}'", type));
+    };
+    for (int i = 0; i < 100 && count("device_offline") == 0; ++i) std::this_thread::sleep_for(20ms);
+    std::this_thread::sleep_for(200ms);  // several more checks
+    EXPECT_EQ(count("device_offline"), 1);
+    EXPECT_EQ(count("device_online"), 0);
+    EXPECT_EQ(Int("SELECT vehicle_id FROM events WHERE type = 'device_offline'"), 3);
+    route[10].server_time = now;
+    route[10].device_time = now;
+    Ingest(route, 10, 11);
+    for (int i = 0; i < 100 && count("device_online") == 0; ++i) std::this_thread::sleep_for(20ms);
+    std::this_thread::sleep_for(200ms);
+    EXPECT_EQ(count("device_online"), 1);
+    EXPECT_EQ(count("device_offline"), 1);
+}
+
+TEST_F(RunnerTest, ADeviceMovedToAnotherVehicleIsAttributedToItFromThen) {
+    StartRunner(1, 30s, 50ms);
+    auto first = Route(7, T("2026-03-01T10:00:00Z"));
+    Ingest(first, 0, first.size());
+    Idle();
+    // Moved by the API (which does not tell the runner): the next tick notices.
+    Exec("INSERT INTO vehicles (id, tenant_id, name, created_at) VALUES (4, 1, 'Truck', 0);"
+         "UPDATE installations SET to_time = " + std::to_string(T("2026-03-01T12:00:00Z").time_since_epoch().count()) +
+         " WHERE device_id = 7;"
+         "INSERT INTO installations (tenant_id, vehicle_id, device_id, from_time, created_at) VALUES (1, 4, 7, " +
+         std::to_string(T("2026-03-01T12:00:00Z").time_since_epoch().count()) + ", 0);");
+    std::this_thread::sleep_for(300ms);
+    auto second = Route(7, T("2026-03-01T13:00:00Z"));
+    Ingest(second, 0, second.size());
+    Idle();
+    EXPECT_GE(Int("SELECT count(*) FROM trips WHERE device_id = 7 AND vehicle_id = 3"), 1);
+    EXPECT_GE(Int("SELECT count(*) FROM trips WHERE device_id = 7 AND vehicle_id = 4"), 1);
+    EXPECT_EQ(Int("SELECT count(*) FROM trips WHERE vehicle_id = 3 AND start_time >= " +
+                  std::to_string(T("2026-03-01T12:00:00Z").time_since_epoch().count())),
+              0);
+}
+
+}  // namespace
+}  // namespace fleet::pipeline
