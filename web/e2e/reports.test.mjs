@@ -3,23 +3,28 @@
 // every vehicle and local day, trips included or not, so their rows come from the product. The
 // page shows them (a hostile name as text), sorts them, draws the chart, downloads the CSV and XLSX
 // exports of the same query, schedules the report by e-mail and deletes the schedule, and speaks
-// French. Skipped on a build without the report routes.
+// French. Skipped on a build without the report routes. And end to end, where the build runs the
+// pipeline: a phone (OsmAnd) drives a trip; the trip is in the trips report, its end reaches the
+// manager as a live notification (a toast, from a rule made through the API), and the trip's end
+// is acknowledged in the events inbox.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
-import { browser, Fleetd, hasRoute, newPage, PASSWORD, signInPage, localDay as day } from './harness.mjs';
+import { browser, enrolledClient, Fleetd, hasRoute, newPage, PASSWORD, signInPage, localDay as day } from './harness.mjs';
 
 let fleetd;
 let chrome;
+let manager;
 const HOSTILE = '<img src=x onerror="window.pwned=1">';
 
 before(async () => {
   fleetd = new Fleetd();
   fleetd.addTenant('acme');
   fleetd.addUser('acme', 'manager@acme.example', 'fleet-manager');
+  fleetd.addUser('operator', 'ops@fleetd.example', 'operator-admin');
   await fleetd.start();
   chrome = await browser();
-  const manager = fleetd.client();
+  manager = fleetd.client();
   await manager.api('POST', '/api/v1/auth/login', { email: 'manager@acme.example', password: PASSWORD });
   for (const name of ['Van 1', HOSTILE]) {
     const made = await manager.api('POST', '/api/v1/vehicles', { name });
@@ -156,6 +161,66 @@ describe('reports', () => {
     await page.getByText('Too large to export (over 25,000 rows): narrow the period or the vehicles.').waitFor();
     assert.equal(await page.getByRole('link', { name: 'Download CSV' }).count(), 0);
     await page.getByText(/^Rows 1–1000 of 30000/).waitFor();
+    assert.deepEqual(page.problems, []);
+    await page.context().close();
+  });
+
+  test('end to end: a phone drives a trip; the report, a live notification, the inbox', async (t) => {
+    const metrics = await (await fetch(`${fleetd.url}/metrics`)).text();
+    if (!metrics.includes('fleetd_pipeline_positions_total')) {
+      t.skip('this build runs no pipeline');
+      return;
+    }
+    // The operator registers the phone; the manager adds the vehicle and installs it an hour ago.
+    const imei = 'phone-trip-1';
+    const { client: ops } = await enrolledClient(fleetd, 'ops@fleetd.example');
+    const device = await ops.api('POST', '/api/v1/devices', { imei, protocol: 'osmand', tenant: 'acme' });
+    assert.equal(device.status, 201, JSON.stringify(device.body));
+    const vehicle = await manager.api('POST', '/api/v1/vehicles', { name: 'Van 7' });
+    const installed = await manager.api('POST', '/api/v1/installations', {
+      vehicle_id: vehicle.body.id, device_id: device.body.id, from: new Date(Date.now() - 3_600_000).toISOString(),
+    });
+    assert.equal(installed.status, 201, JSON.stringify(installed.body));
+    const me = await manager.api('GET', '/api/v1/me');
+    const rule = await manager.api('POST', '/api/v1/notification-rules', {
+      name: 'Trips', event_types: ['trip_end'], channels: ['web'], user_ids: [me.body.id],
+    });
+    assert.equal(rule.status, 201, JSON.stringify(rule.body));
+
+    const page = await newPage(chrome);
+    await signInPage(page, fleetd.url, 'manager@acme.example');
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Reports' }).click();
+    await page.getByRole('heading', { name: 'Trips', level: 2 }).waitFor();
+
+    // Five minutes north at 60 km/h (a position every 10 s, about 5 km), then four minutes stopped:
+    // without ignition, three minutes stopped end the trip.
+    const start = Date.now() - 20 * 60_000;
+    const knots = 60 / 1.852;
+    const step = (60 / 3.6) * 10 / 111_195; // degrees of latitude per 10 s
+    for (let i = 0; i <= 30; i++) {
+      await fleetd.sendOsmand(imei, { lat: 48.0 + i * step, lon: 2.0, speedKnots: knots, bearing: 0, time: new Date(start + i * 10_000) });
+    }
+    for (let i = 1; i <= 8; i++) {
+      await fleetd.sendOsmand(imei, { lat: 48.0 + 30 * step, lon: 2.0, speedKnots: 0, time: new Date(start + 300_000 + i * 30_000) });
+    }
+
+    // The trip's end reaches the manager while on the reports page: a toast and the count.
+    await page.locator('.toast').getByText('Trip end — Van 7').waitFor({ timeout: 15_000 });
+    assert.equal(await page.getByTestId('bell').getAttribute('aria-label'), 'Notifications: 1 unread');
+
+    await page.getByRole('button', { name: 'Show' }).click();
+    const row = page.locator('table.report-table tbody tr').filter({ hasText: 'Van 7' });
+    await row.waitFor();
+    assert.match(await row.textContent(), /5\.0 km|4\.9 km/);
+    assert.equal(await row.count(), 1);
+
+    // The inbox: the trip's start and end; the end acknowledged on the page, and so on the server.
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Alerts' }).click();
+    await page.getByRole('button', { name: 'Acknowledge Trip end — Van 7' }).click();
+    await page.getByText('1 event acknowledged.').waitFor();
+    await page.getByRole('button', { name: 'Acknowledge Trip start — Van 7' }).waitFor();
+    const done = await manager.api('GET', '/api/v1/events?acknowledged=true');
+    assert.deepEqual(done.body.items.map((e) => e.type), ['trip_end']);
     assert.deepEqual(page.problems, []);
     await page.context().close();
   });

@@ -105,6 +105,7 @@ export default function Reports() {
   const [sort, setSort] = useState('');
   const [answer, setAnswer] = useState<ReportAnswer | null>(null);
   const [error, setError] = useState('');
+  const [generation, setGeneration] = useState(0); // "Show" asks again even for the same query
   const vehicles = useAll<Vehicle>('/api/v1/vehicles', { sort: 'name' });
   const groups = useAll<Group>('/api/v1/groups', { sort: 'name' });
   const drivers = useAll<Driver>('/api/v1/drivers', { sort: 'name' });
@@ -128,7 +129,7 @@ export default function Reports() {
       },
     );
     return () => abort.abort();
-  }, [report, serverQuery, chunk, t]);
+  }, [report, serverQuery, chunk, generation, t]);
 
   const rows = useMemo(() => {
     const items = (answer?.items ?? []).map((r) =>
@@ -152,6 +153,7 @@ export default function Reports() {
     const next: Record<string, string> = {};
     for (const [k, v] of Object.entries({ ...draft, from, to })) if (v) next[k] = v;
     setParams(next);
+    setGeneration((g) => g + 1);
     setChunk(0);
     setLocal(0);
     setSort('');
