@@ -2,8 +2,9 @@
 // secret shown once), tests it against a receiver started here (the call's HMAC signature checks
 // out with that secret), rotates the secret after a step-up asked by the server, makes a
 // notification rule that calls it, cannot delete the webhook while the rule does, and reads the
-// delivery log. The events inbox against played answers of the documented API (no pipeline makes
-// events on this build): filters, acknowledging one and the chosen ones, the place on a map, the
+// delivery log. The events inbox against played answers of the documented API (events chosen for
+// the test: a hostile vehicle name, one without a position, two pages; the pipeline's own events
+// are acknowledged end to end in reports.test.mjs): filters, acknowledging one and the chosen ones, the place on a map, the
 // history link, a hostile vehicle name as text; a notification pushed over the live socket shows
 // a toast and counts in the navigation; the pages in French.
 import assert from 'node:assert/strict';
