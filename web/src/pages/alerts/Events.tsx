@@ -205,7 +205,7 @@ export default function Events() {
                     <td>{e.driver_name ?? ''}</td>
                     <td className="details">
                       {e.geofence_name && <span>{e.geofence_name} </span>}
-                      {detailText(t, e.detail)}
+                      {detailText(t, e.detail, formats.number)}
                     </td>
                     <td>
                       {e.acknowledged_at
