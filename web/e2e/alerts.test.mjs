@@ -146,7 +146,7 @@ describe('notifications against fleetd', () => {
     await page.getByRole('button', { name: 'Create' }).click();
     const row = page.getByRole('row', { name: /Night watch/ });
     await row.waitFor();
-    assert.match(await row.textContent(), /Harsh braking, Overspeed.*Every vehicle.*Web, Webhook.*22:00–06:00.*Yes/);
+    assert.match(await row.textContent(), /Harsh braking, Overspeed.*Every vehicle.*Web, Webhookadmin@acme\.example, Receiver22:00–06:00Yes/);
     // Edited: disabled.
     await page.getByRole('button', { name: 'Edit Night watch' }).click();
     await page.getByLabel('Enabled').uncheck();
