@@ -8,6 +8,7 @@ import { useFormats } from '../../app/time';
 import { EntityForm } from '../../components/EntityForm';
 import { errorText } from '../../components/errors';
 import { ListBody } from '../../components/ListParts';
+import { ShownOnce } from '../../components/ShownOnce';
 import { useStepUp } from '../../components/StepUp';
 import { useList } from '../../components/useList';
 
@@ -46,14 +47,7 @@ export function Tokens() {
           {message}
         </p>
       )}
-      {secret && (
-        <div className="notice" role="status">
-          <p>{t('tokens.shownOnce')}</p>
-          <code className="secret" data-testid="new-token">
-            {secret}
-          </code>
-        </div>
-      )}
+      {secret && <ShownOnce intro={t('tokens.shownOnce')} secret={secret} testId="new-token" />}
       {creating ? (
         <EntityForm
           title={t('tokens.new')}
