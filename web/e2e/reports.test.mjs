@@ -147,7 +147,7 @@ describe('reports', () => {
       const q = new URL(route.request().url()).searchParams;
       assert.equal(q.get('limit'), '1000');
       return route.fulfill({
-        json: { report: 'trips', time_zone: 'Europe/Paris', from: '', to: '', items: [trip(1), trip(2), trip(3)], total: 30_000, limit: 1000, offset: 0 },
+        json: { report: 'trips', time_zone: 'Europe/Paris', from: '', to: '', items: [trip(1), { ...trip(2), eco_score: null }, { ...trip(3), eco_score: 60 }], total: 30_000, limit: 1000, offset: 0 },
       });
     });
     await signInPage(page, fleetd.url, 'manager@acme.example');
@@ -158,6 +158,12 @@ describe('reports', () => {
     for (const part of ['Van 1', 'Jeanne Martin', '1 h 05 min', '12.3 km', '91 km/h', '2 min', '1.3 l', '87']) {
       assert.ok(text.includes(part), `${part} in ${text}`);
     }
+    // Sorted by score either way, the trip without one stays last.
+    const scores = async () => page.locator('table.report-table tbody tr td:nth-child(11)').allTextContents();
+    await page.getByRole('button', { name: 'Eco score' }).click();
+    assert.deepEqual(await scores(), ['60', '87', '—']);
+    await page.getByRole('button', { name: 'Eco score' }).click();
+    assert.deepEqual(await scores(), ['87', '60', '—']);
     await page.getByText('Too large to export (over 25,000 rows): narrow the period or the vehicles.').waitFor();
     assert.equal(await page.getByRole('link', { name: 'Download CSV' }).count(), 0);
     await page.getByText(/^Rows 1–1000 of 30000/).waitFor();

@@ -138,8 +138,7 @@ export default function Reports() {
     if (!sort) return items;
     const key = sort.replace(/^-/, '');
     const collator = new Intl.Collator(i18n.resolvedLanguage, { numeric: true, sensitivity: 'base' });
-    const sorted = [...items].sort((a, b) => compareRows(a, b, key, collator));
-    return sort.startsWith('-') ? sorted.reverse() : sorted;
+    return [...items].sort((a, b) => compareRows(a, b, key, collator, sort.startsWith('-')));
   }, [answer, sort, report, i18n.resolvedLanguage]);
 
   function show(e: FormEvent) {
