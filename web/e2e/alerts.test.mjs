@@ -210,7 +210,8 @@ describe('the events inbox and live notifications', () => {
     assert.equal(await page.evaluate(() => window.pwned), undefined);
     // The history link: the vehicle and the local day of the event.
     const history = await page.getByRole('link', { name: 'History of the day of Overspeed — Van 1' }).getAttribute('href');
-    assert.match(history, /^\/history\?vehicle=101&from=\d{4}-\d{2}-\d{2}&to=\d{4}-\d{2}-\d{2}$/);
+    assert.match(history, /^\/history\?vehicle=101&from=\d{4}-\d{2}-\d{2}&to=\d{4}-\d{2}-\d{2}&at=[\d-]+T[\d%A.]+Z$/);
+    assert.equal(new URL(history, fleetd.url).searchParams.get('at'), events[0].time);
     // The place on a small map (an event without a position has no button).
     await page.getByRole('button', { name: 'Show Overspeed — Van 1 on the map' }).click();
     await page.getByRole('region', { name: "Map of the event's place" }).waitFor();

@@ -227,6 +227,14 @@ describe('reports', () => {
     await page.getByRole('button', { name: 'Acknowledge Trip start — Van 7' }).waitFor();
     const done = await manager.api('GET', '/api/v1/events?acknowledged=true');
     assert.deepEqual(done.body.items.map((e) => e.type), ['trip_end']);
+    // The trip's end on the history of its day: the timeline starts at that time.
+    await page.getByLabel('State').selectOption('true');
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await page.getByRole('link', { name: 'History of the day of Trip end — Van 7' }).click();
+    await page.getByRole('heading', { name: 'Van 7' }).waitFor();
+    const at = Number(await page.getByRole('slider', { name: 'Timeline' }).inputValue());
+    console.log(`# the trip's end is point ${at} of the day`);
+    assert.ok(at >= 28 && at <= 33, `point ${at}`);
     assert.deepEqual(page.problems, []);
     await page.context().close();
   });

@@ -82,7 +82,7 @@ export default function Events() {
   const pending = items.filter((e) => !e.acknowledged_at);
   const historyLink = (e: FleetEvent) => {
     const day = wallClock(new Date(e.time), formats.zone).date;
-    return `/history?${new URLSearchParams({ vehicle: String(e.vehicle_id), from: day, to: day })}`;
+    return `/history?${new URLSearchParams({ vehicle: String(e.vehicle_id), from: day, to: day, at: e.time })}`;
   };
 
   return (
