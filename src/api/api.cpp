@@ -79,6 +79,7 @@ Result<std::unique_ptr<Api>> Api::Open(const Options& options) {
     detail::AddReportRoutes(*impl);
     detail::AddEventRoutes(*impl);
     detail::AddNotificationRoutes(*impl);
+    detail::AddOperationsRoutes(*impl);
     if (options.mail.enabled()) {
         auto* service = static_cast<detail::Service*>(impl.get());
         auto mailer = detail::Mailer::Start(options.db_path, options.mail, [service] { return service->Now(); });
@@ -94,6 +95,13 @@ Result<std::unique_ptr<Api>> Api::Open(const Options& options) {
             });
         if (!sender) return sender.error();
         impl->report_sender = std::move(*sender);
+    }
+    if (options.maintenance_check_interval.count() > 0) {
+        auto* service = static_cast<detail::Service*>(impl.get());
+        auto checker = detail::MaintenanceChecker::Start(options.db_path, options.maintenance_check_interval,
+                                                         [service] { return service->Now(); });
+        if (!checker) return checker.error();
+        impl->maintenance = std::move(*checker);
     }
     auto doc = detail::BuildOpenApi(impl->router);  // after every route is added
     if (!doc) return doc.error();
@@ -115,10 +123,16 @@ void Api::Stop() {
     if (impl_ && impl_->live) impl_->live->Stop();
     if (impl_ && impl_->db) impl_->db->Stop();
     if (impl_ && impl_->report_sender) impl_->report_sender->Stop();
+    if (impl_ && impl_->maintenance) impl_->maintenance->Stop();
     if (impl_ && impl_->mailer) impl_->mailer->Stop();  // after the database: queued work may notify it
 }
 
 bool Api::Serves(std::string_view path) { return path == "/api" || path.substr(0, 5) == "/api/"; }
+
+size_t Api::BodyLimit(std::string_view method, std::string_view target) {
+    std::string_view path = target.substr(0, target.find('?'));
+    return method == "POST" && path == "/api/v1/geofences/import" ? kMaxImportBodyBytes : kMaxBodyBytes;
+}
 
 asio::awaitable<http::Response> Api::Handle(const http::Request& request) {
     http::Response res;

@@ -13,6 +13,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <utility>
@@ -62,6 +63,13 @@ struct Options {
     int64_t address_attempts_per_minute = 20;  // the public auth routes, per client address
     MailOptions mail;
     NotifyOptions notify;
+    // Called after a change of what the pipeline uses — a tenant's processing settings, geofences,
+    // driver assignments or a vehicle's speed limit — with the tenant (nullopt: any tenant), on a
+    // database worker thread after the change is committed. Empty: nobody listens.
+    std::function<void(std::optional<int64_t> tenant_id)> config_changed;
+    // How often the maintenance check raises maintenance_due / maintenance_overdue events (0: never;
+    // `fleetd serve` runs it, tools and unit tests of the API do not).
+    std::chrono::seconds maintenance_check_interval{0};
 };
 
 class Api {
@@ -73,6 +81,11 @@ public:
 
     // True for the paths this module answers (/api and below).
     static bool Serves(std::string_view path);
+    // The largest request body for a method and target (http::ServerOptions::body_limit_for):
+    // kMaxImportBodyBytes for a geofence import, kMaxBodyBytes for anything else (the API's and not).
+    static constexpr size_t kMaxBodyBytes = 65536;
+    static constexpr size_t kMaxImportBodyBytes = 2 << 20;
+    static size_t BodyLimit(std::string_view method, std::string_view target);
     // Answers one request (never throws: errors become problem+json).
     boost::asio::awaitable<http::Response> Handle(const http::Request& request);
     // Answers a WebSocket upgrade request (http::ServerOptions::upgrade): GET /api/v1/live through

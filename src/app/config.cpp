@@ -73,6 +73,7 @@ const std::vector<Key>& Keys() {
         Str("mail", "from", "--mail-from", &Config::mail_from, "sender address of fleetd's e-mail"),
         Bool("notify", "allow_private_webhooks", "--allow-private-webhooks", &Config::allow_private_webhooks, "let webhooks reach loopback and private addresses"),
         Int("notify", "retry_base_seconds", "--notify-retry-base-seconds", &Config::retry_base_seconds, 1, 86400, "wait before a failed webhook call's first retry (later ones x4, x20, x120, x720)"),
+        Int("notify", "maintenance_check_seconds", "--maintenance-check-seconds", &Config::maintenance_check_seconds, 1, 86400, "how often maintenance plans are checked for due and overdue events"),
         Bool("pipeline", "enabled", "--pipeline", &Config::pipeline_enabled, "derive trips, stops and events from positions"),
         Int("pipeline", "workers", "--pipeline-workers", &Config::pipeline_workers, 1, 64, "pipeline threads (devices sharded by id)"),
         Str("web", "tile_url", "--tile-url", &Config::tile_url, "map tile URL template ({z}/{x}/{y}); empty = no tiles"),

@@ -55,6 +55,7 @@ struct Config {
     // [notify]
     bool allow_private_webhooks = false;  // webhooks may reach loopback and private addresses
     int64_t retry_base_seconds = 30;      // a failed webhook call's first wait (then x4, x20, x120, x720)
+    int64_t maintenance_check_seconds = 600;  // how often maintenance plans are checked (due/overdue events)
     // [pipeline]
     bool pipeline_enabled = true;  // derive trips, stops and events from positions in this process
     int64_t pipeline_workers = 2;  // threads; devices are sharded over them by id

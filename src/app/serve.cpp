@@ -181,6 +181,10 @@ int Serve(const Config& config) {
         aopts.notify.enabled = true;
         aopts.notify.allow_private_webhooks = config.allow_private_webhooks;
         aopts.notify.retry_base = std::chrono::seconds(config.retry_base_seconds);
+        aopts.maintenance_check_interval = std::chrono::seconds(config.maintenance_check_seconds);
+        // Settings, geofences and assignments saved through the API apply to the pipeline at once
+        // (the runner also notices installation, speed-limit and badge changes on its own tick).
+        if (pipe) aopts.config_changed = [pipe](std::optional<int64_t> tenant) { pipe->ConfigChanged(tenant); };
         if (aopts.common_passwords_path.empty()) {
             spdlog::error("api: cannot find common-passwords.txt (new passwords are checked against it)");
             gateway.Stop();
@@ -211,6 +215,9 @@ int Serve(const Config& config) {
         live_feed.store(live, std::memory_order_release);
         if (!pipe) committer.SetObserver(observe);
         hopts.default_headers = fleet::api::Api::SecurityHeaders();
+        hopts.body_limit_for = [](std::string_view method, std::string_view target) {
+            return fleet::api::Api::BodyLimit(method, target);
+        };
         if (!config.tls_cert_file.empty()) {
             auto tls = http::MakeTlsContext(config.tls_cert_file, config.tls_key_file);
             if (!tls) {

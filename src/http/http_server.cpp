@@ -236,7 +236,19 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
             parser.header_limit(static_cast<std::uint32_t>(options.max_header_bytes));
             parser.body_limit(options.max_body_bytes);
             Lowest(stream).expires_after(options.idle_timeout);
-            auto [ec, n] = co_await bhttp::async_read(stream, buffer, parser, kUseTuple);
+            boost::system::error_code ec;
+            if (options.body_limit_for) {  // the header first: the limit may depend on the target
+                auto [hec, hn] = co_await bhttp::async_read_header(stream, buffer, parser, kUseTuple);
+                ec = hec;
+                if (!ec) {
+                    const auto& head = parser.get();
+                    parser.body_limit(options.body_limit_for(head.method_string(), head.target()));
+                }
+            }
+            if (!ec && !parser.is_done()) {
+                auto [rec, rn] = co_await bhttp::async_read(stream, buffer, parser, kUseTuple);
+                ec = rec;
+            }
             if (ec == bhttp::error::end_of_stream || ec == asio::error::eof || ec == beast::error::timeout ||
                 ec == asio::error::connection_reset) {
                 co_return true;

@@ -1,9 +1,7 @@
-// ReportStore::MaintenanceDue: the reports' own reading of preventive maintenance — each plan of a
-// visible vehicle against the vehicle's odometer and engine hours now (vehicle_odometer's dashboard
-// reading plus what the installed device counted since, else the device's own totals) and the
-// tenant's today. Kept in this one function so that it can give way to the operations store's
-// reading of the same tables, if that lands with another rule.
-#include <date/date.h>
+// The due computation of preventive maintenance (EvaluatePlans, shared by ReportStore::MaintenanceDue
+// and the maintenance check of OperationsStore): each plan against the vehicle's odometer and engine
+// hours now (ReadReading: vehicle_odometer's dashboard reading plus what the installed device counted
+// since, else the device's own totals) and the tenant's today.
 
 #include "store/detail/reports_impl.hpp"
 #include "store/reports.hpp"
@@ -33,15 +31,6 @@ struct PlanRow {
     std::optional<double> last_done_odometer_m, last_done_engine_h;
     core::TimePoint created_at{};
 };
-
-// `day` plus `months` calendar months, the day of month clamped to the month's last (31 Jan + 1
-// month = 28 or 29 Feb).
-LocalDay AddMonths(LocalDay day, int64_t months) {
-    date::year_month_day ymd{date::sys_days{date::days{day.days}}};
-    date::year_month_day moved = ymd + date::months{months};
-    if (!moved.ok()) moved = moved.year() / moved.month() / date::last;
-    return LocalDay{static_cast<int32_t>(date::sys_days{moved}.time_since_epoch().count())};
-}
 
 DueStatus Worse(DueStatus a, DueStatus b) { return static_cast<int>(a) > static_cast<int>(b) ? a : b; }
 
@@ -73,7 +62,7 @@ void Evaluate(PlanRow& p, LocalDay today, const Zone& zone) {
         r.due_date = ParseLocalDay(*p.due_date);
     } else if (p.interval_months) {
         std::optional<LocalDay> base = p.last_done_date ? ParseLocalDay(*p.last_done_date) : std::nullopt;
-        r.due_date = AddMonths(base.value_or(zone.DayOf(p.created_at)), *p.interval_months);
+        r.due_date = base.value_or(zone.DayOf(p.created_at)).AddMonths(static_cast<int>(*p.interval_months));
     }
     if (r.due_date) {
         r.remaining_days = r.due_date->days - today.days;
@@ -83,26 +72,39 @@ void Evaluate(PlanRow& p, LocalDay today, const Zone& zone) {
 
 }  // namespace
 
-Outcome<Page<MaintenanceDueRow>> ReportStore::MaintenanceDue(const Viewer& viewer, const ReportFilter& filter,
-                                                             LocalDay today, const ReportPage& page) {
-    ReportFilter ids = filter;  // the range does not matter here
-    ids.from = core::TimePoint{};
-    ids.to = ids.from + std::chrono::hours(1);
-    if (auto c = CheckFilter(viewer, ids); !c) return c.Failure<Page<MaintenanceDueRow>>();
-    auto zone = TenantZone(viewer.scope);
-    if (!zone) return zone.error();
+Reading detail::ReadReading(sqlite3_stmt* s, int k) {
+    Reading r;
+    auto dashboard_m = ColOptDouble(s, k), base_m = ColOptDouble(s, k + 1);
+    auto engine_base_s = ColOptDouble(s, k + 2), engine_dashboard_s = ColOptDouble(s, k + 3);
+    r.counted_m = ColOptDouble(s, k + 4);
+    r.counted_s = ColOptDouble(s, k + 5);
+    if (auto set = ColOptInt(s, k + 6)) r.set_at = FromMs(*set);
+    if (dashboard_m) {
+        r.odometer_m = *dashboard_m + (r.counted_m ? *r.counted_m - base_m.value_or(0) : 0);
+    } else {
+        r.odometer_m = r.counted_m;
+    }
+    if (engine_dashboard_s) {
+        r.engine_h = (*engine_dashboard_s + (r.counted_s ? *r.counted_s - engine_base_s.value_or(0) : 0)) / 3600;
+    } else if (r.counted_s) {
+        r.engine_h = *r.counted_s / 3600;
+    }
+    return r;
+}
+
+Result<std::vector<MaintenanceDueRow>> detail::EvaluatePlans(AccountStore::Impl& db, int64_t tenant_id,
+                                                             const Zone& zone, LocalDay today, const std::function<void(Sql&)>& vehicles) {
     Sql sql;
     sql << "SELECT p.id, v.id, v.name, p.name, p.interval_km, p.interval_engine_h, p.interval_months, p.due_date, "
            "p.warn_km, p.warn_engine_h, p.warn_days, p.last_done_date, p.last_done_odometer_m, p.last_done_engine_h, "
-           "p.created_at, vo.dashboard_m, vo.base_m, vo.engine_base_s, vo.engine_dashboard_s, dc.odometer_m, "
-           "dc.engine_s FROM vehicles v JOIN maintenance_plans p ON p.vehicle_id = v.id AND p.tenant_id = ? "
-           "AND p.archived_at IS NULL "
-           "LEFT JOIN installations i ON i.vehicle_id = v.id AND i.to_time IS NULL "
-           "LEFT JOIN device_counters dc ON dc.device_id = i.device_id "
-           "LEFT JOIN vehicle_odometer vo ON vo.vehicle_id = v.id WHERE v.archived_at IS NULL AND ";
-    sql.Arg(viewer.scope.tenant_id());
-    ReportVehiclesSql(sql, viewer, filter);
-    auto plans = Rows<PlanRow>(db_, sql, "maintenance report", [](sqlite3_stmt* s) {
+           "p.created_at, "
+        << kReadingColumns
+        << " FROM vehicles v JOIN maintenance_plans p ON p.vehicle_id = v.id AND p.tenant_id = ? "
+           "AND p.archived_at IS NULL"
+        << kReadingJoins << " WHERE v.archived_at IS NULL AND ";
+    sql.Arg(tenant_id);
+    vehicles(sql);
+    auto plans = Rows<PlanRow>(db, sql, "maintenance plans due", [](sqlite3_stmt* s) {
         PlanRow p;
         p.row.plan_id = sqlite3_column_int64(s, 0);
         p.row.vehicle_id = sqlite3_column_int64(s, 1);
@@ -119,33 +121,38 @@ Outcome<Page<MaintenanceDueRow>> ReportStore::MaintenanceDue(const Viewer& viewe
         p.last_done_odometer_m = ColOptDouble(s, 12);
         p.last_done_engine_h = ColOptDouble(s, 13);
         p.created_at = FromMs(sqlite3_column_int64(s, 14));
-        auto dashboard_m = ColOptDouble(s, 15), base_m = ColOptDouble(s, 16);
-        auto engine_base_s = ColOptDouble(s, 17), engine_dashboard_s = ColOptDouble(s, 18);
-        auto counted_m = ColOptDouble(s, 19), counted_s = ColOptDouble(s, 20);
-        if (dashboard_m) {
-            p.row.odometer_m = *dashboard_m + (counted_m ? *counted_m - base_m.value_or(0) : 0);
-        } else {
-            p.row.odometer_m = counted_m;
-        }
-        if (engine_dashboard_s) {
-            p.row.engine_h = (*engine_dashboard_s + (counted_s ? *counted_s - engine_base_s.value_or(0) : 0)) / 3600;
-        } else if (counted_s) {
-            p.row.engine_h = *counted_s / 3600;
-        }
+        Reading reading = ReadReading(s, 15);
+        p.row.odometer_m = reading.odometer_m;
+        p.row.engine_h = reading.engine_h;
         return p;
     });
     if (!plans) return plans.error();
     std::vector<MaintenanceDueRow> rows;
+    rows.reserve(plans->size());
     for (auto& p : *plans) {
-        Evaluate(p, today, *zone);
+        Evaluate(p, today, zone);
         rows.push_back(std::move(p.row));
     }
-    std::sort(rows.begin(), rows.end(), [](const MaintenanceDueRow& a, const MaintenanceDueRow& b) {
+    return rows;
+}
+
+Outcome<Page<MaintenanceDueRow>> ReportStore::MaintenanceDue(const Viewer& viewer, const ReportFilter& filter,
+                                                             LocalDay today, const ReportPage& page) {
+    ReportFilter ids = filter;  // the range does not matter here
+    ids.from = core::TimePoint{};
+    ids.to = ids.from + std::chrono::hours(1);
+    if (auto c = CheckFilter(viewer, ids); !c) return c.Failure<Page<MaintenanceDueRow>>();
+    auto zone = TenantZone(viewer.scope);
+    if (!zone) return zone.error();
+    auto rows = EvaluatePlans(db_, viewer.scope.tenant_id(), *zone, today,
+                              [&](Sql& sql) { ReportVehiclesSql(sql, viewer, filter); });
+    if (!rows) return rows.error();
+    std::sort(rows->begin(), rows->end(), [](const MaintenanceDueRow& a, const MaintenanceDueRow& b) {
         if (a.status != b.status) return static_cast<int>(a.status) > static_cast<int>(b.status);
         if (a.vehicle_name != b.vehicle_name) return a.vehicle_name < b.vehicle_name;
         return a.plan_id < b.plan_id;
     });
-    return PageOf(std::move(rows), page);
+    return PageOf(std::move(*rows), page);
 }
 
 }  // namespace fleet::store

@@ -135,7 +135,7 @@ describe('live map group filter against fleetd', () => {
     const manager = fleetd.client();
     assert.equal((await manager.api('POST', '/api/v1/auth/login', { email: 'manager@acme.example', password: PASSWORD })).status, 200);
     const made = {};
-    for (const [i, name] of ['North 1', 'North 2', 'South 1'].entries()) {
+    for (const [i, name] of ['North 1', 'North 2', 'South 1', 'East 1'].entries()) {
       const imei = imeiOf(`3582400522222${i}`);
       const device = await ops.api('POST', '/api/v1/devices', { imei, protocol: 'osmand', name, tenant: 'acme' });
       assert.equal(device.status, 201, JSON.stringify(device.body));
@@ -178,8 +178,24 @@ describe('live map group filter against fleetd', () => {
     assert.equal(await list.getByRole('button', { name: /South 1/ }).count(), 0);
     await page.getByText('2 vehicles', { exact: true }).waitFor();
 
+    // East 1 (known to the live feed, in no group) joins North and reports: the group is asked
+    // again at once and it appears, without choosing North again.
+    const north = (await manager.api('GET', '/api/v1/groups')).body.items.find((g) => g.name === 'North');
+    const members = (...names) => ({ vehicle_ids: names.map((n) => made[n].id) });
+    assert.equal((await manager.api('PUT', `/api/v1/groups/${north.id}/vehicles`, members('North 1', 'North 2', 'East 1'))).status, 200);
+    await fleetd.sendOsmand(made['East 1'].imei, { lat: 44.05, lon: 4.02, speedKnots: 5 });
+    await list.getByRole('button', { name: /East 1/ }).waitFor({ timeout: 10_000 });
+    await page.getByText('3 vehicles', { exact: true }).waitFor();
+    // South 1 joins North too: opening the group select (to choose again) asks for the group again.
+    assert.equal((await manager.api('PUT', `/api/v1/groups/${north.id}/vehicles`, members('North 1', 'North 2', 'East 1', 'South 1'))).status, 200);
+    // A group made since the page opened is offered when the select takes the focus.
+    await manager.api('POST', '/api/v1/groups', { name: 'West' });
+
     // By keyboard: the select takes focus and the arrow key moves to the next group.
     await groupSelect.focus();
+    await groupSelect.locator('option', { hasText: 'West' }).waitFor({ state: 'attached' });
+    await list.getByRole('button', { name: /South 1/ }).waitFor();
+    await page.getByText('4 vehicles', { exact: true }).waitFor();
     await page.keyboard.press('ArrowDown');
     await page.getByText('1 vehicle', { exact: true }).waitFor();
     assert.equal(await groupSelect.inputValue(), String(await groupSelect.locator('option', { hasText: 'South' }).getAttribute('value')));
@@ -209,10 +225,25 @@ describe('live map page (positions and live feed played by the test)', () => {
         },
       }),
     );
+    // The fleet: the three and a trailer whose tracker never reported.
+    const fleet = [[1, 'Van 1'], [2, hostile], [3, 'Truck 3'], [9, 'Trailer 9']].map(([id, name]) => ({ id, name }));
+    await page.route('**/api/v1/vehicles?*', (route) =>
+      route.fulfill({ json: { items: fleet, total: fleet.length, limit: 1000, offset: 0 } }),
+    );
     await page.routeWebSocket('**/api/v1/live', (ws) => sockets.push(ws));
     await signIn(page);
-    await page.getByText('3 vehicles').waitFor();
+    await page.getByText('4 vehicles').waitFor();
     await page.getByText('Live', { exact: true }).waitFor();
+
+    // The one that never reported is listed, "No data", and not on the map.
+    await page.getByRole('list', { name: 'Vehicles' }).getByRole('button', { name: /Trailer 9.*No data/ }).waitFor();
+    assert.equal(await page.locator('.leaflet-marker-icon[title^="Trailer 9"]').count(), 0);
+    await page.getByLabel('Status').selectOption('nodata');
+    await page.getByText('1 vehicle', { exact: true }).waitFor();
+    await page.getByRole('list', { name: 'Vehicles' }).getByRole('button', { name: /Trailer 9/ }).click();
+    await page.getByText('This vehicle has never reported a position.').waitFor();
+    await page.getByRole('button', { name: 'Close' }).click();
+    await page.getByLabel('Status').selectOption('');
 
     // A name is text, never markup: in the list, in the marker's title.
     const list = page.getByRole('list', { name: 'Vehicles' });
@@ -235,8 +266,9 @@ describe('live map page (positions and live feed played by the test)', () => {
     // Keyboard: Tab reaches the list, arrows move, Enter selects.
     await list.getByRole('button').first().focus();
     await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('ArrowDown');
     await page.keyboard.press('Enter');
-    await page.getByRole('heading', { name: 'Truck 3' }).waitFor(); // sorted: <img…, Truck 3, Van 1
+    await page.getByRole('heading', { name: 'Truck 3' }).waitFor(); // sorted: <img…, Trailer 9, Truck 3, Van 1
     await page.keyboard.press('ArrowDown');
     await page.keyboard.press('Enter');
     await page.getByRole('heading', { name: 'Van 1' }).waitFor();

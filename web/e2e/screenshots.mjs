@@ -3,7 +3,7 @@
 // by the script (the answers the API documents), so the pictures do not depend on simulators or
 // timing; the map has no tiles here (no network), as it would offline.
 import { mkdirSync } from 'node:fs';
-import { browser, Fleetd, newPage, PASSWORD } from './harness.mjs';
+import { browser, enrolledClient, Fleetd, newPage, PASSWORD, signInPage } from './harness.mjs';
 
 const OUT = new URL('../../docs/screenshots/', import.meta.url).pathname;
 mkdirSync(OUT, { recursive: true });
@@ -66,6 +66,40 @@ for (let i = 0; i < 360; i++) {
   });
 }
 
+// Operations: geofences around Paris, maintenance plans and their due state, a service log, the
+// processing settings.
+const square = (lon, lat, d) => [[[lon, lat], [lon + d, lat], [lon + d, lat + d * 0.66], [lon, lat + d * 0.66], [lon, lat]]];
+const geofences = [
+  { id: 1, name: 'Depot Gennevilliers', description: '', kind: 'polygon', geometry: { type: 'Polygon', coordinates: square(2.28, 48.92, 0.03) }, radius_m: null, speed_limit_kmh: 20 },
+  { id: 2, name: 'Client — Rungis market', description: '', kind: 'polygon', geometry: { type: 'Polygon', coordinates: [[[2.34, 48.74], [2.38, 48.745], [2.375, 48.765], [2.345, 48.762], [2.34, 48.74]]] }, radius_m: null, speed_limit_kmh: null },
+  { id: 3, name: 'Orly airport', description: '', kind: 'circle', geometry: { type: 'Point', coordinates: [2.379, 48.726] }, radius_m: 1800, speed_limit_kmh: 50 },
+  { id: 4, name: 'City centre', description: '', kind: 'circle', geometry: { type: 'Point', coordinates: [2.3488, 48.8534] }, radius_m: 2500, speed_limit_kmh: 30 },
+].map((g) => ({ ...g, created_at: since, updated_at: since }));
+const due = (plan_id, vehicle, name, status, extra) => ({
+  plan_id, vehicle_id: vehicle.id, vehicle_name: vehicle.name, name, status, odometer_m: null, due_odometer_m: null,
+  remaining_km: null, engine_h: null, due_engine_h: null, remaining_engine_h: null, due_date: null, remaining_days: null, ...extra,
+});
+const dueRows = [
+  due(1, vehicles[2], 'Oil change', 'overdue', { odometer_m: 61_200_000, due_odometer_m: 60_000_000, remaining_km: -1200 }),
+  due(2, vehicles[4], 'Technical inspection', 'due_soon', { due_date: '2026-12-12', remaining_days: 16 }),
+  due(3, vehicles[0], 'Oil change', 'due_soon', { odometer_m: 59_400_000, due_odometer_m: 60_000_000, remaining_km: 600 }),
+  due(4, vehicles[1], 'Insurance renewal', 'ok', { due_date: '2027-05-13', remaining_days: 168 }),
+];
+const plans = dueRows.map((r) => ({
+  id: r.plan_id, vehicle_id: r.vehicle_id, name: r.name, interval_km: r.remaining_km === null ? null : 30000, interval_engine_h: null,
+  interval_months: r.remaining_km === null ? 12 : 12, due_date: null, warn_km: 1000, warn_engine_h: 25, warn_days: 30,
+  last_done_date: '2025-12-01', last_done_odometer_m: 30_000_000, last_done_engine_h: null, created_at: since, archived_at: null,
+}));
+const services = [
+  { id: 1, vehicle_id: vehicles[0].id, plan_id: 3, date: '2025-12-01', odometer_m: 30_012_000, engine_h: null, cost_cents: 18990, currency: 'EUR', note: 'Oil and filters', created_at: since },
+  { id: 2, vehicle_id: vehicles[4].id, plan_id: 2, date: '2025-12-10', odometer_m: 41_800_000, engine_h: null, cost_cents: 7800, currency: 'EUR', note: 'Passed', created_at: since },
+];
+const settings = {
+  min_trip_distance_m: 200, min_trip_duration_s: 60, min_stop_duration_s: 180, moving_speed_kmh: 3, idle_event_s: 300,
+  default_speed_limit_kmh: 90, overspeed_min_duration_s: 10, max_speed_kmh: 300, harsh_acceleration_mps2: 3, harsh_braking_mps2: 3.5,
+  gps_lost_s: 600, low_battery_v: 11.8, refuel_min_l: 10, fuel_drop_min_l: 8, tank_l: 80, eco_weight_harsh: 1, eco_weight_speeding: 1,
+  eco_weight_idle: 0.5, offline_after_s: 900,
+};
 // Reports and events for the reports and alerts pages (the documented rows).
 const days = ['2026-03-09', '2026-03-10', '2026-03-11', '2026-03-12', '2026-03-13', '2026-03-14', '2026-03-15'];
 const summaryRows = [];
@@ -118,6 +152,15 @@ async function page(options) {
   await p.route('**/api/v1/drivers?*', (r) =>
     r.fulfill({ json: page1([{ id: 1, name: 'Jeanne Martin', badge_id: '01AB23CD45EF6789', employee_number: 'E-104', user_id: null, created_at: since }]) }),
   );
+  await p.route('**/api/v1/geofences?*', (r) => r.fulfill({ json: page1(geofences) }));
+  await p.route('**/api/v1/reports/maintenance?*', (r) => r.fulfill({ json: { report: 'maintenance', time_zone: 'Europe/Paris', date: '2026-11-26', ...page1(dueRows) } }));
+  await p.route('**/api/v1/maintenance/plans?*', (r) => r.fulfill({ json: page1(plans) }));
+  await p.route('**/api/v1/maintenance/services?*', (r) => r.fulfill({ json: page1(services) }));
+  await p.route('**/api/v1/vehicles/5/odometer', (r) => r.fulfill({ json: { odometer_km: 52_938.3, engine_hours: 1_204.5, set_at: '2025-12-10T09:12:00Z' } }));
+  await p.route('**/api/v1/vehicles/5/assignments*', (r) =>
+    r.fulfill({ json: page1([{ id: 1, vehicle_id: 5, driver_id: 1, driver_name: 'Jeanne Martin', from: '2026-11-02T07:00:00Z', to: null, created_at: since }]) }),
+  );
+  await p.route('**/api/v1/settings/processing', (r) => r.fulfill({ json: settings }));
   await p.routeWebSocket('**/api/v1/live', () => {});
   return p;
 }
@@ -153,7 +196,7 @@ try {
   await manager.getByRole('cell', { name: 'GH-100-KL' }).waitFor();
   await manager.screenshot({ path: `${OUT}vehicles.png` });
   await manager.goto(`${fleetd.url}/vehicles/5`);
-  await manager.getByText('Jeanne Martin').waitFor();
+  await manager.getByText('Jeanne Martin').first().waitFor();
   await manager.screenshot({ path: `${OUT}vehicle.png` });
   await manager.goto(`${fleetd.url}/history?vehicle=5&from=2026-03-10&to=2026-03-10`);
   await manager.getByText(/^360 points/).waitFor();
@@ -163,6 +206,13 @@ try {
   await manager.goto(`${fleetd.url}/admin/devices`);
   await manager.getByRole('rowheader', { name: devices[0].imei }).waitFor();
   await manager.screenshot({ path: `${OUT}admin-devices.png` });
+  await manager.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Geofences' }).click();
+  await manager.locator('path.geofence-shape').nth(3).waitFor();
+  await manager.waitForTimeout(500);
+  await manager.screenshot({ path: `${OUT}geofences.png` });
+  await manager.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Maintenance' }).click();
+  await manager.getByRole('cell', { name: 'Oil and filters' }).waitFor();
+  await manager.screenshot({ path: `${OUT}maintenance.png` });
   await manager.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Account' }).click();
   await manager.getByRole('heading', { name: 'Your account' }).waitFor();
   await manager.getByText('This browser').waitFor();
@@ -185,6 +235,14 @@ try {
   await manager.getByRole('button', { name: 'New rule' }).click();
   await manager.screenshot({ path: `${OUT}alerts-rule.png` });
   await manager.context().close();
+
+  const { secret } = await enrolledClient(fleetd, 'admin@acme.example');
+  const admin = await page();
+  await signInPage(admin, fleetd.url, 'admin@acme.example', { secret });
+  await admin.goto(`${fleetd.url}/admin/settings`);
+  await admin.getByLabel('Shortest trip').waitFor();
+  await admin.screenshot({ path: `${OUT}processing-settings.png` });
+  await admin.context().close();
 
   const phone = await page({ locale: 'fr-FR', viewport: { width: 390, height: 780 } });
   await phone.goto(`${fleetd.url}/signin`);

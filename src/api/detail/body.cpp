@@ -137,6 +137,11 @@ std::optional<bool> GetBool(const json::object& o, std::string_view name) {
     if (it == o.end() || !it->value().is_bool()) return std::nullopt;
     return it->value().as_bool();
 }
+std::optional<double> GetNumber(const json::object& o, std::string_view name) {
+    auto it = o.find(name);
+    if (it == o.end() || !it->value().is_number()) return std::nullopt;
+    return it->value().to_number<double>();
+}
 std::optional<std::vector<int64_t>> GetIntArray(const json::object& o, std::string_view name) {
     auto it = o.find(name);
     if (it == o.end() || !it->value().is_array()) return std::nullopt;

@@ -39,6 +39,7 @@ std::variant<boost::json::object, http::Response> ParseBody(const http::Request&
 std::optional<std::string> GetString(const boost::json::object& o, std::string_view name);
 std::optional<int64_t> GetInt(const boost::json::object& o, std::string_view name);
 std::optional<bool> GetBool(const boost::json::object& o, std::string_view name);
+std::optional<double> GetNumber(const boost::json::object& o, std::string_view name);
 std::optional<std::vector<int64_t>> GetIntArray(const boost::json::object& o, std::string_view name);
 bool IsNull(const boost::json::object& o, std::string_view name);  // present and null
 

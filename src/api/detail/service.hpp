@@ -18,6 +18,7 @@
 #include "api/detail/router.hpp"
 #include "api/detail/mailer.hpp"
 #include "api/detail/report_sender.hpp"
+#include "api/detail/maintenance_check.hpp"
 #include "api/detail/notifier.hpp"
 #include "api/detail/sign_in.hpp"
 #include "api/detail/throttle.hpp"
@@ -40,6 +41,7 @@ struct Service {
     std::unique_ptr<Mailer> mailer;                           // null when options.mail is not enabled
     std::unique_ptr<ReportSender> report_sender;              // scheduled reports into the outbox
     std::unique_ptr<Notifier> notifier;                       // null when options.notify is not enabled
+    std::unique_ptr<MaintenanceChecker> maintenance;          // null when options.maintenance_check_interval is 0
     Router router;
     std::string openapi;  // the served document
     std::unique_ptr<LiveHub> live;  // fed by the committer, read by the /api/v1/live feeds
@@ -103,6 +105,9 @@ void AddReportRoutes(Service& s);    // routes_reports.cpp: reports and schedule
 void AddEventRoutes(Service& s);     // routes_events.cpp: the events inbox and acknowledgement
 // routes_notifications.cpp: notification rules, the inbox, the delivery log; routes_webhooks.cpp
 void AddNotificationRoutes(Service& s);
+// routes_settings.cpp (processing settings, the tenant's time zone), routes_geofences.cpp,
+// routes_assignments.cpp (odometers, driver assignments), routes_maintenance.cpp
+void AddOperationsRoutes(Service& s);
 
 // The OpenAPI 3.1 document: openapi/base.json with the paths and schemas of every
 // openapi/*.json fragment merged in (openapi.cpp). Error when a fragment is not valid JSON or

@@ -63,6 +63,10 @@ public:
         }
         return *this;
     }
+    Query& BindReal(int i, double v) {
+        sqlite3_bind_double(s_, i, v);
+        return *this;
+    }
     Query& BindNull(int i) {
         sqlite3_bind_null(s_, i);
         return *this;

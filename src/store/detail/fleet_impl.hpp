@@ -19,7 +19,7 @@ namespace fleet::store::detail {
 
 // SQL text and its ? parameters, in the order they appear.
 struct Sql {
-    using Param = std::variant<int64_t, std::string>;
+    using Param = std::variant<int64_t, std::string, double>;
     std::string text;
     std::vector<Param> params;
 
@@ -35,7 +35,18 @@ struct Sql {
         params.emplace_back(std::move(v));
         return *this;
     }
-    // Appends a ? with `v` as its parameter, or NULL.
+    // A REAL parameter (named apart from Arg: an int argument would be ambiguous).
+    Sql& Real(double v) {
+        params.emplace_back(v);
+        return *this;
+    }
+    // Appends a ? with `v` as its REAL parameter, or NULL.
+    Sql& RealValue(const std::optional<double>& v) {
+        if (!v) return *this << "NULL";
+        *this << "?";
+        return Real(*v);
+    }
+    // Appends a ? with `v` as its parameter, or NULL (integers and text; RealValue for doubles).
     template <typename T>
     Sql& Value(const std::optional<T>& v) {
         if (!v) return *this << "NULL";
@@ -48,6 +59,8 @@ struct Sql {
         for (const auto& p : params) {
             if (const auto* n = std::get_if<int64_t>(&p)) {
                 q.Bind(i++, *n);
+            } else if (const auto* d = std::get_if<double>(&p)) {
+                q.BindReal(i++, *d);
             } else {
                 q.Bind(i++, std::string_view(std::get<std::string>(p)));
             }

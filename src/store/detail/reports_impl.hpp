@@ -70,4 +70,29 @@ inline std::optional<double> ColOptDouble(sqlite3_stmt* s, int i) {
     return sqlite3_column_double(s, i);
 }
 
+// A vehicle's odometer and engine hours now: vehicle_odometer's dashboard reading plus what the
+// installed device counted since (device_counters), else the device's own totals. The one reading of
+// those tables, for the maintenance report, the maintenance check and the odometer API.
+// kReadingJoins joins them to vehicles `v`; kReadingColumns are what ReadReading reads.
+inline constexpr std::string_view kReadingJoins =
+    " LEFT JOIN installations i ON i.vehicle_id = v.id AND i.to_time IS NULL"
+    " LEFT JOIN device_counters dc ON dc.device_id = i.device_id"
+    " LEFT JOIN vehicle_odometer vo ON vo.vehicle_id = v.id";
+inline constexpr std::string_view kReadingColumns =
+    "vo.dashboard_m, vo.base_m, vo.engine_base_s, vo.engine_dashboard_s, dc.odometer_m, dc.engine_s, vo.set_at";
+struct Reading {
+    std::optional<double> odometer_m;
+    std::optional<double> engine_h;
+    std::optional<double> counted_m;  // the installed device's totals (device_counters)
+    std::optional<double> counted_s;
+    std::optional<core::TimePoint> set_at;  // when the dashboard reading was set
+};
+Reading ReadReading(sqlite3_stmt* s, int first_column);
+
+// Every plan (not archived) of the tenant's vehicles (not archived) that `vehicles` admits (it
+// appends a condition on `v` and its parameters), with its due measures and status on `today`.
+// The one due computation: ReportStore::MaintenanceDue and OperationsStore::CheckMaintenance.
+Result<std::vector<MaintenanceDueRow>> EvaluatePlans(AccountStore::Impl& db, int64_t tenant_id, const Zone& zone,
+                                                     LocalDay today, const std::function<void(Sql&)>& vehicles);
+
 }  // namespace fleet::store::detail

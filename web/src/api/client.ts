@@ -11,13 +11,23 @@ export class ApiError extends Error {
   readonly type: string; // the stable suffix: "account-locked", "totp-required", ...
   readonly detail: string;
   readonly retryAfterSeconds: number | null;
+  // The whole problem object, for a route's extension members (e.g. an import's "errors").
+  readonly problem: Record<string, unknown>;
 
-  constructor(status: number, type: string, title: string, detail: string, retryAfterSeconds: number | null) {
+  constructor(
+    status: number,
+    type: string,
+    title: string,
+    detail: string,
+    retryAfterSeconds: number | null,
+    problem: Record<string, unknown> = {},
+  ) {
     super(title || `HTTP ${status}`);
     this.status = status;
     this.type = type;
     this.detail = detail;
     this.retryAfterSeconds = retryAfterSeconds;
+    this.problem = problem;
   }
 }
 
@@ -41,16 +51,18 @@ async function toError(res: Response): Promise<ApiError> {
   let type = '';
   let title = res.statusText;
   let detail = '';
+  let problem: Record<string, unknown> = {};
   try {
     const body = (await res.json()) as { type?: string; title?: string; detail?: string };
     type = (body.type ?? '').replace(PROBLEM_PREFIX, '');
     title = body.title ?? title;
     detail = body.detail ?? '';
+    if (body && typeof body === 'object') problem = body as Record<string, unknown>;
   } catch {
     // not problem+json (a proxy's page): keep the status alone
   }
   const retry = Number.parseInt(res.headers.get('Retry-After') ?? '', 10);
-  return new ApiError(res.status, type, title, detail, Number.isFinite(retry) ? retry : null);
+  return new ApiError(res.status, type, title, detail, Number.isFinite(retry) ? retry : null, problem);
 }
 
 export interface RequestOptions {

@@ -70,6 +70,7 @@ export interface Vehicle {
   created_at: string;
   archived_at: string | null;
   installation: { id: number; device_id: number; imei: string; from: string } | null;
+  speed_limit_kmh?: number | null; // the vehicle's own overspeed limit; null: the tenant's default
 }
 
 export type Protocol = 'teltonika' | 'gt06' | 'osmand';

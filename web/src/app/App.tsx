@@ -30,6 +30,9 @@ const Rules = lazy(() => import('../pages/notifications/Rules'));
 const Webhooks = lazy(() => import('../pages/notifications/Webhooks'));
 const Deliveries = lazy(() => import('../pages/notifications/Deliveries'));
 const NotFound = lazy(() => import('../pages/NotFound'));
+const Geofences = lazy(() => import('../pages/geofences/Geofences'));
+const Maintenance = lazy(() => import('../pages/maintenance/Maintenance'));
+const ProcessingSettings = lazy(() => import('../pages/settings/ProcessingSettings'));
 
 function Page({ children }: { children: ReactNode }) {
   return <Suspense fallback={<Loading />}>{children}</Suspense>;
@@ -95,6 +98,8 @@ export function App() {
               <Route path="vehicles" element={<Allowed permission="fleet.read"><Vehicles /></Allowed>} />
               <Route path="vehicles/:id" element={<Allowed permission="fleet.read"><VehiclePage /></Allowed>} />
               <Route path="history" element={<Allowed permission="positions.read"><History /></Allowed>} />
+              <Route path="geofences" element={<Allowed permission="reports.read"><Geofences /></Allowed>} />
+              <Route path="maintenance" element={<Allowed permission="reports.read"><Maintenance /></Allowed>} />
               <Route path="reports" element={<Allowed permission="reports.read"><Reports /></Allowed>} />
               <Route path="alerts" element={<Page><Alerts /></Page>}>
                 <Route path="events" element={<Allowed permission="reports.read"><Events /></Allowed>} />
@@ -111,6 +116,7 @@ export function App() {
                 <Route path="users" element={<Allowed permission="users.read"><Users /></Allowed>} />
                 <Route path="tenants" element={<Allowed permission="tenants.read"><Tenants /></Allowed>} />
                 <Route path="audit" element={<Allowed permission="audit.read"><Audit /></Allowed>} />
+                <Route path="settings" element={<Allowed permission="tenant.settings"><ProcessingSettings /></Allowed>} />
               </Route>
               <Route path="account" element={<Page><Account /></Page>} />
               <Route path="*" element={<Page><NotFound /></Page>} />

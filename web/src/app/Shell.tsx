@@ -14,6 +14,8 @@ export const NAV: readonly { to: string; key: string; permission: Permission | n
   { to: '/map', key: 'nav.map', permission: 'positions.read' },
   { to: '/vehicles', key: 'nav.vehicles', permission: 'fleet.read' },
   { to: '/history', key: 'nav.history', permission: 'positions.read' },
+  { to: '/geofences', key: 'geofences.title', permission: 'reports.read' },
+  { to: '/maintenance', key: 'maintenance.title', permission: 'reports.read' },
   { to: '/reports', key: 'nav.reports', permission: 'reports.read' },
   { to: '/alerts', key: 'nav.alerts', permission: 'reports.read' },
   { to: '/admin', key: 'nav.admin', permission: null },

@@ -49,4 +49,5 @@ export const ADMIN_SECTIONS: readonly { to: string; key: string; permission: Per
   { to: 'users', key: 'admin.users', permission: 'users.read' },
   { to: 'tenants', key: 'admin.tenants', permission: 'tenants.read' },
   { to: 'audit', key: 'admin.audit', permission: 'audit.read' },
+  { to: 'settings', key: 'settings.tab', permission: 'tenant.settings' },
 ];

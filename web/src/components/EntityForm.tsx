@@ -20,6 +20,8 @@ export interface FieldSpec {
   autoComplete?: string;
   // A "multi" field of ids: sent as numbers.
   numeric?: boolean;
+  // A "number" field's step ("any" for decimals; whole numbers otherwise).
+  step?: string;
 }
 
 export type Values = Record<string, string | boolean | string[]>;
@@ -176,6 +178,7 @@ export function EntityForm({ fields, initial = {}, submitLabel, title, onSubmit,
                   }
                   required={f.required}
                   maxLength={f.maxLength}
+                  step={f.kind === 'number' ? f.step : undefined}
                   autoComplete={f.autoComplete ?? 'off'}
                   aria-describedby={describedBy}
                   value={v as string}

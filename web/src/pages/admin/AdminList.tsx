@@ -48,6 +48,8 @@ interface Props<T extends { id: number }> {
   };
   remove?: { label: string; confirm: (row: T) => string; done: string };
   rowActions?: (row: T, reload: () => void, say: (message: ReactNode) => void) => ReactNode;
+  // After a row was created, edited or removed here (for what else the page shows).
+  onChanged?: () => void;
   children?: ReactNode;
 }
 
@@ -80,6 +82,7 @@ export function AdminList<T extends { id: number }>(props: Props<T>) {
       await api('DELETE', `${props.path}/${row.id}`);
       say(props.remove.done);
       list.reload();
+      props.onChanged?.();
     } catch (e) {
       say(errorText(t, e));
     }
@@ -126,6 +129,7 @@ export function AdminList<T extends { id: number }>(props: Props<T>) {
             setCreating(false);
             say(props.create?.done ? props.create.done(answer) : t('common.created'));
             list.reload();
+            props.onChanged?.();
           }}
         />
       )}
@@ -148,6 +152,7 @@ export function AdminList<T extends { id: number }>(props: Props<T>) {
             setEditing(null);
             say(t('common.saved'));
             list.reload();
+            props.onChanged?.();
           }}
         />
       )}

@@ -1,12 +1,16 @@
 // The live map: every vehicle the user may see at its latest position (GET
 // /api/v1/positions/latest), kept current by the live WebSocket; a side list to search, filter by
 // status or group and pick a vehicle, which the map then follows. A chosen group asks for
-// /api/v1/positions/latest?group_id=N and keeps only that answer's vehicles from the live feed.
+// /api/v1/positions/latest?group_id=N and keeps only that answer's vehicles from the live feed;
+// a live report from a vehicle outside the answer asks again — at once for a vehicle not seen yet
+// (a new member reporting for the first time), every GROUP_RECHECK_MS for the others (one that
+// joined the group later) — so members appear without choosing the group again. Vehicles that never
+// reported (GET /api/v1/vehicles, the same group) are listed with the status "no data".
 import { useCallback, useEffect, useId, useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router-dom';
 import { api, isMissingRoute } from '../../api/client';
-import type { Group, VehiclePosition as Position } from '../../api/types';
+import type { Group, VehiclePosition as Position, Vehicle } from '../../api/types';
 import { useCan } from '../../app/access';
 import { useFormats } from '../../app/time';
 import { errorText } from '../../components/errors';
@@ -14,13 +18,17 @@ import { useAll } from '../../components/useList';
 import { LiveFeed, type FeedState } from './live';
 import { MapView } from './MapView';
 import { STATUSES, statusOf, type Status } from './status';
-import { VehicleList } from './VehicleList';
+import { VehicleList, type Row } from './VehicleList';
 
 // Positions arriving over the socket are applied together at most this often: with thousands of
 // vehicles one render per message would be too many.
 const FLUSH_MS = 300;
 // How often ages ("2 min ago") and the offline status are recomputed.
 const TICK_MS = 15_000;
+// With a group chosen, a report from a vehicle not in its answer asks for the group again: at once
+// (at most every GROUP_NEW_MS) for a vehicle not seen yet, at most every GROUP_RECHECK_MS otherwise.
+const GROUP_NEW_MS = 2_000;
+const GROUP_RECHECK_MS = 60_000;
 
 export default function LiveMap() {
   const { t, i18n } = useTranslation();
@@ -31,6 +39,13 @@ export default function LiveMap() {
   const can = useCan();
   const groups = useAll<Group>(can('fleet.read') ? '/api/v1/groups' : null, { sort: 'name' });
   const [groupFilter, setGroupFilter] = useState('');
+  // The vehicles (of the group), for those that never reported: they have no latest position.
+  const vehicles = useAll<Vehicle>(can('fleet.read') ? '/api/v1/vehicles' : null, { sort: 'name', group_id: groupFilter });
+  const reloadVehicles = vehicles.reload;
+  const lastRecheck = useRef(0);
+  // Vehicles that reported while outside the chosen group's answer (already asked about).
+  const outsiders = useRef(new Set<number>());
+  const recheckTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
   // The group whose vehicles are shown ('' for all), read by the loader and the live feed without
   // restarting the socket; `loads` drops an answer that a newer choice has overtaken.
   const group = useRef('');
@@ -77,14 +92,36 @@ export default function LiveMap() {
     void loadLatest();
     const flush = () => {
       flushTimer.current = undefined;
+      let outside = false;
+      let fresh = false;
       for (const [id, p] of pending.current) {
         const known = store.current.get(id);
-        // With a group chosen, only the vehicles of its answer: the others' messages are ignored.
-        if (!known && group.current) continue;
+        // With a group chosen, only the vehicles of its answer: the others' messages are ignored
+        // (and the group is asked for again: the vehicle may have joined it).
+        if (!known && group.current) {
+          outside = true;
+          if (!outsiders.current.has(id)) {
+            fresh = true;
+            outsiders.current.add(id); // a recheck is on its way
+          }
+          continue;
+        }
         if (!known || Date.parse(known.time) <= Date.parse(p.time)) store.current.set(id, p);
       }
       pending.current.clear();
       publish();
+      const since = Date.now() - lastRecheck.current;
+      if ((fresh || (outside && since > GROUP_RECHECK_MS)) && recheckTimer.current === undefined) {
+        recheckTimer.current = setTimeout(
+          () => {
+            recheckTimer.current = undefined;
+            lastRecheck.current = Date.now();
+            void loadLatest();
+            reloadVehicles();
+          },
+          Math.max(0, GROUP_NEW_MS - since),
+        );
+      }
     };
     const live = new LiveFeed(
       (p) => {
@@ -106,11 +143,14 @@ export default function LiveMap() {
       live.stop();
       clearInterval(tick);
       clearTimeout(flushTimer.current);
+      clearTimeout(recheckTimer.current);
+      recheckTimer.current = undefined;
     };
-  }, [loadLatest, publish]);
+  }, [loadLatest, publish, reloadVehicles]);
 
   const chooseGroup = (value: string) => {
     group.current = value;
+    outsiders.current.clear();
     setGroupFilter(value);
     void loadLatest();
   };
@@ -118,19 +158,32 @@ export default function LiveMap() {
   const rows = useMemo(() => {
     const needle = query.trim().toLocaleLowerCase(i18n.resolvedLanguage);
     const collator = new Intl.Collator(i18n.resolvedLanguage, { numeric: true, sensitivity: 'base' });
-    return positions
-      .map((position) => ({ position, status: statusOf(position, now) }))
+    const all: Row[] = positions.map((position) => ({
+      id: position.vehicle_id,
+      name: position.vehicle_name,
+      position,
+      status: statusOf(position, now),
+    }));
+    const reported = new Set(all.map((r) => r.id));
+    // Only once the positions are in: until then every vehicle would look silent.
+    if (loaded && !problem && vehicles.page) {
+      for (const v of vehicles.page.items) {
+        if (!reported.has(v.id)) all.push({ id: v.id, name: v.name, position: null, status: 'nodata' });
+      }
+    }
+    return all
       .filter(
         (r) =>
           (!statusFilter || r.status === statusFilter) &&
           (!needle ||
-            r.position.vehicle_name.toLocaleLowerCase(i18n.resolvedLanguage).includes(needle) ||
-            String(r.position.device_id).includes(needle)),
+            r.name.toLocaleLowerCase(i18n.resolvedLanguage).includes(needle) ||
+            (r.position !== null && String(r.position.device_id).includes(needle))),
       )
-      .sort((a, b) => collator.compare(a.position.vehicle_name, b.position.vehicle_name));
-  }, [positions, now, query, statusFilter, i18n.resolvedLanguage]);
+      .sort((a, b) => collator.compare(a.name, b.name));
+  }, [positions, vehicles.page, loaded, problem, now, query, statusFilter, i18n.resolvedLanguage]);
 
   const selected = selectedId === null ? undefined : positions.find((p) => p.vehicle_id === selectedId);
+  const silent = selected || selectedId === null ? undefined : vehicles.items.find((v) => v.id === selectedId);
 
   const select = useCallback((id: number) => {
     setSelectedId(id);
@@ -159,7 +212,20 @@ export default function LiveMap() {
           {groups.items.length > 0 && (
             <>
               <label htmlFor={groupId}>{t('map.groupFilter')}</label>
-              <select id={groupId} value={groupFilter} onChange={(e) => chooseGroup(e.target.value)}>
+              <select
+                id={groupId}
+                value={groupFilter}
+                onChange={(e) => chooseGroup(e.target.value)}
+                // Coming to choose again asks again: the groups (made or renamed since), and the
+                // chosen group's members (joined since).
+                onFocus={() => {
+                  groups.reload();
+                  if (group.current) {
+                    void loadLatest();
+                    reloadVehicles();
+                  }
+                }}
+              >
                 <option value="">{t('map.allGroups')}</option>
                 {groups.items.map((g) => (
                   <option key={g.id} value={String(g.id)}>
@@ -208,6 +274,18 @@ export default function LiveMap() {
               <Link to={`/vehicles/${selected.vehicle_id}`}>{t('map.details')}</Link>
               {' · '}
               <Link to={`/history?vehicle=${selected.vehicle_id}`}>{t('vehicle.history')}</Link>
+            </p>
+            <button type="button" className="link" onClick={() => setSelectedId(null)}>
+              {t('map.deselect')}
+            </button>
+          </section>
+        )}
+        {silent && (
+          <section className="selected" aria-labelledby="selected-name">
+            <h2 id="selected-name">{silent.name}</h2>
+            <p>{t('map.neverReported')}</p>
+            <p>
+              <Link to={`/vehicles/${silent.id}`}>{t('map.details')}</Link>
             </p>
             <button type="button" className="link" onClick={() => setSelectedId(null)}>
               {t('map.deselect')}

@@ -10,8 +10,11 @@ import type { Status } from './status';
 export const ROW_PX = 56;
 const OVERSCAN = 6;
 
+// A vehicle of the list: with its latest position, or none yet (status 'nodata').
 export interface Row {
-  position: Position;
+  id: number;
+  name: string;
+  position: Position | null;
   status: Status;
 }
 
@@ -88,24 +91,26 @@ export function VehicleList({ rows, now, selectedId, onSelect, statusLabel }: Pr
   return (
     <div className="vlist" ref={scroller} onScroll={(e) => setScrollTop(e.currentTarget.scrollTop)}>
       <ul aria-label={t('map.listLabel')} onKeyDown={onKeyDown} style={{ height: rows.length * ROW_PX }}>
-        {rows.slice(first, last).map(({ position: p, status }, i) => {
+        {rows.slice(first, last).map(({ id, name, position: p, status }, i) => {
           const index = first + i;
           return (
-            <li key={p.vehicle_id} aria-setsize={rows.length} aria-posinset={index + 1} style={{ top: index * ROW_PX }}>
+            <li key={id} aria-setsize={rows.length} aria-posinset={index + 1} style={{ top: index * ROW_PX }}>
               <button
                 type="button"
                 data-index={index}
                 tabIndex={index === activeIndex ? 0 : -1}
-                aria-pressed={p.vehicle_id === selectedId}
+                aria-pressed={id === selectedId}
                 onClick={() => {
                   setActive(index);
-                  onSelect(p.vehicle_id);
+                  onSelect(id);
                 }}
               >
                 <span className={`dot vm-${status}`} aria-hidden="true" />
-                <span className="vname">{p.vehicle_name}</span>
+                <span className="vname">{name}</span>
                 <span className="vmeta">
-                  {statusLabel(status)} · {t('map.speed', { speed: Math.round(p.speed_kmh) })} · {age(p.time)}
+                  {p
+                    ? `${statusLabel(status)} · ${t('map.speed', { speed: Math.round(p.speed_kmh) })} · ${age(p.time)}`
+                    : statusLabel(status)}
                 </span>
               </button>
             </li>

@@ -2,8 +2,9 @@
 // list and its filter.
 import type { Position } from '../../api/types';
 
-export type Status = 'alarm' | 'offline' | 'moving' | 'ignition' | 'stopped';
-export const STATUSES: readonly Status[] = ['moving', 'ignition', 'stopped', 'offline', 'alarm'];
+// 'nodata': a vehicle that never reported (no position: in the list, not on the map).
+export type Status = 'alarm' | 'offline' | 'moving' | 'ignition' | 'stopped' | 'nodata';
+export const STATUSES: readonly Status[] = ['moving', 'ignition', 'stopped', 'offline', 'alarm', 'nodata'];
 
 // No position for this long: the device is offline (trackers report every few seconds to minutes).
 export const OFFLINE_AFTER_MS = 15 * 60 * 1000;

@@ -18,6 +18,7 @@ import { useAll, useList } from '../../components/useList';
 import { statusOf } from '../map/status';
 import { vehicleFields } from './fields';
 import { useLatest } from './useLatest';
+import { VehicleOps } from './VehicleOps';
 
 function num(v: unknown): number | null {
   return typeof v === 'number' && Number.isFinite(v) ? v : null;
@@ -208,7 +209,13 @@ export default function VehiclePage() {
         <EntityForm
           title={t('vehicle.edit')}
           submitLabel={t('common.save')}
-          fields={vehicleFields(t, groups.items)}
+          fields={[
+            ...vehicleFields(t, groups.items),
+            // The vehicle's own overspeed limit (null: the tenant's default), where the server has it.
+            ...('speed_limit_kmh' in vehicle
+              ? [{ name: 'speed_limit_kmh', label: t('assignments.speedLimit'), kind: 'number' as const, step: 'any', help: t('assignments.speedLimitHelp') }]
+              : []),
+          ]}
           initial={vehicle as unknown as Record<string, unknown>}
           changesOnly
           onCancel={() => setMode('view')}
@@ -242,6 +249,16 @@ export default function VehiclePage() {
             <dd>{formats.date(vehicle.sale_date)}</dd>
             <dt>{t('vehicles.insuranceDate')}</dt>
             <dd>{formats.date(vehicle.insurance_date)}</dd>
+            {'speed_limit_kmh' in vehicle && (
+              <>
+                <dt>{t('assignments.speedLimit')}</dt>
+                <dd>
+                  {vehicle.speed_limit_kmh == null
+                    ? t('assignments.tenantDefault')
+                    : t('map.speed', { speed: formats.number(vehicle.speed_limit_kmh) })}
+                </dd>
+              </>
+            )}
           </dl>
           <h2>{t('vehicle.device')}</h2>
           {vehicle.installation ? (
@@ -283,6 +300,7 @@ export default function VehiclePage() {
           )}
         </section>
       </div>
+      <VehicleOps vehicleId={vehicle.id} archived={vehicle.archived_at !== null} />
       <section aria-labelledby="installs-title">
         <h2 id="installs-title">{t('installations.history')}</h2>
         <ListBody page={history.page as Page<Installation> | null} error={history.error} empty={t('installations.none')}>
