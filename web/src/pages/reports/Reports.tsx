@@ -110,7 +110,7 @@ export default function Reports() {
   const groups = useAll<Group>('/api/v1/groups', { sort: 'name' });
   const drivers = useAll<Driver>('/api/v1/drivers', { sort: 'name' });
   // Geofences come with their own routes; a server without them offers no geofence filter.
-  const geofences = useAll<{ id: number; name: string }>(draft.report === 'geofence-visits' ? '/api/v1/geofences' : null, {});
+  const geofences = useAll<{ id: number; name: string }>(draft.report === 'geofence-visits' ? '/api/v1/geofences' : null, { sort: 'name' });
 
   useEffect(() => setDraft(query), [query]);
 
