@@ -110,6 +110,8 @@ TEST(SettingsTest, DefaultsFromAnEmptyObjectAndRoundTrip) {
     EXPECT_EQ(back->tank_l, 60);
     EXPECT_EQ(back->eco_weight_idle, 2);
     EXPECT_EQ(SettingsJson(*back), SettingsJson(*t));
+    EXPECT_NE(SettingsJson(Settings{}).find(R"("min_trip_distance_m":300,)"), std::string::npos);
+    EXPECT_NE(SettingsJson(Settings{}).find(R"("low_battery_v":11.8,)"), std::string::npos);
 }
 
 TEST(SettingsTest, UnknownKeysWrongTypesAndRangesAreErrors) {
