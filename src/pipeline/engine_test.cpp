@@ -492,6 +492,31 @@ TEST(EngineTest, GeofenceCircleEnterExitWithItsSpeedLimit) {
     EXPECT_NE(over[0].detail_json.find("\"limit_kmh\":45"), std::string::npos);
 }
 
+TEST(EngineTest, GeofenceCircleDoesNotFlapOnItsEdge) {
+    // Parked 2 m outside a 500 m circle's edge, the fix wandering ±10 m across it for an hour.
+    Geofence depot = Circle(5, 45.0 + 502 / kMetresPerDegreeLat, 5.0, 500);
+    Route r("2026-03-02T08:00:00Z");
+    r.step_s = 30;
+    for (int i = 0; i < 120; ++i) {
+        r.Stay(30);
+        r.points.back().lat = 45.0 + ((i * 7) % 5 - 2) * 5 / kMetresPerDegreeLat;
+    }
+    Device run;
+    run.ctx.geofences = {depot};
+    run.Feed(r.points);
+    EXPECT_TRUE(run.Events("geofence_enter").empty());
+    EXPECT_TRUE(run.Events("geofence_exit").empty());
+    // Without hysteresis the same fixes would have crossed the edge many times.
+    int crossings = 0;
+    for (size_t i = 1; i < r.points.size(); ++i) {
+        auto inside = [&](const Point& p) {
+            return HaversineM(depot.center_lat, depot.center_lon, p.lat, p.lon) < depot.radius_m;
+        };
+        crossings += inside(r.points[i]) != inside(r.points[i - 1]);
+    }
+    EXPECT_GT(crossings, 20);
+}
+
 TEST(EngineTest, GeofencePolygonDoesNotFlapOnItsEdge) {
     // A 1 km square; the vehicle parks 3 m inside its southern edge and the fix wanders ±8 m.
     double lat0 = 45.0, lon0 = 5.0;
