@@ -744,6 +744,25 @@ TEST(EngineTest, DriverByBadgeUnknownBadgeAndAssignment) {
     EXPECT_EQ(run.Events("trip_start")[0].driver_id, 11);
 }
 
+TEST(EngineTest, TheAssignmentThatBeganLastAndCoversTheTimeGivesTheDriver) {
+    Device run;
+    run.ctx.assignments = {Assignment{1, At("2026-03-02T08:00:00Z"), At("2026-03-02T09:00:00Z")},
+                           Assignment{3, At("2026-03-02T08:30:00Z"), At("2026-03-02T08:45:00Z")},
+                           Assignment{2, At("2026-03-02T09:00:00Z"), std::nullopt}};
+    auto driver_at = [&](const char* t) {
+        Route r(t);
+        run.Feed({r.Here(0)});
+        return run.state.driver_id;
+    };
+    EXPECT_FALSE(driver_at("2026-03-02T07:59:59Z"));
+    EXPECT_EQ(driver_at("2026-03-02T08:10:00Z"), 1);
+    EXPECT_EQ(driver_at("2026-03-02T08:35:00Z"), 3);
+    EXPECT_EQ(driver_at("2026-03-02T08:50:00Z"), 1);
+    EXPECT_EQ(driver_at("2026-03-02T09:00:00Z"), 2);
+    EXPECT_EQ(driver_at("2026-03-09T09:00:00Z"), 2);
+    EXPECT_EQ(run.Events("driver_changed").size(), 3u);  // 1 → 3, 3 → 1, 1 → 2
+}
+
 TEST(EcoScoreTest, FormulaAndClamp) {
     Settings s;
     EXPECT_EQ(EcoScore(0, 0, 0, s), 100);
