@@ -406,3 +406,19 @@ def test_processing_settings_are_read_whole_and_changed_in_part(world):
     assert ok(world["manager@globex"].get("/api/v1/settings/tenant"))["name"] == "globex"
     logged = audit(srv, "settings.processing.update")
     assert len(logged) == 2 and logged[-1]["tank_l"] == 80
+
+
+def test_a_vehicle_has_its_own_speed_limit(world):
+    m, v, truck = world["manager@acme"], world["viewer@acme"], world["truck"]
+    assert ok(v.get("/api/v1/vehicles/%d" % truck))["speed_limit_kmh"] is None
+    assert ok(m.patch("/api/v1/vehicles/%d" % truck, {"speed_limit_kmh": 90}))["speed_limit_kmh"] == 90
+    assert ok(v.get("/api/v1/vehicles/%d" % truck))["speed_limit_kmh"] == 90
+    for bad in (0, 301, "90"):
+        problem(m.patch("/api/v1/vehicles/%d" % truck, {"speed_limit_kmh": bad}), 400)
+    assert ok(m.patch("/api/v1/vehicles/%d" % truck, {"name": "Truck"}))["speed_limit_kmh"] == 90  # kept
+    assert ok(m.patch("/api/v1/vehicles/%d" % truck, {"speed_limit_kmh": None}))["speed_limit_kmh"] is None
+    bus = ok(m.post("/api/v1/vehicles", {"name": "Bus", "speed_limit_kmh": 80}))
+    assert bus["speed_limit_kmh"] == 80
+    with db(world["srv"]) as c:
+        assert c.execute("SELECT speed_limit_kmh FROM vehicles WHERE id = ?", (bus["id"],)).fetchone()[0] == 80
+    problem(v.patch("/api/v1/vehicles/%d" % truck, {"speed_limit_kmh": 50}), 403)
