@@ -56,6 +56,17 @@ void Exec(const std::string& path, const std::string& sql) {
     sqlite3_close(db);
 }
 
+// 259200 → "259,200".
+std::string Thousands(double v) {
+    std::string digits = fmt::format("{:.0f}", v);
+    std::string out;
+    for (size_t i = 0; i < digits.size(); ++i) {
+        if (i > 0 && (digits.size() - i) % 3 == 0 && digits[i - 1] != '-') out += ',';
+        out += digits[i];
+    }
+    return out;
+}
+
 double Seconds(Clock::time_point since) { return std::chrono::duration<double>(Clock::now() - since).count(); }
 
 }  // namespace
@@ -199,12 +210,12 @@ int main(int argc, char** argv) {
     double report_median = report_ms[report_ms.size() / 2];
 
     fmt::print("| measure | result |\n|---|---:|\n");
-    fmt::print("| positions ingested (Store::Ingest, 1,000 a transaction) | {} in {:.1f} s |\n", total, fill_s);
-    fmt::print("| baseline: chunked read of the month, not processed | {:.0f} positions/s ({:.2f} s) |\n",
-               read / read_s, read_s);
-    fmt::print("| **pipeline**: read, Process, write (1 worker) | **{:.0f} positions/s** ({:.2f} s, {} chunks; "
-               "{:.2f}x the read alone) |\n",
-               processed / run_s, run_s, chunks, run_s / read_s);
+    fmt::print("| positions ingested (Store::Ingest, 1,000 a transaction) | {} in {:.1f} s |\n", Thousands(total), fill_s);
+    fmt::print("| baseline: chunked read of the month, not processed | {} positions/s ({:.2f} s) |\n",
+               Thousands(read / read_s), read_s);
+    fmt::print("| **pipeline**: read, Process, write (1 worker) | **{} positions/s** ({:.2f} s, {} chunks; "
+               "{:.2f}x the time of the read alone) |\n",
+               Thousands(processed / run_s), run_s, chunks, run_s / read_s);
     fmt::print("| derived | {} trips ({} drives), {} stops, {} events |\n", trips, drives, stops, events);
     fmt::print("| trips report of the month (median of {}; goal < 100 ms: **{}**) | {:.2f} ms, {} rows |\n", runs,
                report_median < 100 ? "met" : "not met", report_median, report_rows);

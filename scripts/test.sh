@@ -17,7 +17,7 @@ run_unit() {
 run_asan() {
   echo "== protocol and store tests under ASan+UBSan"
   cmake --preset asan >/dev/null
-  local targets=(fleet_core_test fleet_teltonika_test fleet_gt06_test fleet_osmand_test fleet_store_test fleet_pipeline_test)
+  local targets=(fleet_core_test fleet_teltonika_test fleet_gt06_test fleet_osmand_test fleet_store_test fleet_pipeline_test fleet_runner_test)
   cmake --build --preset asan -j "$JOBS" --target "${targets[@]}"
   ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
     ctest --test-dir build-asan --output-on-failure -j "$JOBS" -R "^($(IFS='|'; echo "${targets[*]}"))$"

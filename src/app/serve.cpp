@@ -130,11 +130,7 @@ int Serve(const Config& config) {
         if (auto* feed = live_feed.load(std::memory_order_acquire)) feed->OnCommitted(batches);
     };
     if (pipe) committer.SetObserver(observe);
-    auto stop_all = [&] {
-        committer.SetObserver(nullptr);
-        if (runner) runner->Stop();
-        committer.Stop();
-    };
+    // On the error returns below, the runner stops when it is destroyed (before the committer).
 
     int threads = config.io_threads > 0 ? static_cast<int>(config.io_threads)
                                         : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
@@ -155,7 +151,7 @@ int Serve(const Config& config) {
     gateway::Gateway gateway(io, committer, metrics, gopts);
     if (auto r = gateway.Start(); !r) {
         spdlog::error("{}", r.error().message);
-        stop_all();
+        committer.Stop();
         return 1;
     }
 
@@ -188,14 +184,14 @@ int Serve(const Config& config) {
         if (aopts.common_passwords_path.empty()) {
             spdlog::error("api: cannot find common-passwords.txt (new passwords are checked against it)");
             gateway.Stop();
-            stop_all();
+            committer.Stop();
             return 1;
         }
         auto opened = fleet::api::Api::Open(aopts);
         if (!opened) {
             spdlog::error("api: {}", opened.error().message);
             gateway.Stop();
-            stop_all();
+            committer.Stop();
             return 1;
         }
         platform = std::move(*opened);
@@ -203,7 +199,7 @@ int Serve(const Config& config) {
         if (!site) {
             spdlog::error("{}", site.error().message);
             gateway.Stop();
-            stop_all();
+            committer.Stop();
             return 1;
         }
         web = std::move(*site);
@@ -224,7 +220,7 @@ int Serve(const Config& config) {
             if (!tls) {
                 spdlog::error("{}", tls.error().message);
                 gateway.Stop();
-                stop_all();
+                committer.Stop();
                 return 1;
             }
             hopts.tls = std::move(*tls);  // the server adds HSTS to every answer
@@ -254,7 +250,7 @@ int Serve(const Config& config) {
         if (auto r = api->Start(config.HttpListen(), static_cast<uint16_t>(config.http_port)); !r) {
             spdlog::error("{}", r.error().message);
             gateway.Stop();
-            stop_all();
+            committer.Stop();
             return 1;
         }
     }

@@ -30,8 +30,10 @@ constexpr double kHarshMaxGapS = 5;
 constexpr double kGeofenceHysteresisM = 15;
 // Moving with the ignition off is towing once this far from where the ignition went off.
 constexpr double kTowingMinDistanceM = 100;
+constexpr int kTowingFixes = 2;
 // low_battery is raised again only after the voltage rose this far above the threshold; below
-// kBatteryDisconnectedV the device reports no external supply (that is a power cut, not a low battery).
+// kBatteryDisconnectedV the device reports no external supply (that is a power cut, not a low
+// battery).
 constexpr double kBatteryHysteresisV = 0.5;
 constexpr double kBatteryDisconnectedV = 1;
 // Fuel level smoothing: the median of the last kFuelWindow readings; a rise or fall is over when
@@ -52,13 +54,13 @@ struct Step {
     State& st;
     const Point& p;
     Output& out;
-    double dt = 0;          // seconds since the previous point (0 for the first)
-    bool gap = false;       // silent longer than offline_after_s before this point
-    bool good = false;      // the fix is usable (valid, not (0,0), no jump)
+    double dt = 0;      // seconds since the previous point (0 for the first)
+    bool gap = false;   // silent longer than offline_after_s before this point
+    bool good = false;  // the fix is usable (valid, not (0,0), no jump)
     bool moving = false;
-    Mark here;              // this point's place (the last good fix when this one is not) and total
-    std::optional<Mark> prev_fix;        // the accepted fix before this point
-    std::optional<Mark> prev_here;       // the previous point's place and total
+    Mark here;  // this point's place (the last good fix when this one is not) and total
+    std::optional<Mark> prev_fix;   // the accepted fix before this point
+    std::optional<Mark> prev_here;  // the previous point's place and total
     double prev_fix_speed_kmh = 0;
     std::optional<bool> prev_ignition;
 
@@ -84,8 +86,8 @@ struct Step {
     void Fuel();
     void CountHarsh(const std::string& type);
     std::optional<double> FuelLevel() const;
-    void Emit(std::string type, const Mark& at, std::string detail = "{}", std::string discriminator = {},
-              std::optional<int64_t> geofence_id = std::nullopt);
+    void Emit(std::string type, const Mark& at, std::string detail = "{}",
+              std::string discriminator = {}, std::optional<int64_t> geofence_id = std::nullopt);
 };
 
 void Step::Emit(std::string type, const Mark& at, std::string detail, std::string discriminator,
@@ -103,8 +105,8 @@ void Step::Emit(std::string type, const Mark& at, std::string detail, std::strin
 }
 
 void Step::Filter() {
-    good = p.valid && !(p.lat == 0 && p.lon == 0) && std::abs(p.lat) <= 90 && std::abs(p.lon) <= 180 &&
-           std::isfinite(p.lat) && std::isfinite(p.lon);
+    good = p.valid && !(p.lat == 0 && p.lon == 0) && std::abs(p.lat) <= 90 &&
+           std::abs(p.lon) <= 180 && std::isfinite(p.lat) && std::isfinite(p.lon);
     if (!good || !st.fix) return;
     double d = HaversineM(st.fix->lat, st.fix->lon, p.lat, p.lon);
     double since = Seconds(st.fix->time, p.time);
@@ -114,18 +116,22 @@ void Step::Filter() {
 }
 
 void Step::Totals(std::optional<bool> prev_ignition) {
-    // Engine time: the interval before this point counts when the ignition was on at its start.
+    // Engine, idle and overspeed time: the interval before this point counts by the state at its
+    // start (before this point may end the trip).
     if (st.last_time && !gap && prev_ignition.value_or(false)) {
         st.engine_s += dt;
         if (st.in_trip) st.trip.engine_s += dt;
+        if (st.in_trip && !st.prev_moving) st.trip.idle_s += dt;
         if (st.stop.open) st.stop.engine_on_s += dt;
     }
+    if (st.last_time && !gap && st.in_trip && st.overspeed) st.trip.overspeed_s += dt;
     // Distance: the device's odometer once it sends one, else along accepted fixes.
     if (p.odometer_m && std::isfinite(*p.odometer_m)) {
         if (st.device_odometer_m) {
             double delta = *p.odometer_m - *st.device_odometer_m;
             // A reset or an impossible jump of the counter moves the baseline, never the total.
-            if (delta >= 0 && delta <= s.max_speed_kmh / 3.6 * std::max(dt, 1.0) + 1000) st.odometer_m += delta;
+            if (delta >= 0 && delta <= s.max_speed_kmh / 3.6 * std::max(dt, 1.0) + 1000)
+                st.odometer_m += delta;
         }
         st.device_odometer_m = *p.odometer_m;
     } else if (!st.device_odometer_m && good && st.fix) {
@@ -158,7 +164,8 @@ void Step::StartTrip(const Mark& at) {
     st.in_stop_candidate = false;
 }
 
-// The trip is long enough to be one: the stop before it ends where it started, trip_start is raised.
+// The trip is long enough to be one: the stop before it ends where it started, trip_start is
+// raised.
 void Step::ConfirmTrip() {
     TripState& t = st.trip;
     t.confirmed = true;
@@ -186,7 +193,8 @@ void Step::EndTrip(const Mark& at) {
     st.in_stop_candidate = false;
     double distance = at.odometer_m - t.start.odometer_m;
     double duration = Seconds(t.start.time, at.time);
-    if (!t.confirmed && distance >= s.min_trip_distance_m && duration >= s.min_trip_duration_s) ConfirmTrip();
+    if (!t.confirmed && distance >= s.min_trip_distance_m && duration >= s.min_trip_duration_s)
+        ConfirmTrip();
     if (!t.confirmed) return;  // too short: not a trip; the stop before it goes on
     Trip trip;
     trip.start_time = t.start.time;
@@ -208,7 +216,8 @@ void Step::EndTrip(const Mark& at) {
     if (t.start_fuel_used_l && st.fuel_used_l && *st.fuel_used_l >= *t.start_fuel_used_l) {
         trip.fuel_used_l = *st.fuel_used_l - *t.start_fuel_used_l;
     } else if (t.start_fuel_level_l && st.fuel.smoothed_l) {
-        trip.fuel_used_l = std::max(0.0, *t.start_fuel_level_l - *st.fuel.smoothed_l + t.refuelled_l);
+        trip.fuel_used_l =
+            std::max(0.0, *t.start_fuel_level_l - *st.fuel.smoothed_l + t.refuelled_l);
     }
     trip.driver_id = t.driver_id;
     int harsh = t.harsh_acceleration + t.harsh_braking + t.harsh_cornering;
@@ -255,7 +264,7 @@ void Step::Trips() {
             st.stationary = here;
             st.trip.pending_idle_s = 0;
         } else if (!gap) {
-            st.trip.pending_idle_s += dt;   // idle if the trip goes on, the stop's if it ends here
+            st.trip.pending_idle_s += dt;  // idle if the trip goes on, the stop's if it ends here
         }
         if (Seconds(st.stationary.time, p.time) >= s.min_stop_duration_s) EndTrip(st.stationary);
     } else if (st.in_stop_candidate) {
@@ -314,10 +323,9 @@ void Step::Ignition() {
     }
 }
 
-// Idle time (ignition on, not moving) inside trips, and "idling" once per episode longer than
-// idle_event_s (at the episode's start; detail: the threshold crossed).
+// "idling" once per episode of ignition on and not moving longer than idle_event_s (at the
+// episode's start; detail: the threshold crossed).
 void Step::Idle() {
-    if (st.in_trip && st.last_time && !gap && prev_ignition.value_or(false) && !st.prev_moving) st.trip.idle_s += dt;
     bool idling = st.ignition.value_or(false) && !moving;
     if (!idling || gap) {
         st.idle_since.reset();
@@ -332,43 +340,51 @@ void Step::Idle() {
     }
 }
 
-// The limit: the lowest of the geofences the device is in that set one, else the vehicle's, else
-// the tenant's default. One "overspeed" per episode over it, raised when the episode ends (detail:
-// the episode's maximum speed, the limit and the duration) if it lasted overspeed_min_duration_s.
+// The limit: the lowest of the vehicle's and those of the geofences the device is in; the
+// tenant's default when none of them sets one. One "overspeed" per episode over it, raised when the
+// episode ends (detail: the episode's maximum speed, the limit and the duration) if it lasted
+// overspeed_min_duration_s.
 void Step::Overspeed() {
-    if (st.overspeed && st.in_trip && st.last_time && !gap) st.trip.overspeed_s += dt;
-    double limit = ctx.vehicle_speed_limit_kmh.value_or(s.default_speed_limit_kmh);
+    std::optional<double> lowest = ctx.vehicle_speed_limit_kmh;
     std::optional<int64_t> limit_geofence;
     for (const OpenVisit& v : st.visits) {
         for (const Geofence& g : ctx.geofences) {
-            if (g.id == v.geofence_id && g.speed_limit_kmh && (!limit_geofence || *g.speed_limit_kmh < limit)) {
-                limit = *g.speed_limit_kmh;
+            if (g.id == v.geofence_id && g.speed_limit_kmh &&
+                (!lowest || *g.speed_limit_kmh < *lowest)) {
+                lowest = *g.speed_limit_kmh;
                 limit_geofence = g.id;
             }
         }
     }
+    double limit = lowest.value_or(s.default_speed_limit_kmh);
     bool over = good && p.speed_kmh > limit;
-    // An unusable fix neither starts nor ends an episode; a silence ends it where it was last heard.
+    // An unusable fix neither starts nor ends an episode; a silence ends it where it was last
+    // heard.
     if (st.overspeed && (gap || (good && !over))) {
         OverspeedState o = *st.overspeed;
         st.overspeed.reset();
         double duration = Seconds(o.since, gap ? *st.last_time : p.time);
         if (duration >= s.overspeed_min_duration_s) {
             Emit("overspeed", Mark{o.since, o.lat, o.lon, 0},
-                 Detail({{"max_speed_kmh", o.max_speed_kmh}, {"limit_kmh", o.limit_kmh}, {"duration_s", duration}}),
+                 Detail({{"max_speed_kmh", o.max_speed_kmh},
+                         {"limit_kmh", o.limit_kmh},
+                         {"duration_s", duration}}),
                  {}, o.geofence_id);
         }
     }
     if (!over) return;
     if (!st.overspeed) {
-        st.overspeed = OverspeedState{p.time, here.lat, here.lon, p.speed_kmh, limit, limit_geofence};
+        st.overspeed =
+            OverspeedState{p.time, here.lat, here.lon, p.speed_kmh, limit, limit_geofence};
     } else {
         st.overspeed->max_speed_kmh = std::max(st.overspeed->max_speed_kmh, p.speed_kmh);
         st.overspeed->limit_kmh = std::min(st.overspeed->limit_kmh, limit);
     }
 }
 
-double MetresPerDegreeLon(double lat) { return kEarthRadiusM * std::numbers::pi / 180 * std::cos(lat * std::numbers::pi / 180); }
+double MetresPerDegreeLon(double lat) {
+    return kEarthRadiusM * std::numbers::pi / 180 * std::cos(lat * std::numbers::pi / 180);
+}
 constexpr double kMetresPerDegreeLat = kEarthRadiusM * std::numbers::pi / 180;
 
 // Signed distance in metres from the geofence's edge: negative inside, positive outside. Polygons
@@ -384,7 +400,8 @@ double SignedEdgeDistanceM(const Geofence& g, double lat, double lon, double kx,
         if (lower >= kFar) return lower;
         return HaversineM(g.center_lat, g.center_lon, lat, lon) - g.radius_m;
     }
-    double min_lat = g.ring[0].first, max_lat = min_lat, min_lon = g.ring[0].second, max_lon = min_lon;
+    double min_lat = g.ring[0].first, max_lat = min_lat, min_lon = g.ring[0].second,
+           max_lon = min_lon;
     for (const auto& [rlat, rlon] : g.ring) {
         min_lat = std::min(min_lat, rlat);
         max_lat = std::max(max_lat, rlat);
@@ -403,8 +420,10 @@ double SignedEdgeDistanceM(const Geofence& g, double lat, double lon, double kx,
     double area2 = 0;
     const size_t n = g.ring.size();
     for (size_t i = 0, j = n - 1; i < n; j = i++) {
-        double xi = (g.ring[i].second - lon) * kx, yi = (g.ring[i].first - lat) * kMetresPerDegreeLat;
-        double xj = (g.ring[j].second - lon) * kx, yj = (g.ring[j].first - lat) * kMetresPerDegreeLat;
+        double xi = (g.ring[i].second - lon) * kx,
+               yi = (g.ring[i].first - lat) * kMetresPerDegreeLat;
+        double xj = (g.ring[j].second - lon) * kx,
+               yj = (g.ring[j].first - lat) * kMetresPerDegreeLat;
         if ((yi > 0) != (yj > 0) && 0 < (xj - xi) * (0 - yi) / (yj - yi) + xi) inside = !inside;
         double dx = xj - xi, dy = yj - yi, len2 = dx * dx + dy * dy;
         double t = len2 > 0 ? std::clamp(-(xi * dx + yi * dy) / len2, 0.0, 1.0) : 0;
@@ -442,8 +461,9 @@ void Step::Geofences() {
                                  [&](const OpenVisit& v) { return v.geofence_id == g.id; });
         if (open == st.visits.end() && edge <= -h) {
             OpenVisit v{g.id, p.time, st.driver_id};
-            auto at = std::lower_bound(st.visits.begin(), st.visits.end(), g.id,
-                                       [](const OpenVisit& a, int64_t b) { return a.geofence_id < b; });
+            auto at =
+                std::lower_bound(st.visits.begin(), st.visits.end(), g.id,
+                                 [](const OpenVisit& a, int64_t b) { return a.geofence_id < b; });
             st.visits.insert(at, v);
             out.visits.push_back(Visit{g.id, p.time, std::nullopt, st.driver_id});
             Emit("geofence_enter", here, "{}", std::to_string(g.id), g.id);
@@ -507,16 +527,21 @@ void Step::Alarm() {
     }
 }
 
-// Moving (by GPS) with the ignition off, once per ignition-off period.
+// Moving (by GPS) with the ignition off, once per ignition-off period: kTowingFixes accepted fixes
+// in a row at moving speed, kTowingMinDistanceM or more from where the ignition went off.
 void Step::Towing() {
     if (!st.ignition_reported || st.ignition.value_or(true) || st.towing_raised || !good) return;
     if (!st.ignition_off_at) {
         st.ignition_off_at = here;
         return;
     }
-    if (p.speed_kmh < s.moving_speed_kmh) return;
     double away = HaversineM(st.ignition_off_at->lat, st.ignition_off_at->lon, p.lat, p.lon);
-    if (away < kTowingMinDistanceM) return;
+    if (p.speed_kmh < s.moving_speed_kmh || away < kTowingMinDistanceM) {
+        st.towing_fixes = 0;
+        return;
+    }
+    // A single wild fix (multipath in a street canyon) is not towing: two in a row are needed.
+    if (++st.towing_fixes < kTowingFixes) return;
     st.towing_raised = true;
     Emit("towing", here, Detail({{"distance_m", away}, {"speed_kmh", p.speed_kmh}}));
 }
@@ -584,14 +609,16 @@ void Step::Dtc() {
 
 std::optional<double> Step::FuelLevel() const {
     if (p.fuel_level_l && std::isfinite(*p.fuel_level_l)) return *p.fuel_level_l;
-    if (p.fuel_level_pct && std::isfinite(*p.fuel_level_pct) && s.tank_l > 0) return *p.fuel_level_pct * s.tank_l / 100;
+    if (p.fuel_level_pct && std::isfinite(*p.fuel_level_pct) && s.tank_l > 0)
+        return *p.fuel_level_pct * s.tank_l / 100;
     return std::nullopt;
 }
 
 // Refuel and fuel drop on the smoothed level (median of the last kFuelWindow readings): a rise of
 // refuel_min_l from the lowest level since the last event is a refuel; a fall of fuel_drop_min_l
 // from the highest level since the vehicle stopped, while it stays stopped, is a fuel drop. Each is
-// raised when the level has settled, at the time of the low (refuel) or high (drop) it started from.
+// raised when the level has settled, at the time of the low (refuel) or high (drop) it started
+// from.
 void Step::Fuel() {
     if (p.fuel_used_l && std::isfinite(*p.fuel_used_l)) st.fuel_used_l = *p.fuel_used_l;
     auto level = FuelLevel();
@@ -646,15 +673,20 @@ void Step::Fuel() {
     if (f.episode == 1) {
         double litres = f.extreme_l - f.low_l;
         if (st.in_trip) st.trip.refuelled_l += litres;
-        Emit("refuel", f.low, Detail({{"litres", litres}, {"before_l", f.low_l}, {"after_l", f.extreme_l}}));
+        Emit("refuel", f.low,
+             Detail({{"litres", litres}, {"before_l", f.low_l}, {"after_l", f.extreme_l}}));
     } else {
-        Emit("fuel_drop", f.high, Detail({{"litres", f.high_l - f.extreme_l}, {"before_l", f.high_l}, {"after_l", f.extreme_l}}));
+        Emit("fuel_drop", f.high,
+             Detail({{"litres", f.high_l - f.extreme_l},
+                     {"before_l", f.high_l},
+                     {"after_l", f.extreme_l}}));
     }
     reset();
 }
 
 // The driver: the badge read in this driving session, else the assignment covering the time.
 void Step::ResolveDriver() {
+    bool unknown = false;
     if (p.driver_badge) {
         // Badges are short (an iButton is 16 hex digits); a longer value is cut so that what the
         // state, keys and details keep stays small.
@@ -664,16 +696,14 @@ void Step::ResolveDriver() {
             st.badge_driver_id.reset();
         } else if (!st.badge || *st.badge != badge) {
             st.badge = badge;
-            auto it = std::lower_bound(ctx.badges.begin(), ctx.badges.end(), badge,
-                                       [](const auto& e, const std::string& b) { return e.first < b; });
+            auto it =
+                std::lower_bound(ctx.badges.begin(), ctx.badges.end(), badge,
+                                 [](const auto& e, const std::string& b) { return e.first < b; });
             if (it != ctx.badges.end() && it->first == badge) {
                 st.badge_driver_id = it->second;
             } else {
                 st.badge_driver_id.reset();
-                std::string detail = "{\"badge\":";
-                core::AppendJsonString(detail, badge);
-                detail += "}";
-                Emit("unknown_badge", here, detail, badge);
+                unknown = true;
             }
         }
     }
@@ -684,9 +714,16 @@ void Step::ResolveDriver() {
         }
     }
     st.driver_id = driver;
+    if (unknown) {  // raised without a driver: whoever it is, it is no one the tenant knows
+        std::string detail = "{\"badge\":";
+        core::AppendJsonString(detail, *st.badge);
+        detail += "}";
+        Emit("unknown_badge", here, detail, *st.badge);
+    }
     if (driver && driver != st.last_known_driver_id) {
         std::string detail = "{\"driver_id\":" + std::to_string(*driver);
-        if (st.last_known_driver_id) detail += ",\"previous_driver_id\":" + std::to_string(*st.last_known_driver_id);
+        if (st.last_known_driver_id)
+            detail += ",\"previous_driver_id\":" + std::to_string(*st.last_known_driver_id);
         detail += "}";
         if (st.last_known_driver_id) Emit("driver_changed", here, detail, std::to_string(*driver));
         st.last_known_driver_id = driver;
@@ -698,7 +735,8 @@ void Step::Run() {
     gap = st.last_time && dt > s.offline_after_s;
     prev_ignition = st.ignition;
     prev_fix = st.fix;
-    if (st.last_time && st.fix) prev_here = Mark{*st.last_time, st.fix->lat, st.fix->lon, st.odometer_m};
+    if (st.last_time && st.fix)
+        prev_here = Mark{*st.last_time, st.fix->lat, st.fix->lon, st.odometer_m};
     prev_fix_speed_kmh = st.fix_speed_kmh;
     if (p.ignition) {
         st.ignition_reported = true;
@@ -715,8 +753,9 @@ void Step::Run() {
     Idle();
     Geofences();
     Overspeed();
+    Alarm();  // first: a device's first harsh alarm stops computed harsh driving on this point
+              // already
     Harsh();
-    Alarm();
     Towing();
     GpsLost();
     Battery();
@@ -732,15 +771,31 @@ double HaversineM(double lat1, double lon1, double lat2, double lon2) {
     constexpr double kRad = std::numbers::pi / 180;
     double dlat = (lat2 - lat1) * kRad;
     double dlon = (lon2 - lon1) * kRad;
-    double a = std::sin(dlat / 2) * std::sin(dlat / 2) +
-               std::cos(lat1 * kRad) * std::cos(lat2 * kRad) * std::sin(dlon / 2) * std::sin(dlon / 2);
+    double a =
+        std::sin(dlat / 2) * std::sin(dlat / 2) +
+        std::cos(lat1 * kRad) * std::cos(lat2 * kRad) * std::sin(dlon / 2) * std::sin(dlon / 2);
     return 2 * kEarthRadiusM * std::asin(std::sqrt(std::min(a, 1.0)));
 }
 
 double EcoScore(double harsh_per_100km, double pct_speeding, double pct_idle, const Settings& s) {
-    double score = 100 - s.eco_weight_harsh * harsh_per_100km - s.eco_weight_speeding * pct_speeding -
-                   s.eco_weight_idle * pct_idle;
+    double score = 100 - s.eco_weight_harsh * harsh_per_100km -
+                   s.eco_weight_speeding * pct_speeding - s.eco_weight_idle * pct_idle;
     return std::clamp(score, 0.0, 100.0);
+}
+
+std::optional<TimePoint> EarliestPending(const State& s) {
+    if (!s.last_time) return std::nullopt;
+    TimePoint t = *s.last_time;
+    auto take = [&](TimePoint c) { t = std::min(t, c); };
+    if (s.in_trip) take(s.trip.start.time);
+    if (s.stop.open) take(s.stop.at.time);
+    if (s.in_stop_candidate) take(s.stationary.time);
+    if (s.idle_since && !s.idle_raised) take(s.idle_since->time);
+    if (s.overspeed) take(s.overspeed->since);
+    if (s.fuel.has_low) take(s.fuel.low.time);
+    if (s.fuel.has_high) take(s.fuel.high.time);
+    for (const OpenVisit& v : s.visits) take(v.enter_time);
+    return t;
 }
 
 std::string Event::key() const {

@@ -145,6 +145,15 @@ struct Event {
 std::string StateJson(const State& s);
 Result<State> ParseState(std::string_view json);
 
+// The earliest time that anything output after this state can carry: trips, stops, visits and
+// events are often dated before the point that completes them (a trip at its start, an overspeed
+// episode at its beginning, a refuel at the low level before it). It is the earliest of the open
+// trip's start, the open stop's start, a pending stop candidate, the idling and overspeed episodes,
+// the fuel detector's low and high marks and the open visits' entries; last_time when nothing is
+// pending; nullopt for a fresh state. A replay from a checkpoint holding this state raises again or
+// no longer raises only what is dated at or after it (what a late-position recompute must look at).
+std::optional<TimePoint> EarliestPending(const State& s);
+
 struct Output {
     std::vector<Trip> trips;              // ended trips
     std::vector<Stop> stops;              // ended stops

@@ -30,20 +30,27 @@ detail::Worker& Runner::WorkerOf(int64_t device_id) {
 }
 
 void Runner::OnCommitted(std::span<const store::IngestBatch* const> committed) {
-    // One lock per worker per group, not per batch.
-    std::vector<std::vector<int64_t>> by_worker(workers_.size());
+    // One lock per worker per group, not per batch. With each device, the oldest device time it
+    // committed: the worker looks for a late mark only when that is not after what it processed.
+    std::vector<std::vector<detail::Worker::WakeUp>> by_worker(workers_.size());
     const auto n = static_cast<int64_t>(workers_.size());
     for (const store::IngestBatch* b : committed) {
         if (b->positions.empty()) continue;
-        auto& ids = by_worker[static_cast<size_t>(((b->device_id % n) + n) % n)];
-        if (ids.empty() || ids.back() != b->device_id) ids.push_back(b->device_id);
+        core::TimePoint oldest = b->positions.front().device_time;
+        for (const auto& p : b->positions) oldest = std::min(oldest, p.device_time);
+        auto& wakes = by_worker[static_cast<size_t>(((b->device_id % n) + n) % n)];
+        if (!wakes.empty() && wakes.back().device_id == b->device_id) {
+            wakes.back().oldest = std::min(*wakes.back().oldest, oldest);
+        } else {
+            wakes.push_back({b->device_id, oldest});
+        }
     }
     for (size_t i = 0; i < workers_.size(); ++i) {
         if (!by_worker[i].empty()) workers_[i]->WakeMany(by_worker[i]);
     }
 }
 
-void Runner::Wake(int64_t device_id) { WorkerOf(device_id).WakeMany({device_id}); }
+void Runner::Wake(int64_t device_id) { WorkerOf(device_id).WakeMany({{device_id, std::nullopt}}); }
 
 void Runner::ConfigChanged(std::optional<int64_t> tenant_id) {
     for (auto& w : workers_) w->ConfigChanged(tenant_id);

@@ -306,5 +306,24 @@ TEST_F(RunnerTest, ADeviceMovedToAnotherVehicleIsAttributedToItFromThen) {
               0);
 }
 
+TEST_F(RunnerTest, ChangedSettingsApplyFromThenOn) {
+    StartRunner(1);
+    auto first = Route(7, T("2026-03-01T10:00:00Z"));
+    Ingest(first, 0, first.size());
+    Idle();
+    ASSERT_EQ(Int("SELECT count(*) FROM trips WHERE device_id = 7"), 1);
+    // 20 km trips only from now on: the next 20-minute drive (20 km at 60 km/h) is too short.
+    Exec("INSERT INTO tenant_settings (tenant_id, settings, updated_at) VALUES (1, '{\"min_trip_distance_m\":50000}', 0)");
+    runner_->ConfigChanged(1);
+    auto second = Route(7, T("2026-03-01T13:00:00Z"));
+    Ingest(second, 0, second.size());
+    Idle();
+    EXPECT_EQ(Int("SELECT count(*) FROM trips WHERE device_id = 7"), 1);  // the first one stays
+    // Another tenant's change does not touch this device's context (nothing to see, and no failure).
+    runner_->ConfigChanged(2);
+    Idle();
+    EXPECT_EQ(runner_->stats().failures.load(), 0u);
+}
+
 }  // namespace
 }  // namespace fleet::pipeline

@@ -130,7 +130,7 @@ def world(tmp_path_factory):
     admin(data, "tenant", "add", "--name", "acme")
     add_user(data, "acme", "manager@acme.example", "fleet-manager")
     add_user(data, "operator", "ops@provider.example", "operator-admin")
-    imeis = [fleetapi.imei(50 + i) for i in range(4)]
+    imeis = [fleetapi.imei(50 + i) for i in range(5)]
     for imei in imeis:
         admin(data, "device", "add", "--imei", imei, "--protocol", "teltonika")
     srv = Server(data, *FAST_HASH, "--pipeline-workers", "2").start()
@@ -233,3 +233,26 @@ def test_an_acknowledged_event_keeps_its_row_through_a_recomputation(world, refe
     assert event_shape(events) == event_shape(reference[1])
     db = sqlite3.connect(os.path.join(world["srv"].data, "fleetd.db"))
     assert db.execute("SELECT count(*) FROM pipeline_late").fetchone()[0] == 0
+
+
+def test_geofences_and_assignments_saved_through_the_api_apply_to_what_follows(world, reference):
+    """A geofence around the start and a driver assigned to the vehicle, saved through the operations API
+    (which tells the runner), shape what the next route gives: a visit that ends when the first trip
+    leaves, and the first trip (no badge) attributed to the assigned driver."""
+    m, vehicle = world["m"], world["vehicles"][4]
+    geofence = fleetapi.ok(m.post("/api/v1/geofences", {
+        "name": "Depot", "geometry": {"type": "Point", "coordinates": [LON, START_LAT]}, "radius_m": 500}))["id"]
+    other = fleetapi.ok(m.post("/api/v1/drivers", {"name": "Bob"}))["id"]
+    fleetapi.ok(m.post("/api/v1/vehicles/%d/assignments" % vehicle, {"driver_id": other, "from": "2026-02-01T00:00:00Z"}))
+    send(world["srv"], world["imeis"][4], RECORDS)
+    trips, events = settled(m, vehicle, len(TRIPS))
+    check_route([dict(t, driver_id=None) if t["driver_id"] == other else t for t in trips], world["driver"])
+    assert trips[0]["driver_id"] == other      # by assignment
+    assert trips[1]["driver_id"] == world["driver"]  # the badge wins
+    visits = get(m, "/api/v1/reports/geofence-visits?from=2026-03-01&to=2026-03-03&vehicle_id=%d" % vehicle)["items"]
+    mine = [v for v in visits if v["geofence_id"] == geofence]
+    assert len(mine) == 1, visits
+    # It leaves the 500 m circle 30 s into the first trip (at 60 km/h), give or take a point.
+    left = fleetapi.ms(mine[0]["exit_time"]) - TRIPS[0][0]
+    assert 20_000 <= left <= 50_000, mine
+    assert [e["type"] for e in events if e["geofence_id"] == geofence].count("geofence_exit") == 1

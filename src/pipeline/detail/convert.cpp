@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <boost/json/monotonic_resource.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
 
@@ -82,8 +83,11 @@ Point ToPoint(const store::PositionRow& row) {
     p.course_deg = row.course_deg;
     p.valid = row.valid;
     if (row.attributes_json.size() <= 2) return p;  // "{}"
+    // Parsed into a buffer on the stack (attributes are a few hundred bytes): no heap per position.
+    unsigned char buffer[4096];
+    json::monotonic_resource memory(buffer, sizeof buffer);
     boost::system::error_code ec;
-    json::value v = json::parse(row.attributes_json, ec);
+    json::value v = json::parse(row.attributes_json, ec, &memory);
     if (ec || !v.is_object()) return p;
     for (const auto& [name, value] : v.get_object()) {
         if (name == "ignition") {

@@ -16,6 +16,9 @@ using namespace std::chrono_literals;
 // While a trip is open, a checkpoint at least this often in device time (a long trip must not make
 // a late position replay from far back).
 constexpr auto kInTripCheckpoint = std::chrono::hours(1);
+// Parked, a checkpoint after a trip ends and then every this often (a parked device reporting every
+// few seconds would otherwise write one at every wake; one per hour is kept anyway).
+constexpr auto kParkedCheckpoint = std::chrono::minutes(10);
 
 core::TimePoint Now() { return std::chrono::time_point_cast<core::Millis>(std::chrono::system_clock::now()); }
 
@@ -30,10 +33,10 @@ Worker::~Worker() { Stop(); }
 
 void Worker::Start() { thread_ = std::thread([this] { Run(); }); }
 
-void Worker::WakeMany(const std::vector<int64_t>& device_ids) {
+void Worker::WakeMany(const std::vector<WakeUp>& wakes) {
     {
         std::lock_guard lock(mu_);
-        dirty_.insert(device_ids.begin(), device_ids.end());
+        for (const auto& w : wakes) Note(w.device_id, w.oldest);
     }
     cv_.notify_one();
 }
@@ -94,13 +97,26 @@ void Worker::Run() {
         }
         if (!dirty_.empty()) {
             busy_ = true;
-            std::vector<int64_t> devices(dirty_.begin(), dirty_.end());
+            std::vector<std::pair<int64_t, std::optional<core::TimePoint>>> devices(dirty_.begin(), dirty_.end());
             dirty_.clear();
             lock.unlock();
             std::sort(devices.begin(), devices.end());
-            for (int64_t id : devices) {
-                if (stop_requested()) break;
-                ProcessDevice(id);
+            for (const auto& [id, oldest] : devices) {
+                if (StopRequested()) break;
+                // The thread's root: an exception (a bug, memory) costs this device's pass, not the
+                // server.
+                try {
+                    ProcessDevice(id, oldest);
+                } catch (const std::exception& e) {
+                    ++stats_.failures;
+                    spdlog::error("pipeline: device {}: {}", id, e.what());
+                    runs_[id].loaded = false;
+                    // What was queued is dropped; its devices resume from their checkpoints.
+                    for (const auto& chunk : pending_) runs_[chunk.device_id].loaded = false;
+                    pending_.clear();
+                    pending_in_trip_.clear();
+                    pending_positions_ = 0;
+                }
             }
             Commit();
             lock.lock();
@@ -117,9 +133,14 @@ void Worker::Run() {
     idle_cv_.notify_all();
 }
 
-bool Worker::stop_requested() {
+bool Worker::StopRequested() {
     std::lock_guard lock(mu_);
     return stop_;
+}
+
+void Worker::Note(int64_t device_id, const std::optional<core::TimePoint>& oldest) {
+    auto [it, fresh] = dirty_.try_emplace(device_id, oldest);
+    if (!fresh && it->second) it->second = oldest ? std::min(*it->second, *oldest) : oldest;
 }
 
 void Worker::EnqueueShard() {
@@ -137,7 +158,7 @@ void Worker::EnqueueShard() {
     }
     std::lock_guard lock(mu_);
     for (int64_t id : *devices) {
-        if (id % count_ == index_) dirty_.insert(id);
+        if (id % count_ == index_) Note(id, std::nullopt);
     }
 }
 
@@ -148,7 +169,7 @@ void Worker::DropContexts(bool all, const std::set<int64_t>& tenants) {
     }
 }
 
-Result<void> Worker::Resume(int64_t device_id, DeviceRun& run) {
+Result<void> Worker::Resume(int64_t device_id, DeviceRun& run, const std::optional<core::TimePoint>& oldest) {
     auto restart_from = [&](const std::optional<store::Checkpoint>& cp) -> Result<void> {
         run.state = State{};
         run.cursor.reset();
@@ -163,17 +184,22 @@ Result<void> Worker::Resume(int64_t device_id, DeviceRun& run) {
                 run.state = std::move(*state);
                 run.cursor = store::PositionCursor{cp->time, std::numeric_limits<int64_t>::max()};
                 run.last_checkpoint = cp->time;
+                run.last_checkpoint_in_trip = run.state.in_trip;
             }
         }
         run.context.reset();
         run.loaded = true;
         return {};
     };
+    bool look_for_late = !run.loaded || !oldest || !run.cursor || *oldest <= run.cursor->time;
     if (!run.loaded) {
         auto cp = derived_.LastCheckpoint(device_id);
         if (!cp) return cp.error();
         if (auto r = restart_from(*cp); !r) return r;
     }
+    // Woken by a commit of positions all after what was processed: no late mark to look for (one
+    // query less per device and wake; the tick looks anyway).
+    if (!look_for_late) return {};
     auto late = derived_.TakeLate(device_id);
     if (!late) return late.error();
     if (*late) {
@@ -205,22 +231,33 @@ void Worker::Flush(int64_t device_id, DeviceRun& run, const Output& out, bool ch
     AppendOutput(device_id, out, chunk);
     chunk.counters_time = run.state.last_time;
     const auto& last = run.state.last_time;
-    bool checkpoint = chunk_end && last &&
-                      (!run.state.in_trip || !run.last_checkpoint || *last - *run.last_checkpoint >= kInTripCheckpoint);
-    if (checkpoint) chunk.checkpoint = store::Checkpoint{*last, StateJson(run.state)};
+    bool checkpoint = false;
+    if (chunk_end && last) {
+        const auto since = run.last_checkpoint ? *last - *run.last_checkpoint : core::Millis::max();
+        checkpoint = run.state.in_trip ? since >= kInTripCheckpoint
+                                       : run.last_checkpoint_in_trip || since >= kParkedCheckpoint;
+    }
+    if (checkpoint) {
+        chunk.checkpoint = store::Checkpoint{*last, StateJson(run.state)};
+    }
     pending_.push_back(std::move(chunk));
+    pending_in_trip_.push_back(run.state.in_trip);
 }
 
 bool Worker::Commit() {
     if (pending_.empty()) return true;
     auto written = derived_.Write(pending_, Now());
-    for (const auto& chunk : pending_) {
+    for (size_t i = 0; i < pending_.size(); ++i) {
+        const auto& chunk = pending_[i];
         DeviceRun& run = runs_[chunk.device_id];
         if (!written) {
             run.loaded = false;  // the next wake resumes from the checkpoint
             continue;
         }
-        if (chunk.checkpoint) run.last_checkpoint = chunk.checkpoint->time;
+        if (chunk.checkpoint) {
+            run.last_checkpoint = chunk.checkpoint->time;
+            run.last_checkpoint_in_trip = pending_in_trip_[i];
+        }
         for (const auto& e : chunk.events) run.stale_events.erase(e.key);
         ++stats_.chunks;
         stats_.events += chunk.events.size();
@@ -232,22 +269,27 @@ bool Worker::Commit() {
                      written.error().message);
     }
     pending_.clear();
+    pending_in_trip_.clear();
     pending_positions_ = 0;
     return written.ok();
 }
 
-void Worker::ProcessDevice(int64_t device_id) {
+void Worker::ProcessDevice(int64_t device_id, const std::optional<core::TimePoint>& oldest) {
     DeviceRun& run = runs_[device_id];
     auto fail = [&](const Error& e) {
         ++stats_.failures;
         spdlog::warn("pipeline: device {}: {}", device_id, e.message);
         run.loaded = false;  // the next wake resumes from the checkpoint
     };
-    if (auto r = Resume(device_id, run); !r) return fail(r.error());
-    while (!stop_requested()) {
+    if (auto r = Resume(device_id, run, oldest); !r) return fail(r.error());
+    bool caught_up = false;
+    while (!StopRequested()) {
         auto rows = derived_.ReadPositions(device_id, run.cursor, options_.chunk_positions);
         if (!rows) return fail(rows.error());
-        if (rows->empty()) break;
+        if (rows->empty()) {
+            caught_up = true;
+            break;
+        }
         Output out;
         bool processed = false;
         for (const auto& row : *rows) {
@@ -273,9 +315,12 @@ void Worker::ProcessDevice(int64_t device_id) {
         pending_positions_ += rows->size();
         // Bounded: what is queued is written once it is a chunk's worth.
         if (static_cast<int64_t>(pending_positions_) >= options_.chunk_positions && !Commit()) return;
-        if (static_cast<int64_t>(rows->size()) < options_.chunk_positions) break;
+        if (static_cast<int64_t>(rows->size()) < options_.chunk_positions) {
+            caught_up = true;
+            break;
+        }
     }
-    if (!run.stale_events.empty()) {
+    if (caught_up && !run.stale_events.empty()) {
         // The replay caught up: what it did not raise again goes, once its own rows are written.
         if (!Commit()) return;
         std::vector<std::string> keys(run.stale_events.begin(), run.stale_events.end());

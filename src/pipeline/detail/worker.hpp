@@ -32,8 +32,15 @@ public:
     Worker(const Worker&) = delete;
     Worker& operator=(const Worker&) = delete;
 
+    // A device to look at, and the oldest device time committed for it since the last look
+    // (nullopt: unknown, look for a late mark).
+    struct WakeUp {
+        int64_t device_id = 0;
+        std::optional<core::TimePoint> oldest;
+    };
+
     void Start();
-    void WakeMany(const std::vector<int64_t>& device_ids);
+    void WakeMany(const std::vector<WakeUp>& wakes);
     void ConfigChanged(std::optional<int64_t> tenant_id);
     bool WaitIdle(std::chrono::steady_clock::time_point deadline);
     void Stop();
@@ -45,16 +52,19 @@ private:
         State state;
         std::optional<store::PositionCursor> cursor;  // the last position processed
         std::optional<core::TimePoint> last_checkpoint;
+        bool last_checkpoint_in_trip = false;
         std::optional<Context> context;               // for times in [context_from, context_to)
         std::optional<core::TimePoint> context_from, context_to;
         std::unordered_set<std::string> stale_events;  // of a replayed window, not raised again yet
     };
 
     void Run();
-    bool stop_requested();
+    bool StopRequested();
+    // Adds a device to look at (under mu_), keeping the oldest time (nullopt wins).
+    void Note(int64_t device_id, const std::optional<core::TimePoint>& oldest);
     void EnqueueShard();
-    void ProcessDevice(int64_t device_id);
-    Result<void> Resume(int64_t device_id, DeviceRun& run);
+    void ProcessDevice(int64_t device_id, const std::optional<core::TimePoint>& oldest);
+    Result<void> Resume(int64_t device_id, DeviceRun& run, const std::optional<core::TimePoint>& oldest);
     Result<void> LoadContext(int64_t device_id, DeviceRun& run, core::TimePoint at);
     // Queues a chunk of the device's output (written by Commit, with other devices' chunks).
     void Flush(int64_t device_id, DeviceRun& run, const Output& out, bool chunk_end);
@@ -76,12 +86,13 @@ private:
     std::unordered_map<int64_t, std::string> presence_;
     // Chunks waiting for Commit: one transaction (one fsync) for many devices' small chunks.
     std::vector<store::DerivedChunk> pending_;
+    std::vector<bool> pending_in_trip_;  // of each pending chunk: a trip was open at its end
     size_t pending_positions_ = 0;
 
     std::mutex mu_;
     std::condition_variable cv_;       // work arrived or stop
     std::condition_variable idle_cv_;  // the worker went idle
-    std::unordered_set<int64_t> dirty_;
+    std::unordered_map<int64_t, std::optional<core::TimePoint>> dirty_;  // device → oldest time woken for
     bool config_all_ = false;
     std::set<int64_t> config_tenants_;
     bool busy_ = true;  // until the first pass over the shard is done
