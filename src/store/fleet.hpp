@@ -66,6 +66,7 @@ struct Vehicle {
     std::optional<std::string> sale_date;       // YYYY-MM-DD
     std::optional<std::string> insurance_date;  // YYYY-MM-DD
     std::string technical_json = "{}";          // a JSON object
+    std::optional<double> speed_limit_kmh;      // the overspeed limit; nullopt: the tenant's default
     std::vector<int64_t> group_ids;             // the groups the viewer can see, ascending
     core::TimePoint created_at{};
     std::optional<core::TimePoint> archived_at;
@@ -85,6 +86,7 @@ struct VehicleChange {
     std::optional<std::optional<std::string>> sale_date;
     std::optional<std::optional<std::string>> insurance_date;
     std::optional<std::string> technical_json;
+    std::optional<std::optional<double>> speed_limit_kmh;  // 1 to 300
     std::optional<std::vector<int64_t>> group_ids;  // replaces the memberships the viewer can see
 };
 

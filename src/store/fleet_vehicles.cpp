@@ -1,5 +1,6 @@
 // FleetStore: vehicles (lists, reads, add, change, archive), always through the visibility rule.
 #include <algorithm>
+#include <cmath>
 
 #include "core/validate.hpp"
 #include "store/detail/fleet_impl.hpp"
@@ -17,7 +18,7 @@ void VehicleSelect(Sql& sql, const Viewer& viewer) {
            "(SELECT group_concat(gv.group_id) FROM group_vehicles gv JOIN vehicle_groups g ON g.id = gv.group_id "
            "WHERE gv.vehicle_id = v.id AND ";
     VisibleGroupSql(sql, viewer);
-    sql << ") FROM vehicles v LEFT JOIN installations i ON i.vehicle_id = v.id AND i.to_time IS NULL "
+    sql << "), v.speed_limit_kmh FROM vehicles v LEFT JOIN installations i ON i.vehicle_id = v.id AND i.to_time IS NULL "
            "LEFT JOIN devices d ON d.id = i.device_id WHERE ";
     VisibleVehicleSql(sql, viewer);
 }
@@ -35,6 +36,7 @@ Vehicle ReadVehicle(sqlite3_stmt* s) {
     v.technical_json = Col(s, 8);
     v.created_at = FromMs(sqlite3_column_int64(s, 9));
     if (auto a = ColOptInt(s, 10)) v.archived_at = FromMs(*a);
+    if (sqlite3_column_type(s, 16) != SQLITE_NULL) v.speed_limit_kmh = sqlite3_column_double(s, 16);
     if (auto i = ColOptInt(s, 11)) {
         v.installation = Installed{*i, sqlite3_column_int64(s, 12), std::string(Col(s, 13)),
                                    FromMs(sqlite3_column_int64(s, 14))};
@@ -68,6 +70,10 @@ std::optional<Refused> CheckVehicle(VehicleChange& c, bool adding) {
         if (!vin) return Refused{Refusal::kInvalid, "'vin': " + vin.error().message};
         *c.vin = *vin;
     }
+    if (c.speed_limit_kmh && *c.speed_limit_kmh &&
+        !(std::isfinite(**c.speed_limit_kmh) && **c.speed_limit_kmh >= 1 && **c.speed_limit_kmh <= 300)) {
+        return Refused{Refusal::kInvalid, "'speed_limit_kmh' must be from 1 to 300"};
+    }
     for (auto [field, value] : {std::pair{"sale_date", &c.sale_date}, {"insurance_date", &c.insurance_date}}) {
         if (*value && **value && !core::ValidDate(***value)) {
             return Refused{Refusal::kInvalid, fmt::format("'{}' must be a date YYYY-MM-DD that exists", field)};
@@ -91,6 +97,7 @@ std::string ChangedFields(const VehicleChange& c) {
     add(c.sale_date.has_value(), "sale_date");
     add(c.insurance_date.has_value(), "insurance_date");
     add(c.technical_json.has_value(), "technical");
+    add(c.speed_limit_kmh.has_value(), "speed_limit_kmh");
     add(c.group_ids.has_value(), "group_ids");
     return out + "]";
 }
@@ -211,13 +218,14 @@ Outcome<Vehicle> FleetStore::AddVehicle(const Viewer& viewer, const VehicleChang
     return InTransaction<Vehicle>(db_, [&]() -> Outcome<Vehicle> {
         Sql insert;
         insert << "INSERT INTO vehicles (tenant_id, name, vin, plate, make, model, sale_date, insurance_date, "
-                  "technical, created_at) VALUES (?, ?, ";
+                  "technical, created_at, speed_limit_kmh) VALUES (?, ?, ";
         insert.Arg(viewer.scope.tenant_id()).Arg(*c.name);
         insert.Value(c.vin.value_or(std::nullopt)) << ", ?, ?, ?, ";
         insert.Arg(c.plate.value_or("")).Arg(c.make.value_or("")).Arg(c.model.value_or(""));
         insert.Value(c.sale_date.value_or(std::nullopt)) << ", ";
-        insert.Value(c.insurance_date.value_or(std::nullopt)) << ", ?, ?)";
+        insert.Value(c.insurance_date.value_or(std::nullopt)) << ", ?, ?, ";
         insert.Arg(c.technical_json.value_or("{}")).Arg(ToMs(now));
+        insert.RealValue(c.speed_limit_kmh.value_or(std::nullopt)) << ")";
         if (auto r = Change(db_, insert, "add vehicle", kVinTaken); !r) return r.Failure<Vehicle>();
         int64_t id = sqlite3_last_insert_rowid(db_.db);
         if (auto r = SetMemberships(db_, *this, viewer, id, c.group_ids.value_or(std::vector<int64_t>{})); !r) {
@@ -258,6 +266,10 @@ Outcome<Vehicle> FleetStore::UpdateVehicle(const Viewer& viewer, int64_t id, con
         if (c.sale_date) set("sale_date", *c.sale_date);
         if (c.insurance_date) set("insurance_date", *c.insurance_date);
         if (c.technical_json) set("technical", c.technical_json);
+        if (c.speed_limit_kmh) {
+            update << ", speed_limit_kmh = ";
+            update.RealValue(*c.speed_limit_kmh);
+        }
         update << " WHERE id = ?";
         update.Arg(id);
         if (auto r = Change(db_, update, "update vehicle", kVinTaken); !r) return r.Failure<Vehicle>();

@@ -6,6 +6,7 @@ The device counters the odometer reads are written straight into the server's SQ
 (WAL): counting them is the pipeline's job, and its scenario tests cover it."""
 import json
 import os
+import socket
 import sqlite3
 import time
 
@@ -169,8 +170,17 @@ def test_bodies_are_bounded_and_json(world):
     status, _, _ = m.call("POST", "/api/v1/geofences", "{}", headers={"Content-Type": "text/plain"})
     assert status == 415
     problem(m.post("/api/v1/geofences", "{not json"), 400, "invalid-body")
-    status, _, _ = request(port, "POST", "/api/v1/geofences/import", "x" * (3 << 20))
-    assert status == 413  # over 2 MiB, before authentication even
+    # Over 2 MiB: refused from the Content-Length alone, before authentication and before the body.
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+        s.sendall(b"POST /api/v1/geofences/import HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                  b"Content-Length: %d\r\n\r\n{" % (3 << 20))
+        assert s.recv(4096).startswith(b"HTTP/1.1 413 ")
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as s:  # 2 MiB would be read
+        s.sendall(b"POST /api/v1/geofences/import HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                  b"Content-Length: %d\r\n\r\n{" % (2 << 20))
+        s.settimeout(0.5)
+        with pytest.raises(socket.timeout):
+            s.recv(4096)  # the server waits for the rest of the body
 
 
 def feature(name, geometry, **props):
@@ -406,3 +416,19 @@ def test_processing_settings_are_read_whole_and_changed_in_part(world):
     assert ok(world["manager@globex"].get("/api/v1/settings/tenant"))["name"] == "globex"
     logged = audit(srv, "settings.processing.update")
     assert len(logged) == 2 and logged[-1]["tank_l"] == 80
+
+
+def test_a_vehicle_has_its_own_speed_limit(world):
+    m, v, truck = world["manager@acme"], world["viewer@acme"], world["truck"]
+    assert ok(v.get("/api/v1/vehicles/%d" % truck))["speed_limit_kmh"] is None
+    assert ok(m.patch("/api/v1/vehicles/%d" % truck, {"speed_limit_kmh": 90}))["speed_limit_kmh"] == 90
+    assert ok(v.get("/api/v1/vehicles/%d" % truck))["speed_limit_kmh"] == 90
+    for bad in (0, 301, "90"):
+        problem(m.patch("/api/v1/vehicles/%d" % truck, {"speed_limit_kmh": bad}), 400)
+    assert ok(m.patch("/api/v1/vehicles/%d" % truck, {"name": "Truck"}))["speed_limit_kmh"] == 90  # kept
+    assert ok(m.patch("/api/v1/vehicles/%d" % truck, {"speed_limit_kmh": None}))["speed_limit_kmh"] is None
+    bus = ok(m.post("/api/v1/vehicles", {"name": "Bus", "speed_limit_kmh": 80}))
+    assert bus["speed_limit_kmh"] == 80
+    with db(world["srv"]) as c:
+        assert c.execute("SELECT speed_limit_kmh FROM vehicles WHERE id = ?", (bus["id"],)).fetchone()[0] == 80
+    problem(v.patch("/api/v1/vehicles/%d" % truck, {"speed_limit_kmh": 50}), 403)

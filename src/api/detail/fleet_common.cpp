@@ -163,6 +163,12 @@ std::string VehicleJson(const store::Vehicle& v) {
     OptStr(out, "insurance_date", v.insurance_date);
     Member(out, "technical");
     out += v.technical_json;  // a JSON object, serialised by the API when it was set
+    Member(out, "speed_limit_kmh");
+    if (v.speed_limit_kmh) {
+        core::AppendJsonNumber(out, *v.speed_limit_kmh);
+    } else {
+        out += "null";
+    }
     Member(out, "group_ids");
     out += '[';
     for (size_t i = 0; i < v.group_ids.size(); ++i) out += (i ? "," : "") + std::to_string(v.group_ids[i]);

@@ -56,11 +56,27 @@ bool Intersect(const Position& a, const Position& b, const Position& c, const Po
            (d4 == 0 && OnSegment(a, b, d));
 }
 
+struct Box {
+    double min_lon, max_lon, min_lat, max_lat;
+};
+
 // The first pair of edges of the closed ring that cross or touch other than at their shared vertex.
+// Every pair is compared (quadratic: the ring's size is bounded); pairs whose bounding boxes are apart
+// are passed over first, which is most of them.
 std::optional<std::pair<size_t, size_t>> SelfIntersection(const std::vector<Position>& ring) {
     size_t edges = ring.size() - 1;
+    std::vector<Box> boxes(edges);
     for (size_t i = 0; i < edges; ++i) {
+        boxes[i] = {std::min(ring[i].first, ring[i + 1].first), std::max(ring[i].first, ring[i + 1].first),
+                    std::min(ring[i].second, ring[i + 1].second), std::max(ring[i].second, ring[i + 1].second)};
+    }
+    for (size_t i = 0; i < edges; ++i) {
+        const Box& a = boxes[i];
         for (size_t j = i + 1; j < edges; ++j) {
+            const Box& b = boxes[j];
+            if (b.min_lon > a.max_lon || b.max_lon < a.min_lon || b.min_lat > a.max_lat || b.max_lat < a.min_lat) {
+                continue;  // apart: they cannot meet (nor fold back, which needs a shared stretch)
+            }
             bool adjacent = j == i + 1 || (i == 0 && j == edges - 1);
             if (adjacent) {
                 // Consecutive edges share one vertex; they must not fold back over each other.

@@ -5,6 +5,7 @@
 #include <boost/json/serialize.hpp>
 
 #include "api/detail/fleet_common.hpp"
+#include "api/detail/operations_routes.hpp"
 
 namespace fleet::api::detail {
 namespace {
@@ -125,6 +126,7 @@ std::variant<store::VehicleChange, http::Response> VehicleBody(const http::Reque
                                   {"sale_date", FieldType::kString, false, true, 32},
                                   {"insurance_date", FieldType::kString, false, true, 32},
                                   {"technical", FieldType::kObject, false, false, 8192},
+                                  {"speed_limit_kmh", FieldType::kNumber, false, true},
                                   {"group_ids", FieldType::kIntArray, false, false}});
     if (auto* problem = std::get_if<http::Response>(&parsed)) return std::move(*problem);
     const json::object& body = std::get<0>(parsed);
@@ -142,6 +144,7 @@ std::variant<store::VehicleChange, http::Response> VehicleBody(const http::Reque
         }
     }
     if (auto it = body.find("technical"); it != body.end()) c.technical_json = json::serialize(it->value());
+    c.speed_limit_kmh = NullableNumber(body, "speed_limit_kmh");
     c.group_ids = GetIntArray(body, "group_ids");
     return c;
 }
@@ -221,7 +224,10 @@ asio::awaitable<void> PatchVehicle(Service& s, Ctx& ctx, http::Response& res) {
     store::Viewer viewer = ViewerOf(ctx);
     store::Actor actor = ActorOf(ctx);
     store::Outcome<store::Vehicle> out;
-    Database::Task fn = [&](Conn& c) { out = c.fleet.UpdateVehicle(viewer, *id, change, actor, ctx.now); };
+    Database::Task fn = [&](Conn& c) {
+        out = c.fleet.UpdateVehicle(viewer, *id, change, actor, ctx.now);
+        if (out && change.speed_limit_kmh) ConfigChanged(s, viewer.scope.tenant_id());  // the pipeline's limit
+    };
     co_await s.Run(fn);
     Answer(res, out, 200, VehicleJson);
 }

@@ -1,6 +1,6 @@
 // Geofences: /api/v1/geofences[/{id}] and /api/v1/geofences/import (a GeoJSON FeatureCollection,
-// all or nothing). Geometries are checked and made canonical by geojson.*; the import's parsing and
-// checks (quadratic in a ring's positions) run on a database worker, not on the I/O thread.
+// all or nothing). Geometries are checked and made canonical by geojson.*; bodies with geometries are
+// parsed and checked (quadratic in a ring's positions) on a database worker, not on the I/O thread.
 #include <fmt/format.h>
 
 #include <boost/json/parse.hpp>
@@ -97,21 +97,27 @@ asio::awaitable<void> GetGeofence(Service& s, Ctx& ctx, http::Response& res) {
     AnswerFound(res, found, "geofence", GeofenceJson);
 }
 
+// The body is checked on the database worker too: a ring's check is quadratic (see geojson.hpp).
 asio::awaitable<void> PostGeofence(Service& s, Ctx& ctx, http::Response& res) {
-    auto parsed = GeofenceBody(ctx.req, true);
-    if (auto* problem = std::get_if<http::Response>(&parsed)) {
-        res = std::move(*problem);
-        co_return;
-    }
-    const store::GeofenceChange& change = std::get<store::GeofenceChange>(parsed);
     store::TenantScope scope = ctx.caller->scope();
     store::Actor actor = ActorOf(ctx);
+    std::optional<http::Response> problem;
     store::Outcome<store::Geofence> out;
     Database::Task fn = [&](Conn& c) {
-        out = store::OperationsStore(c.accounts).AddGeofence(scope, change, actor, ctx.now);
+        auto parsed = GeofenceBody(ctx.req, true);
+        if (auto* p = std::get_if<http::Response>(&parsed)) {
+            problem = std::move(*p);
+            return;
+        }
+        out = store::OperationsStore(c.accounts).AddGeofence(scope, std::get<store::GeofenceChange>(parsed), actor,
+                                                              ctx.now);
         if (out) ConfigChanged(s, scope.tenant_id());
     };
     co_await s.Run(fn);
+    if (problem) {
+        res = std::move(*problem);
+        co_return;
+    }
     Answer(res, out, 201, GeofenceJson);
     if (out) res.headers.emplace_back("Location", fmt::format("/api/v1/geofences/{}", out->id));
 }
@@ -122,20 +128,25 @@ asio::awaitable<void> PatchGeofence(Service& s, Ctx& ctx, http::Response& res) {
         res = NotFound("geofence");
         co_return;
     }
-    auto parsed = GeofenceBody(ctx.req, false);
-    if (auto* problem = std::get_if<http::Response>(&parsed)) {
-        res = std::move(*problem);
-        co_return;
-    }
-    const store::GeofenceChange& change = std::get<store::GeofenceChange>(parsed);
     store::TenantScope scope = ctx.caller->scope();
     store::Actor actor = ActorOf(ctx);
+    std::optional<http::Response> problem;
     store::Outcome<store::Geofence> out;
     Database::Task fn = [&](Conn& c) {
-        out = store::OperationsStore(c.accounts).UpdateGeofence(scope, *id, change, actor, ctx.now);
+        auto parsed = GeofenceBody(ctx.req, false);
+        if (auto* p = std::get_if<http::Response>(&parsed)) {
+            problem = std::move(*p);
+            return;
+        }
+        out = store::OperationsStore(c.accounts).UpdateGeofence(scope, *id, std::get<store::GeofenceChange>(parsed),
+                                                                 actor, ctx.now);
         if (out) ConfigChanged(s, scope.tenant_id());
     };
     co_await s.Run(fn);
+    if (problem) {
+        res = std::move(*problem);
+        co_return;
+    }
     Answer(res, out, 200, GeofenceJson);
 }
 
