@@ -17,8 +17,8 @@
 //   engine + checkpoint      the same with StateJson at the end of every chunk and ParseState of it
 //
 // Before timing, one untimed pass checks that the month's event keys are all distinct (the runner
-// upserts events by key). CPU time of the process (CLOCK_PROCESS_CPUTIME_ID) is the main figure: the
-// machine is shared.
+// upserts events by key). CPU time of the process (CLOCK_PROCESS_CPUTIME_ID) is the main figure:
+// the machine is shared.
 //
 // Usage: bench_engine [--days N] [--interval-ms N] [--geofences N] [--runs N] [--motion-only]
 #include <fmt/format.h>
@@ -31,8 +31,8 @@
 #include <cstring>
 #include <functional>
 #include <map>
-#include <set>
 #include <numbers>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -49,7 +49,7 @@ struct Args {
     int interval_ms = 10000;
     int geofences = 20;
     int runs = 7;
-    bool motion_only = false;   // drop the ignition: trips by speed (as devices without ignition)
+    bool motion_only = false;  // drop the ignition: trips by speed (as devices without ignition)
 };
 
 Args ParseArgs(int argc, char** argv) {
@@ -65,10 +65,14 @@ Args ParseArgs(int argc, char** argv) {
             std::exit(2);
         }
         int v = std::atoi(argv[i + 1]);
-        if (std::strcmp(argv[i], "--days") == 0) a.days = v;
-        else if (std::strcmp(argv[i], "--interval-ms") == 0) a.interval_ms = v;
-        else if (std::strcmp(argv[i], "--geofences") == 0) a.geofences = v;
-        else if (std::strcmp(argv[i], "--runs") == 0) a.runs = v;
+        if (std::strcmp(argv[i], "--days") == 0)
+            a.days = v;
+        else if (std::strcmp(argv[i], "--interval-ms") == 0)
+            a.interval_ms = v;
+        else if (std::strcmp(argv[i], "--geofences") == 0)
+            a.geofences = v;
+        else if (std::strcmp(argv[i], "--runs") == 0)
+            a.runs = v;
         else {
             fmt::print(stderr, "bench_engine: unknown option {}\n", argv[i]);
             std::exit(2);
@@ -98,16 +102,26 @@ pipeline::Point ToPoint(const core::Record& r) {
     for (const auto& a : r.attributes) {
         const auto* b = std::get_if<bool>(&a.value);
         const auto* s = std::get_if<std::string>(&a.value);
-        if (a.name == "ignition" && b) p.ignition = *b;
-        else if (a.name == "motion" && b) p.motion = *b;
-        else if (a.name == "odometer_m") p.odometer_m = Number(a.value);
-        else if (a.name == "fuel_used_l") p.fuel_used_l = Number(a.value);
-        else if (a.name == "fuel_level_l") p.fuel_level_l = Number(a.value);
-        else if (a.name == "fuel_level_pct") p.fuel_level_pct = Number(a.value);
-        else if (a.name == "external_voltage_v") p.external_voltage_v = Number(a.value);
-        else if (a.name == "driver_id" && s) p.driver_badge = *s;
-        else if (a.name == "alarm" && s) p.alarm = *s;
-        else if (a.name == "dtc_codes" && s) p.dtc_codes = *s;
+        if (a.name == "ignition" && b)
+            p.ignition = *b;
+        else if (a.name == "motion" && b)
+            p.motion = *b;
+        else if (a.name == "odometer_m")
+            p.odometer_m = Number(a.value);
+        else if (a.name == "fuel_used_l")
+            p.fuel_used_l = Number(a.value);
+        else if (a.name == "fuel_level_l")
+            p.fuel_level_l = Number(a.value);
+        else if (a.name == "fuel_level_pct")
+            p.fuel_level_pct = Number(a.value);
+        else if (a.name == "external_voltage_v")
+            p.external_voltage_v = Number(a.value);
+        else if (a.name == "driver_id" && s)
+            p.driver_badge = *s;
+        else if (a.name == "alarm" && s)
+            p.alarm = *s;
+        else if (a.name == "dtc_codes" && s)
+            p.dtc_codes = *s;
     }
     return p;
 }
@@ -117,7 +131,7 @@ std::vector<pipeline::Point> MakePoints(const Args& a) {
     sim::City city(1);
     sim::Vehicle vehicle(city, 1, 0);
     const auto step = std::chrono::milliseconds(a.interval_ms);
-    const auto start = core::TimePoint{std::chrono::milliseconds{1772323200000}};   // 2026-03-01
+    const auto start = core::TimePoint{std::chrono::milliseconds{1772323200000}};  // 2026-03-01
     const size_t n = static_cast<size_t>(int64_t{a.days} * 86400000 / a.interval_ms);
     std::vector<pipeline::Point> points;
     points.reserve(n);
@@ -128,10 +142,12 @@ std::vector<pipeline::Point> MakePoints(const Args& a) {
             vehicle.Advance(step);
             vehicle.Fill(batch[j], start + step * static_cast<int64_t>(i + j));
         }
-        auto frame = teltonika::EncodeAvlTcp(teltonika::Codec::k8Extended, std::span(batch.data(), k));
+        auto frame =
+            teltonika::EncodeAvlTcp(teltonika::Codec::k8Extended, std::span(batch.data(), k));
         auto decoded = teltonika::DecodeTcp(core::Bytes(frame.data(), frame.size()));
         if (!decoded) {
-            fmt::print(stderr, "bench_engine: cannot decode a simulated packet: {}\n", decoded.error().message);
+            fmt::print(stderr, "bench_engine: cannot decode a simulated packet: {}\n",
+                       decoded.error().message);
             std::exit(1);
         }
         for (const auto& m : decoded->messages) {
@@ -155,7 +171,8 @@ pipeline::Context MakeContext(const Args& a, const std::vector<pipeline::Point>&
     }
     // Geofences where the vehicle goes: centred on points spread over the month.
     for (int g = 0; g < a.geofences; ++g) {
-        const auto& at = points[points.size() * static_cast<size_t>(g) / static_cast<size_t>(a.geofences)];
+        const auto& at =
+            points[points.size() * static_cast<size_t>(g) / static_cast<size_t>(a.geofences)];
         pipeline::Geofence f;
         f.id = g + 1;
         if (g % 2 == 0) {
@@ -191,9 +208,12 @@ Measure Median(int runs, const std::function<void()>& f) {
         auto w0 = std::chrono::steady_clock::now();
         double c0 = CpuSeconds();
         f();
-        ms.push_back({CpuSeconds() - c0, std::chrono::duration<double>(std::chrono::steady_clock::now() - w0).count()});
+        ms.push_back(
+            {CpuSeconds() - c0,
+             std::chrono::duration<double>(std::chrono::steady_clock::now() - w0).count()});
     }
-    std::sort(ms.begin(), ms.end(), [](const Measure& x, const Measure& y) { return x.cpu_s < y.cpu_s; });
+    std::sort(ms.begin(), ms.end(),
+              [](const Measure& x, const Measure& y) { return x.cpu_s < y.cpu_s; });
     return ms[ms.size() / 2];
 }
 
@@ -215,7 +235,8 @@ int main(int argc, char** argv) {
         for (const auto& e : out.events) keys.insert(e.key());
         n_events = out.events.size();
         if (keys.size() != n_events) {
-            fmt::print(stderr, "bench_engine: {} events but {} distinct keys\n", n_events, keys.size());
+            fmt::print(stderr, "bench_engine: {} events but {} distinct keys\n", n_events,
+                       keys.size());
             return 1;
         }
     }
@@ -224,7 +245,8 @@ int main(int argc, char** argv) {
     Measure base = Median(a.runs, [&] {
         double d = 0;
         for (size_t i = 1; i < points.size(); ++i) {
-            d += pipeline::HaversineM(points[i - 1].lat, points[i - 1].lon, points[i].lat, points[i].lon);
+            d += pipeline::HaversineM(points[i - 1].lat, points[i - 1].lon, points[i].lat,
+                                      points[i].lon);
         }
         sink = d;
     });
@@ -269,22 +291,26 @@ int main(int argc, char** argv) {
     });
 
     double n = static_cast<double>(points.size());
-    fmt::print("points: {} ({} days of {} ms positions, one simulated vehicle), {} geofences\n", points.size(),
-               a.days, a.interval_ms, a.geofences);
-    fmt::print("derived: {} trips, {} stops, {} events, {} visit rows, {:.1f} km; largest state {} bytes\n", trips,
-               stops, events, visits, odometer / 1000, state_bytes);
+    fmt::print("points: {} ({} days of {} ms positions, one simulated vehicle), {} geofences\n",
+               points.size(), a.days, a.interval_ms, a.geofences);
+    fmt::print(
+        "derived: {} trips, {} stops, {} events, {} visit rows, {:.1f} km; largest state {} "
+        "bytes\n",
+        trips, stops, events, visits, odometer / 1000, state_bytes);
     std::string types;
     for (const auto& [t, c] : by_type) types += fmt::format(" {} {}", t, c);
     fmt::print("events by type:{}\n", types);
-    fmt::print("{:<28} {:>14} {:>14} {:>12}\n", "measure (median of runs)", "points/s (CPU)", "points/s (wall)",
-               "ns/point");
+    fmt::print("{:<28} {:>14} {:>14} {:>12}\n", "measure (median of runs)", "points/s (CPU)",
+               "points/s (wall)", "ns/point");
     auto row = [&](const char* name, const Measure& m) {
-        fmt::print("{:<28} {:>14.0f} {:>14.0f} {:>12.1f}\n", name, n / m.cpu_s, n / m.wall_s, m.cpu_s / n * 1e9);
+        fmt::print("{:<28} {:>14.0f} {:>14.0f} {:>12.1f}\n", name, n / m.cpu_s, n / m.wall_s,
+                   m.cpu_s / n * 1e9);
     };
     row("baseline: haversine", base);
     row("engine", engine);
     row("engine + checkpoint", checkpoint);
     fmt::print("engine / baseline time: {:.1f}x\n", engine.cpu_s / base.cpu_s);
-    fmt::print("engine vs the ingestion goal (100,000 records/s): {:.1f}x\n", n / engine.cpu_s / 100000);
+    fmt::print("engine vs the ingestion goal (100,000 records/s): {:.1f}x\n",
+               n / engine.cpu_s / 100000);
     return 0;
 }

@@ -211,6 +211,7 @@ int Serve(const Config& config) {
         live_feed.store(live, std::memory_order_release);
         if (!pipe) committer.SetObserver(observe);
         hopts.default_headers = fleet::api::Api::SecurityHeaders();
+        hopts.max_body_bytes = fleet::api::Api::kMaxImportBodyBytes;
         hopts.body_limit_for = [](std::string_view method, std::string_view target) {
             return fleet::api::Api::BodyLimit(method, target);
         };

@@ -241,8 +241,17 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
                 auto [hec, hn] = co_await bhttp::async_read_header(stream, buffer, parser, kUseTuple);
                 ec = hec;
                 if (!ec) {
+                    // Beast checks a Content-Length against the limit while it reads the header
+                    // (max_body_bytes then); the request's own limit is checked here.
                     const auto& head = parser.get();
-                    parser.body_limit(options.body_limit_for(head.method_string(), head.target()));
+                    size_t limit =
+                        std::min(options.max_body_bytes, options.body_limit_for(head.method_string(), head.target()));
+                    auto length = parser.content_length();
+                    if (length && *length > limit) {
+                        ec = bhttp::error::body_limit;
+                    } else {
+                        parser.body_limit(limit);  // chunked bodies: counted as they come
+                    }
                 }
             }
             if (!ec && !parser.is_done()) {

@@ -84,7 +84,8 @@ using Handler = std::function<boost::asio::awaitable<Response>(const Request&)>;
 struct ServerOptions {
     std::string name = "http";                  // for logs
     size_t max_body_bytes = 65536;              // larger bodies get 413
-    // When set, the body limit of a request by its method and target (instead of max_body_bytes).
+    // When set, the body limit of a request by its method and target (at most max_body_bytes, which
+    // is then the largest any request may have).
     std::function<size_t(std::string_view method, std::string_view target)> body_limit_for;
     size_t max_header_bytes = 16384;            // larger headers get 431
     std::chrono::milliseconds idle_timeout{std::chrono::seconds(60)};

@@ -32,7 +32,8 @@ constexpr double kGeofenceHysteresisM = 15;
 constexpr double kTowingMinDistanceM = 100;
 constexpr int kTowingFixes = 2;
 // low_battery is raised again only after the voltage rose this far above the threshold; below
-// kBatteryDisconnectedV the device reports no external supply (that is a power cut, not a low battery).
+// kBatteryDisconnectedV the device reports no external supply (that is a power cut, not a low
+// battery).
 constexpr double kBatteryHysteresisV = 0.5;
 constexpr double kBatteryDisconnectedV = 1;
 // Fuel level smoothing: the median of the last kFuelWindow readings; a rise or fall is over when
@@ -53,13 +54,13 @@ struct Step {
     State& st;
     const Point& p;
     Output& out;
-    double dt = 0;          // seconds since the previous point (0 for the first)
-    bool gap = false;       // silent longer than offline_after_s before this point
-    bool good = false;      // the fix is usable (valid, not (0,0), no jump)
+    double dt = 0;      // seconds since the previous point (0 for the first)
+    bool gap = false;   // silent longer than offline_after_s before this point
+    bool good = false;  // the fix is usable (valid, not (0,0), no jump)
     bool moving = false;
-    Mark here;              // this point's place (the last good fix when this one is not) and total
-    std::optional<Mark> prev_fix;        // the accepted fix before this point
-    std::optional<Mark> prev_here;       // the previous point's place and total
+    Mark here;  // this point's place (the last good fix when this one is not) and total
+    std::optional<Mark> prev_fix;   // the accepted fix before this point
+    std::optional<Mark> prev_here;  // the previous point's place and total
     double prev_fix_speed_kmh = 0;
     std::optional<bool> prev_ignition;
 
@@ -85,8 +86,8 @@ struct Step {
     void Fuel();
     void CountHarsh(const std::string& type);
     std::optional<double> FuelLevel() const;
-    void Emit(std::string type, const Mark& at, std::string detail = "{}", std::string discriminator = {},
-              std::optional<int64_t> geofence_id = std::nullopt);
+    void Emit(std::string type, const Mark& at, std::string detail = "{}",
+              std::string discriminator = {}, std::optional<int64_t> geofence_id = std::nullopt);
 };
 
 void Step::Emit(std::string type, const Mark& at, std::string detail, std::string discriminator,
@@ -104,8 +105,8 @@ void Step::Emit(std::string type, const Mark& at, std::string detail, std::strin
 }
 
 void Step::Filter() {
-    good = p.valid && !(p.lat == 0 && p.lon == 0) && std::abs(p.lat) <= 90 && std::abs(p.lon) <= 180 &&
-           std::isfinite(p.lat) && std::isfinite(p.lon);
+    good = p.valid && !(p.lat == 0 && p.lon == 0) && std::abs(p.lat) <= 90 &&
+           std::abs(p.lon) <= 180 && std::isfinite(p.lat) && std::isfinite(p.lon);
     if (!good || !st.fix) return;
     double d = HaversineM(st.fix->lat, st.fix->lon, p.lat, p.lon);
     double since = Seconds(st.fix->time, p.time);
@@ -129,7 +130,8 @@ void Step::Totals(std::optional<bool> prev_ignition) {
         if (st.device_odometer_m) {
             double delta = *p.odometer_m - *st.device_odometer_m;
             // A reset or an impossible jump of the counter moves the baseline, never the total.
-            if (delta >= 0 && delta <= s.max_speed_kmh / 3.6 * std::max(dt, 1.0) + 1000) st.odometer_m += delta;
+            if (delta >= 0 && delta <= s.max_speed_kmh / 3.6 * std::max(dt, 1.0) + 1000)
+                st.odometer_m += delta;
         }
         st.device_odometer_m = *p.odometer_m;
     } else if (!st.device_odometer_m && good && st.fix) {
@@ -162,7 +164,8 @@ void Step::StartTrip(const Mark& at) {
     st.in_stop_candidate = false;
 }
 
-// The trip is long enough to be one: the stop before it ends where it started, trip_start is raised.
+// The trip is long enough to be one: the stop before it ends where it started, trip_start is
+// raised.
 void Step::ConfirmTrip() {
     TripState& t = st.trip;
     t.confirmed = true;
@@ -190,7 +193,8 @@ void Step::EndTrip(const Mark& at) {
     st.in_stop_candidate = false;
     double distance = at.odometer_m - t.start.odometer_m;
     double duration = Seconds(t.start.time, at.time);
-    if (!t.confirmed && distance >= s.min_trip_distance_m && duration >= s.min_trip_duration_s) ConfirmTrip();
+    if (!t.confirmed && distance >= s.min_trip_distance_m && duration >= s.min_trip_duration_s)
+        ConfirmTrip();
     if (!t.confirmed) return;  // too short: not a trip; the stop before it goes on
     Trip trip;
     trip.start_time = t.start.time;
@@ -212,7 +216,8 @@ void Step::EndTrip(const Mark& at) {
     if (t.start_fuel_used_l && st.fuel_used_l && *st.fuel_used_l >= *t.start_fuel_used_l) {
         trip.fuel_used_l = *st.fuel_used_l - *t.start_fuel_used_l;
     } else if (t.start_fuel_level_l && st.fuel.smoothed_l) {
-        trip.fuel_used_l = std::max(0.0, *t.start_fuel_level_l - *st.fuel.smoothed_l + t.refuelled_l);
+        trip.fuel_used_l =
+            std::max(0.0, *t.start_fuel_level_l - *st.fuel.smoothed_l + t.refuelled_l);
     }
     trip.driver_id = t.driver_id;
     int harsh = t.harsh_acceleration + t.harsh_braking + t.harsh_cornering;
@@ -259,7 +264,7 @@ void Step::Trips() {
             st.stationary = here;
             st.trip.pending_idle_s = 0;
         } else if (!gap) {
-            st.trip.pending_idle_s += dt;   // idle if the trip goes on, the stop's if it ends here
+            st.trip.pending_idle_s += dt;  // idle if the trip goes on, the stop's if it ends here
         }
         if (Seconds(st.stationary.time, p.time) >= s.min_stop_duration_s) EndTrip(st.stationary);
     } else if (st.in_stop_candidate) {
@@ -344,7 +349,8 @@ void Step::Overspeed() {
     std::optional<int64_t> limit_geofence;
     for (const OpenVisit& v : st.visits) {
         for (const Geofence& g : ctx.geofences) {
-            if (g.id == v.geofence_id && g.speed_limit_kmh && (!lowest || *g.speed_limit_kmh < *lowest)) {
+            if (g.id == v.geofence_id && g.speed_limit_kmh &&
+                (!lowest || *g.speed_limit_kmh < *lowest)) {
                 lowest = *g.speed_limit_kmh;
                 limit_geofence = g.id;
             }
@@ -352,27 +358,33 @@ void Step::Overspeed() {
     }
     double limit = lowest.value_or(s.default_speed_limit_kmh);
     bool over = good && p.speed_kmh > limit;
-    // An unusable fix neither starts nor ends an episode; a silence ends it where it was last heard.
+    // An unusable fix neither starts nor ends an episode; a silence ends it where it was last
+    // heard.
     if (st.overspeed && (gap || (good && !over))) {
         OverspeedState o = *st.overspeed;
         st.overspeed.reset();
         double duration = Seconds(o.since, gap ? *st.last_time : p.time);
         if (duration >= s.overspeed_min_duration_s) {
             Emit("overspeed", Mark{o.since, o.lat, o.lon, 0},
-                 Detail({{"max_speed_kmh", o.max_speed_kmh}, {"limit_kmh", o.limit_kmh}, {"duration_s", duration}}),
+                 Detail({{"max_speed_kmh", o.max_speed_kmh},
+                         {"limit_kmh", o.limit_kmh},
+                         {"duration_s", duration}}),
                  {}, o.geofence_id);
         }
     }
     if (!over) return;
     if (!st.overspeed) {
-        st.overspeed = OverspeedState{p.time, here.lat, here.lon, p.speed_kmh, limit, limit_geofence};
+        st.overspeed =
+            OverspeedState{p.time, here.lat, here.lon, p.speed_kmh, limit, limit_geofence};
     } else {
         st.overspeed->max_speed_kmh = std::max(st.overspeed->max_speed_kmh, p.speed_kmh);
         st.overspeed->limit_kmh = std::min(st.overspeed->limit_kmh, limit);
     }
 }
 
-double MetresPerDegreeLon(double lat) { return kEarthRadiusM * std::numbers::pi / 180 * std::cos(lat * std::numbers::pi / 180); }
+double MetresPerDegreeLon(double lat) {
+    return kEarthRadiusM * std::numbers::pi / 180 * std::cos(lat * std::numbers::pi / 180);
+}
 constexpr double kMetresPerDegreeLat = kEarthRadiusM * std::numbers::pi / 180;
 
 // Signed distance in metres from the geofence's edge: negative inside, positive outside. Polygons
@@ -388,7 +400,8 @@ double SignedEdgeDistanceM(const Geofence& g, double lat, double lon, double kx,
         if (lower >= kFar) return lower;
         return HaversineM(g.center_lat, g.center_lon, lat, lon) - g.radius_m;
     }
-    double min_lat = g.ring[0].first, max_lat = min_lat, min_lon = g.ring[0].second, max_lon = min_lon;
+    double min_lat = g.ring[0].first, max_lat = min_lat, min_lon = g.ring[0].second,
+           max_lon = min_lon;
     for (const auto& [rlat, rlon] : g.ring) {
         min_lat = std::min(min_lat, rlat);
         max_lat = std::max(max_lat, rlat);
@@ -407,8 +420,10 @@ double SignedEdgeDistanceM(const Geofence& g, double lat, double lon, double kx,
     double area2 = 0;
     const size_t n = g.ring.size();
     for (size_t i = 0, j = n - 1; i < n; j = i++) {
-        double xi = (g.ring[i].second - lon) * kx, yi = (g.ring[i].first - lat) * kMetresPerDegreeLat;
-        double xj = (g.ring[j].second - lon) * kx, yj = (g.ring[j].first - lat) * kMetresPerDegreeLat;
+        double xi = (g.ring[i].second - lon) * kx,
+               yi = (g.ring[i].first - lat) * kMetresPerDegreeLat;
+        double xj = (g.ring[j].second - lon) * kx,
+               yj = (g.ring[j].first - lat) * kMetresPerDegreeLat;
         if ((yi > 0) != (yj > 0) && 0 < (xj - xi) * (0 - yi) / (yj - yi) + xi) inside = !inside;
         double dx = xj - xi, dy = yj - yi, len2 = dx * dx + dy * dy;
         double t = len2 > 0 ? std::clamp(-(xi * dx + yi * dy) / len2, 0.0, 1.0) : 0;
@@ -446,8 +461,9 @@ void Step::Geofences() {
                                  [&](const OpenVisit& v) { return v.geofence_id == g.id; });
         if (open == st.visits.end() && edge <= -h) {
             OpenVisit v{g.id, p.time, st.driver_id};
-            auto at = std::lower_bound(st.visits.begin(), st.visits.end(), g.id,
-                                       [](const OpenVisit& a, int64_t b) { return a.geofence_id < b; });
+            auto at =
+                std::lower_bound(st.visits.begin(), st.visits.end(), g.id,
+                                 [](const OpenVisit& a, int64_t b) { return a.geofence_id < b; });
             st.visits.insert(at, v);
             out.visits.push_back(Visit{g.id, p.time, std::nullopt, st.driver_id});
             Emit("geofence_enter", here, "{}", std::to_string(g.id), g.id);
@@ -593,14 +609,16 @@ void Step::Dtc() {
 
 std::optional<double> Step::FuelLevel() const {
     if (p.fuel_level_l && std::isfinite(*p.fuel_level_l)) return *p.fuel_level_l;
-    if (p.fuel_level_pct && std::isfinite(*p.fuel_level_pct) && s.tank_l > 0) return *p.fuel_level_pct * s.tank_l / 100;
+    if (p.fuel_level_pct && std::isfinite(*p.fuel_level_pct) && s.tank_l > 0)
+        return *p.fuel_level_pct * s.tank_l / 100;
     return std::nullopt;
 }
 
 // Refuel and fuel drop on the smoothed level (median of the last kFuelWindow readings): a rise of
 // refuel_min_l from the lowest level since the last event is a refuel; a fall of fuel_drop_min_l
 // from the highest level since the vehicle stopped, while it stays stopped, is a fuel drop. Each is
-// raised when the level has settled, at the time of the low (refuel) or high (drop) it started from.
+// raised when the level has settled, at the time of the low (refuel) or high (drop) it started
+// from.
 void Step::Fuel() {
     if (p.fuel_used_l && std::isfinite(*p.fuel_used_l)) st.fuel_used_l = *p.fuel_used_l;
     auto level = FuelLevel();
@@ -655,9 +673,13 @@ void Step::Fuel() {
     if (f.episode == 1) {
         double litres = f.extreme_l - f.low_l;
         if (st.in_trip) st.trip.refuelled_l += litres;
-        Emit("refuel", f.low, Detail({{"litres", litres}, {"before_l", f.low_l}, {"after_l", f.extreme_l}}));
+        Emit("refuel", f.low,
+             Detail({{"litres", litres}, {"before_l", f.low_l}, {"after_l", f.extreme_l}}));
     } else {
-        Emit("fuel_drop", f.high, Detail({{"litres", f.high_l - f.extreme_l}, {"before_l", f.high_l}, {"after_l", f.extreme_l}}));
+        Emit("fuel_drop", f.high,
+             Detail({{"litres", f.high_l - f.extreme_l},
+                     {"before_l", f.high_l},
+                     {"after_l", f.extreme_l}}));
     }
     reset();
 }
@@ -674,8 +696,9 @@ void Step::ResolveDriver() {
             st.badge_driver_id.reset();
         } else if (!st.badge || *st.badge != badge) {
             st.badge = badge;
-            auto it = std::lower_bound(ctx.badges.begin(), ctx.badges.end(), badge,
-                                       [](const auto& e, const std::string& b) { return e.first < b; });
+            auto it =
+                std::lower_bound(ctx.badges.begin(), ctx.badges.end(), badge,
+                                 [](const auto& e, const std::string& b) { return e.first < b; });
             if (it != ctx.badges.end() && it->first == badge) {
                 st.badge_driver_id = it->second;
             } else {
@@ -691,7 +714,7 @@ void Step::ResolveDriver() {
         }
     }
     st.driver_id = driver;
-    if (unknown) {   // raised without a driver: whoever it is, it is no one the tenant knows
+    if (unknown) {  // raised without a driver: whoever it is, it is no one the tenant knows
         std::string detail = "{\"badge\":";
         core::AppendJsonString(detail, *st.badge);
         detail += "}";
@@ -699,7 +722,8 @@ void Step::ResolveDriver() {
     }
     if (driver && driver != st.last_known_driver_id) {
         std::string detail = "{\"driver_id\":" + std::to_string(*driver);
-        if (st.last_known_driver_id) detail += ",\"previous_driver_id\":" + std::to_string(*st.last_known_driver_id);
+        if (st.last_known_driver_id)
+            detail += ",\"previous_driver_id\":" + std::to_string(*st.last_known_driver_id);
         detail += "}";
         if (st.last_known_driver_id) Emit("driver_changed", here, detail, std::to_string(*driver));
         st.last_known_driver_id = driver;
@@ -711,7 +735,8 @@ void Step::Run() {
     gap = st.last_time && dt > s.offline_after_s;
     prev_ignition = st.ignition;
     prev_fix = st.fix;
-    if (st.last_time && st.fix) prev_here = Mark{*st.last_time, st.fix->lat, st.fix->lon, st.odometer_m};
+    if (st.last_time && st.fix)
+        prev_here = Mark{*st.last_time, st.fix->lat, st.fix->lon, st.odometer_m};
     prev_fix_speed_kmh = st.fix_speed_kmh;
     if (p.ignition) {
         st.ignition_reported = true;
@@ -728,7 +753,8 @@ void Step::Run() {
     Idle();
     Geofences();
     Overspeed();
-    Alarm();   // first: a device's first harsh alarm stops computed harsh driving on this point already
+    Alarm();  // first: a device's first harsh alarm stops computed harsh driving on this point
+              // already
     Harsh();
     Towing();
     GpsLost();
@@ -745,14 +771,15 @@ double HaversineM(double lat1, double lon1, double lat2, double lon2) {
     constexpr double kRad = std::numbers::pi / 180;
     double dlat = (lat2 - lat1) * kRad;
     double dlon = (lon2 - lon1) * kRad;
-    double a = std::sin(dlat / 2) * std::sin(dlat / 2) +
-               std::cos(lat1 * kRad) * std::cos(lat2 * kRad) * std::sin(dlon / 2) * std::sin(dlon / 2);
+    double a =
+        std::sin(dlat / 2) * std::sin(dlat / 2) +
+        std::cos(lat1 * kRad) * std::cos(lat2 * kRad) * std::sin(dlon / 2) * std::sin(dlon / 2);
     return 2 * kEarthRadiusM * std::asin(std::sqrt(std::min(a, 1.0)));
 }
 
 double EcoScore(double harsh_per_100km, double pct_speeding, double pct_idle, const Settings& s) {
-    double score = 100 - s.eco_weight_harsh * harsh_per_100km - s.eco_weight_speeding * pct_speeding -
-                   s.eco_weight_idle * pct_idle;
+    double score = 100 - s.eco_weight_harsh * harsh_per_100km -
+                   s.eco_weight_speeding * pct_speeding - s.eco_weight_idle * pct_idle;
     return std::clamp(score, 0.0, 100.0);
 }
 

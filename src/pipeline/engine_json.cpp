@@ -25,8 +25,6 @@ struct SettingField {
     double min, max;
 };
 
-constexpr double kHuge = 1e9;
-
 constexpr SettingField kSettingFields[] = {
     {"min_trip_distance_m", &Settings::min_trip_distance_m, 0, 1e6},
     {"min_trip_duration_s", &Settings::min_trip_duration_s, 0, 86400},
@@ -180,10 +178,13 @@ struct Writer {
         }
         char buf[64];
         auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
-        obj[k] = ec == std::errc{} ? json::value(std::string_view(buf, end - buf)) : json::value(nullptr);
+        obj[k] = ec == std::errc{} ? json::value(std::string_view(buf, end - buf))
+                                   : json::value(nullptr);
     }
     void operator()(const char* k, const std::string& v) { obj[k] = v; }
-    void operator()(const char* k, const core::TimePoint& v) { obj[k] = v.time_since_epoch().count(); }
+    void operator()(const char* k, const core::TimePoint& v) {
+        obj[k] = v.time_since_epoch().count();
+    }
     template <typename T>
     void operator()(const char* k, const std::optional<T>& v) {
         if (v) (*this)(k, *v);
@@ -199,7 +200,8 @@ struct Writer {
         obj[k] = std::move(a);
     }
     template <typename T>
-    auto operator()(const char* k, const T& v) -> decltype(Members(std::declval<T&>(), std::declval<Writer&>()), void()) {
+    auto operator()(const char* k, const T& v)
+        -> decltype(Members(std::declval<T&>(), std::declval<Writer&>()), void()) {
         Writer w;
         Members(const_cast<T&>(v), w);
         obj[k] = std::move(w.obj);
@@ -218,13 +220,22 @@ struct Reader {
         if (error.empty()) error = fmt::format("state member '{}' has the wrong type", k);
     }
     void Read(const char* k, const json::value& j, bool& v) {
-        if (j.is_bool()) v = j.get_bool(); else Fail(k);
+        if (j.is_bool())
+            v = j.get_bool();
+        else
+            Fail(k);
     }
     void Read(const char* k, const json::value& j, int& v) {
-        if (j.is_int64()) v = static_cast<int>(j.get_int64()); else Fail(k);
+        if (j.is_int64())
+            v = static_cast<int>(j.get_int64());
+        else
+            Fail(k);
     }
     void Read(const char* k, const json::value& j, int64_t& v) {
-        if (j.is_int64()) v = j.get_int64(); else Fail(k);
+        if (j.is_int64())
+            v = j.get_int64();
+        else
+            Fail(k);
     }
     void Read(const char* k, const json::value& j, double& v) {
         if (auto n = Number(j)) {
@@ -238,10 +249,16 @@ struct Reader {
         }
     }
     void Read(const char* k, const json::value& j, std::string& v) {
-        if (j.is_string()) v = std::string(j.get_string()); else Fail(k);
+        if (j.is_string())
+            v = std::string(j.get_string());
+        else
+            Fail(k);
     }
     void Read(const char* k, const json::value& j, core::TimePoint& v) {
-        if (j.is_int64()) v = core::TimePoint{core::Millis{j.get_int64()}}; else Fail(k);
+        if (j.is_int64())
+            v = core::TimePoint{core::Millis{j.get_int64()}};
+        else
+            Fail(k);
     }
     template <typename T>
     void Read(const char* k, const json::value& j, std::optional<T>& v) {
@@ -258,7 +275,8 @@ struct Reader {
         }
     }
     template <typename T>
-    auto Read(const char* k, const json::value& j, T& v) -> decltype(Members(v, std::declval<Reader&>()), void()) {
+    auto Read(const char* k, const json::value& j, T& v)
+        -> decltype(Members(v, std::declval<Reader&>()), void()) {
         if (!j.is_object()) return Fail(k);
         Reader r{&j.get_object(), {}};
         Members(v, r);
@@ -284,12 +302,15 @@ Result<Settings> ParseSettings(std::string_view text) {
             if (key == f.name) field = &f;
         }
         if (field == nullptr) {
-            return MakeError(fmt::format("unknown setting '{}'", std::string_view(key).substr(0, 64)));
+            return MakeError(
+                fmt::format("unknown setting '{}'", std::string_view(key).substr(0, 64)));
         }
         auto n = Number(value);
-        if (!n || !std::isfinite(*n)) return MakeError(fmt::format("setting '{}' must be a number", field->name));
+        if (!n || !std::isfinite(*n))
+            return MakeError(fmt::format("setting '{}' must be a number", field->name));
         if (*n < field->min || *n > field->max) {
-            return MakeError(fmt::format("setting '{}' must be between {} and {}", field->name, field->min, field->max));
+            return MakeError(fmt::format("setting '{}' must be between {} and {}", field->name,
+                                         field->min, field->max));
         }
         s.*(field->member) = *n;
     }

@@ -19,14 +19,16 @@ constexpr double kMetresPerDegreeLat = 6371008.8 * std::numbers::pi / 180;
 
 core::TimePoint At(const char* iso) { return *core::ParseIso(iso); }
 
-double Seconds(core::TimePoint a, core::TimePoint b) { return std::chrono::duration<double>(b - a).count(); }
+double Seconds(core::TimePoint a, core::TimePoint b) {
+    return std::chrono::duration<double>(b - a).count();
+}
 
 // Builds a device's positions: a vehicle driving along straight legs and standing still.
 struct Route {
     core::TimePoint t;
     double lat = 45.0, lon = 5.0;
     double step_s = 10;
-    std::optional<bool> ignition = false;   // nullopt: the device does not report it
+    std::optional<bool> ignition = false;  // nullopt: the device does not report it
     std::vector<Point> points;
 
     explicit Route(const char* start) : t(At(start)) {}
@@ -45,7 +47,8 @@ struct Route {
         points.push_back(Here(speed_kmh));
         return points.back();
     }
-    // Drives `metres` at `speed_kmh` towards the north (bearing 0) or east (90), one point per step.
+    // Drives `metres` at `speed_kmh` towards the north (bearing 0) or east (90), one point per
+    // step.
     void Drive(double metres, double speed_kmh, double bearing_deg = 0) {
         double mps = speed_kmh / 3.6;
         double left = metres;
@@ -55,14 +58,16 @@ struct Route {
             t += std::chrono::round<core::Millis>(std::chrono::duration<double>(s));
             double rad = bearing_deg * std::numbers::pi / 180;
             lat += d * std::cos(rad) / kMetresPerDegreeLat;
-            lon += d * std::sin(rad) / (kMetresPerDegreeLat * std::cos(lat * std::numbers::pi / 180));
+            lon +=
+                d * std::sin(rad) / (kMetresPerDegreeLat * std::cos(lat * std::numbers::pi / 180));
             left -= d;
             Add(speed_kmh);
         }
     }
     void Stay(double secs) {
         for (double done = 0; done < secs - 1e-6; done += step_s) {
-            t += std::chrono::milliseconds(static_cast<int64_t>(std::min(step_s, secs - done) * 1000));
+            t += std::chrono::milliseconds(
+                static_cast<int64_t>(std::min(step_s, secs - done) * 1000));
             Add(0);
         }
     }
@@ -110,7 +115,8 @@ TEST(SettingsTest, DefaultsFromAnEmptyObjectAndRoundTrip) {
 TEST(SettingsTest, UnknownKeysWrongTypesAndRangesAreErrors) {
     auto unknown = ParseSettings(R"({"min_trip_distance": 5})");
     ASSERT_FALSE(unknown.ok());
-    EXPECT_NE(unknown.error().message.find("unknown setting 'min_trip_distance'"), std::string::npos);
+    EXPECT_NE(unknown.error().message.find("unknown setting 'min_trip_distance'"),
+              std::string::npos);
     auto type = ParseSettings(R"({"tank_l": "60"})");
     ASSERT_FALSE(type.ok());
     EXPECT_NE(type.error().message.find("'tank_l' must be a number"), std::string::npos);
@@ -154,7 +160,8 @@ TEST(EngineTest, IgnitionTripsStopsAndDistance) {
     ASSERT_EQ(run.out.trips.size(), 2u);
     const Trip& a = run.out.trips[0];
     EXPECT_EQ(a.start_time, At("2026-03-02T08:05:01Z"));
-    EXPECT_EQ(a.end_time, At("2026-03-02T08:15:02Z"));   // 600 s of driving, then the ignition-off point
+    EXPECT_EQ(a.end_time,
+              At("2026-03-02T08:15:02Z"));  // 600 s of driving, then the ignition-off point
     EXPECT_NEAR(a.distance_m, 10000, 100);
     EXPECT_NEAR(a.avg_speed_kmh, 10000 / 601.0 * 3.6, 1);
     EXPECT_EQ(a.max_speed_kmh, 60);
@@ -163,7 +170,7 @@ TEST(EngineTest, IgnitionTripsStopsAndDistance) {
     EXPECT_EQ(b.start_time, At("2026-03-02T08:25:03Z"));
     EXPECT_NEAR(b.distance_m, 5000, 50);
     EXPECT_NEAR(b.start_odometer_m, a.end_odometer_m, 1e-6);
-    ASSERT_EQ(run.out.stops.size(), 2u);   // the last stop is still open
+    ASSERT_EQ(run.out.stops.size(), 2u);  // the last stop is still open
     EXPECT_EQ(run.out.stops[0].start_time, r.points[0].time);
     EXPECT_EQ(run.out.stops[0].end_time, a.start_time);
     EXPECT_EQ(run.out.stops[1].start_time, a.end_time);
@@ -205,7 +212,7 @@ TEST(EngineTest, ATripAcrossMidnightIsWhole) {
     Route r("2026-03-02T23:50:00Z");
     r.Stay(60);
     r.Ignition(true);
-    r.Drive(30000, 60);   // 30 min
+    r.Drive(30000, 60);  // 30 min
     r.Ignition(false);
     Device run;
     run.Feed(r.points);
@@ -220,18 +227,18 @@ TEST(EngineTest, MotionOnlyDeviceSplitsTripsOnLongStopsOnly) {
     r.ignition = std::nullopt;
     r.Stay(120);
     r.Drive(4000, 40);
-    r.Stay(60);            // traffic light: shorter than min_stop_duration (180 s)
+    r.Stay(60);  // traffic light: shorter than min_stop_duration (180 s)
     r.Drive(4000, 40);
-    r.Stay(600);           // a real stop
+    r.Stay(600);  // a real stop
     r.Drive(3000, 30, 90);
     r.Stay(400);
     Device run;
     run.Feed(r.points);
     ASSERT_EQ(run.out.trips.size(), 2u);
     const Trip& a = run.out.trips[0];
-    EXPECT_EQ(a.start_time, At("2026-03-02T08:02:00Z"));    // the last stationary point
+    EXPECT_EQ(a.start_time, At("2026-03-02T08:02:00Z"));  // the last stationary point
     EXPECT_NEAR(a.distance_m, 8000, 80);
-    EXPECT_EQ(a.idle_s, 50);   // the traffic light (first stationary point to the last)
+    EXPECT_EQ(a.idle_s, 50);  // the traffic light (first stationary point to the last)
     // Ended at the first stationary point of the stop.
     EXPECT_EQ(a.end_time, At("2026-03-02T08:02:00Z") + seconds(360 + 70 + 360));
     const Trip& b = run.out.trips[1];
@@ -240,14 +247,14 @@ TEST(EngineTest, MotionOnlyDeviceSplitsTripsOnLongStopsOnly) {
     ASSERT_EQ(run.out.stops.size(), 2u);
     EXPECT_EQ(run.out.stops[1].start_time, a.end_time);
     EXPECT_EQ(run.out.stops[1].end_time, b.start_time);
-    EXPECT_EQ(run.out.engine_s, 0);   // no ignition: no engine time
+    EXPECT_EQ(run.out.engine_s, 0);  // no ignition: no engine time
 }
 
 TEST(EngineTest, ShortMovementsAreNotTrips) {
     Route r("2026-03-02T08:00:00Z");
     r.Stay(60);
     r.Ignition(true);
-    r.Drive(150, 10);   // moving the car in the yard
+    r.Drive(150, 10);  // moving the car in the yard
     r.Ignition(false);
     r.Stay(600);
     r.Ignition(true);
@@ -271,7 +278,7 @@ TEST(EngineTest, ASilenceLongerThanOfflineAfterEndsTheTrip) {
     r.Ignition(true);
     r.Drive(3000, 50);
     core::TimePoint last_heard = r.t;
-    r.t += std::chrono::hours(2);   // the device is silent, the ignition still on
+    r.t += std::chrono::hours(2);  // the device is silent, the ignition still on
     r.Drive(3000, 50);
     r.Ignition(false);
     Device run;
@@ -280,7 +287,7 @@ TEST(EngineTest, ASilenceLongerThanOfflineAfterEndsTheTrip) {
     EXPECT_EQ(run.out.trips[0].end_time, last_heard);
     EXPECT_NEAR(run.out.trips[0].distance_m, 3000, 30);
     EXPECT_EQ(run.out.trips[1].start_time, last_heard + std::chrono::hours(2) + seconds(10));
-    EXPECT_LT(run.out.engine_s, 1000);   // the two hours of silence are not engine time
+    EXPECT_LT(run.out.engine_s, 1000);  // the two hours of silence are not engine time
 }
 
 TEST(EngineTest, FiltersInvalidZeroJumpsAndDuplicates) {
@@ -289,18 +296,18 @@ TEST(EngineTest, FiltersInvalidZeroJumpsAndDuplicates) {
     std::vector<Point> noisy;
     for (size_t i = 0; i < r.points.size(); ++i) {
         noisy.push_back(r.points[i]);
-        if (i % 17 == 5) noisy.push_back(r.points[i]);   // duplicate
+        if (i % 17 == 5) noisy.push_back(r.points[i]);  // duplicate
         if (i % 23 == 7 && i + 1 < r.points.size()) {
             Point bad = r.points[i];
             bad.time += std::chrono::milliseconds(500);
-            bad.lat += 0.5;                               // 55 km away in 0.5 s
+            bad.lat += 0.5;  // 55 km away in 0.5 s
             noisy.push_back(bad);
             bad.time += std::chrono::milliseconds(100);
-            bad.lat = bad.lon = 0;                        // (0, 0)
+            bad.lat = bad.lon = 0;  // (0, 0)
             noisy.push_back(bad);
             bad.time += std::chrono::milliseconds(100);
             bad.lat = r.points[i].lat + 0.01;
-            bad.valid = false;                            // no fix
+            bad.valid = false;  // no fix
             noisy.push_back(bad);
         }
     }
@@ -319,14 +326,14 @@ TEST(EngineTest, FiltersInvalidZeroJumpsAndDuplicates) {
 TEST(EngineTest, AFixStuckBehindABadReferenceRecovers) {
     Route r("2026-03-02T08:00:00Z");
     Point bad = r.Here(0);
-    bad.lat = 10;   // the very first fix is wrong by 3,900 km
+    bad.lat = 10;  // the very first fix is wrong by 3,900 km
     Device run;
     run.Feed({bad});
     r.Stay(100);
     run.Feed(r.points);
     ASSERT_TRUE(run.state.fix);
     EXPECT_NEAR(run.state.fix->lat, 45.0, 1e-9);
-    EXPECT_EQ(run.out.odometer_m, 0);   // the jump back is not distance
+    EXPECT_EQ(run.out.odometer_m, 0);  // the jump back is not distance
 }
 
 TEST(EngineTest, DeviceOdometerIsTheDistance) {
@@ -337,8 +344,10 @@ TEST(EngineTest, DeviceOdometerIsTheDistance) {
     r.Ignition(false);
     double odo = 1000000;
     for (size_t i = 0; i < r.points.size(); ++i) {
-        if (i > 0) odo += 1.02 * HaversineM(r.points[i - 1].lat, r.points[i - 1].lon, r.points[i].lat, r.points[i].lon);
-        r.points[i].odometer_m = odo;   // the dashboard says 2% more than GPS
+        if (i > 0)
+            odo += 1.02 * HaversineM(r.points[i - 1].lat, r.points[i - 1].lon, r.points[i].lat,
+                                     r.points[i].lon);
+        r.points[i].odometer_m = odo;  // the dashboard says 2% more than GPS
     }
     Device run;
     run.Feed(r.points);
@@ -352,9 +361,9 @@ TEST(EngineTest, DeviceOdometerIsTheDistance) {
 TEST(EngineTest, IdlingOncePerEpisode) {
     Route r("2026-03-02T08:00:00Z");
     r.Ignition(true);
-    r.Stay(400);   // idling 400 s > 300 s
+    r.Stay(400);  // idling 400 s > 300 s
     r.Drive(2000, 40);
-    r.Stay(200);   // not long enough
+    r.Stay(200);  // not long enough
     r.Drive(2000, 40);
     r.Ignition(false);
     // The device's accelerometer feels the running engine: with a usable fix, GPS speed decides.
@@ -376,12 +385,13 @@ TEST(EngineTest, IdlingJustBeforeTheIgnitionGoesOffIsTheTrips) {
     Route r("2026-03-02T08:00:00Z");
     r.Ignition(true);
     r.Drive(2000, 40);
-    r.Stay(60);           // parked, engine running
-    r.Ignition(false);    // 1 s later
+    r.Stay(60);         // parked, engine running
+    r.Ignition(false);  // 1 s later
     Device run;
     run.Feed(r.points);
     ASSERT_EQ(run.out.trips.size(), 1u);
-    // 10 s before moving off, 50 s between the six stationary points, 1 s to the ignition-off point.
+    // 10 s before moving off, 50 s between the six stationary points, 1 s to the ignition-off
+    // point.
     EXPECT_NEAR(run.out.trips[0].idle_s, 10 + 50 + 1, 1e-6);
     EXPECT_NEAR(run.out.engine_s, Seconds(r.points.front().time, r.points.back().time), 1e-6);
 }
@@ -391,10 +401,10 @@ TEST(EngineTest, OverspeedOneEventPerEpisodeWithMaxAndLimit) {
     r.step_s = 2;
     r.Ignition(true);
     r.Drive(2000, 80);
-    r.Drive(1000, 95);   // over the vehicle's 90 for ~38 s
+    r.Drive(1000, 95);  // over the vehicle's 90 for ~38 s
     r.Drive(400, 100);
     r.Drive(2000, 80);
-    r.Drive(30, 95);      // 1 s over: shorter than overspeed_min_duration_s
+    r.Drive(30, 95);  // 1 s over: shorter than overspeed_min_duration_s
     r.Drive(2000, 80);
     r.Ignition(false);
     Device run;
@@ -402,10 +412,12 @@ TEST(EngineTest, OverspeedOneEventPerEpisodeWithMaxAndLimit) {
     run.Feed(r.points);
     auto over = run.Events("overspeed");
     ASSERT_EQ(over.size(), 1u);
-    EXPECT_NE(over[0].detail_json.find("\"max_speed_kmh\":100"), std::string::npos) << over[0].detail_json;
+    EXPECT_NE(over[0].detail_json.find("\"max_speed_kmh\":100"), std::string::npos)
+        << over[0].detail_json;
     EXPECT_NE(over[0].detail_json.find("\"limit_kmh\":90"), std::string::npos);
     ASSERT_EQ(run.out.trips.size(), 1u);
-    EXPECT_NEAR(run.out.trips[0].overspeed_s, 1000 / (95 / 3.6) + 400 / (100 / 3.6) + 30 / (95 / 3.6), 3);
+    EXPECT_NEAR(run.out.trips[0].overspeed_s,
+                1000 / (95 / 3.6) + 400 / (100 / 3.6) + 30 / (95 / 3.6), 3);
     // The default limit (130) is not crossed without the vehicle's.
     Device lax;
     lax.Feed(r.points);
@@ -423,7 +435,8 @@ TEST(EngineTest, OverspeedOneEventPerEpisodeWithMaxAndLimit) {
     auto fast = motorway.Events("overspeed");
     ASSERT_EQ(fast.size(), 1u);
     EXPECT_NE(fast[0].detail_json.find("\"limit_kmh\":130"), std::string::npos);
-    EXPECT_NE(fast[0].detail_json.find("\"duration_s\":6"), std::string::npos) << fast[0].detail_json;
+    EXPECT_NE(fast[0].detail_json.find("\"duration_s\":6"), std::string::npos)
+        << fast[0].detail_json;
     EXPECT_FALSE(fast[0].geofence_id);
 }
 
@@ -440,7 +453,7 @@ Geofence Circle(int64_t id, double lat, double lon, double radius) {
 TEST(EngineTest, GeofenceCircleEnterExitWithItsSpeedLimit) {
     Route r("2026-03-02T08:00:00Z");
     r.Ignition(true);
-    r.Drive(5000, 50);   // north through a 1 km circle centred 2.5 km north
+    r.Drive(5000, 50);  // north through a 1 km circle centred 2.5 km north
     r.Ignition(false);
     Device run;
     Geofence school = Circle(3, 45.0 + 2500 / kMetresPerDegreeLat, 5.0, 1000);
@@ -452,9 +465,11 @@ TEST(EngineTest, GeofenceCircleEnterExitWithItsSpeedLimit) {
     ASSERT_EQ(enter.size(), 1u);
     ASSERT_EQ(exit.size(), 1u);
     EXPECT_EQ(enter[0].geofence_id, 3);
-    EXPECT_NEAR(HaversineM(school.center_lat, 5.0, enter[0].lat, enter[0].lon), 1000, 50 / 3.6 * 10);
-    EXPECT_EQ(enter[0].key(), "geofence_enter:" + std::to_string(enter[0].time.time_since_epoch().count()) + ":3");
-    ASSERT_EQ(run.out.visits.size(), 2u);   // written at entry, and again at exit
+    EXPECT_NEAR(HaversineM(school.center_lat, 5.0, enter[0].lat, enter[0].lon), 1000,
+                50 / 3.6 * 10);
+    EXPECT_EQ(enter[0].key(),
+              "geofence_enter:" + std::to_string(enter[0].time.time_since_epoch().count()) + ":3");
+    ASSERT_EQ(run.out.visits.size(), 2u);  // written at entry, and again at exit
     EXPECT_FALSE(run.out.visits[0].exit_time);
     EXPECT_EQ(run.out.visits[1].enter_time, enter[0].time);
     EXPECT_EQ(run.out.visits[1].exit_time, exit[0].time);
@@ -482,20 +497,24 @@ TEST(EngineTest, GeofencePolygonDoesNotFlapOnItsEdge) {
     double dlon = 1000 / (kMetresPerDegreeLat * std::cos(lat0 * std::numbers::pi / 180));
     Geofence square;
     square.id = 9;
-    square.ring = {{lat0, lon0}, {lat0, lon0 + dlon}, {lat0 + dlat, lon0 + dlon}, {lat0 + dlat, lon0}, {lat0, lon0}};
+    square.ring = {{lat0, lon0},
+                   {lat0, lon0 + dlon},
+                   {lat0 + dlat, lon0 + dlon},
+                   {lat0 + dlat, lon0},
+                   {lat0, lon0}};
     Route r("2026-03-02T08:00:00Z");
     r.lat = lat0 - 500 / kMetresPerDegreeLat;
     r.lon = lon0 + dlon / 2;
     r.Ignition(true);
-    r.Drive(503, 30);   // to 3 m inside the edge
+    r.Drive(503, 30);  // to 3 m inside the edge
     for (int i = 0; i < 60; ++i) {
         Point& p = r.Add(0);
         p.time = r.t + seconds(10 * (i + 1));
         p.lat = r.lat + ((i % 3) - 1) * 8 / kMetresPerDegreeLat;
     }
     r.t += seconds(600);
-    r.Drive(600, 30);   // well inside
-    r.Drive(1500, 30, 180);   // out through the south edge
+    r.Drive(600, 30);        // well inside
+    r.Drive(1500, 30, 180);  // out through the south edge
     r.Ignition(false);
     Device run;
     run.ctx.geofences = {square};
@@ -525,11 +544,11 @@ TEST(EngineTest, HarshDrivingComputedFromSpeedChanges) {
     Route r("2026-03-02T08:00:00Z");
     r.step_s = 1;
     r.Ignition(true);
-    for (double v : {5, 10, 15}) r.Drive(v / 3.6, v);   // 1.4 m/s²: not harsh
+    for (double v : {5, 10, 15}) r.Drive(v / 3.6, v);  // 1.4 m/s²: not harsh
     r.Drive(500, 20);
-    r.Drive(100, 36);   // +16 km/h in 1 s = 4.4 m/s² > 3.0
+    r.Drive(100, 36);  // +16 km/h in 1 s = 4.4 m/s² > 3.0
     r.Drive(200, 40);
-    r.Drive(50, 20);    // -20 km/h in ~1 s: braking
+    r.Drive(50, 20);  // -20 km/h in ~1 s: braking
     r.Drive(200, 25);
     for (double v : {20, 15, 10, 5}) r.Drive(v / 3.6, v);
     r.Ignition(false);
@@ -548,11 +567,11 @@ TEST(EngineTest, DeviceHarshAlarmsReplaceComputedOnes) {
     r.Ignition(true);
     for (double v : {5, 10, 15}) r.Drive(v / 3.6, v);
     r.Drive(500, 20);
-    r.Drive(2, 40);   // +20 km/h in 0.2 s: computed harsh, but the device says so on this very point
+    r.Drive(2, 40);  // +20 km/h in 0.2 s: computed harsh, but the device says so on this very point
     r.points.back().alarm = "harsh_acceleration";
     r.Drive(200, 40);
     r.points.back().alarm = "harsh_cornering";
-    r.Drive(50, 20);   // a computed braking, not counted: the device reports its own
+    r.Drive(50, 20);  // a computed braking, not counted: the device reports its own
     r.Drive(500, 40);
     r.Ignition(false);
     Device run;
@@ -568,7 +587,8 @@ TEST(EngineTest, DeviceHarshAlarmsReplaceComputedOnes) {
 
 TEST(EngineTest, AlarmsBecomeEvents) {
     Route r("2026-03-02T08:00:00Z");
-    for (const char* a : {"crash", "sos", "power_cut", "gsm_jamming", "tamper", "vibration", "overspeed"}) {
+    for (const char* a :
+         {"crash", "sos", "power_cut", "gsm_jamming", "tamper", "vibration", "overspeed"}) {
         r.Stay(10);
         r.points.back().alarm = a;
     }
@@ -578,7 +598,7 @@ TEST(EngineTest, AlarmsBecomeEvents) {
         EXPECT_EQ(run.Events(t).size(), 1u) << t;
     }
     EXPECT_TRUE(run.Events("vibration").empty());
-    EXPECT_TRUE(run.Events("overspeed").empty());   // the engine's own limits decide
+    EXPECT_TRUE(run.Events("overspeed").empty());  // the engine's own limits decide
 }
 
 TEST(EngineTest, TowingWhenMovingWithIgnitionOffOncePerPeriod) {
@@ -587,23 +607,23 @@ TEST(EngineTest, TowingWhenMovingWithIgnitionOffOncePerPeriod) {
     r.Drive(1000, 40);
     r.Ignition(false);
     r.Stay(60);
-    r.Drive(40, 10);     // a few metres: a parking bump, not towing
+    r.Drive(40, 10);  // a few metres: a parking bump, not towing
     r.Stay(60);
     {
-        Point wild = r.Here(12);   // one fix 300 m off at 12 km/h (multipath): not towing
+        Point wild = r.Here(12);  // one fix 300 m off at 12 km/h (multipath): not towing
         wild.lat += 300 / kMetresPerDegreeLat;
         wild.time += seconds(5);
         r.points.push_back(wild);
     }
     r.Stay(60);
-    r.Drive(2000, 30);   // towed away
+    r.Drive(2000, 30);  // towed away
     r.Drive(2000, 30, 90);
     Device run;
     run.Feed(r.points);
     auto tow = run.Events("towing");
     ASSERT_EQ(tow.size(), 1u);
-    EXPECT_GT(tow[0].time, At("2026-03-02T08:04:46Z"));   // not at the bump nor at the wild fix
-    EXPECT_EQ(run.out.trips.size(), 1u);   // a towed vehicle makes no trip (ignition off)
+    EXPECT_GT(tow[0].time, At("2026-03-02T08:04:46Z"));  // not at the bump nor at the wild fix
+    EXPECT_EQ(run.out.trips.size(), 1u);  // a towed vehicle makes no trip (ignition off)
 }
 
 TEST(EngineTest, GpsLostAfterThresholdWhileReporting) {
@@ -620,8 +640,8 @@ TEST(EngineTest, GpsLostAfterThresholdWhileReporting) {
     run.Feed(r.points);
     auto lost = run.Events("gps_lost");
     ASSERT_EQ(lost.size(), 1u);
-    EXPECT_EQ(lost[0].time, At("2026-03-02T08:12:00Z"));   // last valid 08:02, + 600 s
-    EXPECT_NEAR(lost[0].lat, 45.0, 1e-9);                    // where the vehicle was last seen
+    EXPECT_EQ(lost[0].time, At("2026-03-02T08:12:00Z"));  // last valid 08:02, + 600 s
+    EXPECT_NEAR(lost[0].lat, 45.0, 1e-9);                 // where the vehicle was last seen
 }
 
 TEST(EngineTest, LowBatteryOncePerEpisodeWithHysteresis) {
@@ -633,7 +653,7 @@ TEST(EngineTest, LowBatteryOncePerEpisodeWithHysteresis) {
     Device run;
     run.Feed(r.points);
     auto low = run.Events("low_battery");
-    ASSERT_EQ(low.size(), 2u);   // 11.7 (re-armed only by 12.5), then 11.5; 0 V is disconnected
+    ASSERT_EQ(low.size(), 2u);  // 11.7 (re-armed only by 12.5), then 11.5; 0 V is disconnected
     EXPECT_EQ(low[0].time, At("2026-03-02T08:03:00Z"));
     EXPECT_NE(low[0].detail_json.find("\"voltage_v\":11.7"), std::string::npos);
     EXPECT_EQ(low[1].time, At("2026-03-02T08:09:00Z"));
@@ -651,7 +671,8 @@ TEST(EngineTest, DtcWhenNewCodesAppear) {
     ASSERT_EQ(dtc.size(), 3u);
     EXPECT_EQ(dtc[0].detail_json, R"({"codes":["P0300"]})");
     EXPECT_EQ(dtc[1].detail_json, R"({"codes":["P0171"]})");
-    EXPECT_EQ(dtc[1].key(), "dtc:" + std::to_string(dtc[1].time.time_since_epoch().count()) + ":P0171");
+    EXPECT_EQ(dtc[1].key(),
+              "dtc:" + std::to_string(dtc[1].time.time_since_epoch().count()) + ":P0171");
     EXPECT_EQ(dtc[2].time, At("2026-03-02T08:07:00Z"));
 }
 
@@ -669,11 +690,11 @@ TEST(EngineTest, DriverByBadgeUnknownBadgeAndAssignment) {
     r.Ignition(false);
     r.Stay(300);
     r.Ignition(true);
-    r.points.back().driver_badge = "FFFF";   // not in the tenant's badges
+    r.points.back().driver_badge = "FFFF";  // not in the tenant's badges
     r.Drive(3000, 50);
     r.Ignition(false);
     r.Stay(300);
-    r.Ignition(true);   // no badge: the assignment covering the time
+    r.Ignition(true);  // no badge: the assignment covering the time
     r.Drive(3000, 50);
     r.Ignition(false);
     Device run;
@@ -686,13 +707,13 @@ TEST(EngineTest, DriverByBadgeUnknownBadgeAndAssignment) {
     EXPECT_FALSE(run.out.trips[2].driver_id);
     EXPECT_EQ(run.out.trips[3].driver_id, 13);
     auto changed = run.Events("driver_changed");
-    ASSERT_EQ(changed.size(), 2u);   // 11 → 12, 12 → 13 (the first identification is no change)
+    ASSERT_EQ(changed.size(), 2u);  // 11 → 12, 12 → 13 (the first identification is no change)
     EXPECT_EQ(changed[0].driver_id, 12);
     EXPECT_NE(changed[0].detail_json.find("\"previous_driver_id\":11"), std::string::npos);
     auto unknown = run.Events("unknown_badge");
     ASSERT_EQ(unknown.size(), 1u);
     EXPECT_EQ(unknown[0].detail_json, R"({"badge":"FFFF"})");
-    EXPECT_FALSE(unknown[0].driver_id);   // not the previous session's driver
+    EXPECT_FALSE(unknown[0].driver_id);  // not the previous session's driver
     EXPECT_EQ(run.Events("trip_start")[0].driver_id, 11);
 }
 
@@ -712,7 +733,7 @@ TEST(EngineTest, RefuelAndFuelDropOnNoisyLevels) {
     auto noisy = [&] {
         ++n;
         return level + ((n * 7) % 5 - 2) * 0.6 + (n % 11 == 0 ? 9 : 0);
-    };   // ±1.2 L, spikes
+    };  // ±1.2 L, spikes
     r.Ignition(true);
     for (int i = 0; i < 60; ++i) {
         r.Drive(150, 54);
@@ -720,12 +741,12 @@ TEST(EngineTest, RefuelAndFuelDropOnNoisyLevels) {
         r.points.back().fuel_level_pct = noisy() / 60 * 100;
     }
     r.Ignition(false);
-    for (int i = 0; i < 30; ++i) {   // 3 minutes at the pump: +40 L
+    for (int i = 0; i < 30; ++i) {  // 3 minutes at the pump: +40 L
         r.Stay(10);
         if (i >= 5 && i < 15) level += 4;
         r.points.back().fuel_level_pct = noisy() / 60 * 100;
     }
-    for (int i = 0; i < 60; ++i) {   // parked overnight; someone siphons 15 L
+    for (int i = 0; i < 60; ++i) {  // parked overnight; someone siphons 15 L
         r.Stay(60);
         if (i >= 20 && i < 23) level -= 5;
         r.points.back().fuel_level_pct = noisy() / 60 * 100;
@@ -735,7 +756,8 @@ TEST(EngineTest, RefuelAndFuelDropOnNoisyLevels) {
     run.Feed(r.points);
     auto refuel = run.Events("refuel");
     ASSERT_EQ(refuel.size(), 1u);
-    EXPECT_NEAR(std::stod(refuel[0].detail_json.substr(refuel[0].detail_json.find(':') + 1)), 40, 3);
+    EXPECT_NEAR(std::stod(refuel[0].detail_json.substr(refuel[0].detail_json.find(':') + 1)), 40,
+                3);
     auto drop = run.Events("fuel_drop");
     ASSERT_EQ(drop.size(), 1u);
     EXPECT_NEAR(std::stod(drop[0].detail_json.substr(drop[0].detail_json.find(':') + 1)), 15, 3);
@@ -750,7 +772,8 @@ TEST(EngineTest, FuelUsedFromTheCanCounter) {
     r.Ignition(true);
     r.Drive(5000, 50);
     r.Ignition(false);
-    for (size_t i = 0; i < r.points.size(); ++i) r.points[i].fuel_used_l = 1000 + 0.01 * static_cast<double>(i);
+    for (size_t i = 0; i < r.points.size(); ++i)
+        r.points[i].fuel_used_l = 1000 + 0.01 * static_cast<double>(i);
     Device run;
     run.Feed(r.points);
     ASSERT_EQ(run.out.trips.size(), 1u);
@@ -795,7 +818,7 @@ std::vector<Point> LongRoute() {
                 r.points.back().fuel_level_l = fuel + rnd();
             }
         }
-        if (rnd() < 0.1) r.t += std::chrono::hours(3);   // silent
+        if (rnd() < 0.1) r.t += std::chrono::hours(3);  // silent
     }
     return r.points;
 }
@@ -810,7 +833,10 @@ Context LongContext(const std::vector<Point>& route) {
     const Point& b = route[route.size() * 2 / 3];
     Geofence sq;
     sq.id = 2;
-    sq.ring = {{b.lat - 0.01, b.lon - 0.01}, {b.lat - 0.01, b.lon + 0.01}, {b.lat + 0.01, b.lon + 0.01}, {b.lat + 0.01, b.lon - 0.01}};
+    sq.ring = {{b.lat - 0.01, b.lon - 0.01},
+               {b.lat - 0.01, b.lon + 0.01},
+               {b.lat + 0.01, b.lon + 0.01},
+               {b.lat + 0.01, b.lon - 0.01}};
     c.geofences = {g, sq};
     c.badges = {{"00AA", 11}, {"00BB", 12}};
     c.assignments = {Assignment{13, At("2026-03-02T00:00:00Z"), At("2026-03-02T06:00:00Z")}};
@@ -820,10 +846,11 @@ Context LongContext(const std::vector<Point>& route) {
 std::string Dump(const Output& o) {
     std::string d;
     for (const auto& t : o.trips) {
-        d += fmt::format("trip {} {} {:.6f} {:.6f} {:.3f} {:.3f} {:.3f} {} {} {} {} {:.6f}\n",
-                         t.start_time.time_since_epoch().count(), t.end_time.time_since_epoch().count(),
-                         t.start_lat, t.end_lon, t.distance_m, t.idle_s, t.overspeed_s, t.harsh_acceleration,
-                         t.harsh_braking, t.harsh_cornering, t.driver_id.value_or(-1), t.eco_score.value_or(-1));
+        d += fmt::format(
+            "trip {} {} {:.6f} {:.6f} {:.3f} {:.3f} {:.3f} {} {} {} {} {:.6f}\n",
+            t.start_time.time_since_epoch().count(), t.end_time.time_since_epoch().count(),
+            t.start_lat, t.end_lon, t.distance_m, t.idle_s, t.overspeed_s, t.harsh_acceleration,
+            t.harsh_braking, t.harsh_cornering, t.driver_id.value_or(-1), t.eco_score.value_or(-1));
     }
     for (const auto& s : o.stops) {
         d += fmt::format("stop {} {} {:.3f}\n", s.start_time.time_since_epoch().count(),
@@ -833,7 +860,8 @@ std::string Dump(const Output& o) {
         d += fmt::format("visit {} {} {}\n", v.geofence_id, v.enter_time.time_since_epoch().count(),
                          v.exit_time ? v.exit_time->time_since_epoch().count() : -1);
     }
-    for (const auto& e : o.events) d += fmt::format("event {} {} {}\n", e.key(), e.detail_json, e.driver_id.value_or(-1));
+    for (const auto& e : o.events)
+        d += fmt::format("event {} {} {}\n", e.key(), e.detail_json, e.driver_id.value_or(-1));
     return d;
 }
 
@@ -850,9 +878,10 @@ TEST(EngineReplayTest, TwoHalvesThroughJsonEqualOneGo) {
         types.insert(e.type);
         keys.insert(e.key());
     }
-    EXPECT_EQ(keys.size(), all.events.size());   // the runner upserts by key: no two events share one
-    for (const char* t : {"trip_start", "geofence_enter", "overspeed", "sos", "harsh_cornering", "dtc",
-                          "driver_changed", "unknown_badge", "refuel", "idling"}) {
+    EXPECT_EQ(keys.size(),
+              all.events.size());  // the runner upserts by key: no two events share one
+    for (const char* t : {"trip_start", "geofence_enter", "overspeed", "sos", "harsh_cornering",
+                          "dtc", "driver_changed", "unknown_badge", "refuel", "idling"}) {
         EXPECT_TRUE(types.count(t)) << t;
     }
     // Split at many places (inside trips, stops, episodes); each time: JSON in between.
@@ -868,14 +897,16 @@ TEST(EngineReplayTest, TwoHalvesThroughJsonEqualOneGo) {
         ASSERT_TRUE(resumed.ok()) << resumed.error().message;
         EXPECT_EQ(StateJson(*resumed), json);
         State second = *resumed;
-        size_t trips = a.trips.size(), stops = a.stops.size(), visits = a.visits.size(), events = a.events.size();
+        size_t trips = a.trips.size(), stops = a.stops.size(), visits = a.visits.size(),
+               events = a.events.size();
         for (size_t i = cut; i < points.size(); ++i) Process(ctx, second, points[i], a);
         // Whatever the second half outputs is dated at or after the checkpoint's EarliestPending.
         auto pending = EarliestPending(*resumed);
         ASSERT_TRUE(pending);
         for (size_t i = trips; i < a.trips.size(); ++i) EXPECT_GE(a.trips[i].start_time, *pending);
         for (size_t i = stops; i < a.stops.size(); ++i) EXPECT_GE(a.stops[i].start_time, *pending);
-        for (size_t i = visits; i < a.visits.size(); ++i) EXPECT_GE(a.visits[i].enter_time, *pending);
+        for (size_t i = visits; i < a.visits.size(); ++i)
+            EXPECT_GE(a.visits[i].enter_time, *pending);
         for (size_t i = events; i < a.events.size(); ++i) EXPECT_GE(a.events[i].time, *pending);
         EXPECT_EQ(Dump(a), Dump(all)) << "cut at " << cut;
         EXPECT_EQ(StateJson(second), StateJson(whole));

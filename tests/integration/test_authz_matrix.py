@@ -114,6 +114,13 @@ def make_globex_objects(op, b, data):
     ids["webhooks"] = created(b.post("/api/v1/webhooks", {"name": MARK + "-hook",
                                                           "url": "https://hooks.example.com/" + MARK}))["id"]
     ids["events"], ids["notifications"] = globex_notification(data, ids["devices"], ids["vehicles"], boss_id)
+    ids["geofences"] = created(b.post("/api/v1/geofences", {"name": MARK + "-fence", "geometry": {
+        "type": "Point", "coordinates": [2.35, 48.85]}, "radius_m": 100}))["id"]
+    ids["plans"] = created(b.post("/api/v1/maintenance/plans", {"vehicle_id": ids["vehicles"], "name": MARK + "-plan",
+                                                                "interval_km": 15000}))["id"]
+    ids["assignments"] = created(b.post("/api/v1/vehicles/%d/assignments" % ids["vehicles"], {
+        "driver_id": ids["drivers"], "from": "2026-01-01T00:00:00Z"}))["id"]
+    created(b.post("/api/v1/maintenance/services", {"plan_id": ids["plans"], "date": "2026-01-02", "note": MARK}))
     status, tenants, _ = op.get("/api/v1/tenants?q=globex")
     ids["tenants"] = [t for t in tenants["items"] if t["name"] == "globex"][0]["id"]
     return ids

@@ -2,8 +2,9 @@
 // secret shown once), tests it against a receiver started here (the call's HMAC signature checks
 // out with that secret), rotates the secret after a step-up asked by the server, makes a
 // notification rule that calls it, cannot delete the webhook while the rule does, and reads the
-// delivery log. The events inbox against played answers of the documented API (no pipeline makes
-// events on this build): filters, acknowledging one and the chosen ones, the place on a map, the
+// delivery log. The events inbox against played answers of the documented API (events chosen for
+// the test: a hostile vehicle name, one without a position, two pages; the pipeline's own events
+// are acknowledged end to end in reports.test.mjs): filters, acknowledging one and the chosen ones, the place on a map, the
 // history link, a hostile vehicle name as text; a notification pushed over the live socket shows
 // a toast and counts in the navigation; the pages in French.
 import assert from 'node:assert/strict';
@@ -145,7 +146,7 @@ describe('notifications against fleetd', () => {
     await page.getByRole('button', { name: 'Create' }).click();
     const row = page.getByRole('row', { name: /Night watch/ });
     await row.waitFor();
-    assert.match(await row.textContent(), /Harsh braking, Overspeed.*Every vehicle.*Web, Webhook.*22:00–06:00.*Yes/);
+    assert.match(await row.textContent(), /Harsh braking, Overspeed.*Every vehicle.*Web, Webhookadmin@acme\.example, Receiver22:00–06:00Yes/);
     // Edited: disabled.
     await page.getByRole('button', { name: 'Edit Night watch' }).click();
     await page.getByLabel('Enabled').uncheck();
@@ -209,7 +210,8 @@ describe('the events inbox and live notifications', () => {
     assert.equal(await page.evaluate(() => window.pwned), undefined);
     // The history link: the vehicle and the local day of the event.
     const history = await page.getByRole('link', { name: 'History of the day of Overspeed — Van 1' }).getAttribute('href');
-    assert.match(history, /^\/history\?vehicle=101&from=\d{4}-\d{2}-\d{2}&to=\d{4}-\d{2}-\d{2}$/);
+    assert.match(history, /^\/history\?vehicle=101&from=\d{4}-\d{2}-\d{2}&to=\d{4}-\d{2}-\d{2}&at=[\d-]+T[\d%A.]+Z$/);
+    assert.equal(new URL(history, fleetd.url).searchParams.get('at'), events[0].time);
     // The place on a small map (an event without a position has no button).
     await page.getByRole('button', { name: 'Show Overspeed — Van 1 on the map' }).click();
     await page.getByRole('region', { name: "Map of the event's place" }).waitFor();
@@ -297,9 +299,17 @@ describe('the events inbox and live notifications', () => {
       read.add(Number(route.request().url().match(/notifications\/(\d+)\/read/)[1]));
       return route.fulfill({ json: {} });
     });
-    await page.route('**/api/v1/events?*', (route) =>
-      route.fulfill({ json: { items: [event(1, 'overspeed', 'Van 1')], next: null, limit: 50 } }),
-    );
+    // Two pages: the first gives the cursor of the older one.
+    const befores = [];
+    await page.route('**/api/v1/events?*', (route) => {
+      const before = new URL(route.request().url()).searchParams.get('before');
+      befores.push(before);
+      return route.fulfill({
+        json: before === 'older-1'
+          ? { items: [event(5, 'sos', 'Van 5')], next: null, limit: 50 }
+          : { items: [event(1, 'overspeed', 'Van 1')], next: 'older-1', limit: 50 },
+      });
+    });
     await page.routeWebSocket('**/api/v1/live', () => {});
     await signInPage(page, fleetd.url, 'viewer@acme.example');
     const bell = page.getByTestId('bell');
@@ -321,6 +331,12 @@ describe('the events inbox and live notifications', () => {
     await page.locator('table.events').getByRole('row', { name: /Overspeed/ }).waitFor();
     assert.equal(await page.getByRole('button', { name: /Acknowledge/ }).count(), 0);
     assert.equal(await page.getByRole('checkbox').count(), 0);
+    await page.getByRole('button', { name: 'Older' }).click();
+    await page.locator('table.events').getByRole('row', { name: /SOS/ }).waitFor();
+    assert.equal(befores.at(-1), 'older-1');
+    assert.equal(await page.getByRole('button', { name: 'Older' }).isDisabled(), true);
+    await page.getByRole('button', { name: 'Newest' }).click();
+    await page.locator('table.events').getByRole('row', { name: /Overspeed/ }).waitFor();
     const tabs = page.getByRole('navigation', { name: 'Alerts sections' });
     assert.equal(await tabs.getByRole('link', { name: 'Webhooks' }).count(), 0);
     await tabs.getByRole('link', { name: 'Rules' }).click();

@@ -145,6 +145,8 @@ describe('geofences', () => {
     await page.getByText(/^Feature 1: /).waitFor();
     await file.setInputFiles({ name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('not json') });
     await page.getByText('notes.txt is not a JSON file.').waitFor();
+    await file.setInputFiles({ name: 'huge.geojson', mimeType: 'application/geo+json', buffer: Buffer.alloc(2 * 1024 * 1024 + 1, 32) });
+    await page.getByText('huge.geojson is larger than 2 MiB, the most one import takes: split it.').waitFor();
     assert.equal((await geofences()).length, 6);
     // All six on the map, drawn on the plain background (no tiles here).
     assert.equal(await map.locator('path.geofence-shape').count(), 6);
@@ -156,6 +158,22 @@ describe('geofences', () => {
     await form.getByRole('button', { name: 'Save' }).click();
     await page.getByText('Saved.').waitFor();
     await page.getByText('Circle, ', { exact: false }).first().waitFor();
+    // The keyboard's polygon redrawn as a circle (dragged): same geofence, new shape.
+    await page.getByRole('button', { name: 'Edit Keyboard zone' }).click();
+    await page.getByRole('button', { name: 'Redraw as a circle' }).click();
+    await form.getByRole('button', { name: 'Save' }).click();
+    await page.getByText('Place the circle on the map first (a centre and a radius).').waitFor();
+    await page.mouse.move(...at(500, 250));
+    await page.mouse.down();
+    await page.mouse.move(...at(530, 250), { steps: 4 });
+    await page.mouse.up();
+    await form.getByRole('button', { name: 'Save' }).click();
+    await page.getByText('Saved.').waitFor();
+    const redrawn = (await geofences()).find((g) => g.name === 'Keyboard zone');
+    assert.equal(redrawn.id, keyed.id);
+    assert.equal(redrawn.kind, 'circle');
+    assert.ok(redrawn.radius_m > 0);
+
     page.once('dialog', (d) => d.accept());
     await page.getByRole('button', { name: 'Delete: Client A' }).click();
     await page.getByText('Deleted.').waitFor();

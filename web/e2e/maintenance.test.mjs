@@ -135,13 +135,14 @@ describe('operations', () => {
     await signInPage(page, fleetd.url, 'admin@acme.example', { secret });
     await page.goto(`${fleetd.url}/admin/settings`);
     await page.getByRole('heading', { name: 'Processing settings' }).waitFor();
-    const field = page.getByLabel('Shortest trip');
+    const settings = page.getByRole('region', { name: 'Processing settings' });
+    const field = settings.getByLabel('Shortest trip');
     await field.fill('250');
-    await page.getByRole('button', { name: 'Save' }).click();
+    await settings.getByRole('button', { name: 'Save' }).click();
     await page.getByText('Settings saved.').waitFor();
 
     await field.fill('-5');
-    await page.getByRole('button', { name: 'Save' }).click();
+    await settings.getByRole('button', { name: 'Save' }).click();
     await page.getByRole('alert').first().waitFor();
     assert.equal(await field.getAttribute('aria-invalid'), 'true');
     assert.match(await page.locator('.field-error').textContent(), /min_trip_distance_m/);

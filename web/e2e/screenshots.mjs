@@ -252,6 +252,11 @@ try {
   await phone.getByText('60 véhicules').waitFor();
   await phone.waitForTimeout(800);
   await phone.screenshot({ path: `${OUT}live-map-phone-fr.png` });
+  await phone.route('**/api/v1/events?*', (r) => r.fulfill({ json: { items: eventRows, next: null, limit: 50 } }));
+  await phone.getByRole('button', { name: 'Menu' }).click();
+  await phone.getByRole('navigation', { name: 'Principale' }).getByRole('link', { name: 'Alertes' }).click();
+  await phone.locator('table.events').waitFor();
+  await phone.screenshot({ path: `${OUT}alerts-phone-fr.png` });
   await phone.context().close();
   console.log(`screenshots in ${OUT}`);
 } finally {

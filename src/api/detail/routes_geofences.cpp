@@ -53,6 +53,7 @@ std::variant<store::GeofenceChange, http::Response> GeofenceBody(const http::Req
         if (kind && *kind != shape.kind) {
             return InvalidBody(fmt::format("a {} has a {} geometry", *kind, *kind == "circle" ? "Point" : "Polygon"));
         }
+        if (shape.kind == "polygon" && c.radius_m) return InvalidBody("a polygon has no 'radius_m'");
         c.kind = shape.kind;
         c.geometry_json = std::move(shape.json);
     } else if (kind) {

@@ -3,9 +3,13 @@
 // change; the operator changes the rest of a tenant under /api/v1/tenants).
 #include <fmt/format.h>
 
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
 #include "api/detail/operations_routes.hpp"
 #include "api/detail/time_zone.hpp"
 #include "core/json.hpp"
+#include "pipeline/engine.hpp"
 #include "store/operations.hpp"
 
 namespace fleet::api::detail {
@@ -31,6 +35,76 @@ namespace {
 
 namespace asio = boost::asio;
 namespace json = boost::json;
+
+// The stored settings with every key (defaults filled), or the problem. Stored settings that no
+// longer parse (a key a newer version dropped) are a failure to look at, not the caller's fault.
+std::variant<pipeline::Settings, http::Response> Effective(const Result<std::string>& stored) {
+    if (!stored) return ProblemOf(nullptr, &stored.error());
+    auto settings = pipeline::ParseSettings(*stored);
+    if (!settings) {
+        Error e{"stored processing settings: " + settings.error().message};
+        return ProblemOf(nullptr, &e);
+    }
+    return *settings;
+}
+
+asio::awaitable<void> GetProcessing(Service& s, Ctx& ctx, http::Response& res) {
+    store::TenantScope scope = ctx.caller->scope();
+    Result<std::string> stored = Error{"not run"};
+    Database::Task fn = [&](Conn& c) { stored = store::OperationsStore(c.accounts).ProcessingSettings(scope); };
+    co_await s.Run(fn);
+    auto settings = Effective(stored);
+    if (auto* problem = std::get_if<http::Response>(&settings)) {
+        res = std::move(*problem);
+        co_return;
+    }
+    res = Json(200, pipeline::SettingsJson(std::get<pipeline::Settings>(settings)));
+}
+
+// A partial object: its members replace the current values, the others stay. Checked by
+// pipeline::ParseSettings (unknown keys, types, ranges) and saved complete.
+asio::awaitable<void> PutProcessing(Service& s, Ctx& ctx, http::Response& res) {
+    auto parsed = ParseBody(ctx.req, {});  // only the media type and the JSON object; keys below
+    if (auto* problem = std::get_if<http::Response>(&parsed); problem && problem->status == 415) {
+        res = std::move(*problem);
+        co_return;
+    }
+    boost::system::error_code ec;
+    json::value body = json::parse(ctx.req.body, ec);
+    if (ec || !body.is_object()) {
+        res = InvalidBody("the body must be a JSON object of settings");
+        co_return;
+    }
+    store::TenantScope scope = ctx.caller->scope();
+    store::Actor actor = ActorOf(ctx);
+    std::optional<http::Response> problem;
+    store::Outcome<store::Done> saved = store::Done{};
+    std::string answer;
+    Database::Task fn = [&](Conn& c) {
+        store::OperationsStore ops(c.accounts);
+        auto current = Effective(ops.ProcessingSettings(scope));
+        if (auto* p = std::get_if<http::Response>(&current)) {
+            problem = std::move(*p);
+            return;
+        }
+        json::object merged = json::parse(pipeline::SettingsJson(std::get<pipeline::Settings>(current))).as_object();
+        for (const auto& kv : body.as_object()) merged[kv.key()] = kv.value();
+        auto settings = pipeline::ParseSettings(json::serialize(merged));
+        if (!settings) {
+            problem = InvalidBody(settings.error().message);
+            return;
+        }
+        answer = pipeline::SettingsJson(*settings);
+        saved = ops.SetProcessingSettings(scope, answer, actor, ctx.now);
+        if (saved) ConfigChanged(s, scope.tenant_id());
+    };
+    co_await s.Run(fn);
+    if (problem) {
+        res = std::move(*problem);
+        co_return;
+    }
+    Answer(res, saved, 200, [&](const store::Done&) { return answer; });
+}
 
 std::string TenantSettingsJson(const store::TenantDetail& d) {
     std::string out = "{\"name\":";
@@ -74,6 +148,8 @@ asio::awaitable<void> PatchTenantSettings(Service& s, Ctx& ctx, http::Response& 
 }  // namespace
 
 void AddSettingsRoutes(Service& s) {
+    AddRoute(s, "GET", "/api/v1/settings/processing", Permission::kTenantSettings, GetProcessing);
+    AddRoute(s, "PUT", "/api/v1/settings/processing", Permission::kTenantSettings, PutProcessing);
     AddRoute(s, "GET", "/api/v1/settings/tenant", Permission::kReportsRead, GetTenantSettings);
     AddRoute(s, "PATCH", "/api/v1/settings/tenant", Permission::kTenantSettings, PatchTenantSettings);
 }

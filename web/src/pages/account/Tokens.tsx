@@ -8,6 +8,8 @@ import { useFormats } from '../../app/time';
 import { EntityForm } from '../../components/EntityForm';
 import { errorText } from '../../components/errors';
 import { ListBody } from '../../components/ListParts';
+import { ShownOnce } from '../../components/ShownOnce';
+import { useStepUp } from '../../components/StepUp';
 import { useList } from '../../components/useList';
 
 const SCOPES: readonly TokenScope[] = ['read', 'write', 'commands'];
@@ -19,6 +21,8 @@ export function Tokens() {
   const [creating, setCreating] = useState(false);
   const [secret, setSecret] = useState('');
   const [message, setMessage] = useState('');
+  // A token is a new credential: the server asks for a recent sign-in, the dialog collects it.
+  const stepUp = useStepUp();
   if (list.missing) return null;
   const page = list.page && { ...list.page, total: list.page.items.length, limit: 100, offset: 0 };
 
@@ -37,19 +41,13 @@ export function Tokens() {
     <section aria-labelledby="tokens-title">
       <h2 id="tokens-title">{t('tokens.title')}</h2>
       <p className="help">{t('tokens.help')}</p>
+      {stepUp.dialog}
       {message && (
         <p className="notice" role="status">
           {message}
         </p>
       )}
-      {secret && (
-        <div className="notice" role="status">
-          <p>{t('tokens.shownOnce')}</p>
-          <code className="secret" data-testid="new-token">
-            {secret}
-          </code>
-        </div>
-      )}
+      {secret && <ShownOnce intro={t('tokens.shownOnce')} secret={secret} testId="new-token" />}
       {creating ? (
         <EntityForm
           title={t('tokens.new')}
@@ -67,7 +65,7 @@ export function Tokens() {
           initial={{ scopes: ['read'], expires_in_days: 90 }}
           onCancel={() => setCreating(false)}
           onSubmit={async (body) => {
-            const made = await api<ApiToken & { token: string }>('POST', '/api/v1/me/tokens', { body });
+            const made = await stepUp.run(() => api<ApiToken & { token: string }>('POST', '/api/v1/me/tokens', { body }));
             setSecret(made.token);
             setCreating(false);
             list.reload();

@@ -6,6 +6,7 @@ import { useTranslation } from 'react-i18next';
 import { api } from '../../api/client';
 import { EntityForm, type FieldSpec } from '../../components/EntityForm';
 import { errorText } from '../../components/errors';
+import { useStepUp } from '../../components/StepUp';
 import { ListBody, Pager, SortHeader } from '../../components/ListParts';
 import { PAGE_SIZE, useList } from '../../components/useList';
 
@@ -72,6 +73,8 @@ export function AdminList<T extends { id: number }>(props: Props<T>) {
     limit: PAGE_SIZE,
   });
   const say = (m: ReactNode) => setMessage(m);
+  // Some changes need a recent sign-in (users: POST and PATCH); the dialog asks when the server does.
+  const stepUp = useStepUp();
 
   async function remove(row: T) {
     if (!props.remove || !window.confirm(props.remove.confirm(row))) return;
@@ -104,6 +107,7 @@ export function AdminList<T extends { id: number }>(props: Props<T>) {
           </button>
         )}
       </div>
+      {stepUp.dialog}
       {message && (
         <div className="notice" role="status">
           {message}
@@ -117,9 +121,11 @@ export function AdminList<T extends { id: number }>(props: Props<T>) {
           initial={props.create.initial}
           onCancel={() => setCreating(false)}
           onSubmit={async (body) => {
-            const answer = await api<unknown>('POST', props.path, {
-              body: props.create?.transform ? props.create.transform(body) : body,
-            });
+            const answer = await stepUp.run(() =>
+              api<unknown>('POST', props.path, {
+                body: props.create?.transform ? props.create.transform(body) : body,
+              }),
+            );
             setCreating(false);
             say(props.create?.done ? props.create.done(answer) : t('common.created'));
             list.reload();
@@ -138,9 +144,11 @@ export function AdminList<T extends { id: number }>(props: Props<T>) {
           onCancel={() => setEditing(null)}
           onSubmit={async (body) => {
             const edit = props.edit!;
-            await api('PATCH', edit.path ? edit.path(editing) : `${props.path}/${editing.id}`, {
-              body: edit.transform ? edit.transform(body, editing) : body,
-            });
+            await stepUp.run(() =>
+              api('PATCH', edit.path ? edit.path(editing) : `${props.path}/${editing.id}`, {
+                body: edit.transform ? edit.transform(body, editing) : body,
+              }),
+            );
             setEditing(null);
             say(t('common.saved'));
             list.reload();

@@ -1,13 +1,12 @@
 // The audit log (GET /api/v1/audit), newest first, with filters (action, user, period). It pages
 // backwards with before_id ("Older"), as the server asks: the log grows while it is read.
-import { useEffect, useId, useState, type FormEvent } from 'react';
+import { useId, useMemo, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
-import { api, isMissingRoute } from '../../api/client';
 import type { AuditEntry, AuditPage, Tenant } from '../../api/types';
 import { useCan } from '../../app/access';
 import { useFormats, zonedTime } from '../../app/time';
-import { errorText } from '../../components/errors';
 import { Loading } from '../../components/Loading';
+import { useCursorPages } from '../../components/useCursorPages';
 import { useAll } from '../../components/useList';
 
 const PAGE = 50;
@@ -28,13 +27,7 @@ export default function Audit() {
   const tenants = useAll<Tenant>(operator ? '/api/v1/tenants' : null, { sort: 'name' });
   const [draft, setDraft] = useState<Filters>({ tenant: '', action: '', actor_user_id: '', from: '', to: '' });
   const [filters, setFilters] = useState<Filters>(draft);
-  const [pages, setPages] = useState<(number | null)[]>([null]); // before_id of each page seen
-  const [answer, setAnswer] = useState<AuditPage | null>(null);
-  const [error, setError] = useState('');
-
-  const beforeId = pages.at(-1) ?? null;
-  useEffect(() => {
-    const abort = new AbortController();
+  const query = useMemo(() => {
     const q = new URLSearchParams({ limit: String(PAGE) });
     if (filters.tenant) q.set('tenant', filters.tenant);
     if (filters.action.trim()) q.set('action', filters.action.trim());
@@ -45,24 +38,15 @@ export default function Audit() {
       end.setUTCDate(end.getUTCDate() + 1);
       q.set('to', zonedTime(end.toISOString().slice(0, 10), '00:00', formats.zone).toISOString());
     }
-    if (beforeId !== null) q.set('before_id', String(beforeId));
-    setAnswer(null);
-    api<AuditPage>('GET', `/api/v1/audit?${q}`, { signal: abort.signal }).then(
-      (a) => {
-        setAnswer(a);
-        setError('');
-      },
-      (e: unknown) => {
-        if (!abort.signal.aborted) setError(isMissingRoute(e) ? t('common.notOnThisServer') : errorText(t, e));
-      },
-    );
-    return () => abort.abort();
-  }, [filters, beforeId, formats.zone, t]);
+    return q.toString();
+  }, [filters, formats.zone]);
+  const pages = useCursorPages<AuditPage>('/api/v1/audit', query, 'before_id', (a) => a.next_before_id);
+  const { answer, error } = pages;
 
   function apply(e: FormEvent) {
     e.preventDefault();
     setFilters(draft);
-    setPages([null]);
+    pages.newest();
   }
 
   const field = (name: keyof Filters, label: string, type = 'text') => (
@@ -143,14 +127,10 @@ export default function Audit() {
         </div>
       )}
       <nav className="pager" aria-label={t('common.pages')}>
-        <button type="button" disabled={pages.length <= 1} onClick={() => setPages(pages.slice(0, -1))}>
+        <button type="button" disabled={!pages.hasNewer} onClick={pages.newer}>
           {t('audit.newer')}
         </button>
-        <button
-          type="button"
-          disabled={!answer || answer.next_before_id === null}
-          onClick={() => answer && setPages([...pages, answer.next_before_id])}
-        >
+        <button type="button" disabled={!pages.hasOlder} onClick={pages.older}>
           {t('audit.older')}
         </button>
       </nav>

@@ -3,15 +3,16 @@
 // while one reads). Fleet managers and administrators acknowledge one event or the ticked ones
 // (POST /api/v1/events/{id}/acknowledge, idempotent). Each event links to its vehicle and to the
 // vehicle's history of that day, and "Show on map" draws its place on a small map.
-import { useEffect, useId, useState, type FormEvent } from 'react';
+import { useId, useMemo, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router-dom';
-import { api, isMissingRoute } from '../../api/client';
+import { api } from '../../api/client';
 import type { Vehicle } from '../../api/types';
 import { useCan } from '../../app/access';
 import { useFormats, wallClock } from '../../app/time';
 import { errorText } from '../../components/errors';
 import { Loading } from '../../components/Loading';
+import { useCursorPages } from '../../components/useCursorPages';
 import { useAll } from '../../components/useList';
 import { EventMap } from './EventMap';
 import { detailText, eventTitle, typeLabel } from './eventText';
@@ -33,40 +34,24 @@ export default function Events() {
   const vehicles = useAll<Vehicle>('/api/v1/vehicles', { sort: 'name' });
   const [draft, setDraft] = useState<Filters>({ type: '', vehicle_id: '', acknowledged: 'false' });
   const [filters, setFilters] = useState<Filters>(draft);
-  const [cursors, setCursors] = useState<(string | null)[]>([null]);
-  const [answer, setAnswer] = useState<EventPage | null>(null);
-  const [error, setError] = useState('');
   const [message, setMessage] = useState('');
   const [chosen, setChosen] = useState<Set<number>>(new Set());
   const [shown, setShown] = useState<FleetEvent | null>(null);
-  const [generation, setGeneration] = useState(0);
-
-  const before = cursors.at(-1) ?? null;
-  useEffect(() => {
-    const abort = new AbortController();
+  const query = useMemo(() => {
     const q = new URLSearchParams({ limit: String(PAGE) });
     if (filters.type) q.set('type', filters.type);
     if (filters.vehicle_id) q.set('vehicle_id', filters.vehicle_id);
     if (filters.acknowledged) q.set('acknowledged', filters.acknowledged);
-    if (before !== null) q.set('before', before);
-    api<EventPage>('GET', `/api/v1/events?${q}`, { signal: abort.signal }).then(
-      (a) => {
-        setAnswer(a);
-        setError('');
-      },
-      (e: unknown) => {
-        if (!abort.signal.aborted) setError(isMissingRoute(e) ? t('common.notOnThisServer') : errorText(t, e));
-      },
-    );
-    return () => abort.abort();
-  }, [filters, before, generation, t]);
+    return q.toString();
+  }, [filters]);
+  const pages = useCursorPages<EventPage>('/api/v1/events', query, 'before', (a) => a.next);
+  const { answer, error } = pages;
 
   function apply(e: FormEvent) {
     e.preventDefault();
     setFilters(draft);
-    setCursors([null]);
+    pages.newest();
     setChosen(new Set());
-    setAnswer(null);
   }
 
   async function acknowledge(ids: number[]) {
@@ -82,7 +67,7 @@ export default function Events() {
       setMessage(`${t('alerts.acknowledgedCount', { count: done })} ${errorText(t, e)}`);
     }
     setChosen(new Set());
-    setGeneration((g) => g + 1);
+    pages.reload();
   }
 
   const toggle = (eventId: number, on: boolean) =>
@@ -97,7 +82,7 @@ export default function Events() {
   const pending = items.filter((e) => !e.acknowledged_at);
   const historyLink = (e: FleetEvent) => {
     const day = wallClock(new Date(e.time), formats.zone).date;
-    return `/history?${new URLSearchParams({ vehicle: String(e.vehicle_id), from: day, to: day })}`;
+    return `/history?${new URLSearchParams({ vehicle: String(e.vehicle_id), from: day, to: day, at: e.time })}`;
   };
 
   return (
@@ -220,7 +205,7 @@ export default function Events() {
                     <td>{e.driver_name ?? ''}</td>
                     <td className="details">
                       {e.geofence_name && <span>{e.geofence_name} </span>}
-                      {detailText(t, e.detail)}
+                      {detailText(t, e.detail, formats.number)}
                     </td>
                     <td>
                       {e.acknowledged_at
@@ -261,14 +246,10 @@ export default function Events() {
         </div>
       )}
       <nav className="pager" aria-label={t('common.pages')}>
-        <button type="button" disabled={cursors.length <= 1} onClick={() => setCursors([null])}>
+        <button type="button" disabled={!pages.hasNewer} onClick={pages.newest}>
           {t('alerts.newest')}
         </button>
-        <button
-          type="button"
-          disabled={!answer?.next}
-          onClick={() => answer?.next && setCursors([...cursors, answer.next])}
-        >
+        <button type="button" disabled={!pages.hasOlder} onClick={pages.older}>
           {t('alerts.older')}
         </button>
       </nav>

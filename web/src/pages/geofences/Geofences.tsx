@@ -1,8 +1,9 @@
 // Geofences (/geofences): the tenant's circles and polygons on the map and in a list; for
 // operations.write, drawing a new one on the map (or placing its points at the map's centre from
-// the keyboard), editing its name, description and speed limit, deleting it, and importing a
-// GeoJSON file (POST /api/v1/geofences/import: what was created and each feature refused, with why).
-import { useId, useRef, useState, type ChangeEvent } from 'react';
+// the keyboard), editing its name, description and speed limit (and redrawing its shape the same
+// way), deleting it, and importing a GeoJSON file (POST /api/v1/geofences/import: what was created,
+// or each feature refused with why).
+import { useEffect, useId, useRef, useState, type ChangeEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, ApiError } from '../../api/client';
 import type { Geofence, ImportAnswer } from '../../api/opsTypes';
@@ -25,7 +26,6 @@ function DrawTools({
 }) {
   const { t } = useTranslation();
   const id = useId();
-  const here = () => center();
   if (draft.kind === 'circle') {
     return (
       <div className="draw-tools">
@@ -40,7 +40,7 @@ function DrawTools({
         <button
           type="button"
           onClick={() => {
-            const c = here();
+            const c = center();
             if (c) setDraft({ ...draft, center: c, fixed: draft.radius !== null });
           }}
         >
@@ -51,7 +51,7 @@ function DrawTools({
           id={`${id}-radius`}
           type="number"
           min={1}
-          step="any"
+          step={1} // whole metres
           value={draft.radius === null ? '' : Math.round(draft.radius)}
           onChange={(e) => {
             const r = Number(e.target.value);
@@ -72,7 +72,7 @@ function DrawTools({
           <button
             type="button"
             onClick={() => {
-              const c = here();
+              const c = center();
               if (c) setDraft({ ...draft, points: [...draft.points, c] });
             }}
           >
@@ -96,6 +96,9 @@ function DrawTools({
   );
 }
 
+// The server takes an import of at most 2 MiB: a larger file is refused here, before sending it.
+const IMPORT_MAX_BYTES = 2 * 1024 * 1024;
+
 function Importer({ onDone }: { onDone: () => void }) {
   const { t } = useTranslation();
   const id = useId();
@@ -109,6 +112,10 @@ function Importer({ onDone }: { onDone: () => void }) {
     setResult(null);
     setError('');
     if (!file) return;
+    if (file.size > IMPORT_MAX_BYTES) {
+      setError(t('geofences.importError.size', { name: file.name }));
+      return;
+    }
     const parsed = importBody(await file.text());
     if ('error' in parsed) {
       setError(t(`geofences.importError.${parsed.error}`, { name: file.name }));
@@ -141,19 +148,19 @@ function Importer({ onDone }: { onDone: () => void }) {
           {error}
         </p>
       )}
-      {result && (
-        <div className="notice" role="status">
-          {result.errors.length === 0 && <p>{t('geofences.imported', { count: result.created })}</p>}
-          {result.errors.length > 0 && (
-            <>
-              <p>{t('geofences.importRefused', { count: result.errors.length })}</p>
-              <ul className="import-errors">
-                {result.errors.map((er) => (
-                  <li key={er.index}>{t('geofences.featureError', { index: er.index + 1, detail: er.detail })}</li>
-                ))}
-              </ul>
-            </>
-          )}
+      {result && result.errors.length === 0 && (
+        <p className="notice" role="status">
+          {t('geofences.imported', { count: result.created })}
+        </p>
+      )}
+      {result && result.errors.length > 0 && (
+        <div className="error" role="alert">
+          <p>{t('geofences.importRefused', { count: result.errors.length })}</p>
+          <ul className="import-errors">
+            {result.errors.map((er) => (
+              <li key={er.index}>{t('geofences.featureError', { index: er.index + 1, detail: er.detail })}</li>
+            ))}
+          </ul>
         </div>
       )}
     </section>
@@ -205,11 +212,19 @@ export default function Geofences() {
   const geofences = list.items;
   const [selectedId, setSelectedId] = useState<number | null>(null);
   const [draft, setDraft] = useState<Draft | null>(null);
+  // With `editing` set, a draft is the editing geofence's new shape (a redraw), else a new geofence.
   const [editing, setEditing] = useState<Geofence | null>(null);
+  const [redrawMissing, setRedrawMissing] = useState(false);
   const [notice, setNotice] = useState('');
   const [filter, setFilter] = useState('');
   const centerRef = useRef<(() => LatLon) | null>(null);
   const searchId = useId();
+  const listRef = useRef<HTMLUListElement>(null);
+
+  // A geofence picked on the map comes into view in the list.
+  useEffect(() => {
+    if (selectedId !== null) listRef.current?.querySelector(`[data-id="${selectedId}"]`)?.scrollIntoView({ block: 'nearest' });
+  }, [selectedId]);
 
   const fields: FieldSpec[] = [
     { name: 'name', label: t('geofences.name'), required: true, maxLength: 128 },
@@ -233,6 +248,7 @@ export default function Geofences() {
 
   const start = (kind: 'circle' | 'polygon') => {
     setDraft(newDraft(kind));
+    setRedrawMissing(false);
     setEditing(null);
     setNotice('');
   };
@@ -246,7 +262,7 @@ export default function Geofences() {
         <div className="page-head">
           <h1>{t('geofences.title')}</h1>
         </div>
-        {write && !draft && (
+        {write && !draft && !editing && (
           <div className="button-row">
             <button type="button" className="primary-inline" onClick={() => start('polygon')}>
               {t('geofences.drawPolygon')}
@@ -261,9 +277,9 @@ export default function Geofences() {
             {notice}
           </p>
         )}
-        {draft && (
+        {draft && <DrawTools draft={draft} setDraft={setDraft} center={() => centerRef.current?.() ?? null} />}
+        {draft && !editing && (
           <>
-            <DrawTools draft={draft} setDraft={setDraft} center={() => centerRef.current?.() ?? null} />
             <NewGeofence
               key={draft.kind}
               draft={draft}
@@ -279,21 +295,53 @@ export default function Geofences() {
           </>
         )}
         {editing && (
-          <EntityForm
-            key={editing.id}
-            title={t('common.editing', { name: editing.name })}
-            submitLabel={t('common.save')}
-            fields={editFields(editing)}
-            initial={editing as unknown as Record<string, unknown>}
-            changesOnly
-            onCancel={() => setEditing(null)}
-            onSubmit={async (body) => {
-              await api('PATCH', `/api/v1/geofences/${editing.id}`, { body });
-              setEditing(null);
-              setNotice(t('common.saved'));
-              list.reload();
-            }}
-          />
+          <>
+            <div className="button-row">
+              {draft ? (
+                <button type="button" onClick={() => setDraft(null)}>
+                  {t('geofences.keepShape')}
+                </button>
+              ) : (
+                <>
+                  <button type="button" onClick={() => setDraft(newDraft('polygon'))}>
+                    {t('geofences.redrawPolygon')}
+                  </button>
+                  <button type="button" onClick={() => setDraft(newDraft('circle'))}>
+                    {t('geofences.redrawCircle')}
+                  </button>
+                </>
+              )}
+            </div>
+            {redrawMissing && draft && !draftComplete(draft) && (
+              <p className="error" role="alert">
+                {t(draft.kind === 'circle' ? 'geofences.drawCircleFirst' : 'geofences.drawPolygonFirst')}
+              </p>
+            )}
+            <EntityForm
+              key={editing.id}
+              title={t('common.editing', { name: editing.name })}
+              submitLabel={t('common.save')}
+              // A new shape brings its own radius.
+              fields={draft ? fields : editFields(editing)}
+              initial={editing as unknown as Record<string, unknown>}
+              changesOnly
+              onCancel={() => {
+                setEditing(null);
+                setDraft(null);
+              }}
+              onSubmit={async (body) => {
+                if (draft && !draftComplete(draft)) {
+                  setRedrawMissing(true);
+                  return;
+                }
+                await api('PATCH', `/api/v1/geofences/${editing.id}`, { body: draft ? { ...body, ...draftGeometry(draft) } : body });
+                setEditing(null);
+                setDraft(null);
+                setNotice(t('common.saved'));
+                list.reload();
+              }}
+            />
+          </>
         )}
         <label htmlFor={searchId}>{t('geofences.search')}</label>
         <input id={searchId} type="search" value={filter} onChange={(e) => setFilter(e.target.value)} />
@@ -304,9 +352,9 @@ export default function Geofences() {
         ) : !list.page ? null : shown.length === 0 ? (
           <p className="empty">{t('geofences.none')}</p>
         ) : (
-          <ul className="geofence-list" aria-label={t('geofences.listLabel')}>
+          <ul ref={listRef} className="geofence-list" aria-label={t('geofences.listLabel')}>
             {shown.map((g) => (
-              <li key={g.id} className={g.id === selectedId ? 'selected' : undefined}>
+              <li key={g.id} data-id={g.id} className={g.id === selectedId ? 'selected' : undefined}>
                 <button type="button" className="geofence-pick" aria-pressed={g.id === selectedId} onClick={() => setSelectedId(g.id)}>
                   <span className="gname">{g.name}</span>
                   <span className="gmeta">
@@ -324,6 +372,8 @@ export default function Geofences() {
                       onClick={() => {
                         setEditing(g);
                         setDraft(null);
+                        setRedrawMissing(false);
+                        setNotice('');
                         setSelectedId(g.id);
                       }}
                     >

@@ -28,6 +28,8 @@ export default function History() {
   const vehicleId = Number(params.get('vehicle') ?? '') || null;
   const fromDay = params.get('from') ?? today;
   const toDay = params.get('to') ?? fromDay;
+  // `at` (an instant, from an event's link): the timeline starts at the point of that time.
+  const at = Date.parse(params.get('at') ?? '');
   const [draft, setDraft] = useState({ vehicle: vehicleId ? String(vehicleId) : '', from: fromDay, to: toDay });
   const [search, setSearch] = useState('');
   const vehicles = useAll<Vehicle>('/api/v1/vehicles', { sort: 'name', archived: 'true', q: search.trim() });
@@ -57,6 +59,7 @@ export default function History() {
     api<PositionHistory>('GET', `/api/v1/vehicles/${vehicleId}/positions?${q}`, { signal: abort.signal }).then(
       (h) => {
         setHistory(h);
+        if (Number.isFinite(at)) setIndex(indexAt(h.positions.map((p) => Date.parse(p.time)), at));
         setLoading(false);
       },
       (e: unknown) => {
@@ -66,7 +69,7 @@ export default function History() {
       },
     );
     return () => abort.abort();
-  }, [vehicleId, range, t]);
+  }, [vehicleId, range, at, t]);
 
   const points = useMemo(() => history?.positions ?? [], [history]);
   const times = useMemo(() => points.map((p) => Date.parse(p.time)), [points]);

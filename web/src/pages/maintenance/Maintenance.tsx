@@ -7,7 +7,7 @@ import { api } from '../../api/client';
 import type { MaintenanceDue, MaintenancePlan, ServiceRecord } from '../../api/opsTypes';
 import type { Vehicle } from '../../api/types';
 import { useCan } from '../../app/access';
-import { useFormats } from '../../app/time';
+import { useFormats, wallClock } from '../../app/time';
 import { EntityForm, type FieldSpec } from '../../components/EntityForm';
 import { ListBody } from '../../components/ListParts';
 import { useAll, useList } from '../../components/useList';
@@ -105,7 +105,7 @@ function DueList({ generation, onRecord }: { generation: number; onRecord?: (row
 }
 
 export default function Maintenance() {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   const can = useCan();
   const formats = useFormats();
   const write = can('operations.write');
@@ -157,7 +157,7 @@ export default function Maintenance() {
   const money = (cents: number | null, currency: string) => {
     if (cents === null) return '';
     try {
-      return new Intl.NumberFormat(undefined, { style: 'currency', currency }).format(cents / 100);
+      return new Intl.NumberFormat(i18n.resolvedLanguage, { style: 'currency', currency }).format(cents / 100);
     } catch {
       return `${formats.number(cents / 100, 2)} ${currency}`;
     }
@@ -184,7 +184,8 @@ export default function Maintenance() {
           title={t('maintenance.recordService')}
           submitLabel={t('maintenance.record')}
           fields={serviceFields}
-          initial={{ ...recording, date: new Date().toISOString().slice(0, 10), currency: 'EUR' }}
+          // Today in the organisation's zone.
+          initial={{ ...recording, date: wallClock(new Date(), formats.zone).date, currency: 'EUR' }}
           onCancel={() => setRecording(null)}
           onSubmit={async (body) => {
             const sent = toCents(toMetres(body, 'odometer_km', 'odometer_m'));

@@ -3,11 +3,14 @@
 // the server's words, shown as text.
 import { useId, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import type { UserRecord } from '../../api/types';
+import { useCan } from '../../app/access';
 import { useFormats } from '../../app/time';
 import { ListBody, Pager } from '../../components/ListParts';
-import { PAGE_SIZE, useList } from '../../components/useList';
+import { PAGE_SIZE, useAll, useList } from '../../components/useList';
 import { eventTitle } from '../alerts/eventText';
-import { CHANNELS, DELIVERY_STATUSES, type Notification } from '../alerts/types';
+import { CHANNELS, DELIVERY_STATUSES, type Notification, type Webhook } from '../alerts/types';
+import { recipientText } from './recipients';
 
 export default function Deliveries() {
   const { t } = useTranslation();
@@ -16,6 +19,8 @@ export default function Deliveries() {
   const [channel, setChannel] = useState('');
   const [status, setStatus] = useState('');
   const [offset, setOffset] = useState(0);
+  const users = useAll<UserRecord>(useCan()('users.read') ? '/api/v1/users' : null, { sort: 'email' });
+  const webhooks = useAll<Webhook>('/api/v1/webhooks', { sort: 'name' });
   const list = useList<Notification>('/api/v1/notifications/deliveries', {
     sort: '-id',
     channel,
@@ -91,7 +96,7 @@ export default function Deliveries() {
                         {eventTitle(t, n.event.type, n.event.vehicle?.name ?? null)} · {formats.dateTime(n.event.time)}
                       </td>
                       <td>{t(`notifications.channel.${n.channel}`)}</td>
-                      <td>{n.recipient}</td>
+                      <td>{recipientText(n.recipient, users.items, webhooks.items)}</td>
                       <td>
                         {t(`notifications.status.${n.status}`)}
                         {n.status === 'pending' && n.next_attempt_at && ` (${formats.dateTime(n.next_attempt_at)})`}

@@ -93,9 +93,9 @@ export default function Inbox() {
                       {n.event.driver && ` · ${n.event.driver.name}`}
                       {n.status === 'quiet' && ` · ${t('notifications.status.quiet')}`}
                     </div>
-                    {Object.keys(n.event.detail ?? {}).length > 0 && <div>{detailText(t, n.event.detail)}</div>}
+                    {Object.keys(n.event.detail ?? {}).length > 0 && <div>{detailText(t, n.event.detail, formats.number)}</div>}
                     <div className="row-actions">
-                      {n.event.vehicle && <Link to={`/vehicles/${n.event.vehicle.id}`}>{t('notifications.vehicle')}</Link>}
+                      {n.event.vehicle && <Link to={`/vehicles/${n.event.vehicle.id}`}>{n.event.vehicle.name}</Link>}
                       {!n.read_at && (
                         <button
                           type="button"

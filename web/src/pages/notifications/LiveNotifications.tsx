@@ -3,7 +3,7 @@
 // the feed reconnects (no polling: that would keep an idle session alive); a web notification
 // pushed over the live feed ({"type":"notification"}, on the tab's one socket, see map/live.ts)
 // adds one and shows a toast for a few seconds.
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useLocation } from 'react-router-dom';
 import { api } from '../../api/client';
@@ -30,6 +30,7 @@ export function LiveNotifications() {
   const [unread, setUnread] = useState<number | null>(null);
   const [toasts, setToasts] = useState<Notification[]>([]);
   const [generation, setGeneration] = useState(0);
+  const timers = useRef(new Set<ReturnType<typeof setTimeout>>());
 
   useEffect(() => {
     if (!allowed) return;
@@ -60,11 +61,20 @@ export function LiveNotifications() {
         setUnread((u) => (u ?? 0) + 1);
         inboxEvents.dispatchEvent(new Event(NOTIFICATION_ARRIVED));
         setToasts((old) => [note, ...old.filter((o) => o.id !== note.id)].slice(0, MAX_TOASTS));
-        setTimeout(() => setToasts((old) => old.filter((o) => o.id !== note.id)), TOAST_MS);
+        const timer = setTimeout(() => {
+          timers.current.delete(timer);
+          setToasts((old) => old.filter((o) => o.id !== note.id));
+        }, TOAST_MS);
+        timers.current.add(timer);
       },
     );
     feed.start();
-    return () => feed.stop();
+    const pending = timers.current;
+    return () => {
+      feed.stop();
+      for (const timer of pending) clearTimeout(timer);
+      pending.clear();
+    };
   }, [allowed, live]);
 
   if (!allowed || unread === null) return null;
@@ -76,7 +86,12 @@ export function LiveNotifications() {
         aria-label={t('notifications.bellLabel', { count: unread })}
         data-testid="bell"
       >
-        <span aria-hidden="true">{t('notifications.bell')}</span>
+        <svg className="bell-icon" viewBox="0 0 24 24" aria-hidden="true">
+          <path d="M12 22a2.5 2.5 0 0 0 2.45-2h-4.9A2.5 2.5 0 0 0 12 22zm7-6V11a7 7 0 0 0-5.5-6.84V3a1.5 1.5 0 0 0-3 0v1.16A7 7 0 0 0 5 11v5l-2 2v1h18v-1z" />
+        </svg>
+        <span className="bell-text" aria-hidden="true">
+          {t('notifications.bell')}
+        </span>
         {unread > 0 && (
           <span className="badge count-badge" aria-hidden="true">
             {unread > 99 ? '99+' : unread}

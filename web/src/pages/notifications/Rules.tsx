@@ -13,6 +13,7 @@ import { errorText } from '../../components/errors';
 import { ListBody, Pager, SortHeader } from '../../components/ListParts';
 import { PAGE_SIZE, useAll, useList } from '../../components/useList';
 import { typeLabel } from '../alerts/eventText';
+import { recipientText } from './recipients';
 import { CHANNELS, EVENT_TYPES, type NotificationRule, type Webhook } from '../alerts/types';
 
 export default function Rules() {
@@ -27,7 +28,7 @@ export default function Rules() {
   const list = useList<NotificationRule>('/api/v1/notification-rules', { sort, offset, limit: PAGE_SIZE });
   const vehicles = useAll<Vehicle>('/api/v1/vehicles', { sort: 'name' });
   const groups = useAll<Group>('/api/v1/groups', { sort: 'name' });
-  const users = useAll<UserRecord>(canWrite && can('users.read') ? '/api/v1/users' : null, { sort: 'email' });
+  const users = useAll<UserRecord>(can('users.read') ? '/api/v1/users' : null, { sort: 'email' });
   const webhooks = useAll<Webhook>(can('tenant.settings') ? '/api/v1/webhooks' : null, { sort: 'name' });
 
   const name = (items: readonly { id: number; name: string }[], ids: number[]) =>
@@ -148,6 +149,7 @@ export default function Rules() {
                     <th scope="col">{t('notifications.rule.eventTypes')}</th>
                     <th scope="col">{t('notifications.rule.scope')}</th>
                     <th scope="col">{t('notifications.rule.channels')}</th>
+                    <th scope="col">{t('notifications.rule.recipients')}</th>
                     <th scope="col">{t('notifications.rule.quiet')}</th>
                     <th scope="col">{t('notifications.rule.enabled')}</th>
                     {canWrite && (
@@ -168,6 +170,12 @@ export default function Rules() {
                           : [name(vehicles.items, r.vehicle_ids), name(groups.items, r.group_ids)].filter(Boolean).join(' · ')}
                       </td>
                       <td>{r.channels.map((c) => t(`notifications.channel.${c}`)).join(', ')}</td>
+                      <td>
+                        {[
+                          ...r.user_ids.map((u) => recipientText(`user:${u}`, users.items, [])),
+                          ...r.webhook_ids.map((w) => recipientText(`webhook:${w}`, [], webhooks.items)),
+                        ].join(', ')}
+                      </td>
                       <td>{r.quiet_start && r.quiet_end ? `${r.quiet_start}–${r.quiet_end}` : t('common.none')}</td>
                       <td>{r.enabled ? t('common.yes') : t('common.no')}</td>
                       {canWrite && (

@@ -10,6 +10,7 @@ import { useFormats } from '../../app/time';
 import { EntityForm } from '../../components/EntityForm';
 import { errorText } from '../../components/errors';
 import { ListBody, Pager, SortHeader } from '../../components/ListParts';
+import { ShownOnce } from '../../components/ShownOnce';
 import { useStepUp } from '../../components/StepUp';
 import { PAGE_SIZE, useList } from '../../components/useList';
 import type { Webhook } from '../alerts/types';
@@ -84,15 +85,12 @@ export default function Webhooks() {
         </p>
       )}
       {secret && (
-        <div className="notice" role="status">
-          <p>{t('notifications.webhook.secretOnce', { name: secret.name })}</p>
-          <code className="secret" data-testid="webhook-secret">
-            {secret.secret}
-          </code>
-          <button type="button" onClick={() => setSecret(null)}>
-            {t('notifications.webhook.secretStored')}
-          </button>
-        </div>
+        <ShownOnce
+          intro={t('notifications.webhook.secretOnce', { name: secret.name })}
+          secret={secret.secret}
+          testId="webhook-secret"
+          done={{ label: t('notifications.webhook.secretStored'), onClick: () => setSecret(null) }}
+        />
       )}
       {creating ? (
         <EntityForm

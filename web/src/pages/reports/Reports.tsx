@@ -23,6 +23,7 @@ import { Schedules } from './Schedules';
 const CHUNK = 1000; // rows read per request (the server's largest page)
 const PAGE = 50; // rows shown per page
 const MAX_DAYS = 366; // the server's longest range
+const MAX_EXPORT_ROWS = 25_000; // the server's largest export (more: 400 report-too-large)
 
 interface ReportAnswer {
   report: string;
@@ -44,7 +45,7 @@ function queryOf(params: URLSearchParams, today: string): Record<string, string>
     from: params.get('from') || addDays(today, -6),
     to: params.get('to') || today,
   };
-  for (const k of ['vehicle_id', 'group_id', 'driver_id', 'by', 'type', 'acknowledged']) {
+  for (const k of ['vehicle_id', 'group_id', 'driver_id', 'geofence_id', 'by', 'type', 'acknowledged']) {
     const v = params.get(k);
     if (v) q[k] = v;
   }
@@ -61,6 +62,7 @@ export function reportParams(q: Record<string, string>): URLSearchParams {
   }
   for (const k of ['vehicle_id', 'group_id', 'driver_id']) if (q[k]) out.set(k, q[k]!);
   if (report === 'eco' && q.by) out.set('by', q.by);
+  if (report === 'geofence-visits' && q.geofence_id) out.set('geofence_id', q.geofence_id);
   if (report === 'events') {
     if (q.type) out.set('type', q.type);
     if (q.acknowledged) out.set('acknowledged', q.acknowledged);
@@ -103,9 +105,12 @@ export default function Reports() {
   const [sort, setSort] = useState('');
   const [answer, setAnswer] = useState<ReportAnswer | null>(null);
   const [error, setError] = useState('');
+  const [generation, setGeneration] = useState(0); // "Show" asks again even for the same query
   const vehicles = useAll<Vehicle>('/api/v1/vehicles', { sort: 'name' });
   const groups = useAll<Group>('/api/v1/groups', { sort: 'name' });
   const drivers = useAll<Driver>('/api/v1/drivers', { sort: 'name' });
+  // Geofences come with their own routes; a server without them offers no geofence filter.
+  const geofences = useAll<{ id: number; name: string }>(draft.report === 'geofence-visits' ? '/api/v1/geofences' : null, { sort: 'name' });
 
   useEffect(() => setDraft(query), [query]);
 
@@ -124,7 +129,7 @@ export default function Reports() {
       },
     );
     return () => abort.abort();
-  }, [report, serverQuery, chunk, t]);
+  }, [report, serverQuery, chunk, generation, t]);
 
   const rows = useMemo(() => {
     const items = (answer?.items ?? []).map((r) =>
@@ -133,8 +138,7 @@ export default function Reports() {
     if (!sort) return items;
     const key = sort.replace(/^-/, '');
     const collator = new Intl.Collator(i18n.resolvedLanguage, { numeric: true, sensitivity: 'base' });
-    const sorted = [...items].sort((a, b) => compareRows(a, b, key, collator));
-    return sort.startsWith('-') ? sorted.reverse() : sorted;
+    return [...items].sort((a, b) => compareRows(a, b, key, collator, sort.startsWith('-')));
   }, [answer, sort, report, i18n.resolvedLanguage]);
 
   function show(e: FormEvent) {
@@ -148,6 +152,7 @@ export default function Reports() {
     const next: Record<string, string> = {};
     for (const [k, v] of Object.entries({ ...draft, from, to })) if (v) next[k] = v;
     setParams(next);
+    setGeneration((g) => g + 1);
     setChunk(0);
     setLocal(0);
     setSort('');
@@ -218,6 +223,9 @@ export default function Reports() {
             </select>
           </div>
         )}
+        {draft.report === 'geofence-visits' &&
+          geofences.items.length > 0 &&
+          select('geofence_id', t('reports.geofence'), geofences.items.map((g) => ({ value: g.id, label: g.name })), t('reports.allGeofences'))}
         {draft.report === 'events' && (
           <>
             {select('type', t('alerts.type.label'), EVENT_TYPES.map((x) => ({ value: x, label: typeLabel(t, x) })), t('alerts.allTypes'))}
@@ -240,14 +248,18 @@ export default function Reports() {
       <section aria-labelledby={`${id}-result`} className="report-result">
         <div className="page-head">
           <h2 id={`${id}-result`}>{t(`reports.kind.${report}`)}</h2>
-          <div className="exports" role="group" aria-label={t('reports.export')}>
-            <a className="button" href={exportUrl('csv')} download>
-              {t('reports.csv')}
-            </a>
-            <a className="button" href={exportUrl('xlsx')} download>
-              {t('reports.xlsx')}
-            </a>
-          </div>
+          {answer && answer.total > MAX_EXPORT_ROWS ? (
+            <p className="help">{t('reports.tooLargeToExport', { rows: formats.number(MAX_EXPORT_ROWS) })}</p>
+          ) : (
+            <div className="exports" role="group" aria-label={t('reports.export')}>
+              <a className="button" href={exportUrl('csv')} download>
+                {t('reports.csv')}
+              </a>
+              <a className="button" href={exportUrl('xlsx')} download>
+                {t('reports.xlsx')}
+              </a>
+            </div>
+          )}
         </div>
         {answer && (
           <p className="help">

@@ -27,6 +27,7 @@ function paramsOf(report: ReportKind, q: Record<string, string>): Record<string,
   const out: Record<string, string | number | boolean> = {};
   for (const k of ['vehicle_id', 'group_id', 'driver_id']) if (q[k]) out[k] = Number(q[k]);
   if (report === 'eco' && q.by) out.by = q.by;
+  if (report === 'geofence-visits' && q.geofence_id) out.geofence_id = Number(q.geofence_id);
   if (report === 'events') {
     if (q.type) out.type = q.type;
     if (q.acknowledged) out.acknowledged = q.acknowledged === 'true';

@@ -123,12 +123,13 @@ export function sortValue(row: Row, key: string): number | string | null {
   return String(v);
 }
 
-export function compareRows(a: Row, b: Row, key: string, collator: Intl.Collator): number {
+// Rows in a column's order, ascending or descending; empty values last either way.
+export function compareRows(a: Row, b: Row, key: string, collator: Intl.Collator, descending = false): number {
   const x = sortValue(a, key);
   const y = sortValue(b, key);
   if (x === null || y === null) return x === y ? 0 : x === null ? 1 : -1;
-  if (typeof x === 'number' && typeof y === 'number') return x - y;
-  return collator.compare(String(x), String(y));
+  const order = typeof x === 'number' && typeof y === 'number' ? x - y : collator.compare(String(x), String(y));
+  return descending ? -order : order;
 }
 
 export function durationText(seconds: number): string {
