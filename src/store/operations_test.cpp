@@ -8,6 +8,7 @@
 #include <filesystem>
 
 #include "core/time.hpp"
+#include "store/test_database.hpp"
 #include "store/reports.hpp"
 #include "store/store.hpp"
 
@@ -19,44 +20,17 @@ namespace fs = std::filesystem;
 using core::TimePoint;
 using namespace std::chrono_literals;
 
-TimePoint T(const char* iso) { return *core::ParseIso(iso); }
+using test::Ok;
+using test::RefusalOf;
+using test::T;
 
-template <typename T>
-const T& Ok(const Outcome<T>& o) {
-    if (!o) {
-        ADD_FAILURE() << (o.refused() ? o.refused()->detail : o.error()->message);
-        static const T empty{};
-        return empty;
-    }
-    return *o;
-}
-
-template <typename T>
-std::optional<Refusal> RefusalOf(const Outcome<T>& o) {
-    EXPECT_EQ(o.error(), nullptr) << (o.error() ? o.error()->message : "");
-    return o.refused() ? std::optional<Refusal>(o.refused()->why) : std::nullopt;
-}
-
-class OperationsStoreTest : public ::testing::Test {
+class OperationsStoreTest : public test::DatabaseTest {
 protected:
     void SetUp() override {
-        dir_ = fs::temp_directory_path() / ("fleetd_operations_test_" + std::to_string(::getpid()) + "_" +
-                                            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-        fs::remove_all(dir_);
-        fs::create_directories(dir_);
-        path_ = (dir_ / "fleetd.db").string();
-        auto s = OpenSqliteStore(path_);
-        ASSERT_TRUE(s.ok()) << s.error().message;
-        store_ = std::move(*s);
-        auto a = AccountStore::Open(path_);
-        ASSERT_TRUE(a.ok()) << a.error().message;
-        accounts_ = std::move(*a);
-        fleet_ = std::make_unique<FleetStore>(*accounts_);
+        now_ = T("2026-03-02T11:00:00Z");  // 12:00 in Paris
+        OpenDatabase("Europe/Paris");
+        if (HasFatalFailure()) return;
         ops_ = std::make_unique<OperationsStore>(*accounts_);
-        ASSERT_TRUE(accounts_->CreateTenant(NewTenant{"acme", "Europe/Paris"}, cli_, now_).ok());
-        ASSERT_TRUE(accounts_->AddTenant("globex", cli_, now_).ok());
-        acme_ = *accounts_->OperatorScope("acme");
-        globex_ = *accounts_->OperatorScope("globex");
         van_ = AddVehicle(acme_, "Van");
         car_ = AddVehicle(globex_, "Car");
         Exec(fmt::format("INSERT INTO devices (id, imei, protocol, status, created_at, tenant_id) VALUES "
@@ -67,10 +41,7 @@ protected:
     }
     void TearDown() override {
         ops_.reset();
-        fleet_.reset();
-        accounts_.reset();
-        store_.reset();
-        fs::remove_all(dir_);
+        DatabaseTest::TearDown();
     }
 
     void Exec(const std::string& sql) {
@@ -114,19 +85,9 @@ protected:
         return c;
     }
 
-    fs::path dir_;
-    std::string path_;
-    std::unique_ptr<Store> store_;
-    std::unique_ptr<AccountStore> accounts_;
-    std::unique_ptr<FleetStore> fleet_;
     std::unique_ptr<OperationsStore> ops_;
-    TenantScope acme_ = AccountStore::ScopeOf(User{});
-    TenantScope globex_ = AccountStore::ScopeOf(User{});
     int64_t van_ = 0, car_ = 0;
-    Actor cli_{"cli", std::nullopt, ""};
-    TimePoint now_ = T("2026-03-02T11:00:00Z");  // 12:00 in Paris
 };
-
 
 TEST_F(OperationsStoreTest, ProcessingSettingsAreEmptyUntilSetThenAudited) {
     EXPECT_EQ(*ops_->ProcessingSettings(acme_), "{}");
