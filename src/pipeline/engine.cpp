@@ -807,6 +807,27 @@ std::optional<TimePoint> EarliestPending(const State& s) {
     return t;
 }
 
+std::vector<Event> PendingEvents(const State& s) {
+    std::vector<Event> out;
+    if (!s.last_time) return out;
+    auto add = [&](const char* type, TimePoint t) {
+        Event e;
+        e.type = type;
+        e.time = t;
+        out.push_back(std::move(e));
+    };
+    if (s.in_trip) {
+        if (!s.trip.confirmed) add("trip_start", s.trip.start.time);
+        if (s.in_stop_candidate) add("trip_end", s.stationary.time);
+        add("trip_end", *s.last_time);  // a silence ends it where it was last heard
+    }
+    if (s.idle_since && !s.idle_raised) add("idling", s.idle_since->time);
+    if (s.overspeed) add("overspeed", s.overspeed->since);
+    if (s.fuel.has_low) add("refuel", s.fuel.low.time);
+    if (s.fuel.has_high) add("fuel_drop", s.fuel.high.time);
+    return out;
+}
+
 std::string Event::key() const {
     std::string k = fmt::format("{}:{}", type, time.time_since_epoch().count());
     if (!discriminator.empty()) {

@@ -154,6 +154,15 @@ Result<State> ParseState(std::string_view json);
 // no longer raises only what is dated at or after it (what a late-position recompute must look at).
 std::optional<TimePoint> EarliestPending(const State& s);
 
+// The events that a replay from a checkpoint holding this state may raise dated at or before
+// s.last_time (so before the checkpoint), identified by type, time and discriminator (their key):
+// a trip not confirmed yet (trip_start), a trip that may end where it stopped or was last heard
+// (trip_end), idling and overspeed episodes in progress, a refuel or fuel drop being measured. None
+// of them has been raised yet. When late positions recompute the window after a checkpoint, these
+// are the events before it that the replay decides on: the runner deletes those it does not raise
+// again (an episode the late positions cancel).
+std::vector<Event> PendingEvents(const State& s);
+
 struct Output {
     std::vector<Trip> trips;              // ended trips
     std::vector<Stop> stops;              // ended stops

@@ -1012,6 +1012,47 @@ TEST(EngineReplayTest, NothingOutputAfterACheckpointIsDatedBeforeEarliestPending
     EXPECT_GT(pending_before_last, 100);
 }
 
+// What a late-position recompute relies on: every event raised after a checkpoint but dated at or
+// before it is among the checkpoint's PendingEvents, and none of those was raised before it.
+TEST(EngineReplayTest, EventsDatedBeforeACheckpointButRaisedAfterItArePending) {
+    EXPECT_TRUE(PendingEvents(State{}).empty());
+    auto points = LongRoute();
+    Context ctx = LongContext(points);
+    State st;
+    Output out;
+    std::set<std::string> raised;
+    // Pending keys of earlier states still waiting, with the state's time.
+    std::vector<std::pair<TimePoint, std::set<std::string>>> checkpoints;
+    int back_dated = 0;
+    for (size_t i = 0; i < points.size(); ++i) {
+        if (st.last_time) {
+            std::set<std::string> keys;
+            for (const Event& e : PendingEvents(st)) {
+                EXPECT_LE(e.time, *st.last_time) << i << " " << e.type;
+                EXPECT_FALSE(raised.count(e.key())) << i << " pending but already raised: " << e.key();
+                keys.insert(e.key());
+            }
+            checkpoints.emplace_back(*st.last_time, std::move(keys));
+        }
+        out = Output{};
+        Process(ctx, st, points[i], out);
+        for (const Event& e : out.events) {
+            raised.insert(e.key());
+            // Any checkpoint taken before this point and at or after the event's time must have
+            // had it pending.
+            for (const auto& [t, keys] : checkpoints) {
+                if (e.time <= t) {
+                    ++back_dated;
+                    EXPECT_TRUE(keys.count(e.key())) << i << " " << e.key() << " not pending at " << t.time_since_epoch().count();
+                }
+            }
+        }
+        // Keep the comparison bounded: checkpoints older than any open episode cannot matter.
+        if (checkpoints.size() > 400) checkpoints.erase(checkpoints.begin(), checkpoints.begin() + 200);
+    }
+    EXPECT_GT(back_dated, 10);
+}
+
 TEST(EngineReplayTest, ReplayingPointsAlreadySeenChangesNothing) {
     auto points = LongRoute();
     Context ctx = LongContext(points);

@@ -346,5 +346,52 @@ TEST_F(RunnerTest, AReplayStoppedInItsMiddleIsFinishedAfterTheRestart) {
     EXPECT_EQ(Derived(7), want);
 }
 
+// An overspeed episode open at a checkpoint, which a late position cancels (it was shorter than
+// overspeed_min_duration_s): the event dated at its start, before the checkpoint, goes.
+TEST_F(RunnerTest, ALatePositionCancelsAnEpisodeOpenAtTheCheckpoint) {
+    const TimePoint from = T("2026-03-01T10:00:00Z");
+    auto at = [&](int i, int extra_s, double speed, double lat) {
+        core::Record r;
+        r.device_time = from + std::chrono::seconds(10 * i + extra_s);
+        r.server_time = r.device_time;
+        r.valid = true;
+        r.satellites = 9;
+        r.lat = lat;
+        r.lon = 2.0;
+        r.speed_kmh = speed;
+        core::SetAttribute(r.attributes, "ignition", true);
+        return store::MakePositionRow(9, r);
+    };
+    std::vector<store::PositionRow> rows;
+    double lat = 48.0;
+    for (int i = 0; i <= 60; ++i) {
+        double speed = i >= 30 && i <= 40 ? 140 : 60;  // over the default 130 from 30 to 40
+        rows.push_back(at(i, 0, speed, lat));
+        lat += speed / 3.6 * 10 / 111195.0;
+    }
+    StartRunner(1);
+    Ingest(rows, 0, 31);  // the first chunk ends (and is checkpointed) inside the episode
+    Idle();
+    ASSERT_EQ(Int("SELECT count(*) FROM pipeline_checkpoints WHERE device_id = 9 AND time = " +
+                  std::to_string(rows[30].device_time.time_since_epoch().count())),
+              1);
+    Ingest(rows, 31, rows.size());
+    Idle();
+    const std::string t30 = std::to_string(rows[30].device_time.time_since_epoch().count());
+    const std::string t31 = std::to_string(rows[31].device_time.time_since_epoch().count());
+    ASSERT_EQ(Int("SELECT count(*) FROM events WHERE type = 'overspeed' AND time = " + t30), 1);
+    // Late: 5 s after the episode began the vehicle was at 60 km/h; the episode lasted 5 s, too
+    // short, and the next one starts at point 31.
+    auto row31 = rows[31];
+    std::vector<store::PositionRow> late{at(30, 5, 60, (rows[30].lat + row31.lat) / 2)};
+    Ingest(late, 0, 1);
+    Idle();
+    EXPECT_GE(runner_->stats().recomputes.load(), 1u);
+    EXPECT_EQ(Int("SELECT count(*) FROM events WHERE type = 'overspeed' AND time = " + t30), 0);
+    EXPECT_EQ(Int("SELECT count(*) FROM events WHERE type = 'overspeed' AND time = " + t31), 1);
+    EXPECT_EQ(Int("SELECT count(*) FROM events WHERE type = 'overspeed'"), 1);
+    EXPECT_EQ(runner_->stats().failures.load(), 0u);
+}
+
 }  // namespace
 }  // namespace fleet::pipeline

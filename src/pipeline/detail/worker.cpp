@@ -191,6 +191,12 @@ Result<void> Worker::Resume(int64_t device_id, DeviceRun& run, const std::option
         run.loaded = true;
         return {};
     };
+    // Events dated before the replay's checkpoint but raised after it (an episode open at the
+    // checkpoint) are the replay's to decide as well: one that the late positions cancel is not
+    // raised again and goes with the window's others (engine.hpp, PendingEvents).
+    auto add_pending = [&] {
+        for (const Event& e : PendingEvents(run.state)) run.stale_events.insert(StoredEventKey(device_id, e));
+    };
     bool look_for_late = !run.loaded || !oldest || !run.cursor || *oldest <= run.cursor->time;
     if (!run.loaded) {
         // A replay that did not finish (fleetd stopped in its middle) starts again from its start,
@@ -200,6 +206,7 @@ Result<void> Worker::Resume(int64_t device_id, DeviceRun& run, const std::option
         if (*unfinished) {
             if (auto r = restart_from((*unfinished)->checkpoint); !r) return r;
             run.stale_events.insert((*unfinished)->event_keys.begin(), (*unfinished)->event_keys.end());
+            add_pending();
             run.replaying = true;
         } else {
             auto cp = derived_.LastCheckpoint(device_id);
@@ -218,6 +225,7 @@ Result<void> Worker::Resume(int64_t device_id, DeviceRun& run, const std::option
         if (auto r = restart_from(recompute.checkpoint); !r) return r;
         // Events of the window that the replay does not raise again are deleted when it catches up.
         run.stale_events.insert(recompute.event_keys.begin(), recompute.event_keys.end());
+        add_pending();
         run.replaying = true;
     }
     return {};
