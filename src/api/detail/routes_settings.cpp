@@ -25,7 +25,8 @@ std::string NumberJson(std::optional<double> v) {
     return out;
 }
 
-std::optional<std::optional<double>> NullableNumber(const boost::json::object& body, std::string_view name) {
+std::optional<std::optional<double>> NullableNumber(const boost::json::object& body,
+                                                    std::string_view name) {
     if (IsNull(body, name)) return std::optional<double>();
     if (auto v = GetNumber(body, name)) return std::optional<double>(*v);
     return std::nullopt;
@@ -51,7 +52,9 @@ std::variant<pipeline::Settings, http::Response> Effective(const Result<std::str
 asio::awaitable<void> GetProcessing(Service& s, Ctx& ctx, http::Response& res) {
     store::TenantScope scope = ctx.caller->scope();
     Result<std::string> stored = Error{"not run"};
-    Database::Task fn = [&](Conn& c) { stored = store::OperationsStore(c.accounts).ProcessingSettings(scope); };
+    Database::Task fn = [&](Conn& c) {
+        stored = store::OperationsStore(c.accounts).ProcessingSettings(scope);
+    };
     co_await s.Run(fn);
     auto settings = Effective(stored);
     if (auto* problem = std::get_if<http::Response>(&settings)) {
@@ -87,7 +90,8 @@ asio::awaitable<void> PutProcessing(Service& s, Ctx& ctx, http::Response& res) {
             problem = std::move(*p);
             return;
         }
-        json::object merged = json::parse(pipeline::SettingsJson(std::get<pipeline::Settings>(current))).as_object();
+        json::object merged =
+            json::parse(pipeline::SettingsJson(std::get<pipeline::Settings>(current))).as_object();
         for (const auto& kv : body.as_object()) merged[kv.key()] = kv.value();
         auto settings = pipeline::ParseSettings(json::serialize(merged));
         if (!settings) {
@@ -151,7 +155,8 @@ void AddSettingsRoutes(Service& s) {
     AddRoute(s, "GET", "/api/v1/settings/processing", Permission::kTenantSettings, GetProcessing);
     AddRoute(s, "PUT", "/api/v1/settings/processing", Permission::kTenantSettings, PutProcessing);
     AddRoute(s, "GET", "/api/v1/settings/tenant", Permission::kReportsRead, GetTenantSettings);
-    AddRoute(s, "PATCH", "/api/v1/settings/tenant", Permission::kTenantSettings, PatchTenantSettings);
+    AddRoute(s, "PATCH", "/api/v1/settings/tenant", Permission::kTenantSettings,
+             PatchTenantSettings);
 }
 
 void AddOperationsRoutes(Service& s) {
