@@ -37,14 +37,17 @@ namespace {
 namespace asio = boost::asio;
 namespace json = boost::json;
 
-// The stored settings with every key (defaults filled), or the problem. Stored settings that no
-// longer parse (a key a newer version dropped) are a failure to look at, not the caller's fault.
-std::variant<pipeline::Settings, http::Response> Effective(const Result<std::string>& stored) {
+// The stored settings with every key (defaults filled), or the problem of a failed read. Stored
+// settings that no longer parse (a key a newer version dropped or narrowed) are the defaults, as
+// the pipeline's runner reads them too; a warning is logged, and the next PUT writes valid ones.
+std::variant<pipeline::Settings, http::Response> Effective(const Result<std::string>& stored,
+                                                           int64_t tenant_id) {
     if (!stored) return ProblemOf(nullptr, &stored.error());
     auto settings = pipeline::ParseSettings(*stored);
     if (!settings) {
-        Error e{"stored processing settings: " + settings.error().message};
-        return ProblemOf(nullptr, &e);
+        spdlog::warn("api: tenant {} processing settings: {} (the defaults apply)", tenant_id,
+                     settings.error().message);
+        return pipeline::Settings{};
     }
     return *settings;
 }
@@ -56,7 +59,7 @@ asio::awaitable<void> GetProcessing(Service& s, Ctx& ctx, http::Response& res) {
         stored = store::OperationsStore(c.accounts).ProcessingSettings(scope);
     };
     co_await s.Run(fn);
-    auto settings = Effective(stored);
+    auto settings = Effective(stored, scope.tenant_id());
     if (auto* problem = std::get_if<http::Response>(&settings)) {
         res = std::move(*problem);
         co_return;
@@ -85,7 +88,7 @@ asio::awaitable<void> PutProcessing(Service& s, Ctx& ctx, http::Response& res) {
     std::string answer;
     Database::Task fn = [&](Conn& c) {
         store::OperationsStore ops(c.accounts);
-        auto current = Effective(ops.ProcessingSettings(scope));
+        auto current = Effective(ops.ProcessingSettings(scope), scope.tenant_id());
         if (auto* p = std::get_if<http::Response>(&current)) {
             problem = std::move(*p);
             return;
