@@ -4,6 +4,7 @@
 #include "pipeline/engine.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <iterator>
 #include <limits>
@@ -625,11 +626,12 @@ void Step::Fuel() {
     if (!level) return;
     FuelState& f = st.fuel;
     f.window.push_back(*level);
-    if (f.window.size() > kFuelWindow) f.window.erase(f.window.begin());
-    std::vector<double> sorted = f.window;
-    std::sort(sorted.begin(), sorted.end());
-    double sm = sorted.size() % 2 ? sorted[sorted.size() / 2]
-                                  : (sorted[sorted.size() / 2 - 1] + sorted[sorted.size() / 2]) / 2;
+    while (f.window.size() > kFuelWindow) f.window.erase(f.window.begin());
+    std::array<double, kFuelWindow> sorted{};  // no allocation per reading
+    const size_t n = f.window.size();
+    std::copy(f.window.begin(), f.window.end(), sorted.begin());
+    std::sort(sorted.begin(), sorted.begin() + static_cast<std::ptrdiff_t>(n));
+    double sm = n % 2 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
     f.smoothed_l = sm;
     if (moving && f.episode != 1) {
         f.has_high = false;
@@ -709,8 +711,15 @@ void Step::ResolveDriver() {
     }
     std::optional<int64_t> driver = st.badge_driver_id;
     if (!driver && !st.badge) {
-        for (const Assignment& a : ctx.assignments) {
-            if (a.from <= p.time && (!a.to || p.time < *a.to)) driver = a.driver_id;
+        // The covering assignment that began last (assignments are sorted by `from`).
+        auto it = std::upper_bound(ctx.assignments.begin(), ctx.assignments.end(), p.time,
+                                   [](TimePoint t, const Assignment& a) { return t < a.from; });
+        while (it != ctx.assignments.begin()) {
+            --it;
+            if (!it->to || p.time < *it->to) {
+                driver = it->driver_id;
+                break;
+            }
         }
     }
     st.driver_id = driver;

@@ -12,6 +12,7 @@
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
+#include "core/json.hpp"
 #include "pipeline/engine.hpp"
 
 namespace fleet::pipeline {
@@ -318,9 +319,16 @@ Result<Settings> ParseSettings(std::string_view text) {
 }
 
 std::string SettingsJson(const Settings& s) {
-    json::object o;
-    for (const auto& f : kSettingFields) o[f.name] = s.*(f.member);
-    return json::serialize(o);
+    // The house's number writer (300, 11.8), not Boost's (3E2, 1.18E1): people read these.
+    std::string out = "{";
+    for (const auto& f : kSettingFields) {
+        if (out.size() > 1) out += ',';
+        core::AppendJsonString(out, f.name);
+        out += ':';
+        core::AppendJsonNumber(out, s.*(f.member));
+    }
+    out += '}';
+    return out;
 }
 
 std::string StateJson(const State& s) {

@@ -110,6 +110,8 @@ TEST(SettingsTest, DefaultsFromAnEmptyObjectAndRoundTrip) {
     EXPECT_EQ(back->tank_l, 60);
     EXPECT_EQ(back->eco_weight_idle, 2);
     EXPECT_EQ(SettingsJson(*back), SettingsJson(*t));
+    EXPECT_NE(SettingsJson(Settings{}).find(R"("min_trip_distance_m":300,)"), std::string::npos);
+    EXPECT_NE(SettingsJson(Settings{}).find(R"("low_battery_v":11.8,)"), std::string::npos);
 }
 
 TEST(SettingsTest, UnknownKeysWrongTypesAndRangesAreErrors) {
@@ -490,6 +492,31 @@ TEST(EngineTest, GeofenceCircleEnterExitWithItsSpeedLimit) {
     EXPECT_NE(over[0].detail_json.find("\"limit_kmh\":45"), std::string::npos);
 }
 
+TEST(EngineTest, GeofenceCircleDoesNotFlapOnItsEdge) {
+    // Parked 2 m outside a 500 m circle's edge, the fix wandering ±10 m across it for an hour.
+    Geofence depot = Circle(5, 45.0 + 502 / kMetresPerDegreeLat, 5.0, 500);
+    Route r("2026-03-02T08:00:00Z");
+    r.step_s = 30;
+    for (int i = 0; i < 120; ++i) {
+        r.Stay(30);
+        r.points.back().lat = 45.0 + ((i * 7) % 5 - 2) * 5 / kMetresPerDegreeLat;
+    }
+    Device run;
+    run.ctx.geofences = {depot};
+    run.Feed(r.points);
+    EXPECT_TRUE(run.Events("geofence_enter").empty());
+    EXPECT_TRUE(run.Events("geofence_exit").empty());
+    // Without hysteresis the same fixes would have crossed the edge many times.
+    int crossings = 0;
+    for (size_t i = 1; i < r.points.size(); ++i) {
+        auto inside = [&](const Point& p) {
+            return HaversineM(depot.center_lat, depot.center_lon, p.lat, p.lon) < depot.radius_m;
+        };
+        crossings += inside(r.points[i]) != inside(r.points[i - 1]);
+    }
+    EXPECT_GT(crossings, 20);
+}
+
 TEST(EngineTest, GeofencePolygonDoesNotFlapOnItsEdge) {
     // A 1 km square; the vehicle parks 3 m inside its southern edge and the fix wanders ±8 m.
     double lat0 = 45.0, lon0 = 5.0;
@@ -715,6 +742,25 @@ TEST(EngineTest, DriverByBadgeUnknownBadgeAndAssignment) {
     EXPECT_EQ(unknown[0].detail_json, R"({"badge":"FFFF"})");
     EXPECT_FALSE(unknown[0].driver_id);  // not the previous session's driver
     EXPECT_EQ(run.Events("trip_start")[0].driver_id, 11);
+}
+
+TEST(EngineTest, TheAssignmentThatBeganLastAndCoversTheTimeGivesTheDriver) {
+    Device run;
+    run.ctx.assignments = {Assignment{1, At("2026-03-02T08:00:00Z"), At("2026-03-02T09:00:00Z")},
+                           Assignment{3, At("2026-03-02T08:30:00Z"), At("2026-03-02T08:45:00Z")},
+                           Assignment{2, At("2026-03-02T09:00:00Z"), std::nullopt}};
+    auto driver_at = [&](const char* t) {
+        Route r(t);
+        run.Feed({r.Here(0)});
+        return run.state.driver_id;
+    };
+    EXPECT_FALSE(driver_at("2026-03-02T07:59:59Z"));
+    EXPECT_EQ(driver_at("2026-03-02T08:10:00Z"), 1);
+    EXPECT_EQ(driver_at("2026-03-02T08:35:00Z"), 3);
+    EXPECT_EQ(driver_at("2026-03-02T08:50:00Z"), 1);
+    EXPECT_EQ(driver_at("2026-03-02T09:00:00Z"), 2);
+    EXPECT_EQ(driver_at("2026-03-09T09:00:00Z"), 2);
+    EXPECT_EQ(run.Events("driver_changed").size(), 3u);  // 1 → 3, 3 → 1, 1 → 2
 }
 
 TEST(EcoScoreTest, FormulaAndClamp) {

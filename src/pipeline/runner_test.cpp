@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <limits>
 #include <thread>
 
 #include "core/time.hpp"
@@ -323,6 +324,26 @@ TEST_F(RunnerTest, ChangedSettingsApplyFromThenOn) {
     runner_->ConfigChanged(2);
     Idle();
     EXPECT_EQ(runner_->stats().failures.load(), 0u);
+}
+
+TEST_F(RunnerTest, AReplayStoppedInItsMiddleIsFinishedAfterTheRestart) {
+    auto route = Route(7, T("2026-03-01T10:00:00Z"));
+    StartRunner(1);
+    Ingest(route, 0, route.size());
+    Idle();
+    std::string want = Derived(7);
+    runner_.reset();
+    // What fleetd leaves when it stops in the middle of a replay from the start: the replay's note,
+    // and an event of the window that the replay will not raise again.
+    Exec("INSERT INTO service_cursors (name, value) VALUES ('pipeline_replay:7', " +
+         std::to_string(std::numeric_limits<int64_t>::min()) + ");"
+         "INSERT INTO events (key, tenant_id, device_id, vehicle_id, type, time, detail, created_at) VALUES "
+         "('7:overspeed:1772359260000', 1, 7, 3, 'overspeed', 1772359260000, '{}', 0);");
+    StartRunner(1);
+    Idle();
+    EXPECT_EQ(Int("SELECT count(*) FROM events WHERE type = 'overspeed'"), 0);
+    EXPECT_EQ(Int("SELECT count(*) FROM service_cursors WHERE name = 'pipeline_replay:7'"), 0);
+    EXPECT_EQ(Derived(7), want);
 }
 
 }  // namespace

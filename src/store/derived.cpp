@@ -295,16 +295,58 @@ Result<std::optional<Recompute>> DerivedStore::TakeLate(int64_t device_id) {
              }) {
             if (auto r = Run(db_, sql, "clear recomputed window", by_device_after); !r) return r.error();
         }
-        Query q(db_.db, "SELECT key, type FROM events WHERE device_id = ? AND time > ?");
-        if (!q.ok()) return q.error("read recomputed events");
-        by_device_after(q);
-        int rc;
-        while ((rc = q.Step()) == SQLITE_ROW) {
-            if (!IsPeriodicEventType(Col(q.get(), 1))) out.event_keys.emplace_back(Col(q.get(), 0));
-        }
-        if (rc != SQLITE_DONE) return db_.DbError("read recomputed events");
+        r = Run(db_,
+                "INSERT INTO service_cursors (name, value) VALUES (?1, ?2) ON CONFLICT (name) "
+                "DO UPDATE SET value = min(value, excluded.value)",
+                "note replay", [&](Query& q) { q.Bind(1, ReplayName(device_id)).Bind(2, cp); });
+        if (!r) return r.error();
+        auto keys = EngineEventsAfter(device_id, cp);
+        if (!keys) return keys.error();
+        out.event_keys = std::move(*keys);
         return std::optional<Recompute>(std::move(out));
     });
+}
+
+std::string DerivedStore::ReplayName(int64_t device_id) { return fmt::format("pipeline_replay:{}", device_id); }
+
+Result<std::vector<std::string>> DerivedStore::EngineEventsAfter(int64_t device_id, int64_t after_ms) {
+    Query q(db_.db, "SELECT key, type FROM events WHERE device_id = ? AND time > ?");
+    if (!q.ok()) return q.error("read recomputed events");
+    q.Bind(1, device_id).Bind(2, after_ms);
+    std::vector<std::string> keys;
+    int rc;
+    while ((rc = q.Step()) == SQLITE_ROW) {
+        if (!IsPeriodicEventType(Col(q.get(), 1))) keys.emplace_back(Col(q.get(), 0));
+    }
+    if (rc != SQLITE_DONE) return db_.DbError("read recomputed events");
+    return keys;
+}
+
+Result<std::optional<Recompute>> DerivedStore::UnfinishedReplay(int64_t device_id) {
+    Query note(db_.db, "SELECT value FROM service_cursors WHERE name = ?");
+    if (!note.ok()) return note.error("read replay note");
+    note.Bind(1, ReplayName(device_id));
+    int rc = note.Step();
+    if (rc == SQLITE_DONE) return std::optional<Recompute>();
+    if (rc != SQLITE_ROW) return db_.DbError("read replay note");
+    const int64_t start = sqlite3_column_int64(note.get(), 0);
+    Recompute out;
+    out.late_from = FromMs(start);
+    Query q(db_.db,
+            "SELECT time, state FROM pipeline_checkpoints WHERE device_id = ? AND time <= ? "
+            "ORDER BY time DESC LIMIT 1");
+    if (!q.ok()) return q.error("read checkpoint");
+    q.Bind(1, device_id).Bind(2, start);
+    rc = q.Step();
+    if (rc == SQLITE_ROW) {
+        out.checkpoint = Checkpoint{FromMs(sqlite3_column_int64(q.get(), 0)), std::string(Col(q.get(), 1))};
+    } else if (rc != SQLITE_DONE) {
+        return db_.DbError("read checkpoint");
+    }
+    auto keys = EngineEventsAfter(device_id, start);
+    if (!keys) return keys.error();
+    out.event_keys = std::move(*keys);
+    return std::optional<Recompute>(std::move(out));
 }
 
 Result<void> DerivedStore::SkipSync() { return db_.Exec("PRAGMA synchronous=NORMAL"); }
@@ -453,9 +495,11 @@ Result<void> DerivedStore::WriteChunk(const DerivedChunk& c, core::TimePoint now
     }
 }
 
-Result<void> DerivedStore::DeleteEvents(const std::vector<std::string>& keys) {
-    if (keys.empty()) return {};
+Result<void> DerivedStore::FinishReplay(int64_t device_id, const std::vector<std::string>& keys) {
     return db_.Transaction<void>([&]() -> Result<void> {
+        auto r = Run(db_, "DELETE FROM service_cursors WHERE name = ?", "end replay",
+                     [&](Query& q) { q.Bind(1, ReplayName(device_id)); });
+        if (!r) return r.error();
         Query notes(db_.db, "DELETE FROM notifications WHERE event_id = (SELECT id FROM events WHERE key = ?)");
         Query events(db_.db, "DELETE FROM events WHERE key = ?");
         if (!notes.ok()) return notes.error("delete notifications");

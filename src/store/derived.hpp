@@ -173,11 +173,19 @@ public:
     // what the replay from that checkpoint will write again — later checkpoints, trips and stops
     // ending after it, visits entered after it (visits open at it are reopened); the device's
     // counters are rewritten by the replay. The engine's events after it are kept (a recomputed
-    // event keeps its row) and
-    // their keys returned: the caller deletes, with DeleteEvents, those the replay does not
-    // produce again. nullopt when the device has no mark. A position stored late while the replay
-    // runs leaves a new mark.
+    // event keeps its row) and their keys returned: the caller deletes, with FinishReplay, those
+    // the replay does not produce again. The replay is noted (service_cursors
+    // "pipeline_replay:<device id>", the checkpoint's time) until FinishReplay, so that a restart in
+    // the middle finds it (UnfinishedReplay). nullopt when the device has no mark. A position
+    // stored late while the replay runs leaves a new mark.
     Result<std::optional<Recompute>> TakeLate(int64_t device_id);
+    // A replay that TakeLate started and FinishReplay did not end (fleetd stopped in between): the
+    // last checkpoint at or before its start and the engine's events after its start; nullopt when
+    // there is none.
+    Result<std::optional<Recompute>> UnfinishedReplay(int64_t device_id);
+    // Ends a replay that caught up, in one transaction: deletes the events with these keys (those
+    // it did not raise again) with their notifications, and the replay's note.
+    Result<void> FinishReplay(int64_t device_id, const std::vector<std::string>& stale_keys);
 
     // Writes chunks (of one or several devices, in order) in one transaction: upserts by key,
     // counters, checkpoints. Nothing is written when it fails.
@@ -188,9 +196,6 @@ public:
     // last ones, never half of one. For the runner, whose rows are derived from positions: a lost
     // commit loses its checkpoint with its rows, and processing resumes from the one before.
     Result<void> SkipSync();
-
-    // Deletes the events with these keys and their notifications, in one transaction.
-    Result<void> DeleteEvents(const std::vector<std::string>& keys);
 
     // Every active device with a position, for the offline check.
     Result<std::vector<DeviceSeen>> SeenDevices();
@@ -205,6 +210,8 @@ public:
 private:
     class Statements;
     Result<void> WriteChunk(const DerivedChunk& chunk, core::TimePoint now);
+    static std::string ReplayName(int64_t device_id);
+    Result<std::vector<std::string>> EngineEventsAfter(int64_t device_id, int64_t after_ms);
 
     AccountStore::Impl& db_;
     std::unique_ptr<Statements> statements_;  // what the runner runs for every chunk, prepared once

@@ -251,9 +251,16 @@ TEST_F(DerivedStoreTest, TakeLateClearsTheWindowAfterTheCheckpointBeforeIt) {
 
     Exec("INSERT INTO notifications (tenant_id, event_id, channel, recipient, status, created_at) "
          "SELECT tenant_id, id, 'web', 'user:1', 'sent', 0 FROM events WHERE key = '7:b'");
-    ASSERT_TRUE(derived_->DeleteEvents((*r)->event_keys).ok());
+    // Until it finishes, the replay is noted: a restart finds it, from the same checkpoint.
+    auto unfinished = derived_->UnfinishedReplay(7);
+    ASSERT_TRUE(unfinished.ok()) << unfinished.error().message;
+    ASSERT_TRUE(unfinished->has_value());
+    EXPECT_EQ((*unfinished)->checkpoint->time, T("2026-03-01T08:45:00Z"));
+    EXPECT_EQ((*unfinished)->event_keys, std::vector<std::string>{"7:b"});
+    ASSERT_TRUE(derived_->FinishReplay(7, (*r)->event_keys).ok());
     EXPECT_EQ(Int("SELECT count(*) FROM events"), 1);
     EXPECT_EQ(Int("SELECT count(*) FROM notifications"), 0);
+    EXPECT_FALSE(derived_->UnfinishedReplay(7)->has_value());
 }
 
 TEST_F(DerivedStoreTest, PresenceEventsAreAddedOnceAndSeen) {

@@ -8,6 +8,7 @@
 #include <filesystem>
 
 #include "core/time.hpp"
+#include "store/test_database.hpp"
 
 namespace fleet::store {
 namespace {
@@ -16,47 +17,15 @@ namespace fs = std::filesystem;
 using core::TimePoint;
 using namespace std::chrono_literals;
 
-template <typename T>
-const T& Ok(const Outcome<T>& o) {
-    if (!o) {
-        ADD_FAILURE() << (o.refused() ? o.refused()->detail : o.error()->message);
-        static const T empty{};
-        return empty;
-    }
-    return *o;
-}
+using test::Ok;
+using test::RefusalOf;
+using test::T;
 
-template <typename T>
-std::optional<Refusal> RefusalOf(const Outcome<T>& o) {
-    EXPECT_EQ(o.error(), nullptr) << (o.error() ? o.error()->message : "");
-    return o.refused() ? std::optional<Refusal>(o.refused()->why) : std::nullopt;
-}
-
-class FleetStoreTest : public ::testing::Test {
+class FleetStoreTest : public test::DatabaseTest {
 protected:
     void SetUp() override {
-        dir_ = fs::temp_directory_path() / ("fleetd_fleet_test_" + std::to_string(::getpid()) + "_" +
-                                            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-        fs::remove_all(dir_);
-        fs::create_directories(dir_);
-        path_ = (dir_ / "fleetd.db").string();
-        auto s = OpenSqliteStore(path_);
-        ASSERT_TRUE(s.ok()) << s.error().message;
-        store_ = std::move(*s);
-        auto a = AccountStore::Open(path_);
-        ASSERT_TRUE(a.ok()) << a.error().message;
-        accounts_ = std::move(*a);
-        fleet_ = std::make_unique<FleetStore>(*accounts_);
-        ASSERT_TRUE(accounts_->AddTenant("acme", cli_, now_).ok());
-        ASSERT_TRUE(accounts_->AddTenant("globex", cli_, now_).ok());
-        acme_ = *accounts_->OperatorScope("acme");
-        globex_ = *accounts_->OperatorScope("globex");
-    }
-    void TearDown() override {
-        fleet_.reset();
-        accounts_.reset();
-        store_.reset();
-        fs::remove_all(dir_);
+        OpenDatabase();
+        if (HasFatalFailure()) return;
     }
 
     // SQL on a connection of its own, for what no method does yet (narrowing users to groups).
@@ -100,15 +69,6 @@ protected:
         return out;
     }
 
-    fs::path dir_;
-    std::string path_;
-    std::unique_ptr<Store> store_;
-    std::unique_ptr<AccountStore> accounts_;
-    std::unique_ptr<FleetStore> fleet_;
-    Actor cli_{"cli", std::nullopt, ""};
-    TimePoint now_ = *core::ParseIso("2026-03-01T08:00:00Z");
-    TenantScope acme_ = AccountStore::ScopeOf(User{});
-    TenantScope globex_ = AccountStore::ScopeOf(User{});
 };
 
 TEST_F(FleetStoreTest, VehicleFieldsAreCheckedAndTheVinUpperCased) {

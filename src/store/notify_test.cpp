@@ -9,6 +9,7 @@
 #include <set>
 
 #include "core/time.hpp"
+#include "store/test_database.hpp"
 #include "store/store.hpp"
 
 namespace fleet::store {
@@ -18,21 +19,8 @@ namespace fs = std::filesystem;
 using core::TimePoint;
 using namespace std::chrono_literals;
 
-template <typename T>
-const T& Ok(const Outcome<T>& o) {
-    if (!o) {
-        ADD_FAILURE() << (o.refused() ? o.refused()->detail : o.error()->message);
-        static const T empty{};
-        return empty;
-    }
-    return *o;
-}
-
-template <typename T>
-std::optional<Refusal> RefusalOf(const Outcome<T>& o) {
-    EXPECT_EQ(o.error(), nullptr) << (o.error() ? o.error()->message : "");
-    return o.refused() ? std::optional<Refusal>(o.refused()->why) : std::nullopt;
-}
+using test::Ok;
+using test::RefusalOf;
 
 // Events are the pipeline's to write (its scenario tests cover how they are derived); these tests
 // insert the rows directly, as the runner would.

@@ -8,6 +8,7 @@
 #include <filesystem>
 
 #include "core/time.hpp"
+#include "store/test_database.hpp"
 #include "store/reports.hpp"
 #include "store/store.hpp"
 
@@ -19,61 +20,28 @@ namespace fs = std::filesystem;
 using core::TimePoint;
 using namespace std::chrono_literals;
 
-TimePoint T(const char* iso) { return *core::ParseIso(iso); }
+using test::Ok;
+using test::RefusalOf;
+using test::T;
 
-template <typename T>
-const T& Ok(const Outcome<T>& o) {
-    if (!o) {
-        ADD_FAILURE() << (o.refused() ? o.refused()->detail : o.error()->message);
-        static const T empty{};
-        return empty;
-    }
-    return *o;
-}
-
-template <typename T>
-std::optional<Refusal> RefusalOf(const Outcome<T>& o) {
-    EXPECT_EQ(o.error(), nullptr) << (o.error() ? o.error()->message : "");
-    return o.refused() ? std::optional<Refusal>(o.refused()->why) : std::nullopt;
-}
-
-class OperationsStoreTest : public ::testing::Test {
+class OperationsStoreTest : public test::DatabaseTest {
 protected:
     void SetUp() override {
-        dir_ = fs::temp_directory_path() /
-               ("fleetd_operations_test_" + std::to_string(::getpid()) + "_" +
-                ::testing::UnitTest::GetInstance()->current_test_info()->name());
-        fs::remove_all(dir_);
-        fs::create_directories(dir_);
-        path_ = (dir_ / "fleetd.db").string();
-        auto s = OpenSqliteStore(path_);
-        ASSERT_TRUE(s.ok()) << s.error().message;
-        store_ = std::move(*s);
-        auto a = AccountStore::Open(path_);
-        ASSERT_TRUE(a.ok()) << a.error().message;
-        accounts_ = std::move(*a);
-        fleet_ = std::make_unique<FleetStore>(*accounts_);
+        now_ = T("2026-03-02T11:00:00Z");  // 12:00 in Paris
+        OpenDatabase("Europe/Paris");
+        if (HasFatalFailure()) return;
         ops_ = std::make_unique<OperationsStore>(*accounts_);
-        ASSERT_TRUE(accounts_->CreateTenant(NewTenant{"acme", "Europe/Paris"}, cli_, now_).ok());
-        ASSERT_TRUE(accounts_->AddTenant("globex", cli_, now_).ok());
-        acme_ = *accounts_->OperatorScope("acme");
-        globex_ = *accounts_->OperatorScope("globex");
         van_ = AddVehicle(acme_, "Van");
         car_ = AddVehicle(globex_, "Car");
-        Exec(fmt::format(
-            "INSERT INTO devices (id, imei, protocol, status, created_at, tenant_id) VALUES "
-            "(11, '1', 'teltonika', 'active', 0, {0});"
-            "INSERT INTO installations (tenant_id, vehicle_id, device_id, from_time, created_at) "
-            "VALUES "
-            "({0}, {1}, 11, 0, 0);",
-            acme_.tenant_id(), van_));
+        Exec(fmt::format("INSERT INTO devices (id, imei, protocol, status, created_at, tenant_id) VALUES "
+                         "(11, '1', 'teltonika', 'active', 0, {0});"
+                         "INSERT INTO installations (tenant_id, vehicle_id, device_id, from_time, created_at) VALUES "
+                         "({0}, {1}, 11, 0, 0);",
+                         acme_.tenant_id(), van_));
     }
     void TearDown() override {
         ops_.reset();
-        fleet_.reset();
-        accounts_.reset();
-        store_.reset();
-        fs::remove_all(dir_);
+        DatabaseTest::TearDown();
     }
 
     void Exec(const std::string& sql) {
@@ -99,10 +67,9 @@ protected:
         return v;
     }
     void Counters(double odometer_m, double engine_s) {
-        Exec(fmt::format(
-            "INSERT OR REPLACE INTO device_counters (device_id, time, odometer_m, engine_s) "
-            "VALUES (11, 0, {}, {})",
-            odometer_m, engine_s));
+        Exec(fmt::format("INSERT OR REPLACE INTO device_counters (device_id, time, odometer_m, engine_s) "
+                         "VALUES (11, 0, {}, {})",
+                         odometer_m, engine_s));
     }
     int64_t AddVehicle(TenantScope scope, const std::string& name) {
         VehicleChange c;
@@ -118,17 +85,8 @@ protected:
         return c;
     }
 
-    fs::path dir_;
-    std::string path_;
-    std::unique_ptr<Store> store_;
-    std::unique_ptr<AccountStore> accounts_;
-    std::unique_ptr<FleetStore> fleet_;
     std::unique_ptr<OperationsStore> ops_;
-    TenantScope acme_ = AccountStore::ScopeOf(User{});
-    TenantScope globex_ = AccountStore::ScopeOf(User{});
     int64_t van_ = 0, car_ = 0;
-    Actor cli_{"cli", std::nullopt, ""};
-    TimePoint now_ = T("2026-03-02T11:00:00Z");  // 12:00 in Paris
 };
 
 TEST_F(OperationsStoreTest, ProcessingSettingsAreEmptyUntilSetThenAudited) {
@@ -137,8 +95,7 @@ TEST_F(OperationsStoreTest, ProcessingSettingsAreEmptyUntilSetThenAudited) {
     Ok(ops_->SetProcessingSettings(acme_, R"({"idle_event_s":180})", cli_, now_));
     EXPECT_EQ(*ops_->ProcessingSettings(acme_), R"({"idle_event_s":180})");
     EXPECT_EQ(*ops_->ProcessingSettings(globex_), "{}");
-    EXPECT_EQ(Scalar("SELECT count(*) FROM audit_log WHERE action = 'settings.processing.update'"),
-              2);
+    EXPECT_EQ(Scalar("SELECT count(*) FROM audit_log WHERE action = 'settings.processing.update'"), 2);
 }
 
 TEST_F(OperationsStoreTest, GeofencesAreCheckedUniqueAndOfTheirTenant) {
@@ -167,8 +124,7 @@ TEST_F(OperationsStoreTest, GeofencesAreCheckedUniqueAndOfTheirTenant) {
     EXPECT_EQ((*ops_->FindGeofence(acme_, g.id))->geometry_json, *to_polygon.geometry_json);
 
     EXPECT_FALSE(ops_->FindGeofence(globex_, g.id)->has_value());
-    EXPECT_EQ(RefusalOf(ops_->UpdateGeofence(globex_, g.id, Circle("X"), cli_, now_)),
-              Refusal::kNotFound);
+    EXPECT_EQ(RefusalOf(ops_->UpdateGeofence(globex_, g.id, Circle("X"), cli_, now_)), Refusal::kNotFound);
     EXPECT_EQ(RefusalOf(ops_->DeleteGeofence(globex_, g.id, cli_, now_)), Refusal::kNotFound);
     GeofenceFilter polygons;
     polygons.kind = "polygon";
@@ -185,8 +141,7 @@ TEST_F(OperationsStoreTest, ImportIsAllOrNothingAndSaysWhichFeatureIsWrong) {
     bad[1].radius_m = -5;
     ImportResult r = Ok(ops_->ImportGeofences(acme_, bad, cli_, now_));
     EXPECT_EQ(r.created, 0);
-    ASSERT_EQ(r.errors.size(),
-              2u);  // the shape and the duplicate first; the database's check after
+    ASSERT_EQ(r.errors.size(), 2u);  // the shape and the duplicate first; the database's check after
     EXPECT_EQ(r.errors[0].index, 1);
     EXPECT_EQ(r.errors[1].index, 2);
     bad.erase(bad.begin() + 1, bad.begin() + 3);  // A, Depot
@@ -218,11 +173,9 @@ TEST_F(OperationsStoreTest, OdometerIsTheDashboardReadingPlusWhatTheDeviceCounte
     EXPECT_DOUBLE_EQ(*after.engine_hours, 12);
     Ok(ops_->SetOdometer(acme, van_, 52300, 2000.0, cli_, now_));
     EXPECT_DOUBLE_EQ(*Ok(ops_->GetOdometer(acme, van_)).engine_hours, 2000);
-    EXPECT_EQ(RefusalOf(ops_->SetOdometer(acme, van_, -1, std::nullopt, cli_, now_)),
-              Refusal::kInvalid);
+    EXPECT_EQ(RefusalOf(ops_->SetOdometer(acme, van_, -1, std::nullopt, cli_, now_)), Refusal::kInvalid);
     EXPECT_EQ(RefusalOf(ops_->GetOdometer(acme, car_)), Refusal::kNotFound);
-    EXPECT_EQ(RefusalOf(ops_->SetOdometer(acme, car_, 1, std::nullopt, cli_, now_)),
-              Refusal::kNotFound);
+    EXPECT_EQ(RefusalOf(ops_->SetOdometer(acme, car_, 1, std::nullopt, cli_, now_)), Refusal::kNotFound);
     EXPECT_EQ(Scalar("SELECT count(*) FROM audit_log WHERE action = 'vehicle.odometer.set'"), 2);
 }
 
@@ -233,27 +186,20 @@ TEST_F(OperationsStoreTest, AssignmentsOfAVehicleNeverOverlap) {
     int64_t ann = Ok(fleet_->AddDriver(acme_, d, cli_, now_)).id;
     d.name = "Gus";
     int64_t gus = Ok(fleet_->AddDriver(globex_, d, cli_, now_)).id;
-    auto t0 = T("2026-03-01T00:00:00Z"), t1 = T("2026-03-02T00:00:00Z"),
-         t2 = T("2026-03-03T00:00:00Z");
+    auto t0 = T("2026-03-01T00:00:00Z"), t1 = T("2026-03-02T00:00:00Z"), t2 = T("2026-03-03T00:00:00Z");
     Assignment a = Ok(ops_->AddAssignment(acme, van_, ann, t0, t1, cli_, now_));
     EXPECT_EQ(a.driver_name, "Ann");
-    EXPECT_EQ(RefusalOf(ops_->AddAssignment(acme, van_, ann, t0 + 1h, t2, cli_, now_)),
-              Refusal::kConflict);
+    EXPECT_EQ(RefusalOf(ops_->AddAssignment(acme, van_, ann, t0 + 1h, t2, cli_, now_)), Refusal::kConflict);
     Ok(ops_->AddAssignment(acme, van_, ann, t1, t2, cli_, now_));  // touching is not overlapping
     EXPECT_EQ(RefusalOf(ops_->AddAssignment(acme, van_, ann, t0 - 24h, std::nullopt, cli_, now_)),
               Refusal::kConflict);  // an open one runs forever
     int64_t open = Ok(ops_->AddAssignment(acme, van_, ann, t2 + 1h, std::nullopt, cli_, now_)).id;
-    EXPECT_EQ(RefusalOf(ops_->AddAssignment(acme, van_, ann, t2 + 48h, t2 + 50h, cli_, now_)),
-              Refusal::kConflict);
-    EXPECT_EQ(RefusalOf(ops_->AddAssignment(acme, van_, ann, t1, t0, cli_, now_)),
-              Refusal::kInvalid);
-    EXPECT_EQ(RefusalOf(ops_->AddAssignment(acme, van_, gus, t2 + 48h, t2 + 50h, cli_, now_)),
-              Refusal::kNotFound);
-    EXPECT_EQ(RefusalOf(ops_->AddAssignment(acme, car_, ann, t0, t1, cli_, now_)),
-              Refusal::kNotFound);
+    EXPECT_EQ(RefusalOf(ops_->AddAssignment(acme, van_, ann, t2 + 48h, t2 + 50h, cli_, now_)), Refusal::kConflict);
+    EXPECT_EQ(RefusalOf(ops_->AddAssignment(acme, van_, ann, t1, t0, cli_, now_)), Refusal::kInvalid);
+    EXPECT_EQ(RefusalOf(ops_->AddAssignment(acme, van_, gus, t2 + 48h, t2 + 50h, cli_, now_)), Refusal::kNotFound);
+    EXPECT_EQ(RefusalOf(ops_->AddAssignment(acme, car_, ann, t0, t1, cli_, now_)), Refusal::kNotFound);
     EXPECT_EQ(Ok(ops_->ListAssignments(acme, van_, {})).total, 3);
-    EXPECT_EQ(RefusalOf(ops_->DeleteAssignment(Viewer{globex_}, open, cli_, now_)),
-              Refusal::kNotFound);
+    EXPECT_EQ(RefusalOf(ops_->DeleteAssignment(Viewer{globex_}, open, cli_, now_)), Refusal::kNotFound);
     EXPECT_EQ(Ok(ops_->DeleteAssignment(acme, open, cli_, now_)), van_);
     Ok(ops_->AddAssignment(acme, van_, ann, t2 + 48h, t2 + 50h, cli_, now_));
 }
@@ -280,8 +226,7 @@ TEST_F(OperationsStoreTest, PlansAreValidatedAndArchived) {
     EXPECT_EQ(Ok(ops_->UpdatePlan(acme, p.id, rename, cli_, now_)).interval_km, 15000.0);
     PlanChange clear;
     clear.interval_km = std::optional<std::optional<double>>(std::optional<double>());
-    EXPECT_EQ(RefusalOf(ops_->UpdatePlan(acme, p.id, clear, cli_, now_)),
-              Refusal::kInvalid);  // nothing left
+    EXPECT_EQ(RefusalOf(ops_->UpdatePlan(acme, p.id, clear, cli_, now_)), Refusal::kInvalid);  // nothing left
     EXPECT_FALSE(ops_->FindPlan(Viewer{globex_}, p.id)->has_value());
     Ok(ops_->ArchivePlan(acme, p.id, cli_, now_));
     EXPECT_EQ(ops_->ListPlans(acme, {}, {})->total, 0);
@@ -310,8 +255,7 @@ TEST_F(OperationsStoreTest, MaintenanceCheckRaisesEachThresholdOnceAndAServiceSt
     EXPECT_EQ(check.raised, 1);
     EXPECT_EQ(ops_->CheckMaintenance(now_ + 1h)->raised, 0);  // once per cycle
     EXPECT_EQ(Scalar("SELECT count(*) FROM events WHERE type = 'maintenance_due'"), 1);
-    EXPECT_EQ(Scalar(fmt::format("SELECT vehicle_id FROM events WHERE type = 'maintenance_due'")),
-              van_);
+    EXPECT_EQ(Scalar(fmt::format("SELECT vehicle_id FROM events WHERE type = 'maintenance_due'")), van_);
 
     Counters(15100000, 0);  // overdue now
     EXPECT_EQ(ops_->CheckMaintenance(now_ + 2h)->raised, 1);
@@ -351,8 +295,7 @@ TEST_F(OperationsStoreTest, ServicesAreCheckedAgainstThePlanAndTheVehicle) {
     int64_t plan = Ok(ops_->AddPlan(acme, c, cli_, now_)).id;
     ServiceRecord s;
     s.date = "2026-03-01";
-    EXPECT_EQ(RefusalOf(ops_->AddService(acme, s, cli_, now_)),
-              Refusal::kInvalid);  // no vehicle, no plan
+    EXPECT_EQ(RefusalOf(ops_->AddService(acme, s, cli_, now_)), Refusal::kInvalid);  // no vehicle, no plan
     s.vehicle_id = car_;
     EXPECT_EQ(RefusalOf(ops_->AddService(acme, s, cli_, now_)), Refusal::kNotFound);
     s.vehicle_id = van_;

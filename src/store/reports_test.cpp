@@ -8,6 +8,7 @@
 #include <filesystem>
 
 #include "core/time.hpp"
+#include "store/test_database.hpp"
 
 // The derived rows (trips, stops, events, visits, counters) are inserted here directly: deriving
 // them from positions is the pipeline's, and its scenario tests cover it.
@@ -18,46 +19,19 @@ namespace fs = std::filesystem;
 using core::TimePoint;
 using namespace std::chrono_literals;
 
-TimePoint T(const char* iso) { return *core::ParseIso(iso); }
+using test::Ok;
+using test::RefusalOf;
+using test::T;
+
 int64_t Ms(const char* iso) { return T(iso).time_since_epoch().count(); }
 
-template <typename T>
-const T& Ok(const Outcome<T>& o) {
-    if (!o) {
-        ADD_FAILURE() << (o.refused() ? o.refused()->detail : o.error()->message);
-        static const T empty{};
-        return empty;
-    }
-    return *o;
-}
-
-template <typename T>
-std::optional<Refusal> RefusalOf(const Outcome<T>& o) {
-    EXPECT_EQ(o.error(), nullptr) << (o.error() ? o.error()->message : "");
-    return o.refused() ? std::optional<Refusal>(o.refused()->why) : std::nullopt;
-}
-
-class ReportStoreTest : public ::testing::Test {
+class ReportStoreTest : public test::DatabaseTest {
 protected:
     void SetUp() override {
-        dir_ = fs::temp_directory_path() / ("fleetd_reports_test_" + std::to_string(::getpid()) + "_" +
-                                            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-        fs::remove_all(dir_);
-        fs::create_directories(dir_);
-        path_ = (dir_ / "fleetd.db").string();
-        auto s = OpenSqliteStore(path_);
-        ASSERT_TRUE(s.ok()) << s.error().message;
-        store_ = std::move(*s);
-        auto a = AccountStore::Open(path_);
-        ASSERT_TRUE(a.ok()) << a.error().message;
-        accounts_ = std::move(*a);
-        fleet_ = std::make_unique<FleetStore>(*accounts_);
+        now_ = T("2026-03-20T12:00:00Z");
+        OpenDatabase("America/New_York");
+        if (HasFatalFailure()) return;
         reports_ = std::make_unique<ReportStore>(*accounts_);
-        NewTenant acme{"acme", "America/New_York"};
-        ASSERT_TRUE(accounts_->CreateTenant(acme, cli_, now_).ok());
-        ASSERT_TRUE(accounts_->AddTenant("globex", cli_, now_).ok());
-        acme_ = *accounts_->OperatorScope("acme");
-        globex_ = *accounts_->OperatorScope("globex");
         van_ = AddVehicle(acme_, "Van");
         truck_ = AddVehicle(acme_, "Truck");
         car_ = AddVehicle(globex_, "Car");
@@ -70,10 +44,7 @@ protected:
     }
     void TearDown() override {
         reports_.reset();
-        fleet_.reset();
-        accounts_.reset();
-        store_.reset();
-        fs::remove_all(dir_);
+        DatabaseTest::TearDown();
     }
 
     void Exec(const std::string& sql) {
@@ -149,16 +120,7 @@ protected:
     }
     Zone NewYork() { return *Zone::Find("America/New_York"); }
 
-    fs::path dir_;
-    std::string path_;
-    std::unique_ptr<Store> store_;
-    std::unique_ptr<AccountStore> accounts_;
-    std::unique_ptr<FleetStore> fleet_;
     std::unique_ptr<ReportStore> reports_;
-    Actor cli_{"cli", std::nullopt, ""};
-    TimePoint now_ = T("2026-03-20T12:00:00Z");
-    TenantScope acme_ = AccountStore::ScopeOf(User{});
-    TenantScope globex_ = AccountStore::ScopeOf(User{});
     int64_t van_ = 0, truck_ = 0, car_ = 0;
 };
 

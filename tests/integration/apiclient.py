@@ -28,7 +28,10 @@ def request(port, method, path, body=None, headers=None):
             hdrs["Content-Length"] = str(len(payload))
         hdrs.update(headers or {})
         head = "%s %s HTTP/1.1\r\n%s\r\n" % (method, path, "".join("%s: %s\r\n" % kv for kv in hdrs.items()))
-        s.sendall(head.encode() + payload)
+        try:
+            s.sendall(head.encode() + payload)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the server answered (413, 415...) and closed before reading the whole body: read its answer
         data = b""
         while True:
             try:

@@ -159,7 +159,7 @@ describe('administration', () => {
 
   test('a tenant administrator creates a user, who signs in with the one-time password and changes it', async (t) => {
     if (!(await hasRoute(fleetd.url, 'POST', '/api/v1/users'))) {
-      t.skip('POST /api/v1/users is not on this build yet (branch admin)');
+      assert.fail('POST /api/v1/users is missing from this build');
       return;
     }
     const { secret } = await enrolledClient(fleetd, 'admin@acme.example');

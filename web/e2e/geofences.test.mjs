@@ -38,7 +38,7 @@ async function geofences() {
 
 describe('geofences', () => {
   test('draw a polygon and a circle, import GeoJSON, edit and delete', async (t) => {
-    if (missing) return t.skip('GET /api/v1/geofences is not on this build (branch opsapi)');
+    if (missing) return assert.fail('GET /api/v1/geofences is missing from this build');
     const page = await newPage(chrome);
     await signInPage(page, fleetd.url, 'manager@acme.example');
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Geofences' }).click();
@@ -80,7 +80,12 @@ describe('geofences', () => {
     await page.getByText(/^Centre: /).waitFor();
     await page.mouse.move(...at(700, 300));
     await page.mouse.click(...at(750, 300));
-    const radius = Number(await page.getByLabel('Radius (m)').inputValue());
+    // The form shows the radius once the page has handled the click (poll: a busy machine is slow).
+    let radius = 0;
+    for (let i = 0; i < 40 && !(radius > 0); i++) {
+      radius = Number(await page.getByLabel('Radius (m)').inputValue());
+      if (!(radius > 0)) await page.waitForTimeout(100);
+    }
     assert.ok(radius > 0, `radius ${radius}`);
     await form.getByLabel('Name').fill('Depot');
     await form.getByRole('button', { name: 'Create' }).click();
@@ -186,7 +191,7 @@ describe('geofences', () => {
   });
 
   test('a viewer sees the geofences but cannot draw', async (t) => {
-    if (missing) return t.skip('GET /api/v1/geofences is not on this build (branch opsapi)');
+    if (missing) return assert.fail('GET /api/v1/geofences is missing from this build');
     const page = await newPage(chrome, { locale: 'fr-FR' });
     await page.goto(`${fleetd.url}/signin`);
     await page.getByLabel('E-mail').fill('viewer@acme.example');

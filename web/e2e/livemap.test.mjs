@@ -1,7 +1,6 @@
 // The live map. Two kinds of test:
 // - against fleetd end to end: a simulated phone (OsmAnd) reports, its vehicle appears and its
-//   marker moves — it needs GET /api/v1/positions/latest and the live WebSocket, and is skipped
-//   on a build that does not have them yet;
+//   marker moves (GET /api/v1/positions/latest and the live WebSocket; a build without them fails);
 // - the page itself against the documented answers of those two routes (Playwright stands in
 //   for them), so markers, clustering, the list, following and reconnection are tested today.
 import assert from 'node:assert/strict';
@@ -69,7 +68,7 @@ describe('live map against fleetd', () => {
   test('a simulated vehicle shows on the map and its marker moves when the device reports', async (t) => {
     const probe = await fetch(`${fleetd.url}/api/v1/positions/latest`);
     if (probe.status === 404) {
-      t.skip('GET /api/v1/positions/latest and /api/v1/live are not on this build yet');
+      assert.fail('GET /api/v1/positions/latest and /api/v1/live are missing from this build');
       return;
     }
     // The operator registers the phone for the customer (POST /api/v1/devices); the customer's
@@ -127,7 +126,7 @@ describe('live map group filter against fleetd', () => {
   test('picking a group narrows the list to its vehicles and ignores the others\' live moves', async (t) => {
     const probe = await fetch(`${fleetd.url}/api/v1/positions/latest`);
     if (probe.status === 404) {
-      t.skip('GET /api/v1/positions/latest is not on this build yet');
+      assert.fail('GET /api/v1/positions/latest is missing from this build');
       return;
     }
     // Two groups made through the API: North (2 vehicles) and South (1), each vehicle with a phone.

@@ -193,9 +193,19 @@ Result<void> Worker::Resume(int64_t device_id, DeviceRun& run, const std::option
     };
     bool look_for_late = !run.loaded || !oldest || !run.cursor || *oldest <= run.cursor->time;
     if (!run.loaded) {
-        auto cp = derived_.LastCheckpoint(device_id);
-        if (!cp) return cp.error();
-        if (auto r = restart_from(*cp); !r) return r;
+        // A replay that did not finish (fleetd stopped in its middle) starts again from its start,
+        // with the events it had to decide on.
+        auto unfinished = derived_.UnfinishedReplay(device_id);
+        if (!unfinished) return unfinished.error();
+        if (*unfinished) {
+            if (auto r = restart_from((*unfinished)->checkpoint); !r) return r;
+            run.stale_events.insert((*unfinished)->event_keys.begin(), (*unfinished)->event_keys.end());
+            run.replaying = true;
+        } else {
+            auto cp = derived_.LastCheckpoint(device_id);
+            if (!cp) return cp.error();
+            if (auto r = restart_from(*cp); !r) return r;
+        }
     }
     // Woken by a commit of positions all after what was processed: no late mark to look for (one
     // query less per device and wake; the tick looks anyway).
@@ -208,6 +218,7 @@ Result<void> Worker::Resume(int64_t device_id, DeviceRun& run, const std::option
         if (auto r = restart_from(recompute.checkpoint); !r) return r;
         // Events of the window that the replay does not raise again are deleted when it catches up.
         run.stale_events.insert(recompute.event_keys.begin(), recompute.event_keys.end());
+        run.replaying = true;
     }
     return {};
 }
@@ -320,12 +331,13 @@ void Worker::ProcessDevice(int64_t device_id, const std::optional<core::TimePoin
             break;
         }
     }
-    if (caught_up && !run.stale_events.empty()) {
+    if (caught_up && run.replaying) {
         // The replay caught up: what it did not raise again goes, once its own rows are written.
         if (!Commit()) return;
         std::vector<std::string> keys(run.stale_events.begin(), run.stale_events.end());
-        if (auto r = derived_.DeleteEvents(keys); !r) return fail(r.error());
+        if (auto r = derived_.FinishReplay(device_id, keys); !r) return fail(r.error());
         run.stale_events.clear();
+        run.replaying = false;
     }
 }
 

@@ -56,6 +56,7 @@ private:
         std::optional<Context> context;               // for times in [context_from, context_to)
         std::optional<core::TimePoint> context_from, context_to;
         std::unordered_set<std::string> stale_events;  // of a replayed window, not raised again yet
+        bool replaying = false;  // a replay for late positions has not caught up yet
     };
 
     void Run();
