@@ -33,7 +33,8 @@ std::string Ring(size_t positions) {
     size_t n = positions - 1;  // the last closes the ring
     for (size_t i = 0; i <= n; ++i) {
         double a = 2 * M_PI * static_cast<double>(i % n) / static_cast<double>(n);
-        out += fmt::format("{}[{:.7f},{:.7f}]", i ? "," : "", 2.35 + 0.05 * std::cos(a), 48.85 + 0.03 * std::sin(a));
+        out += fmt::format("{}[{:.7f},{:.7f}]", i ? "," : "", 2.35 + 0.05 * std::cos(a),
+                           48.85 + 0.03 * std::sin(a));
     }
     return out + "]]}";
 }
@@ -41,9 +42,10 @@ std::string Ring(size_t positions) {
 std::string Import(size_t features) {
     std::string out = R"({"type":"FeatureCollection","features":[)";
     for (size_t i = 0; i < features; ++i) {
-        out += fmt::format(R"({}{{"type":"Feature","geometry":{{"type":"Point","coordinates":[{:.6f},48.85]}},)"
-                           R"("properties":{{"name":"Site {}","radius_m":150}}}})",
-                           i ? "," : "", 2.0 + static_cast<double>(i) * 1e-3, i);
+        out += fmt::format(
+            R"({}{{"type":"Feature","geometry":{{"type":"Point","coordinates":[{:.6f},48.85]}},)"
+            R"("properties":{{"name":"Site {}","radius_m":150}}}})",
+            i ? "," : "", 2.0 + static_cast<double>(i) * 1e-3, i);
     }
     return out + "]}";
 }
@@ -83,7 +85,8 @@ int main(int argc, char** argv) {
     for (int i = 1; i + 1 < argc; i += 2) {
         if (std::strcmp(argv[i], "--runs") == 0) runs = std::max(1, std::atoi(argv[i + 1]));
     }
-    fmt::print("{:<34} {:>10} {:>12} {:>12} {:>8}\n", "geometry", "bytes", "baseline ms", "checked ms", "ratio");
+    fmt::print("{:<34} {:>10} {:>12} {:>12} {:>8}\n", "geometry", "bytes", "baseline ms",
+               "checked ms", "ratio");
     volatile double sink = 0;
     for (size_t n : {size_t{100}, size_t{1000}, api::detail::kMaxRingPositions}) {
         std::string text = Ring(n);
@@ -95,8 +98,9 @@ int main(int argc, char** argv) {
                 std::exit(1);
             }
         });
-        fmt::print("{:<34} {:>10} {:>12.3f} {:>12.3f} {:>7.1f}x\n", fmt::format("polygon, {} positions", n),
-                   text.size(), base, checked, checked / base);
+        fmt::print("{:<34} {:>10} {:>12.3f} {:>12.3f} {:>7.1f}x\n",
+                   fmt::format("polygon, {} positions", n), text.size(), base, checked,
+                   checked / base);
     }
     std::string text = Import(api::detail::kMaxImportFeatures);
     double base = MedianMs(runs, [&] { sink = sink + Baseline(text); });
@@ -107,7 +111,7 @@ int main(int argc, char** argv) {
             std::exit(1);
         }
     });
-    fmt::print("{:<34} {:>10} {:>12.3f} {:>12.3f} {:>7.1f}x\n", "import, 1,000 circles", text.size(), base, checked,
-               checked / base);
+    fmt::print("{:<34} {:>10} {:>12.3f} {:>12.3f} {:>7.1f}x\n", "import, 1,000 circles",
+               text.size(), base, checked, checked / base);
     return 0;
 }

@@ -22,12 +22,14 @@ Result<std::string> OperationsStore::ProcessingSettings(TenantScope scope) {
     return std::string("{}");
 }
 
-Outcome<Done> OperationsStore::SetProcessingSettings(TenantScope scope, const std::string& settings_json,
+Outcome<Done> OperationsStore::SetProcessingSettings(TenantScope scope,
+                                                     const std::string& settings_json,
                                                      const Actor& actor, core::TimePoint now) {
     return InTransaction<Done>(db_, [&]() -> Outcome<Done> {
         Sql upsert;
         upsert << "INSERT INTO tenant_settings (tenant_id, settings, updated_at) VALUES (?, ?, ?) "
-                  "ON CONFLICT (tenant_id) DO UPDATE SET settings = excluded.settings, updated_at = excluded.updated_at";
+                  "ON CONFLICT (tenant_id) DO UPDATE SET settings = excluded.settings, updated_at "
+                  "= excluded.updated_at";
         upsert.Arg(scope.tenant_id()).Arg(settings_json).Arg(ToMs(now));
         if (auto ok = Change(db_, upsert, "save settings"); !ok) return ok;
         return Audit(db_, actor, now, scope.tenant_id(), "settings.processing.update",
@@ -40,7 +42,8 @@ Outcome<Done> OperationsStore::SetProcessingSettings(TenantScope scope, const st
 namespace {
 
 constexpr std::string_view kGeofenceSelect =
-    "SELECT g.id, g.name, g.description, g.kind, g.geometry, g.radius_m, g.speed_limit_kmh, g.created_at, "
+    "SELECT g.id, g.name, g.description, g.kind, g.geometry, g.radius_m, g.speed_limit_kmh, "
+    "g.created_at, "
     "g.updated_at FROM geofences g";
 
 Geofence ReadGeofence(sqlite3_stmt* s) {
@@ -101,7 +104,8 @@ std::string GeofenceDetail(const Geofence& g) {
 
 Outcome<Done> InsertGeofence(AccountStore::Impl& db, int64_t tenant_id, Geofence& g) {
     Sql insert;
-    insert << "INSERT INTO geofences (tenant_id, name, description, kind, geometry, radius_m, speed_limit_kmh, "
+    insert << "INSERT INTO geofences (tenant_id, name, description, kind, geometry, radius_m, "
+              "speed_limit_kmh, "
               "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ";
     insert.Arg(tenant_id).Arg(g.name).Arg(g.description).Arg(g.kind).Arg(g.geometry_json);
     insert.RealValue(g.radius_m) << ", ";
@@ -121,7 +125,8 @@ Result<int64_t> GeofenceCount(AccountStore::Impl& db, int64_t tenant_id) {
 
 }  // namespace
 
-Result<Page<Geofence>> OperationsStore::ListGeofences(TenantScope scope, const GeofenceFilter& filter,
+Result<Page<Geofence>> OperationsStore::ListGeofences(TenantScope scope,
+                                                      const GeofenceFilter& filter,
                                                       const Paging& paging) {
     auto order = OrderBy(paging,
                          {{"id", "g.id"},
@@ -163,8 +168,8 @@ Result<std::optional<Geofence>> OperationsStore::FindGeofence(TenantScope scope,
     return std::optional<Geofence>(std::move(rows->front()));
 }
 
-Outcome<Geofence> OperationsStore::AddGeofence(TenantScope scope, const GeofenceChange& change, const Actor& actor,
-                                               core::TimePoint now) {
+Outcome<Geofence> OperationsStore::AddGeofence(TenantScope scope, const GeofenceChange& change,
+                                               const Actor& actor, core::TimePoint now) {
     if (!change.name || !change.kind || !change.geometry_json) {
         return Refused{Refusal::kInvalid, "'name', 'kind' and 'geometry' are required"};
     }
@@ -176,11 +181,12 @@ Outcome<Geofence> OperationsStore::AddGeofence(TenantScope scope, const Geofence
         auto n = GeofenceCount(db_, scope.tenant_id());
         if (!n) return n.error();
         if (*n >= kMaxGeofencesPerTenant) {
-            return Refused{Refusal::kConflict, fmt::format("a tenant has at most {} geofences", kMaxGeofencesPerTenant)};
+            return Refused{Refusal::kConflict, fmt::format("a tenant has at most {} geofences",
+                                                           kMaxGeofencesPerTenant)};
         }
         if (auto ok = InsertGeofence(db_, scope.tenant_id(), g); !ok) return ok.Failure<Geofence>();
-        if (auto a = Audit(db_, actor, now, scope.tenant_id(), "geofence.add", fmt::format("geofence:{}", g.id),
-                           GeofenceDetail(g));
+        if (auto a = Audit(db_, actor, now, scope.tenant_id(), "geofence.add",
+                           fmt::format("geofence:{}", g.id), GeofenceDetail(g));
             !a) {
             return a.Failure<Geofence>();
         }
@@ -188,8 +194,9 @@ Outcome<Geofence> OperationsStore::AddGeofence(TenantScope scope, const Geofence
     });
 }
 
-Outcome<Geofence> OperationsStore::UpdateGeofence(TenantScope scope, int64_t id, const GeofenceChange& change,
-                                                  const Actor& actor, core::TimePoint now) {
+Outcome<Geofence> OperationsStore::UpdateGeofence(TenantScope scope, int64_t id,
+                                                  const GeofenceChange& change, const Actor& actor,
+                                                  core::TimePoint now) {
     return InTransaction<Geofence>(db_, [&]() -> Outcome<Geofence> {
         auto found = FindGeofence(scope, id);
         if (!found) return found.error();
@@ -199,14 +206,16 @@ Outcome<Geofence> OperationsStore::UpdateGeofence(TenantScope scope, int64_t id,
         g.updated_at = now;
         if (auto bad = CheckGeofence(g)) return *bad;
         Sql update;
-        update << "UPDATE geofences SET name = ?, description = ?, kind = ?, geometry = ?, radius_m = ";
+        update << "UPDATE geofences SET name = ?, description = ?, kind = ?, geometry = ?, "
+                  "radius_m = ";
         update.Arg(g.name).Arg(g.description).Arg(g.kind).Arg(g.geometry_json);
         update.RealValue(g.radius_m) << ", speed_limit_kmh = ";
         update.RealValue(g.speed_limit_kmh) << ", updated_at = ? WHERE id = ?";
         update.Arg(ToMs(now)).Arg(id);
-        if (auto ok = Change(db_, update, "update geofence", kGeofenceNameTaken); !ok) return ok.Failure<Geofence>();
-        if (auto a = Audit(db_, actor, now, scope.tenant_id(), "geofence.update", fmt::format("geofence:{}", id),
-                           GeofenceDetail(g));
+        if (auto ok = Change(db_, update, "update geofence", kGeofenceNameTaken); !ok)
+            return ok.Failure<Geofence>();
+        if (auto a = Audit(db_, actor, now, scope.tenant_id(), "geofence.update",
+                           fmt::format("geofence:{}", id), GeofenceDetail(g));
             !a) {
             return a.Failure<Geofence>();
         }
@@ -214,7 +223,8 @@ Outcome<Geofence> OperationsStore::UpdateGeofence(TenantScope scope, int64_t id,
     });
 }
 
-Outcome<Done> OperationsStore::DeleteGeofence(TenantScope scope, int64_t id, const Actor& actor, core::TimePoint now) {
+Outcome<Done> OperationsStore::DeleteGeofence(TenantScope scope, int64_t id, const Actor& actor,
+                                              core::TimePoint now) {
     return InTransaction<Done>(db_, [&]() -> Outcome<Done> {
         auto found = FindGeofence(scope, id);
         if (!found) return found.error();
@@ -223,12 +233,13 @@ Outcome<Done> OperationsStore::DeleteGeofence(TenantScope scope, int64_t id, con
         del << "DELETE FROM geofences WHERE id = ?";
         del.Arg(id);
         if (auto ok = Change(db_, del, "delete geofence"); !ok) return ok;
-        return Audit(db_, actor, now, scope.tenant_id(), "geofence.delete", fmt::format("geofence:{}", id),
-                     GeofenceDetail(**found));
+        return Audit(db_, actor, now, scope.tenant_id(), "geofence.delete",
+                     fmt::format("geofence:{}", id), GeofenceDetail(**found));
     });
 }
 
-Outcome<ImportResult> OperationsStore::ImportGeofences(TenantScope scope, const std::vector<GeofenceChange>& geofences,
+Outcome<ImportResult> OperationsStore::ImportGeofences(TenantScope scope,
+                                                       const std::vector<GeofenceChange>& geofences,
                                                        const Actor& actor, core::TimePoint now) {
     ImportResult result;
     std::vector<Geofence> made;
@@ -245,7 +256,8 @@ Outcome<ImportResult> OperationsStore::ImportGeofences(TenantScope scope, const 
         } else if (auto bad = CheckGeofence(g)) {
             result.errors.push_back({index, bad->detail});
         } else if (auto [it, fresh] = names.emplace(g.name, index); !fresh) {
-            result.errors.push_back({index, fmt::format("the name is also that of feature {}", it->second)});
+            result.errors.push_back(
+                {index, fmt::format("the name is also that of feature {}", it->second)});
         }
         made.push_back(std::move(g));
     }
@@ -254,8 +266,9 @@ Outcome<ImportResult> OperationsStore::ImportGeofences(TenantScope scope, const 
         auto n = GeofenceCount(db_, scope.tenant_id());
         if (!n) return n.error();
         if (*n + static_cast<int64_t>(made.size()) > kMaxGeofencesPerTenant) {
-            return Refused{Refusal::kConflict, fmt::format("a tenant has at most {} geofences ({} now)",
-                                                           kMaxGeofencesPerTenant, *n)};
+            return Refused{Refusal::kConflict,
+                           fmt::format("a tenant has at most {} geofences ({} now)",
+                                       kMaxGeofencesPerTenant, *n)};
         }
         for (size_t i = 0; i < made.size(); ++i) {
             Sql taken;
@@ -263,11 +276,13 @@ Outcome<ImportResult> OperationsStore::ImportGeofences(TenantScope scope, const 
             taken.Arg(scope.tenant_id()).Arg(made[i].name);
             auto exists = Count(db_, taken, "check geofence name");
             if (!exists) return exists.error();
-            if (*exists > 0) result.errors.push_back({static_cast<int64_t>(i), std::string(kGeofenceNameTaken)});
+            if (*exists > 0)
+                result.errors.push_back({static_cast<int64_t>(i), std::string(kGeofenceNameTaken)});
         }
         if (!result.errors.empty()) return result;  // nothing written: committing changes nothing
         for (auto& g : made) {
-            if (auto ok = InsertGeofence(db_, scope.tenant_id(), g); !ok) return ok.Failure<ImportResult>();
+            if (auto ok = InsertGeofence(db_, scope.tenant_id(), g); !ok)
+                return ok.Failure<ImportResult>();
         }
         result.created = static_cast<int64_t>(made.size());
         if (auto a = Audit(db_, actor, now, scope.tenant_id(), "geofence.import", "geofences",

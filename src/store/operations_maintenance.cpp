@@ -12,8 +12,10 @@ using namespace detail;
 namespace {
 
 constexpr std::string_view kPlanSelect =
-    "SELECT p.id, p.vehicle_id, p.name, p.interval_km, p.interval_engine_h, p.interval_months, p.due_date, "
-    "p.warn_km, p.warn_engine_h, p.warn_days, p.last_done_date, p.last_done_odometer_m, p.last_done_engine_h, "
+    "SELECT p.id, p.vehicle_id, p.name, p.interval_km, p.interval_engine_h, p.interval_months, "
+    "p.due_date, "
+    "p.warn_km, p.warn_engine_h, p.warn_days, p.last_done_date, p.last_done_odometer_m, "
+    "p.last_done_engine_h, "
     "p.created_at, p.archived_at FROM maintenance_plans p JOIN vehicles v ON v.id = p.vehicle_id";
 
 MaintenancePlan ReadPlan(sqlite3_stmt* s) {
@@ -50,7 +52,9 @@ void Apply(MaintenancePlan& p, const PlanChange& c) {
     if (c.last_done_engine_h) p.last_done_engine_h = *c.last_done_engine_h;
 }
 
-bool Positive(const std::optional<double>& v, double max) { return !v || (std::isfinite(*v) && *v > 0 && *v <= max); }
+bool Positive(const std::optional<double>& v, double max) {
+    return !v || (std::isfinite(*v) && *v > 0 && *v <= max);
+}
 bool NonNegative(const std::optional<double>& v, double max) { return !v || InRange(*v, 0, max); }
 bool Day(const std::optional<std::string>& d) { return !d || ParseLocalDay(*d).has_value(); }
 
@@ -59,20 +63,26 @@ std::optional<Refused> CheckPlan(const MaintenancePlan& p) {
     if (auto bad = CheckLine("name", p.name, true)) return bad;
     if (p.name.size() > 128) return invalid("'name' is longer than 128 bytes");
     if (!p.interval_km && !p.interval_engine_h && !p.interval_months && !p.due_date) {
-        return invalid("a plan needs 'interval_km', 'interval_engine_h', 'interval_months' or 'due_date'");
+        return invalid(
+            "a plan needs 'interval_km', 'interval_engine_h', 'interval_months' or 'due_date'");
     }
-    if (!Positive(p.interval_km, 1e7)) return invalid("'interval_km' must be above 0 and at most 10000000");
-    if (!Positive(p.interval_engine_h, 1e7)) return invalid("'interval_engine_h' must be above 0 and at most 10000000");
+    if (!Positive(p.interval_km, 1e7))
+        return invalid("'interval_km' must be above 0 and at most 10000000");
+    if (!Positive(p.interval_engine_h, 1e7))
+        return invalid("'interval_engine_h' must be above 0 and at most 10000000");
     if (p.interval_months && (*p.interval_months < 1 || *p.interval_months > 120)) {
         return invalid("'interval_months' must be from 1 to 120");
     }
     if (!Day(p.due_date)) return invalid("'due_date' must be a date YYYY-MM-DD");
     if (!Day(p.last_done_date)) return invalid("'last_done_date' must be a date YYYY-MM-DD");
     if (!InRange(p.warn_km, 0, 1e7)) return invalid("'warn_km' must be from 0 to 10000000");
-    if (!InRange(p.warn_engine_h, 0, 1e7)) return invalid("'warn_engine_h' must be from 0 to 10000000");
+    if (!InRange(p.warn_engine_h, 0, 1e7))
+        return invalid("'warn_engine_h' must be from 0 to 10000000");
     if (p.warn_days < 0 || p.warn_days > 3650) return invalid("'warn_days' must be from 0 to 3650");
-    if (!NonNegative(p.last_done_odometer_m, 1e10)) return invalid("'last_done_odometer_m' must be from 0 to 1e10");
-    if (!NonNegative(p.last_done_engine_h, 1e7)) return invalid("'last_done_engine_h' must be from 0 to 10000000");
+    if (!NonNegative(p.last_done_odometer_m, 1e10))
+        return invalid("'last_done_odometer_m' must be from 0 to 1e10");
+    if (!NonNegative(p.last_done_engine_h, 1e7))
+        return invalid("'last_done_engine_h' must be from 0 to 10000000");
     return std::nullopt;
 }
 
@@ -98,10 +108,12 @@ void PlanValues(Sql& sql, const MaintenancePlan& p) {
 
 }  // namespace
 
-Result<Page<MaintenancePlan>> OperationsStore::ListPlans(const Viewer& viewer, const PlanFilter& filter,
+Result<Page<MaintenancePlan>> OperationsStore::ListPlans(const Viewer& viewer,
+                                                         const PlanFilter& filter,
                                                          const Paging& paging) {
-    auto order = OrderBy(paging, {{"id", "p.id"}, {"name", "p.name COLLATE NOCASE"}, {"created_at", "p.created_at"}},
-                         "p.id");
+    auto order = OrderBy(
+        paging, {{"id", "p.id"}, {"name", "p.name COLLATE NOCASE"}, {"created_at", "p.created_at"}},
+        "p.id");
     if (!order) return order.error();
     Sql where;
     where << " WHERE p.tenant_id = ? AND ";
@@ -113,7 +125,8 @@ Result<Page<MaintenancePlan>> OperationsStore::ListPlans(const Viewer& viewer, c
     }
     if (!filter.include_archived) where << " AND p.archived_at IS NULL";
     Sql count = where;
-    count.text = "SELECT count(*) FROM maintenance_plans p JOIN vehicles v ON v.id = p.vehicle_id" + where.text;
+    count.text = "SELECT count(*) FROM maintenance_plans p JOIN vehicles v ON v.id = p.vehicle_id" +
+                 where.text;
     auto total = Count(db_, count, "count plans");
     if (!total) return total.error();
     Sql rows = where;
@@ -135,26 +148,31 @@ Result<std::optional<MaintenancePlan>> OperationsStore::FindPlan(const Viewer& v
     return std::optional<MaintenancePlan>(std::move(rows->front()));
 }
 
-Outcome<MaintenancePlan> OperationsStore::AddPlan(const Viewer& viewer, const PlanChange& change, const Actor& actor,
-                                                  core::TimePoint now) {
-    if (!change.vehicle_id || !change.name) return Refused{Refusal::kInvalid, "'vehicle_id' and 'name' are required"};
+Outcome<MaintenancePlan> OperationsStore::AddPlan(const Viewer& viewer, const PlanChange& change,
+                                                  const Actor& actor, core::TimePoint now) {
+    if (!change.vehicle_id || !change.name)
+        return Refused{Refusal::kInvalid, "'vehicle_id' and 'name' are required"};
     MaintenancePlan p;
     p.vehicle_id = *change.vehicle_id;
     Apply(p, change);
     p.created_at = now;
     if (auto bad = CheckPlan(p)) return *bad;
     return InTransaction<MaintenancePlan>(db_, [&]() -> Outcome<MaintenancePlan> {
-        if (auto ok = CheckVehicle(db_, viewer, p.vehicle_id); !ok) return ok.Failure<MaintenancePlan>();
+        if (auto ok = CheckVehicle(db_, viewer, p.vehicle_id); !ok)
+            return ok.Failure<MaintenancePlan>();
         Sql count;
-        count << "SELECT count(*) FROM maintenance_plans WHERE vehicle_id = ? AND archived_at IS NULL";
+        count << "SELECT count(*) FROM maintenance_plans WHERE vehicle_id = ? AND archived_at IS "
+                 "NULL";
         count.Arg(p.vehicle_id);
         auto n = Count(db_, count, "count plans");
         if (!n) return n.error();
         if (*n >= kMaxPlansPerVehicle) {
-            return Refused{Refusal::kConflict, fmt::format("a vehicle has at most {} plans", kMaxPlansPerVehicle)};
+            return Refused{Refusal::kConflict,
+                           fmt::format("a vehicle has at most {} plans", kMaxPlansPerVehicle)};
         }
         Sql insert;
-        insert << "INSERT INTO maintenance_plans (tenant_id, vehicle_id, created_at, name) VALUES (?, ?, ?, '')";
+        insert << "INSERT INTO maintenance_plans (tenant_id, vehicle_id, created_at, name) VALUES "
+                  "(?, ?, ?, '')";
         insert.Arg(viewer.scope.tenant_id()).Arg(p.vehicle_id).Arg(ToMs(now));
         if (auto ok = Change(db_, insert, "add plan"); !ok) return ok.Failure<MaintenancePlan>();
         p.id = sqlite3_last_insert_rowid(db_.db);
@@ -173,8 +191,9 @@ Outcome<MaintenancePlan> OperationsStore::AddPlan(const Viewer& viewer, const Pl
     });
 }
 
-Outcome<MaintenancePlan> OperationsStore::UpdatePlan(const Viewer& viewer, int64_t id, const PlanChange& change,
-                                                     const Actor& actor, core::TimePoint now) {
+Outcome<MaintenancePlan> OperationsStore::UpdatePlan(const Viewer& viewer, int64_t id,
+                                                     const PlanChange& change, const Actor& actor,
+                                                     core::TimePoint now) {
     return InTransaction<MaintenancePlan>(db_, [&]() -> Outcome<MaintenancePlan> {
         auto found = FindPlan(viewer, id);
         if (!found) return found.error();
@@ -201,8 +220,8 @@ Outcome<MaintenancePlan> OperationsStore::UpdatePlan(const Viewer& viewer, int64
     });
 }
 
-Outcome<MaintenancePlan> OperationsStore::ArchivePlan(const Viewer& viewer, int64_t id, const Actor& actor,
-                                                      core::TimePoint now) {
+Outcome<MaintenancePlan> OperationsStore::ArchivePlan(const Viewer& viewer, int64_t id,
+                                                      const Actor& actor, core::TimePoint now) {
     return InTransaction<MaintenancePlan>(db_, [&]() -> Outcome<MaintenancePlan> {
         auto found = FindPlan(viewer, id);
         if (!found) return found.error();
@@ -212,7 +231,8 @@ Outcome<MaintenancePlan> OperationsStore::ArchivePlan(const Viewer& viewer, int6
         Sql update;
         update << "UPDATE maintenance_plans SET archived_at = ? WHERE id = ?";
         update.Arg(ToMs(now)).Arg(id);
-        if (auto ok = Change(db_, update, "archive plan"); !ok) return ok.Failure<MaintenancePlan>();
+        if (auto ok = Change(db_, update, "archive plan"); !ok)
+            return ok.Failure<MaintenancePlan>();
         p.archived_at = now;
         if (auto a = Audit(db_, actor, now, viewer.scope.tenant_id(), "maintenance_plan.archive",
                            fmt::format("maintenance_plan:{}", id), PlanDetail(p));
@@ -223,12 +243,14 @@ Outcome<MaintenancePlan> OperationsStore::ArchivePlan(const Viewer& viewer, int6
     });
 }
 
-// --- the service log -------------------------------------------------------------------------------
+// --- the service log
+// -------------------------------------------------------------------------------
 
 namespace {
 
 constexpr std::string_view kServiceSelect =
-    "SELECT s.id, s.vehicle_id, s.plan_id, s.date, s.odometer_m, s.engine_h, s.cost_cents, s.currency, s.note, "
+    "SELECT s.id, s.vehicle_id, s.plan_id, s.date, s.odometer_m, s.engine_h, s.cost_cents, "
+    "s.currency, s.note, "
     "s.created_at FROM service_log s JOIN vehicles v ON v.id = s.vehicle_id";
 
 ServiceRecord ReadService(sqlite3_stmt* s) {
@@ -247,7 +269,8 @@ ServiceRecord ReadService(sqlite3_stmt* s) {
 }
 
 bool ValidCurrency(const std::string& c) {
-    return c.size() == 3 && std::all_of(c.begin(), c.end(), [](char ch) { return ch >= 'A' && ch <= 'Z'; });
+    return c.size() == 3 &&
+           std::all_of(c.begin(), c.end(), [](char ch) { return ch >= 'A' && ch <= 'Z'; });
 }
 
 // Text of several lines: no control characters but line breaks and tabs.
@@ -264,7 +287,8 @@ std::optional<Refused> CheckService(const ServiceRecord& r) {
     if (!NonNegative(r.odometer_m, 1e10)) return invalid("'odometer_m' must be from 0 to 1e10");
     if (!NonNegative(r.engine_h, 1e7)) return invalid("'engine_h' must be from 0 to 10000000");
     if (r.cost_cents && *r.cost_cents < 0) return invalid("'cost_cents' must not be negative");
-    if (!ValidCurrency(r.currency)) return invalid("'currency' must be an ISO 4217 code (three capital letters)");
+    if (!ValidCurrency(r.currency))
+        return invalid("'currency' must be an ISO 4217 code (three capital letters)");
     if (r.note.size() > 2000) return invalid("'note' is longer than 2000 bytes");
     if (!ValidNote(r.note)) return invalid("'note' must not contain control characters");
     return std::nullopt;
@@ -272,7 +296,8 @@ std::optional<Refused> CheckService(const ServiceRecord& r) {
 
 }  // namespace
 
-Result<Page<ServiceRecord>> OperationsStore::ListServices(const Viewer& viewer, const ServiceFilter& filter,
+Result<Page<ServiceRecord>> OperationsStore::ListServices(const Viewer& viewer,
+                                                          const ServiceFilter& filter,
                                                           const Paging& paging) {
     auto order = OrderBy(paging, {{"date", "s.date"}, {"id", "s.id"}}, "s.id");
     if (!order) return order.error();
@@ -289,7 +314,8 @@ Result<Page<ServiceRecord>> OperationsStore::ListServices(const Viewer& viewer, 
         where.Arg(*filter.plan_id);
     }
     Sql count = where;
-    count.text = "SELECT count(*) FROM service_log s JOIN vehicles v ON v.id = s.vehicle_id" + where.text;
+    count.text =
+        "SELECT count(*) FROM service_log s JOIN vehicles v ON v.id = s.vehicle_id" + where.text;
     auto total = Count(db_, count, "count services");
     if (!total) return total.error();
     Sql rows = where;
@@ -300,12 +326,14 @@ Result<Page<ServiceRecord>> OperationsStore::ListServices(const Viewer& viewer, 
     return Page<ServiceRecord>{std::move(*items), *total};
 }
 
-Outcome<ServiceRecord> OperationsStore::AddService(const Viewer& viewer, const ServiceRecord& service,
-                                                   const Actor& actor, core::TimePoint now) {
+Outcome<ServiceRecord> OperationsStore::AddService(const Viewer& viewer,
+                                                   const ServiceRecord& service, const Actor& actor,
+                                                   core::TimePoint now) {
     ServiceRecord r = service;
     r.created_at = now;
     if (auto bad = CheckService(r)) return *bad;
-    if (!r.plan_id && r.vehicle_id == 0) return Refused{Refusal::kInvalid, "'vehicle_id' or 'plan_id' is required"};
+    if (!r.plan_id && r.vehicle_id == 0)
+        return Refused{Refusal::kInvalid, "'vehicle_id' or 'plan_id' is required"};
     return InTransaction<ServiceRecord>(db_, [&]() -> Outcome<ServiceRecord> {
         std::optional<MaintenancePlan> plan;
         if (r.plan_id) {
@@ -319,9 +347,11 @@ Outcome<ServiceRecord> OperationsStore::AddService(const Viewer& viewer, const S
                 return Refused{Refusal::kInvalid, "the plan is of another vehicle"};
             }
         }
-        if (auto ok = CheckVehicle(db_, viewer, r.vehicle_id); !ok) return ok.Failure<ServiceRecord>();
+        if (auto ok = CheckVehicle(db_, viewer, r.vehicle_id); !ok)
+            return ok.Failure<ServiceRecord>();
         Sql insert;
-        insert << "INSERT INTO service_log (tenant_id, vehicle_id, plan_id, date, odometer_m, engine_h, cost_cents, "
+        insert << "INSERT INTO service_log (tenant_id, vehicle_id, plan_id, date, odometer_m, "
+                  "engine_h, cost_cents, "
                   "currency, note, created_at) VALUES (?, ?, ";
         insert.Arg(viewer.scope.tenant_id()).Arg(r.vehicle_id);
         insert.Value(r.plan_id) << ", ?, ";
@@ -335,7 +365,8 @@ Outcome<ServiceRecord> OperationsStore::AddService(const Viewer& viewer, const S
         // The plan's next due counts from this service, unless a later one is already recorded.
         if (plan && (!plan->last_done_date || *plan->last_done_date <= r.date)) {
             Sql reading_sql;
-            reading_sql << "SELECT " << kReadingColumns << " FROM vehicles v" << kReadingJoins << " WHERE v.id = ?";
+            reading_sql << "SELECT " << kReadingColumns << " FROM vehicles v" << kReadingJoins
+                        << " WHERE v.id = ?";
             reading_sql.Arg(r.vehicle_id);
             auto readings = Rows<Reading>(db_, reading_sql, "read odometer",
                                           [](sqlite3_stmt* s) { return ReadReading(s, 0); });
@@ -344,15 +375,17 @@ Outcome<ServiceRecord> OperationsStore::AddService(const Viewer& viewer, const S
             Sql update;
             update << "UPDATE maintenance_plans SET last_done_date = ?, last_done_odometer_m = ";
             update.Arg(r.date);
-            update.RealValue(r.odometer_m ? r.odometer_m : now_reading.odometer_m) << ", last_done_engine_h = ";
+            update.RealValue(r.odometer_m ? r.odometer_m : now_reading.odometer_m)
+                << ", last_done_engine_h = ";
             update.RealValue(r.engine_h ? r.engine_h : now_reading.engine_h) << " WHERE id = ?";
             update.Arg(plan->id);
             if (auto ok = Change(db_, update, "move plan"); !ok) return ok.Failure<ServiceRecord>();
         }
-        std::string detail = fmt::format(R"({{"vehicle_id":{},"plan_id":{},"date":"{}"}})", r.vehicle_id,
-                                         r.plan_id ? std::to_string(*r.plan_id) : "null", r.date);
-        if (auto a = Audit(db_, actor, now, viewer.scope.tenant_id(), "service.add", fmt::format("service:{}", r.id),
-                           detail);
+        std::string detail =
+            fmt::format(R"({{"vehicle_id":{},"plan_id":{},"date":"{}"}})", r.vehicle_id,
+                        r.plan_id ? std::to_string(*r.plan_id) : "null", r.date);
+        if (auto a = Audit(db_, actor, now, viewer.scope.tenant_id(), "service.add",
+                           fmt::format("service:{}", r.id), detail);
             !a) {
             return a.Failure<ServiceRecord>();
         }
@@ -360,7 +393,8 @@ Outcome<ServiceRecord> OperationsStore::AddService(const Viewer& viewer, const S
     });
 }
 
-// --- the maintenance check -------------------------------------------------------------------------
+// --- the maintenance check
+// -------------------------------------------------------------------------
 
 namespace {
 
@@ -383,7 +417,8 @@ std::string DueDetail(const MaintenanceDueRow& r) {
         out += fmt::format(",\"{}\":", name);
         core::AppendJsonNumber(out, *v);
     };
-    number("odometer_km", r.odometer_m ? std::optional<double>(*r.odometer_m / 1000) : std::nullopt);
+    number("odometer_km",
+           r.odometer_m ? std::optional<double>(*r.odometer_m / 1000) : std::nullopt);
     number("remaining_km", r.remaining_km);
     number("engine_hours", r.engine_h);
     number("remaining_engine_h", r.remaining_engine_h);
@@ -423,13 +458,18 @@ Result<MaintenanceCheck> OperationsStore::CheckMaintenance(core::TimePoint now) 
             int64_t raised = 0;
             for (const auto& p : *plans) {
                 if (p.status == DueStatus::kOk) continue;
-                std::string type = p.status == DueStatus::kOverdue ? "maintenance_overdue" : "maintenance_due";
+                std::string type =
+                    p.status == DueStatus::kOverdue ? "maintenance_overdue" : "maintenance_due";
                 Sql insert;
-                insert << "INSERT OR IGNORE INTO events (key, tenant_id, vehicle_id, type, time, detail, created_at) "
+                insert << "INSERT OR IGNORE INTO events (key, tenant_id, vehicle_id, type, time, "
+                          "detail, created_at) "
                           "VALUES (?, ?, ?, ?, ?, ?, ?)";
-                insert.Arg(fmt::format("{}:plan:{}:{}", type, p.plan_id, DuePoint(p))).Arg(t.id).Arg(p.vehicle_id);
+                insert.Arg(fmt::format("{}:plan:{}:{}", type, p.plan_id, DuePoint(p)))
+                    .Arg(t.id)
+                    .Arg(p.vehicle_id);
                 insert.Arg(type).Arg(ToMs(now)).Arg(DueDetail(p)).Arg(ToMs(now));
-                if (auto ok = Change(db_, insert, "raise maintenance event"); !ok) return *ok.error();
+                if (auto ok = Change(db_, insert, "raise maintenance event"); !ok)
+                    return *ok.error();
                 raised += sqlite3_changes(db_.db);
             }
             return raised;

@@ -26,10 +26,12 @@ namespace {
 
 Outcome<Reading> VehicleReading(AccountStore::Impl& db, const Viewer& viewer, int64_t vehicle_id) {
     Sql sql;
-    sql << "SELECT " << kReadingColumns << " FROM vehicles v" << kReadingJoins << " WHERE v.id = ? AND ";
+    sql << "SELECT " << kReadingColumns << " FROM vehicles v" << kReadingJoins
+        << " WHERE v.id = ? AND ";
     sql.Arg(vehicle_id);
     VisibleVehicleSql(sql, viewer);
-    auto rows = Rows<Reading>(db, sql, "read odometer", [](sqlite3_stmt* s) { return ReadReading(s, 0); });
+    auto rows =
+        Rows<Reading>(db, sql, "read odometer", [](sqlite3_stmt* s) { return ReadReading(s, 0); });
     if (!rows) return rows.error();
     if (rows->empty()) return Refused{Refusal::kNotFound, "no such vehicle"};
     return rows->front();
@@ -51,9 +53,10 @@ Outcome<Odometer> OperationsStore::GetOdometer(const Viewer& viewer, int64_t veh
     return OdometerOf(*reading);
 }
 
-Outcome<Odometer> OperationsStore::SetOdometer(const Viewer& viewer, int64_t vehicle_id, double odometer_km,
-                                               std::optional<double> engine_hours, const Actor& actor,
-                                               core::TimePoint now) {
+Outcome<Odometer> OperationsStore::SetOdometer(const Viewer& viewer, int64_t vehicle_id,
+                                               double odometer_km,
+                                               std::optional<double> engine_hours,
+                                               const Actor& actor, core::TimePoint now) {
     if (!InRange(odometer_km, 0, 1e7)) {
         return Refused{Refusal::kInvalid, "'odometer_km' must be from 0 to 10000000"};
     }
@@ -72,12 +75,17 @@ Outcome<Odometer> OperationsStore::SetOdometer(const Viewer& viewer, int64_t veh
             engine_dashboard_s = *before->engine_h * 3600;  // unchanged
         }
         Sql upsert;
-        upsert << "INSERT INTO vehicle_odometer (vehicle_id, set_at, dashboard_m, base_m, engine_base_s, "
+        upsert << "INSERT INTO vehicle_odometer (vehicle_id, set_at, dashboard_m, base_m, "
+                  "engine_base_s, "
                   "engine_dashboard_s) VALUES (?, ?, ?, ?, ?, ";
-        upsert.Arg(vehicle_id).Arg(ToMs(now)).Real(odometer_km * 1000).Real(before->counted_m.value_or(0));
+        upsert.Arg(vehicle_id)
+            .Arg(ToMs(now))
+            .Real(odometer_km * 1000)
+            .Real(before->counted_m.value_or(0));
         upsert.Real(before->counted_s.value_or(0));
         upsert.RealValue(engine_dashboard_s)
-            << ") ON CONFLICT (vehicle_id) DO UPDATE SET set_at = excluded.set_at, dashboard_m = excluded.dashboard_m, "
+            << ") ON CONFLICT (vehicle_id) DO UPDATE SET set_at = excluded.set_at, dashboard_m = "
+               "excluded.dashboard_m, "
                "base_m = excluded.base_m, engine_base_s = excluded.engine_base_s, "
                "engine_dashboard_s = excluded.engine_dashboard_s";
         if (auto ok = Change(db_, upsert, "set odometer"); !ok) return ok.Failure<Odometer>();
@@ -101,12 +109,14 @@ Outcome<Odometer> OperationsStore::SetOdometer(const Viewer& viewer, int64_t veh
     });
 }
 
-// --- driver assignments ----------------------------------------------------------------------------
+// --- driver assignments
+// ----------------------------------------------------------------------------
 
 namespace {
 
 constexpr std::string_view kAssignmentSelect =
-    "SELECT a.id, a.vehicle_id, a.driver_id, coalesce(d.name, ''), a.from_time, a.to_time, a.created_at "
+    "SELECT a.id, a.vehicle_id, a.driver_id, coalesce(d.name, ''), a.from_time, a.to_time, "
+    "a.created_at "
     "FROM driver_assignments a LEFT JOIN drivers d ON d.id = a.driver_id";
 
 Assignment ReadAssignment(sqlite3_stmt* s) {
@@ -122,15 +132,17 @@ Assignment ReadAssignment(sqlite3_stmt* s) {
 }
 
 std::string AssignmentDetail(const Assignment& a) {
-    return fmt::format(R"({{"vehicle_id":{},"driver_id":{},"from":"{}","to":{}}})", a.vehicle_id, a.driver_id,
-                       core::FormatIso(a.from), a.to ? "\"" + core::FormatIso(*a.to) + "\"" : "null");
+    return fmt::format(R"({{"vehicle_id":{},"driver_id":{},"from":"{}","to":{}}})", a.vehicle_id,
+                       a.driver_id, core::FormatIso(a.from),
+                       a.to ? "\"" + core::FormatIso(*a.to) + "\"" : "null");
 }
 
 }  // namespace
 
 Outcome<Page<Assignment>> OperationsStore::ListAssignments(const Viewer& viewer, int64_t vehicle_id,
                                                            const Paging& paging) {
-    if (auto ok = CheckVehicle(db_, viewer, vehicle_id, true); !ok) return ok.Failure<Page<Assignment>>();
+    if (auto ok = CheckVehicle(db_, viewer, vehicle_id, true); !ok)
+        return ok.Failure<Page<Assignment>>();
     auto order = OrderBy(paging, {{"from", "a.from_time"}}, "a.id");
     if (!order) return order.error();
     Sql count;
@@ -139,15 +151,17 @@ Outcome<Page<Assignment>> OperationsStore::ListAssignments(const Viewer& viewer,
     auto total = Count(db_, count, "count assignments");
     if (!total) return total.error();
     Sql rows;
-    rows << kAssignmentSelect << " WHERE a.vehicle_id = ? AND a.tenant_id = ?" << *order << " LIMIT ? OFFSET ?";
+    rows << kAssignmentSelect << " WHERE a.vehicle_id = ? AND a.tenant_id = ?" << *order
+         << " LIMIT ? OFFSET ?";
     rows.Arg(vehicle_id).Arg(viewer.scope.tenant_id()).Arg(paging.limit).Arg(paging.offset);
     auto items = Rows<Assignment>(db_, rows, "list assignments", ReadAssignment);
     if (!items) return items.error();
     return Page<Assignment>{std::move(*items), *total};
 }
 
-Outcome<Assignment> OperationsStore::AddAssignment(const Viewer& viewer, int64_t vehicle_id, int64_t driver_id,
-                                                   core::TimePoint from, std::optional<core::TimePoint> to,
+Outcome<Assignment> OperationsStore::AddAssignment(const Viewer& viewer, int64_t vehicle_id,
+                                                   int64_t driver_id, core::TimePoint from,
+                                                   std::optional<core::TimePoint> to,
                                                    const Actor& actor, core::TimePoint now) {
     if (to && *to <= from) return Refused{Refusal::kInvalid, "'to' must be after 'from'"};
     return InTransaction<Assignment>(db_, [&]() -> Outcome<Assignment> {
@@ -157,9 +171,11 @@ Outcome<Assignment> OperationsStore::AddAssignment(const Viewer& viewer, int64_t
         driver.Arg(driver_id).Arg(viewer.scope.tenant_id());
         auto known = Count(db_, driver, "check driver");
         if (!known) return known.error();
-        if (*known == 0) return Refused{Refusal::kNotFound, fmt::format("no such driver {}", driver_id)};
+        if (*known == 0)
+            return Refused{Refusal::kNotFound, fmt::format("no such driver {}", driver_id)};
         Sql overlap;
-        overlap << "SELECT count(*) FROM driver_assignments WHERE vehicle_id = ? AND (to_time IS NULL OR to_time > ?)";
+        overlap << "SELECT count(*) FROM driver_assignments WHERE vehicle_id = ? AND (to_time IS "
+                   "NULL OR to_time > ?)";
         overlap.Arg(vehicle_id).Arg(ToMs(from));
         if (to) {
             overlap << " AND from_time < ?";
@@ -168,7 +184,8 @@ Outcome<Assignment> OperationsStore::AddAssignment(const Viewer& viewer, int64_t
         auto overlapping = Count(db_, overlap, "check assignment overlap");
         if (!overlapping) return overlapping.error();
         if (*overlapping > 0) {
-            return Refused{Refusal::kConflict, "the vehicle has another driver assigned for part of this period"};
+            return Refused{Refusal::kConflict,
+                           "the vehicle has another driver assigned for part of this period"};
         }
         Sql count;
         count << "SELECT count(*) FROM driver_assignments WHERE vehicle_id = ?";
@@ -176,11 +193,12 @@ Outcome<Assignment> OperationsStore::AddAssignment(const Viewer& viewer, int64_t
         auto n = Count(db_, count, "count assignments");
         if (!n) return n.error();
         if (*n >= kMaxAssignmentsPerVehicle) {
-            return Refused{Refusal::kConflict,
-                           fmt::format("a vehicle has at most {} assignments", kMaxAssignmentsPerVehicle)};
+            return Refused{Refusal::kConflict, fmt::format("a vehicle has at most {} assignments",
+                                                           kMaxAssignmentsPerVehicle)};
         }
         Sql insert;
-        insert << "INSERT INTO driver_assignments (tenant_id, vehicle_id, driver_id, from_time, to_time, created_at) "
+        insert << "INSERT INTO driver_assignments (tenant_id, vehicle_id, driver_id, from_time, "
+                  "to_time, created_at) "
                   "VALUES (?, ?, ?, ?, ";
         insert.Arg(viewer.scope.tenant_id()).Arg(vehicle_id).Arg(driver_id).Arg(ToMs(from));
         insert.Value(to ? std::optional<int64_t>(ToMs(*to)) : std::nullopt) << ", ?)";
@@ -203,8 +221,8 @@ Outcome<Assignment> OperationsStore::AddAssignment(const Viewer& viewer, int64_t
     });
 }
 
-Outcome<int64_t> OperationsStore::DeleteAssignment(const Viewer& viewer, int64_t id, const Actor& actor,
-                                                   core::TimePoint now) {
+Outcome<int64_t> OperationsStore::DeleteAssignment(const Viewer& viewer, int64_t id,
+                                                   const Actor& actor, core::TimePoint now) {
     return InTransaction<int64_t>(db_, [&]() -> Outcome<int64_t> {
         Sql read;
         read << kAssignmentSelect << " WHERE a.id = ? AND a.tenant_id = ?";

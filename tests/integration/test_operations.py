@@ -416,6 +416,14 @@ def test_processing_settings_are_read_whole_and_changed_in_part(world):
     assert ok(world["manager@globex"].get("/api/v1/settings/tenant"))["name"] == "globex"
     logged = audit(srv, "settings.processing.update")
     assert len(logged) == 2 and logged[-1]["tank_l"] == 80
+    # Stored settings a newer version no longer reads are the defaults (as for the pipeline), and the
+    # next change writes valid ones.
+    with db(srv) as c:
+        c.execute("UPDATE tenant_settings SET settings = '{\"retired_key\": 1}' WHERE tenant_id = ?",
+                  (world["acme_id"],))
+    assert ok(a.get("/api/v1/settings/processing")) == settings
+    assert ok(a.call("PUT", "/api/v1/settings/processing", {"tank_l": 60}))["idle_event_s"] == 300
+    assert ok(a.get("/api/v1/settings/processing"))["tank_l"] == 60
 
 
 def test_a_vehicle_has_its_own_speed_limit(world):

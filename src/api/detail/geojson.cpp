@@ -31,14 +31,16 @@ std::variant<Position, std::string> ParsePosition(const json::value& v) {
         if (!Number(n)) return std::string("a position holds numbers");
     }
     double lon = *Number(a[0]), lat = *Number(a[1]);
-    if (lon < -180 || lon > 180) return fmt::format("longitude {} is out of range (-180 to 180)", lon);
+    if (lon < -180 || lon > 180)
+        return fmt::format("longitude {} is out of range (-180 to 180)", lon);
     if (lat < -90 || lat > 90) return fmt::format("latitude {} is out of range (-90 to 90)", lat);
     return Position{lon, lat};
 }
 
 // Twice the signed area of triangle (a, b, c); 0 when collinear.
 double Cross(const Position& a, const Position& b, const Position& c) {
-    return (b.first - a.first) * (c.second - a.second) - (b.second - a.second) * (c.first - a.first);
+    return (b.first - a.first) * (c.second - a.second) -
+           (b.second - a.second) * (c.first - a.first);
 }
 
 bool OnSegment(const Position& a, const Position& b, const Position& p) {
@@ -50,10 +52,11 @@ int Sign(double v) { return (v > 0) - (v < 0); }
 
 // Segments [a, b] and [c, d] cross or touch.
 bool Intersect(const Position& a, const Position& b, const Position& c, const Position& d) {
-    int d1 = Sign(Cross(c, d, a)), d2 = Sign(Cross(c, d, b)), d3 = Sign(Cross(a, b, c)), d4 = Sign(Cross(a, b, d));
+    int d1 = Sign(Cross(c, d, a)), d2 = Sign(Cross(c, d, b)), d3 = Sign(Cross(a, b, c)),
+        d4 = Sign(Cross(a, b, d));
     if (d1 * d2 < 0 && d3 * d4 < 0) return true;
-    return (d1 == 0 && OnSegment(c, d, a)) || (d2 == 0 && OnSegment(c, d, b)) || (d3 == 0 && OnSegment(a, b, c)) ||
-           (d4 == 0 && OnSegment(a, b, d));
+    return (d1 == 0 && OnSegment(c, d, a)) || (d2 == 0 && OnSegment(c, d, b)) ||
+           (d3 == 0 && OnSegment(a, b, c)) || (d4 == 0 && OnSegment(a, b, d));
 }
 
 struct Box {
@@ -61,20 +64,23 @@ struct Box {
 };
 
 // The first pair of edges of the closed ring that cross or touch other than at their shared vertex.
-// Every pair is compared (quadratic: the ring's size is bounded); pairs whose bounding boxes are apart
-// are passed over first, which is most of them.
+// Every pair is compared (quadratic: the ring's size is bounded); pairs whose bounding boxes are
+// apart are passed over first, which is most of them.
 std::optional<std::pair<size_t, size_t>> SelfIntersection(const std::vector<Position>& ring) {
     size_t edges = ring.size() - 1;
     std::vector<Box> boxes(edges);
     for (size_t i = 0; i < edges; ++i) {
-        boxes[i] = {std::min(ring[i].first, ring[i + 1].first), std::max(ring[i].first, ring[i + 1].first),
-                    std::min(ring[i].second, ring[i + 1].second), std::max(ring[i].second, ring[i + 1].second)};
+        boxes[i] = {std::min(ring[i].first, ring[i + 1].first),
+                    std::max(ring[i].first, ring[i + 1].first),
+                    std::min(ring[i].second, ring[i + 1].second),
+                    std::max(ring[i].second, ring[i + 1].second)};
     }
     for (size_t i = 0; i < edges; ++i) {
         const Box& a = boxes[i];
         for (size_t j = i + 1; j < edges; ++j) {
             const Box& b = boxes[j];
-            if (b.min_lon > a.max_lon || b.max_lon < a.min_lon || b.min_lat > a.max_lat || b.max_lat < a.min_lat) {
+            if (b.min_lon > a.max_lon || b.max_lon < a.min_lon || b.min_lat > a.max_lat ||
+                b.max_lat < a.min_lat) {
                 continue;  // apart: they cannot meet (nor fold back, which needs a shared stretch)
             }
             bool adjacent = j == i + 1 || (i == 0 && j == edges - 1);
@@ -83,9 +89,10 @@ std::optional<std::pair<size_t, size_t>> SelfIntersection(const std::vector<Posi
                 const Position& shared = j == i + 1 ? ring[j] : ring[i];
                 const Position& p = j == i + 1 ? ring[i] : ring[i + 1];
                 const Position& q = j == i + 1 ? ring[j + 1] : ring[j];
-                if (Cross(p, shared, q) == 0 && (p.first - shared.first) * (q.first - shared.first) +
-                                                        (p.second - shared.second) * (q.second - shared.second) >
-                                                    0) {
+                if (Cross(p, shared, q) == 0 &&
+                    (p.first - shared.first) * (q.first - shared.first) +
+                            (p.second - shared.second) * (q.second - shared.second) >
+                        0) {
                     return std::pair{i, j};
                 }
                 continue;
@@ -115,7 +122,8 @@ std::variant<Geometry, std::string> ParseGeometry(const json::value& v) {
     if (!coordinates) return std::string("'geometry' needs 'coordinates'");
     for (const auto& kv : o) {
         if (kv.key() != "type" && kv.key() != "coordinates" && kv.key() != "bbox") {
-            return fmt::format("'geometry' has an unknown member '{}'", std::string_view(kv.key()).substr(0, 64));
+            return fmt::format("'geometry' has an unknown member '{}'",
+                               std::string_view(kv.key()).substr(0, 64));
         }
     }
     Geometry g;
@@ -135,10 +143,12 @@ std::variant<Geometry, std::string> ParseGeometry(const json::value& v) {
     if (!coordinates->is_array() || coordinates->as_array().empty()) {
         return std::string("a Polygon's coordinates are an array of rings");
     }
-    if (coordinates->as_array().size() > 1) return std::string("polygons with holes are not supported");
+    if (coordinates->as_array().size() > 1)
+        return std::string("polygons with holes are not supported");
     const auto& ring = coordinates->as_array().front();
     if (!ring.is_array()) return std::string("a Polygon's ring is an array of positions");
-    if (ring.as_array().size() < 4) return std::string("a Polygon's ring needs at least 4 positions");
+    if (ring.as_array().size() < 4)
+        return std::string("a Polygon's ring needs at least 4 positions");
     if (ring.as_array().size() > kMaxRingPositions) {
         return fmt::format("a Polygon's ring has at most {} positions", kMaxRingPositions);
     }
@@ -148,16 +158,18 @@ std::variant<Geometry, std::string> ParseGeometry(const json::value& v) {
         g.positions.push_back(std::get<Position>(p));
     }
     if (g.positions.front() != g.positions.back()) {
-        return std::string("a Polygon's ring must be closed (its last position equal to its first)");
+        return std::string(
+            "a Polygon's ring must be closed (its last position equal to its first)");
     }
     double area2 = 0;
     for (size_t i = 0; i + 1 < g.positions.size(); ++i) {
-        area2 += g.positions[i].first * g.positions[i + 1].second - g.positions[i + 1].first * g.positions[i].second;
+        area2 += g.positions[i].first * g.positions[i + 1].second -
+                 g.positions[i + 1].first * g.positions[i].second;
     }
     if (area2 == 0) return std::string("a Polygon's ring must enclose an area");
     if (auto cross = SelfIntersection(g.positions)) {
-        return fmt::format("a Polygon's ring must not cross itself (edges {} and {} meet)", cross->first,
-                           cross->second);
+        return fmt::format("a Polygon's ring must not cross itself (edges {} and {} meet)",
+                           cross->first, cross->second);
     }
     g.kind = "polygon";
     g.json = "{\"type\":\"Polygon\",\"coordinates\":[[";
@@ -173,12 +185,14 @@ ImportParse ParseFeatureCollection(const json::value& v) {
     ImportParse out;
     const json::object* o = v.if_object();
     const json::value* features = o ? o->if_contains("features") : nullptr;
-    if (!o || !o->contains("type") || o->at("type") != "FeatureCollection" || !features || !features->is_array()) {
+    if (!o || !o->contains("type") || o->at("type") != "FeatureCollection" || !features ||
+        !features->is_array()) {
         out.errors.push_back({-1, "the body must be a GeoJSON FeatureCollection"});
         return out;
     }
     if (features->as_array().size() > kMaxImportFeatures) {
-        out.errors.push_back({-1, fmt::format("an import holds at most {} features", kMaxImportFeatures)});
+        out.errors.push_back(
+            {-1, fmt::format("an import holds at most {} features", kMaxImportFeatures)});
         return out;
     }
     if (features->as_array().empty()) {
@@ -209,7 +223,8 @@ ImportParse ParseFeatureCollection(const json::value& v) {
         const json::value* pv = feature->if_contains("properties");
         const json::object* props = pv ? pv->if_object() : nullptr;
         const json::value* name = props ? props->if_contains("name") : nullptr;
-        if (!name || !name->is_string() || name->as_string().empty() || name->as_string().size() > 128) {
+        if (!name || !name->is_string() || name->as_string().empty() ||
+            name->as_string().size() > 128) {
             fail("'properties.name' must be a string of 1 to 128 bytes");
             continue;
         }

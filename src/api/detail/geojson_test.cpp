@@ -29,7 +29,8 @@ TEST(GeoJsonTest, APointIsACircleCentreWrittenCanonically) {
 }
 
 TEST(GeoJsonTest, APolygonIsOneClosedRingWrittenCanonically) {
-    Geometry g = Accepted(R"({"type":"Polygon","bbox":[0,0,1,1],"coordinates":[[[0,0],[1,0],[1,1],[0,0]]]})");
+    Geometry g = Accepted(
+        R"({"type":"Polygon","bbox":[0,0,1,1],"coordinates":[[[0,0],[1,0],[1,1],[0,0]]]})");
     EXPECT_EQ(g.kind, "polygon");
     EXPECT_EQ(g.json, R"({"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1],[0,0]]]})");
     EXPECT_EQ(g.positions.size(), 4u);
@@ -38,30 +39,40 @@ TEST(GeoJsonTest, APolygonIsOneClosedRingWrittenCanonically) {
 }
 
 TEST(GeoJsonTest, RefusesRingsThatAreOpenShortFlatOrCrossThemselves) {
-    EXPECT_NE(Problem(R"({"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1],[0,1]]]})").find("closed"),
-              std::string::npos);
-    EXPECT_NE(Problem(R"({"type":"Polygon","coordinates":[[[0,0],[1,0],[0,0]]]})").find("at least 4"),
-              std::string::npos);
-    EXPECT_NE(Problem(R"({"type":"Polygon","coordinates":[[[0,0],[1,1],[2,2],[0,0]]]})").find("area"),
-              std::string::npos);
+    EXPECT_NE(
+        Problem(R"({"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1],[0,1]]]})").find("closed"),
+        std::string::npos);
+    EXPECT_NE(
+        Problem(R"({"type":"Polygon","coordinates":[[[0,0],[1,0],[0,0]]]})").find("at least 4"),
+        std::string::npos);
+    EXPECT_NE(
+        Problem(R"({"type":"Polygon","coordinates":[[[0,0],[1,1],[2,2],[0,0]]]})").find("area"),
+        std::string::npos);
     // A bow tie: edges 0 and 2 cross.
-    EXPECT_NE(Problem(R"({"type":"Polygon","coordinates":[[[0,0],[2,2],[2,0],[0,1],[0,0]]]})").find("cross itself"),
-              std::string::npos);
-    // A ring that touches itself at a vertex (a figure of eight through (1,1)).
-    EXPECT_NE(Problem(R"({"type":"Polygon","coordinates":[[[0,0],[1,1],[2,0],[2,2],[1,1],[0,2],[0,0]]]})")
+    EXPECT_NE(Problem(R"({"type":"Polygon","coordinates":[[[0,0],[2,2],[2,0],[0,1],[0,0]]]})")
                   .find("cross itself"),
               std::string::npos);
+    // A ring that touches itself at a vertex (a figure of eight through (1,1)).
+    EXPECT_NE(
+        Problem(R"({"type":"Polygon","coordinates":[[[0,0],[1,1],[2,0],[2,2],[1,1],[0,2],[0,0]]]})")
+            .find("cross itself"),
+        std::string::npos);
     // A spike folding back over its own edge.
-    EXPECT_NE(Problem(R"({"type":"Polygon","coordinates":[[[0,0],[2,0],[1,0],[1,1],[0,0]]]})").find("cross itself"),
+    EXPECT_NE(Problem(R"({"type":"Polygon","coordinates":[[[0,0],[2,0],[1,0],[1,1],[0,0]]]})")
+                  .find("cross itself"),
               std::string::npos);
-    EXPECT_NE(Problem(R"({"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1],[0,0]],[[0,0],[1,0],[1,1],[0,0]]]})")
-                  .find("holes"),
-              std::string::npos);
+    EXPECT_NE(
+        Problem(
+            R"({"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1],[0,0]],[[0,0],[1,0],[1,1],[0,0]]]})")
+            .find("holes"),
+        std::string::npos);
 }
 
 TEST(GeoJsonTest, RefusesPositionsOutOfRangeOrNotNumbers) {
-    EXPECT_NE(Problem(R"({"type":"Point","coordinates":[180.5,0]})").find("longitude"), std::string::npos);
-    EXPECT_NE(Problem(R"({"type":"Point","coordinates":[0,91]})").find("latitude"), std::string::npos);
+    EXPECT_NE(Problem(R"({"type":"Point","coordinates":[180.5,0]})").find("longitude"),
+              std::string::npos);
+    EXPECT_NE(Problem(R"({"type":"Point","coordinates":[0,91]})").find("latitude"),
+              std::string::npos);
     EXPECT_EQ(Problem(R"({"type":"Point","coordinates":[-180,-90]})"), "");
     EXPECT_NE(Problem(R"({"type":"Point","coordinates":[0]})"), "");
     EXPECT_NE(Problem(R"({"type":"Point","coordinates":[0,1,2,3]})"), "");
@@ -108,7 +119,9 @@ TEST(GeoJsonTest, AFeatureCollectionBecomesGeofencesOrSaysWhichFeatureIsWrong) {
     EXPECT_EQ(bad.errors[3].index, 4);
 
     EXPECT_EQ(ParseFeatureCollection(json::parse(R"({"type":"Feature"})")).errors.at(0).index, -1);
-    EXPECT_EQ(ParseFeatureCollection(json::parse(R"({"type":"FeatureCollection","features":[]})")).errors.size(), 1u);
+    EXPECT_EQ(ParseFeatureCollection(json::parse(R"({"type":"FeatureCollection","features":[]})"))
+                  .errors.size(),
+              1u);
 }
 
 }  // namespace

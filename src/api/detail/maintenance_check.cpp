@@ -7,9 +7,9 @@
 
 namespace fleet::api::detail {
 
-Result<std::unique_ptr<MaintenanceChecker>> MaintenanceChecker::Start(const std::string& db_path,
-                                                                      std::chrono::milliseconds interval,
-                                                                      std::function<core::TimePoint()> clock) {
+Result<std::unique_ptr<MaintenanceChecker>> MaintenanceChecker::Start(
+    const std::string& db_path, std::chrono::milliseconds interval,
+    std::function<core::TimePoint()> clock) {
     auto store = store::AccountStore::Open(db_path);
     if (!store) return store.error();
     std::unique_ptr<MaintenanceChecker> m(new MaintenanceChecker());
@@ -40,7 +40,8 @@ void MaintenanceChecker::Work() {
         if (!check) {
             spdlog::error("maintenance check: {}", check.error().message);
         } else if (check->raised > 0) {
-            spdlog::info("maintenance check: {} plans, {} events raised", check->plans, check->raised);
+            spdlog::info("maintenance check: {} plans, {} events raised", check->plans,
+                         check->raised);
         }
         std::unique_lock lock(mu_);
         cv_.wait_for(lock, interval_, [&] { return stop_; });

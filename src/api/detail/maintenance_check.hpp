@@ -20,9 +20,9 @@ namespace fleet::api::detail {
 
 class MaintenanceChecker {
 public:
-    static Result<std::unique_ptr<MaintenanceChecker>> Start(const std::string& db_path,
-                                                             std::chrono::milliseconds interval,
-                                                             std::function<core::TimePoint()> clock);
+    static Result<std::unique_ptr<MaintenanceChecker>> Start(
+        const std::string& db_path, std::chrono::milliseconds interval,
+        std::function<core::TimePoint()> clock);
     ~MaintenanceChecker();
     MaintenanceChecker(const MaintenanceChecker&) = delete;
     MaintenanceChecker& operator=(const MaintenanceChecker&) = delete;

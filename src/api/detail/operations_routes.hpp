@@ -1,5 +1,6 @@
 // What the operations routes (routes_settings.cpp, routes_geofences.cpp, routes_assignments.cpp,
-// routes_maintenance.cpp) share: their registration, the configuration-change hook and JSON numbers.
+// routes_maintenance.cpp) share: their registration, the configuration-change hook and JSON
+// numbers.
 #pragma once
 
 #include <optional>
@@ -20,7 +21,9 @@ void ConfigChanged(const Service& s, std::optional<int64_t> tenant_id);
 // A number, or null.
 std::string NumberJson(std::optional<double> v);
 
-// A number member of a validated body that may be null: unset when absent, the inner nullopt for null.
-std::optional<std::optional<double>> NullableNumber(const boost::json::object& body, std::string_view name);
+// A number member of a validated body that may be null: unset when absent, the inner nullopt for
+// null.
+std::optional<std::optional<double>> NullableNumber(const boost::json::object& body,
+                                                    std::string_view name);
 
 }  // namespace fleet::api::detail

@@ -13,8 +13,8 @@ namespace asio = boost::asio;
 namespace json = boost::json;
 
 std::string OdometerJson(const store::Odometer& o) {
-    return fmt::format("{{\"odometer_km\":{},\"engine_hours\":{},\"set_at\":{}}}", NumberJson(o.odometer_km),
-                       NumberJson(o.engine_hours), JsonTime(o.set_at));
+    return fmt::format("{{\"odometer_km\":{},\"engine_hours\":{},\"set_at\":{}}}",
+                       NumberJson(o.odometer_km), NumberJson(o.engine_hours), JsonTime(o.set_at));
 }
 
 asio::awaitable<void> GetOdometer(Service& s, Ctx& ctx, http::Response& res) {
@@ -25,7 +25,9 @@ asio::awaitable<void> GetOdometer(Service& s, Ctx& ctx, http::Response& res) {
     }
     store::Viewer viewer = ViewerOf(ctx);
     store::Outcome<store::Odometer> out;
-    Database::Task fn = [&](Conn& c) { out = store::OperationsStore(c.accounts).GetOdometer(viewer, *id); };
+    Database::Task fn = [&](Conn& c) {
+        out = store::OperationsStore(c.accounts).GetOdometer(viewer, *id);
+    };
     co_await s.Run(fn);
     Answer(res, out, 200, OdometerJson);
 }
@@ -36,7 +38,8 @@ asio::awaitable<void> PutOdometer(Service& s, Ctx& ctx, http::Response& res) {
         res = NotFound("vehicle");
         co_return;
     }
-    auto parsed = ParseBody(ctx.req, {{"odometer_km", FieldType::kNumber, true}, {"engine_hours", FieldType::kNumber}});
+    auto parsed = ParseBody(
+        ctx.req, {{"odometer_km", FieldType::kNumber, true}, {"engine_hours", FieldType::kNumber}});
     if (auto* problem = std::get_if<http::Response>(&parsed)) {
         res = std::move(*problem);
         co_return;
@@ -48,18 +51,20 @@ asio::awaitable<void> PutOdometer(Service& s, Ctx& ctx, http::Response& res) {
     store::Actor actor = ActorOf(ctx);
     store::Outcome<store::Odometer> out;
     Database::Task fn = [&](Conn& c) {
-        out = store::OperationsStore(c.accounts).SetOdometer(viewer, *id, km, hours, actor, ctx.now);
+        out =
+            store::OperationsStore(c.accounts).SetOdometer(viewer, *id, km, hours, actor, ctx.now);
     };
     co_await s.Run(fn);
     Answer(res, out, 200, OdometerJson);
 }
 
 std::string AssignmentJson(const store::Assignment& a) {
-    std::string out = fmt::format("{{\"id\":{},\"vehicle_id\":{},\"driver_id\":{},\"driver_name\":", a.id,
-                                  a.vehicle_id, a.driver_id);
+    std::string out =
+        fmt::format("{{\"id\":{},\"vehicle_id\":{},\"driver_id\":{},\"driver_name\":", a.id,
+                    a.vehicle_id, a.driver_id);
     core::AppendJsonString(out, a.driver_name);
-    return out + fmt::format(",\"from\":{},\"to\":{},\"created_at\":{}}}", JsonTime(a.from), JsonTime(a.to),
-                             JsonTime(a.created_at));
+    return out + fmt::format(",\"from\":{},\"to\":{},\"created_at\":{}}}", JsonTime(a.from),
+                             JsonTime(a.to), JsonTime(a.created_at));
 }
 
 asio::awaitable<void> ListAssignments(Service& s, Ctx& ctx, http::Response& res) {
@@ -77,7 +82,9 @@ asio::awaitable<void> ListAssignments(Service& s, Ctx& ctx, http::Response& res)
     store::Viewer viewer = ViewerOf(ctx);
     store::Paging paging = PagingOf(q);
     store::Outcome<store::Page<store::Assignment>> page;
-    Database::Task fn = [&](Conn& c) { page = store::OperationsStore(c.accounts).ListAssignments(viewer, *id, paging); };
+    Database::Task fn = [&](Conn& c) {
+        page = store::OperationsStore(c.accounts).ListAssignments(viewer, *id, paging);
+    };
     co_await s.Run(fn);
     Answer(res, page, 200, [&](const store::Page<store::Assignment>& p) {
         std::vector<std::string> items;
@@ -114,7 +121,8 @@ asio::awaitable<void> PostAssignment(Service& s, Ctx& ctx, http::Response& res) 
     store::Actor actor = ActorOf(ctx);
     store::Outcome<store::Assignment> out;
     Database::Task fn = [&](Conn& c) {
-        out = store::OperationsStore(c.accounts).AddAssignment(viewer, *id, driver, *from, to, actor, ctx.now);
+        out = store::OperationsStore(c.accounts)
+                  .AddAssignment(viewer, *id, driver, *from, to, actor, ctx.now);
         if (out) ConfigChanged(s, viewer.scope.tenant_id());
     };
     co_await s.Run(fn);
@@ -143,9 +151,12 @@ asio::awaitable<void> DeleteAssignment(Service& s, Ctx& ctx, http::Response& res
 void AddAssignmentRoutes(Service& s) {
     AddRoute(s, "GET", "/api/v1/vehicles/{id}/odometer", Permission::kFleetRead, GetOdometer);
     AddRoute(s, "PUT", "/api/v1/vehicles/{id}/odometer", Permission::kOperationsWrite, PutOdometer);
-    AddRoute(s, "GET", "/api/v1/vehicles/{id}/assignments", Permission::kFleetRead, ListAssignments);
-    AddRoute(s, "POST", "/api/v1/vehicles/{id}/assignments", Permission::kOperationsWrite, PostAssignment);
-    AddRoute(s, "DELETE", "/api/v1/assignments/{id}", Permission::kOperationsWrite, DeleteAssignment);
+    AddRoute(s, "GET", "/api/v1/vehicles/{id}/assignments", Permission::kFleetRead,
+             ListAssignments);
+    AddRoute(s, "POST", "/api/v1/vehicles/{id}/assignments", Permission::kOperationsWrite,
+             PostAssignment);
+    AddRoute(s, "DELETE", "/api/v1/assignments/{id}", Permission::kOperationsWrite,
+             DeleteAssignment);
 }
 
 }  // namespace fleet::api::detail

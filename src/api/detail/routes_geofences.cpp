@@ -1,6 +1,7 @@
 // Geofences: /api/v1/geofences[/{id}] and /api/v1/geofences/import (a GeoJSON FeatureCollection,
-// all or nothing). Geometries are checked and made canonical by geojson.*; bodies with geometries are
-// parsed and checked (quadratic in a ring's positions) on a database worker, not on the I/O thread.
+// all or nothing). Geometries are checked and made canonical by geojson.*; bodies with geometries
+// are parsed and checked (quadratic in a ring's positions) on a database worker, not on the I/O
+// thread.
 #include <fmt/format.h>
 
 #include <boost/json/parse.hpp>
@@ -21,16 +22,18 @@ std::string GeofenceJson(const store::Geofence& g) {
     core::AppendJsonString(out, g.name);
     out += ",\"description\":";
     core::AppendJsonString(out, g.description);
-    out += fmt::format(",\"kind\":\"{}\",\"geometry\":{},\"radius_m\":{},\"speed_limit_kmh\":{},\"created_at\":{},"
-                       "\"updated_at\":{}}}",
-                       g.kind, g.geometry_json, NumberJson(g.radius_m), NumberJson(g.speed_limit_kmh),
-                       JsonTime(g.created_at), JsonTime(g.updated_at));
+    out += fmt::format(
+        ",\"kind\":\"{}\",\"geometry\":{},\"radius_m\":{},\"speed_limit_kmh\":{},\"created_at\":{},"
+        "\"updated_at\":{}}}",
+        g.kind, g.geometry_json, NumberJson(g.radius_m), NumberJson(g.speed_limit_kmh),
+        JsonTime(g.created_at), JsonTime(g.updated_at));
     return out;
 }
 
 // The body of a POST (name, geometry required) or PATCH as a change. The kind follows the geometry
 // (a Point is a circle); "kind", when sent, must agree with it.
-std::variant<store::GeofenceChange, http::Response> GeofenceBody(const http::Request& req, bool adding) {
+std::variant<store::GeofenceChange, http::Response> GeofenceBody(const http::Request& req,
+                                                                 bool adding) {
     auto parsed = ParseBody(req, {{"name", FieldType::kString, adding, false, 128},
                                   {"description", FieldType::kString, false, false, 1000},
                                   {"kind", FieldType::kString, false, false, 16},
@@ -45,15 +48,18 @@ std::variant<store::GeofenceChange, http::Response> GeofenceBody(const http::Req
     c.radius_m = GetNumber(body, "radius_m");
     c.speed_limit_kmh = NullableNumber(body, "speed_limit_kmh");
     auto kind = GetString(body, "kind");
-    if (kind && *kind != "circle" && *kind != "polygon") return InvalidBody("'kind' is \"circle\" or \"polygon\"");
+    if (kind && *kind != "circle" && *kind != "polygon")
+        return InvalidBody("'kind' is \"circle\" or \"polygon\"");
     if (const json::value* geometry = body.if_contains("geometry")) {
         auto g = ParseGeometry(*geometry);
         if (auto* bad = std::get_if<std::string>(&g)) return InvalidBody(*bad);
         Geometry& shape = std::get<Geometry>(g);
         if (kind && *kind != shape.kind) {
-            return InvalidBody(fmt::format("a {} has a {} geometry", *kind, *kind == "circle" ? "Point" : "Polygon"));
+            return InvalidBody(fmt::format("a {} has a {} geometry", *kind,
+                                           *kind == "circle" ? "Point" : "Polygon"));
         }
-        if (shape.kind == "polygon" && c.radius_m) return InvalidBody("a polygon has no 'radius_m'");
+        if (shape.kind == "polygon" && c.radius_m)
+            return InvalidBody("a polygon has no 'radius_m'");
         c.kind = shape.kind;
         c.geometry_json = std::move(shape.json);
     } else if (kind) {
@@ -63,7 +69,8 @@ std::variant<store::GeofenceChange, http::Response> GeofenceBody(const http::Req
 }
 
 asio::awaitable<void> ListGeofences(Service& s, Ctx& ctx, http::Response& res) {
-    auto parsed = ParseListQuery(ctx.query, ListSpec{{"id", "name", "created_at", "updated_at"}, {"q", "kind"}});
+    auto parsed = ParseListQuery(
+        ctx.query, ListSpec{{"id", "name", "created_at", "updated_at"}, {"q", "kind"}});
     if (auto* problem = std::get_if<http::Response>(&parsed)) {
         res = std::move(*problem);
         co_return;
@@ -79,7 +86,9 @@ asio::awaitable<void> ListGeofences(Service& s, Ctx& ctx, http::Response& res) {
     store::TenantScope scope = ctx.caller->scope();
     store::Paging paging = PagingOf(q);
     Result<store::Page<store::Geofence>> page = Error{"not run"};
-    Database::Task fn = [&](Conn& c) { page = store::OperationsStore(c.accounts).ListGeofences(scope, filter, paging); };
+    Database::Task fn = [&](Conn& c) {
+        page = store::OperationsStore(c.accounts).ListGeofences(scope, filter, paging);
+    };
     co_await s.Run(fn);
     AnswerPage(res, page, q, GeofenceJson);
 }
@@ -92,7 +101,9 @@ asio::awaitable<void> GetGeofence(Service& s, Ctx& ctx, http::Response& res) {
     }
     store::TenantScope scope = ctx.caller->scope();
     Result<std::optional<store::Geofence>> found = Error{"not run"};
-    Database::Task fn = [&](Conn& c) { found = store::OperationsStore(c.accounts).FindGeofence(scope, *id); };
+    Database::Task fn = [&](Conn& c) {
+        found = store::OperationsStore(c.accounts).FindGeofence(scope, *id);
+    };
     co_await s.Run(fn);
     AnswerFound(res, found, "geofence", GeofenceJson);
 }
@@ -109,8 +120,8 @@ asio::awaitable<void> PostGeofence(Service& s, Ctx& ctx, http::Response& res) {
             problem = std::move(*p);
             return;
         }
-        out = store::OperationsStore(c.accounts).AddGeofence(scope, std::get<store::GeofenceChange>(parsed), actor,
-                                                              ctx.now);
+        out = store::OperationsStore(c.accounts)
+                  .AddGeofence(scope, std::get<store::GeofenceChange>(parsed), actor, ctx.now);
         if (out) ConfigChanged(s, scope.tenant_id());
     };
     co_await s.Run(fn);
@@ -138,8 +149,9 @@ asio::awaitable<void> PatchGeofence(Service& s, Ctx& ctx, http::Response& res) {
             problem = std::move(*p);
             return;
         }
-        out = store::OperationsStore(c.accounts).UpdateGeofence(scope, *id, std::get<store::GeofenceChange>(parsed),
-                                                                 actor, ctx.now);
+        out = store::OperationsStore(c.accounts)
+                  .UpdateGeofence(scope, *id, std::get<store::GeofenceChange>(parsed), actor,
+                                  ctx.now);
         if (out) ConfigChanged(s, scope.tenant_id());
     };
     co_await s.Run(fn);
@@ -180,16 +192,17 @@ std::string ImportErrorsJson(const std::vector<store::ImportError>& errors) {
 
 // 400 invalid-import: the problem with the features' errors; nothing was created.
 http::Response InvalidImport(const std::vector<store::ImportError>& errors) {
-    http::Response r = http::Problem(400, "invalid-import", "Invalid import",
-                                     fmt::format("{} feature(s) are not valid geofences; nothing was imported",
-                                                 errors.size()));
+    http::Response r = http::Problem(
+        400, "invalid-import", "Invalid import",
+        fmt::format("{} feature(s) are not valid geofences; nothing was imported", errors.size()));
     r.body.pop_back();
     r.body += ",\"created\":0,\"errors\":" + ImportErrorsJson(errors) + "}";
     return r;
 }
 
 asio::awaitable<void> ImportGeofences(Service& s, Ctx& ctx, http::Response& res) {
-    auto media = ParseBody(ctx.req, {});  // for the media type only; the collection is checked below
+    auto media =
+        ParseBody(ctx.req, {});  // for the media type only; the collection is checked below
     if (auto* problem = std::get_if<http::Response>(&media); problem && problem->status == 415) {
         res = std::move(*problem);
         co_return;
@@ -210,7 +223,8 @@ asio::awaitable<void> ImportGeofences(Service& s, Ctx& ctx, http::Response& res)
             problem = InvalidImport(parsed.errors);
             return;
         }
-        out = store::OperationsStore(c.accounts).ImportGeofences(scope, parsed.geofences, actor, ctx.now);
+        out = store::OperationsStore(c.accounts)
+                  .ImportGeofences(scope, parsed.geofences, actor, ctx.now);
         if (out && out->created > 0) ConfigChanged(s, scope.tenant_id());
     };
     co_await s.Run(fn);

@@ -24,17 +24,20 @@ std::string PlanJson(const store::MaintenancePlan& p) {
     std::string out = fmt::format("{{\"id\":{},\"vehicle_id\":{},\"name\":", p.id, p.vehicle_id);
     core::AppendJsonString(out, p.name);
     out += fmt::format(
-        ",\"interval_km\":{},\"interval_engine_h\":{},\"interval_months\":{},\"due_date\":{},\"warn_km\":{},"
+        ",\"interval_km\":{},\"interval_engine_h\":{},\"interval_months\":{},\"due_date\":{},"
+        "\"warn_km\":{},"
         "\"warn_engine_h\":{},\"warn_days\":{},\"last_done_date\":{},\"last_done_odometer_m\":{},"
         "\"last_done_engine_h\":{},\"created_at\":{},\"archived_at\":{}}}",
         NumberJson(p.interval_km), NumberJson(p.interval_engine_h),
-        p.interval_months ? std::to_string(*p.interval_months) : "null", TextOrNull(p.due_date), NumberJson(p.warn_km),
-        NumberJson(p.warn_engine_h), p.warn_days, TextOrNull(p.last_done_date), NumberJson(p.last_done_odometer_m),
+        p.interval_months ? std::to_string(*p.interval_months) : "null", TextOrNull(p.due_date),
+        NumberJson(p.warn_km), NumberJson(p.warn_engine_h), p.warn_days,
+        TextOrNull(p.last_done_date), NumberJson(p.last_done_odometer_m),
         NumberJson(p.last_done_engine_h), JsonTime(p.created_at), JsonTime(p.archived_at));
     return out;
 }
 
-std::optional<std::optional<std::string>> NullableString(const json::object& body, std::string_view name) {
+std::optional<std::optional<std::string>> NullableString(const json::object& body,
+                                                         std::string_view name) {
     if (IsNull(body, name)) return std::optional<std::string>();
     if (auto v = GetString(body, name)) return std::optional<std::string>(*v);
     return std::nullopt;
@@ -76,7 +79,8 @@ std::variant<store::PlanChange, http::Response> PlanBody(const http::Request& re
 }
 
 asio::awaitable<void> ListPlans(Service& s, Ctx& ctx, http::Response& res) {
-    auto parsed = ParseListQuery(ctx.query, ListSpec{{"id", "name", "created_at"}, {"vehicle_id", "archived"}});
+    auto parsed = ParseListQuery(
+        ctx.query, ListSpec{{"id", "name", "created_at"}, {"vehicle_id", "archived"}});
     if (auto* problem = std::get_if<http::Response>(&parsed)) {
         res = std::move(*problem);
         co_return;
@@ -96,7 +100,9 @@ asio::awaitable<void> ListPlans(Service& s, Ctx& ctx, http::Response& res) {
     store::Viewer viewer = ViewerOf(ctx);
     store::Paging paging = PagingOf(q);
     Result<store::Page<store::MaintenancePlan>> page = Error{"not run"};
-    Database::Task fn = [&](Conn& c) { page = store::OperationsStore(c.accounts).ListPlans(viewer, filter, paging); };
+    Database::Task fn = [&](Conn& c) {
+        page = store::OperationsStore(c.accounts).ListPlans(viewer, filter, paging);
+    };
     co_await s.Run(fn);
     AnswerPage(res, page, q, PlanJson);
 }
@@ -109,7 +115,9 @@ asio::awaitable<void> GetPlan(Service& s, Ctx& ctx, http::Response& res) {
     }
     store::Viewer viewer = ViewerOf(ctx);
     Result<std::optional<store::MaintenancePlan>> found = Error{"not run"};
-    Database::Task fn = [&](Conn& c) { found = store::OperationsStore(c.accounts).FindPlan(viewer, *id); };
+    Database::Task fn = [&](Conn& c) {
+        found = store::OperationsStore(c.accounts).FindPlan(viewer, *id);
+    };
     co_await s.Run(fn);
     AnswerFound(res, found, "maintenance plan", PlanJson);
 }
@@ -124,10 +132,13 @@ asio::awaitable<void> PostPlan(Service& s, Ctx& ctx, http::Response& res) {
     store::Viewer viewer = ViewerOf(ctx);
     store::Actor actor = ActorOf(ctx);
     store::Outcome<store::MaintenancePlan> out;
-    Database::Task fn = [&](Conn& c) { out = store::OperationsStore(c.accounts).AddPlan(viewer, change, actor, ctx.now); };
+    Database::Task fn = [&](Conn& c) {
+        out = store::OperationsStore(c.accounts).AddPlan(viewer, change, actor, ctx.now);
+    };
     co_await s.Run(fn);
     Answer(res, out, 201, PlanJson);
-    if (out) res.headers.emplace_back("Location", fmt::format("/api/v1/maintenance/plans/{}", out->id));
+    if (out)
+        res.headers.emplace_back("Location", fmt::format("/api/v1/maintenance/plans/{}", out->id));
 }
 
 asio::awaitable<void> PatchPlan(Service& s, Ctx& ctx, http::Response& res) {
@@ -161,17 +172,20 @@ asio::awaitable<void> DeletePlan(Service& s, Ctx& ctx, http::Response& res) {
     store::Viewer viewer = ViewerOf(ctx);
     store::Actor actor = ActorOf(ctx);
     store::Outcome<store::MaintenancePlan> out;
-    Database::Task fn = [&](Conn& c) { out = store::OperationsStore(c.accounts).ArchivePlan(viewer, *id, actor, ctx.now); };
+    Database::Task fn = [&](Conn& c) {
+        out = store::OperationsStore(c.accounts).ArchivePlan(viewer, *id, actor, ctx.now);
+    };
     co_await s.Run(fn);
     Answer(res, out, 200, PlanJson);
 }
 
 std::string ServiceJson(const store::ServiceRecord& r) {
-    std::string out = fmt::format("{{\"id\":{},\"vehicle_id\":{},\"plan_id\":{},\"date\":\"{}\",\"odometer_m\":{},"
-                                  "\"engine_h\":{},\"cost_cents\":{},\"currency\":",
-                                  r.id, r.vehicle_id, r.plan_id ? std::to_string(*r.plan_id) : "null", r.date,
-                                  NumberJson(r.odometer_m), NumberJson(r.engine_h),
-                                  r.cost_cents ? std::to_string(*r.cost_cents) : "null");
+    std::string out = fmt::format(
+        "{{\"id\":{},\"vehicle_id\":{},\"plan_id\":{},\"date\":\"{}\",\"odometer_m\":{},"
+        "\"engine_h\":{},\"cost_cents\":{},\"currency\":",
+        r.id, r.vehicle_id, r.plan_id ? std::to_string(*r.plan_id) : "null", r.date,
+        NumberJson(r.odometer_m), NumberJson(r.engine_h),
+        r.cost_cents ? std::to_string(*r.cost_cents) : "null");
     core::AppendJsonString(out, r.currency);
     out += ",\"note\":";
     core::AppendJsonString(out, r.note);
@@ -198,7 +212,9 @@ asio::awaitable<void> ListServices(Service& s, Ctx& ctx, http::Response& res) {
     store::Viewer viewer = ViewerOf(ctx);
     store::Paging paging = PagingOf(q);
     Result<store::Page<store::ServiceRecord>> page = Error{"not run"};
-    Database::Task fn = [&](Conn& c) { page = store::OperationsStore(c.accounts).ListServices(viewer, filter, paging); };
+    Database::Task fn = [&](Conn& c) {
+        page = store::OperationsStore(c.accounts).ListServices(viewer, filter, paging);
+    };
     co_await s.Run(fn);
     AnswerPage(res, page, q, ServiceJson);
 }
@@ -229,7 +245,9 @@ asio::awaitable<void> PostService(Service& s, Ctx& ctx, http::Response& res) {
     store::Viewer viewer = ViewerOf(ctx);
     store::Actor actor = ActorOf(ctx);
     store::Outcome<store::ServiceRecord> out;
-    Database::Task fn = [&](Conn& c) { out = store::OperationsStore(c.accounts).AddService(viewer, r, actor, ctx.now); };
+    Database::Task fn = [&](Conn& c) {
+        out = store::OperationsStore(c.accounts).AddService(viewer, r, actor, ctx.now);
+    };
     co_await s.Run(fn);
     Answer(res, out, 201, ServiceJson);
 }
@@ -241,7 +259,8 @@ void AddMaintenanceRoutes(Service& s) {
     AddRoute(s, "POST", "/api/v1/maintenance/plans", Permission::kOperationsWrite, PostPlan);
     AddRoute(s, "GET", "/api/v1/maintenance/plans/{id}", Permission::kReportsRead, GetPlan);
     AddRoute(s, "PATCH", "/api/v1/maintenance/plans/{id}", Permission::kOperationsWrite, PatchPlan);
-    AddRoute(s, "DELETE", "/api/v1/maintenance/plans/{id}", Permission::kOperationsWrite, DeletePlan);
+    AddRoute(s, "DELETE", "/api/v1/maintenance/plans/{id}", Permission::kOperationsWrite,
+             DeletePlan);
     AddRoute(s, "GET", "/api/v1/maintenance/services", Permission::kReportsRead, ListServices);
     AddRoute(s, "POST", "/api/v1/maintenance/services", Permission::kOperationsWrite, PostService);
 }

@@ -25,7 +25,8 @@ std::string NumberJson(std::optional<double> v) {
     return out;
 }
 
-std::optional<std::optional<double>> NullableNumber(const boost::json::object& body, std::string_view name) {
+std::optional<std::optional<double>> NullableNumber(const boost::json::object& body,
+                                                    std::string_view name) {
     if (IsNull(body, name)) return std::optional<double>();
     if (auto v = GetNumber(body, name)) return std::optional<double>(*v);
     return std::nullopt;
@@ -36,14 +37,17 @@ namespace {
 namespace asio = boost::asio;
 namespace json = boost::json;
 
-// The stored settings with every key (defaults filled), or the problem. Stored settings that no
-// longer parse (a key a newer version dropped) are a failure to look at, not the caller's fault.
-std::variant<pipeline::Settings, http::Response> Effective(const Result<std::string>& stored) {
+// The stored settings with every key (defaults filled), or the problem of a failed read. Stored
+// settings that no longer parse (a key a newer version dropped or narrowed) are the defaults, as
+// the pipeline's runner reads them too; a warning is logged, and the next PUT writes valid ones.
+std::variant<pipeline::Settings, http::Response> Effective(const Result<std::string>& stored,
+                                                           int64_t tenant_id) {
     if (!stored) return ProblemOf(nullptr, &stored.error());
     auto settings = pipeline::ParseSettings(*stored);
     if (!settings) {
-        Error e{"stored processing settings: " + settings.error().message};
-        return ProblemOf(nullptr, &e);
+        spdlog::warn("api: tenant {} processing settings: {} (the defaults apply)", tenant_id,
+                     settings.error().message);
+        return pipeline::Settings{};
     }
     return *settings;
 }
@@ -51,9 +55,11 @@ std::variant<pipeline::Settings, http::Response> Effective(const Result<std::str
 asio::awaitable<void> GetProcessing(Service& s, Ctx& ctx, http::Response& res) {
     store::TenantScope scope = ctx.caller->scope();
     Result<std::string> stored = Error{"not run"};
-    Database::Task fn = [&](Conn& c) { stored = store::OperationsStore(c.accounts).ProcessingSettings(scope); };
+    Database::Task fn = [&](Conn& c) {
+        stored = store::OperationsStore(c.accounts).ProcessingSettings(scope);
+    };
     co_await s.Run(fn);
-    auto settings = Effective(stored);
+    auto settings = Effective(stored, scope.tenant_id());
     if (auto* problem = std::get_if<http::Response>(&settings)) {
         res = std::move(*problem);
         co_return;
@@ -82,12 +88,13 @@ asio::awaitable<void> PutProcessing(Service& s, Ctx& ctx, http::Response& res) {
     std::string answer;
     Database::Task fn = [&](Conn& c) {
         store::OperationsStore ops(c.accounts);
-        auto current = Effective(ops.ProcessingSettings(scope));
+        auto current = Effective(ops.ProcessingSettings(scope), scope.tenant_id());
         if (auto* p = std::get_if<http::Response>(&current)) {
             problem = std::move(*p);
             return;
         }
-        json::object merged = json::parse(pipeline::SettingsJson(std::get<pipeline::Settings>(current))).as_object();
+        json::object merged =
+            json::parse(pipeline::SettingsJson(std::get<pipeline::Settings>(current))).as_object();
         for (const auto& kv : body.as_object()) merged[kv.key()] = kv.value();
         auto settings = pipeline::ParseSettings(json::serialize(merged));
         if (!settings) {
@@ -151,7 +158,8 @@ void AddSettingsRoutes(Service& s) {
     AddRoute(s, "GET", "/api/v1/settings/processing", Permission::kTenantSettings, GetProcessing);
     AddRoute(s, "PUT", "/api/v1/settings/processing", Permission::kTenantSettings, PutProcessing);
     AddRoute(s, "GET", "/api/v1/settings/tenant", Permission::kReportsRead, GetTenantSettings);
-    AddRoute(s, "PATCH", "/api/v1/settings/tenant", Permission::kTenantSettings, PatchTenantSettings);
+    AddRoute(s, "PATCH", "/api/v1/settings/tenant", Permission::kTenantSettings,
+             PatchTenantSettings);
 }
 
 void AddOperationsRoutes(Service& s) {

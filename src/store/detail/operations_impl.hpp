@@ -1,5 +1,6 @@
 // The inside of OperationsStore, shared by its files (operations*.cpp): the reports' helpers (the
-// vehicles' readings and the due computation live there) and small checks. Include only from src/store.
+// vehicles' readings and the due computation live there) and small checks. Include only from
+// src/store.
 #pragma once
 
 #include <cmath>
@@ -12,10 +13,13 @@
 namespace fleet::store::detail {
 
 // A finite number within [lo, hi].
-inline bool InRange(double v, double lo, double hi) { return std::isfinite(v) && v >= lo && v <= hi; }
+inline bool InRange(double v, double lo, double hi) {
+    return std::isfinite(v) && v >= lo && v <= hi;
+}
 
-// The vehicle when the viewer sees it (and, unless `archived_too`, it is not archived): its id; else
-// kNotFound.
-Outcome<Done> CheckVehicle(AccountStore::Impl& db, const Viewer& viewer, int64_t vehicle_id, bool archived_too = false);
+// The vehicle when the viewer sees it (and, unless `archived_too`, it is not archived): its id;
+// else kNotFound.
+Outcome<Done> CheckVehicle(AccountStore::Impl& db, const Viewer& viewer, int64_t vehicle_id,
+                           bool archived_too = false);
 
 }  // namespace fleet::store::detail
