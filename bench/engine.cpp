@@ -170,6 +170,7 @@ pipeline::Context MakeContext(const Args& a, const std::vector<pipeline::Point>&
         }
     }
     // Geofences where the vehicle goes: centred on points spread over the month.
+    std::vector<pipeline::Geofence> list;
     for (int g = 0; g < a.geofences; ++g) {
         const auto& at =
             points[points.size() * static_cast<size_t>(g) / static_cast<size_t>(a.geofences)];
@@ -187,8 +188,9 @@ pipeline::Context MakeContext(const Args& a, const std::vector<pipeline::Point>&
             }
             f.speed_limit_kmh = 30;
         }
-        c.geofences.push_back(std::move(f));
+        list.push_back(std::move(f));
     }
+    c.geofences = pipeline::GeofenceList(std::move(list));
     return c;
 }
 

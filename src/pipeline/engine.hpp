@@ -6,6 +6,8 @@
 #pragma once
 
 #include <cstdint>
+#include <initializer_list>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -56,6 +58,32 @@ struct Geofence {
     std::optional<double> speed_limit_kmh;
 };
 
+// A tenant's geofences, shared (immutable) by the contexts of all its devices: one copy per tenant
+// however many devices the runner keeps a context for, and copying a Context does not copy them.
+class GeofenceList {
+public:
+    GeofenceList() = default;
+    GeofenceList(std::initializer_list<Geofence> list)
+        : list_(std::make_shared<const std::vector<Geofence>>(list)) {}
+    explicit GeofenceList(std::vector<Geofence> list)
+        : list_(std::make_shared<const std::vector<Geofence>>(std::move(list))) {}
+    std::vector<Geofence>::const_iterator begin() const { return all().begin(); }
+    std::vector<Geofence>::const_iterator end() const { return all().end(); }
+    size_t size() const { return all().size(); }
+    bool empty() const { return all().empty(); }
+    const Geofence& operator[](size_t i) const { return all()[i]; }
+    void clear() { list_.reset(); }
+    // True when both lists are the same shared copy.
+    bool SharedWith(const GeofenceList& other) const { return list_ && list_ == other.list_; }
+
+private:
+    const std::vector<Geofence>& all() const {
+        static const std::vector<Geofence> kNone;
+        return list_ ? *list_ : kNone;
+    }
+    std::shared_ptr<const std::vector<Geofence>> list_;
+};
+
 // A period during which a driver was assigned to the vehicle by a manager.
 struct Assignment {
     int64_t driver_id = 0;
@@ -71,7 +99,7 @@ struct Context {
     std::optional<int64_t> vehicle_id;   // installation at the time of processing
     Settings settings;
     std::optional<double> vehicle_speed_limit_kmh;
-    std::vector<Geofence> geofences;
+    GeofenceList geofences;                               // the tenant's
     std::vector<std::pair<std::string, int64_t>> badges;  // badge id → driver id, sorted by badge
     std::vector<Assignment> assignments;                  // of the vehicle, by from
 };

@@ -46,6 +46,9 @@ public:
         int64_t chunk_positions = 2000;                         // positions per read and transaction
         std::chrono::milliseconds tick{std::chrono::seconds(30)};  // every device of the shard looked at
         std::chrono::milliseconds presence_interval{std::chrono::seconds(30)};  // offline / online check
+        // A worker's pass starts at least this long after its previous one ended: what is committed
+        // meanwhile is processed together (fewer reads and transactions beside ingestion's).
+        std::chrono::milliseconds batch_delay{250};
     };
     struct Stats {
         std::atomic<uint64_t> positions{0};    // positions processed (replays included)

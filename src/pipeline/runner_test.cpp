@@ -83,6 +83,32 @@ TEST(ConvertTest, ContextReadsGeofencesAndLeavesOutBadOnes) {
     EXPECT_EQ(c.badges, w.badges);
 }
 
+// The contexts of a tenant's devices share one parsed copy of its geofences while the stored rows
+// stay the same; a changed row gives a new copy, another tenant its own.
+TEST(ConvertTest, DevicesOfATenantShareItsGeofences) {
+    store::DeviceWorld w;
+    w.tenant_id = 3;
+    w.geofences.push_back({1, "circle", R"({"type":"Point","coordinates":[2.35,48.85]})", 250, std::nullopt});
+    detail::GeofenceCache cache;
+    std::vector<std::string> problems;
+    Context a = detail::ToContext(7, w, problems, &cache);
+    Context b = detail::ToContext(8, w, problems, &cache);
+    ASSERT_EQ(a.geofences.size(), 1u);
+    EXPECT_TRUE(a.geofences.SharedWith(b.geofences));
+    w.geofences[0].radius_m = 300;
+    Context c = detail::ToContext(9, w, problems, &cache);
+    EXPECT_FALSE(c.geofences.SharedWith(a.geofences));
+    EXPECT_DOUBLE_EQ(c.geofences[0].radius_m, 300);
+    EXPECT_DOUBLE_EQ(a.geofences[0].radius_m, 250);  // a context built before keeps what it had
+    w.tenant_id = 4;
+    Context d = detail::ToContext(10, w, problems, &cache);
+    EXPECT_FALSE(d.geofences.SharedWith(c.geofences));
+    EXPECT_EQ(cache.tenants(), 2u);
+    // Without a cache each context has its own copy.
+    EXPECT_FALSE(detail::ToContext(11, w, problems).geofences.SharedWith(d.geofences));
+    EXPECT_TRUE(problems.empty());
+}
+
 // The runner on a real database: positions ingested through the store, processed by the workers.
 class RunnerTest : public ::testing::Test {
 protected:

@@ -115,7 +115,45 @@ Point ToPoint(const store::PositionRow& row) {
     return p;
 }
 
-Context ToContext(int64_t device_id, const store::DeviceWorld& world, std::vector<std::string>& problems) {
+namespace {
+
+GeofenceList ParseGeofences(const std::vector<store::StoredGeofence>& rows, std::vector<std::string>& problems) {
+    std::vector<Geofence> list;
+    list.reserve(rows.size());
+    for (const auto& g : rows) {
+        if (auto f = ToGeofence(g); f) {
+            list.push_back(std::move(*f));
+        } else {
+            problems.push_back(fmt::format("geofence {}: {} (left out)", g.id, f.error().message));
+        }
+    }
+    return GeofenceList(std::move(list));
+}
+
+std::string Serialise(const std::vector<store::StoredGeofence>& rows) {
+    std::string out;
+    for (const auto& g : rows) {
+        out += fmt::format("{}\x1f{}\x1f{}\x1f{}\x1f{}\x1e", g.id, g.kind, g.geometry_json,
+                           g.radius_m ? fmt::format("{}", *g.radius_m) : "-",
+                           g.speed_limit_kmh ? fmt::format("{}", *g.speed_limit_kmh) : "-");
+    }
+    return out;
+}
+
+}  // namespace
+
+GeofenceList GeofenceCache::Get(int64_t tenant_id, const std::vector<store::StoredGeofence>& rows,
+                                std::vector<std::string>& problems) {
+    std::string key = Serialise(rows);
+    auto it = by_tenant_.find(tenant_id);
+    if (it != by_tenant_.end() && it->second.rows == key) return it->second.list;
+    GeofenceList list = ParseGeofences(rows, problems);
+    by_tenant_[tenant_id] = Entry{std::move(key), list};
+    return list;
+}
+
+Context ToContext(int64_t device_id, const store::DeviceWorld& world, std::vector<std::string>& problems,
+                  GeofenceCache* cache) {
     Context c;
     c.device_id = device_id;
     c.tenant_id = world.tenant_id;
@@ -127,12 +165,10 @@ Context ToContext(int64_t device_id, const store::DeviceWorld& world, std::vecto
                                        s.error().message));
     }
     c.vehicle_speed_limit_kmh = world.vehicle_speed_limit_kmh;
-    for (const auto& g : world.geofences) {
-        if (auto f = ToGeofence(g); f) {
-            c.geofences.push_back(std::move(*f));
-        } else {
-            problems.push_back(fmt::format("geofence {}: {} (left out)", g.id, f.error().message));
-        }
+    if (cache && world.tenant_id) {
+        c.geofences = cache->Get(*world.tenant_id, world.geofences, problems);
+    } else {
+        c.geofences = ParseGeofences(world.geofences, problems);
     }
     c.badges = world.badges;
     for (const auto& a : world.assignments) c.assignments.push_back(Assignment{a.driver_id, a.from, a.to});

@@ -4,6 +4,8 @@
 #pragma once
 
 #include <string>
+#include <unordered_map>
+#include <vector>
 
 #include "core/result.hpp"
 #include "pipeline/engine.hpp"
@@ -22,7 +24,29 @@ Point ToPoint(const store::PositionRow& row);
 // validated before they are saved, so only a hand-edited database has them) give the defaults, and
 // a geofence whose geometry is not a GeoJSON Point (circle) or Polygon is left out: each is noted
 // in `problems` (processing goes on rather than stopping the device).
-Context ToContext(int64_t device_id, const store::DeviceWorld& world, std::vector<std::string>& problems);
+//
+// With a cache, the tenant's geofences are parsed once and shared by the contexts of its devices
+// for as long as the stored rows stay the same (see GeofenceCache).
+class GeofenceCache;
+Context ToContext(int64_t device_id, const store::DeviceWorld& world, std::vector<std::string>& problems,
+                  GeofenceCache* cache = nullptr);
+
+// The parsed geofences of each tenant, with the stored rows they were parsed from: a context built
+// from the same rows shares them (one copy per tenant, not per device); changed rows replace them.
+// Bounded by the number of tenants. Not thread-safe: one per worker.
+class GeofenceCache {
+public:
+    GeofenceList Get(int64_t tenant_id, const std::vector<store::StoredGeofence>& rows,
+                     std::vector<std::string>& problems);
+    size_t tenants() const { return by_tenant_.size(); }
+
+private:
+    struct Entry {
+        std::string rows;  // the stored rows, serialised, that `list` was parsed from
+        GeofenceList list;
+    };
+    std::unordered_map<int64_t, Entry> by_tenant_;
+};
 
 // The key an event is stored under: unique across devices.
 std::string StoredEventKey(int64_t device_id, const Event& e);

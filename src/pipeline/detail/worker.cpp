@@ -73,6 +73,7 @@ void Worker::Stop() {
 void Worker::Run() {
     auto next_tick = std::chrono::steady_clock::now();
     auto next_presence = std::chrono::steady_clock::now();
+    auto next_pass = std::chrono::steady_clock::now();  // batch_delay after the previous pass
     std::unique_lock lock(mu_);
     while (!stop_) {
         const auto now = std::chrono::steady_clock::now();
@@ -95,7 +96,7 @@ void Worker::Run() {
             DropContexts(all, tenants);
             lock.lock();
         }
-        if (!dirty_.empty()) {
+        if (!dirty_.empty() && now >= next_pass) {
             busy_ = true;
             std::vector<std::pair<int64_t, std::optional<core::TimePoint>>> devices(dirty_.begin(), dirty_.end());
             dirty_.clear();
@@ -119,14 +120,20 @@ void Worker::Run() {
                 }
             }
             Commit();
+            next_pass = std::chrono::steady_clock::now() + options_.batch_delay;
             lock.lock();
             continue;
         }
         busy_ = false;
         idle_cv_.notify_all();
         auto wake = std::min(next_tick, index_ == 0 ? next_presence : next_tick);
-        cv_.wait_until(lock, wake, [this] {
-            return stop_ || !dirty_.empty() || config_all_ || !config_tenants_.empty();
+        // Devices waiting for the next pass: sleep until it. None: until one is noted (then again
+        // until the next pass, with the wake time it needs).
+        const bool waiting = !dirty_.empty();
+        if (waiting) wake = std::min(wake, next_pass);
+        cv_.wait_until(lock, wake, [this, waiting, next_pass] {
+            return stop_ || config_all_ || !config_tenants_.empty() ||
+                   (!dirty_.empty() && (!waiting || std::chrono::steady_clock::now() >= next_pass));
         });
     }
     busy_ = false;
@@ -235,7 +242,7 @@ Result<void> Worker::LoadContext(int64_t device_id, DeviceRun& run, core::TimePo
     auto world = derived_.LoadWorld(device_id, at);
     if (!world) return world.error();
     std::vector<std::string> problems;
-    run.context = ToContext(device_id, *world, problems);
+    run.context = ToContext(device_id, *world, problems, &geofences_);
     for (const auto& p : problems) spdlog::warn("pipeline: device {}: {}", device_id, p);
     run.context_from = world->valid_from;
     run.context_to = world->valid_to;

@@ -17,6 +17,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "pipeline/detail/convert.hpp"
 #include "pipeline/engine.hpp"
 #include "pipeline/runner.hpp"
 #include "store/accounts.hpp"
@@ -78,6 +79,7 @@ private:
     const int index_;
     const int count_;
     std::unique_ptr<store::AccountStore> accounts_;
+    GeofenceCache geofences_;  // the tenants' geofences, shared by their devices' contexts
     store::DerivedStore derived_;
     const Runner::Options options_;
     Runner::Stats& stats_;
