@@ -130,7 +130,7 @@ def world(tmp_path_factory):
     admin(data, "tenant", "add", "--name", "acme")
     add_user(data, "acme", "manager@acme.example", "fleet-manager")
     add_user(data, "operator", "ops@provider.example", "operator-admin")
-    imeis = [fleetapi.imei(50 + i) for i in range(5)]
+    imeis = [fleetapi.imei(50 + i) for i in range(6)]
     for imei in imeis:
         admin(data, "device", "add", "--imei", imei, "--protocol", "teltonika")
     srv = Server(data, *FAST_HASH, "--pipeline-workers", "2").start()
@@ -256,3 +256,47 @@ def test_geofences_and_assignments_saved_through_the_api_apply_to_what_follows(w
     left = fleetapi.ms(mine[0]["exit_time"]) - TRIPS[0][0]
     assert 20_000 <= left <= 50_000, mine
     assert [e["type"] for e in events if e["geofence_id"] == geofence].count("geofence_exit") == 1
+
+
+def test_a_trip_with_speeding_and_idling_is_scored_by_the_documented_formula(world):
+    """Through the real ingestion path: a trip 2 min over the default 130 km/h limit and idling 3 min
+    (ignition on, standing) scores 100 - 1 x % of driving time over the limit - 0.5 x % of engine time
+    idling (default weights, no harsh event); the vehicle's eco ranking gives the same score."""
+    vehicle = world["vehicles"][5]
+    t = fleetapi.ms("2026-03-02T08:00:00Z")
+    lat = START_LAT
+    records = []
+
+    def point(speed, ignition):
+        records.append({"ms": t, "lat": lat, "lon": LON, "speed": speed, "ignition": ignition})
+
+    def hold(minutes, speed, ignition):
+        nonlocal t, lat
+        for _ in range(minutes * 60 // STEP_S):
+            point(speed, ignition)
+            lat += speed / 3.6 * STEP_S / EARTH_M * 180 / math.pi
+            t += STEP_S * 1000
+
+    hold(5, 0, False)
+    hold(3, 60, True)
+    hold(2, 140, True)    # over the limit: 120 s
+    hold(3, 60, True)
+    hold(3, 0, True)      # idling: 180 s
+    hold(2, 60, True)
+    hold(10, 0, False)
+    send(world["srv"], world["imeis"][5], records)
+    trips = wait_for(lambda: trips_of(world["m"], vehicle), timeout=15, interval=0.3)
+    assert len(trips) == 1, shape(trips)
+    trip = trips[0]
+    assert abs(trip["overspeed_s"] - 120) <= STEP_S, trip
+    assert abs(trip["idle_s"] - 180) <= STEP_S, trip
+    assert trip["harsh_acceleration"] == trip["harsh_braking"] == trip["harsh_cornering"] == 0, trip
+    duration = trip["duration_s"]
+    assert abs(duration - 13 * 60) <= 2 * STEP_S, trip
+    expected = 100 - 1 * 100 * trip["overspeed_s"] / (duration - trip["idle_s"]) - 0.5 * 100 * trip["idle_s"] / duration
+    assert abs(trip["eco_score"] - expected) < 0.5, (trip["eco_score"], expected)
+    assert 60 < trip["eco_score"] < 75, trip  # about 100 - 20 - 11.5
+    ranking = get(world["m"], "/api/v1/reports/eco?by=vehicle&from=2026-03-02&to=2026-03-03&vehicle_id=%d"
+                  % vehicle)["items"]
+    assert len(ranking) == 1 and abs(ranking[0]["eco_score"] - trip["eco_score"]) < 0.01, ranking
+
