@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "core/time.hpp"
+#include "store/test_database.hpp"
 #include "pipeline/detail/convert.hpp"
 #include "store/accounts.hpp"
 #include "store/store.hpp"
@@ -134,23 +135,11 @@ protected:
     }
 
     void Exec(const std::string& sql) {
-        sqlite3* db = nullptr;
-        ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
-        char* err = nullptr;
-        EXPECT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err), SQLITE_OK) << (err ? err : "");
-        sqlite3_free(err);
-        sqlite3_close(db);
+        store::test::ExecSql(path_, sql);
     }
 
     int64_t Int(const std::string& sql) {
-        sqlite3* db = nullptr;
-        EXPECT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
-        sqlite3_stmt* s = nullptr;
-        EXPECT_EQ(sqlite3_prepare_v2(db, sql.c_str(), -1, &s, nullptr), SQLITE_OK) << sql;
-        int64_t v = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : -1;
-        sqlite3_finalize(s);
-        sqlite3_close(db);
-        return v;
+        return store::test::IntSql(path_, sql);
     }
 
     // A drive with the ignition on between two parked periods, one position every 10 s from `from`.

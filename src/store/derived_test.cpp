@@ -8,6 +8,7 @@
 #include <filesystem>
 
 #include "core/time.hpp"
+#include "store/test_database.hpp"
 
 namespace fleet::store {
 namespace {
@@ -61,24 +62,11 @@ protected:
     static int64_t ToMsOf(TimePoint t) { return t.time_since_epoch().count(); }
 
     void Exec(const std::string& sql) {
-        sqlite3* db = nullptr;
-        ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
-        char* err = nullptr;
-        int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err);
-        EXPECT_EQ(rc, SQLITE_OK) << (err ? err : "");
-        sqlite3_free(err);
-        sqlite3_close(db);
+        store::test::ExecSql(path_, sql);
     }
 
     int64_t Int(const std::string& sql) {
-        sqlite3* db = nullptr;
-        EXPECT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
-        sqlite3_stmt* s = nullptr;
-        EXPECT_EQ(sqlite3_prepare_v2(db, sql.c_str(), -1, &s, nullptr), SQLITE_OK) << sql;
-        int64_t v = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : -1;
-        sqlite3_finalize(s);
-        sqlite3_close(db);
-        return v;
+        return store::test::IntSql(path_, sql);
     }
 
     // Ingests one position per time through the real ingestion path.

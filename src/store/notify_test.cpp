@@ -74,15 +74,7 @@ protected:
     }
 
     void Exec(const std::string& sql) {
-        sqlite3* db = nullptr;
-        ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
-        sqlite3_busy_timeout(db, 5000);
-        char* err = nullptr;
-        int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err);
-        std::string msg = err ? err : "";
-        sqlite3_free(err);
-        sqlite3_close(db);
-        ASSERT_EQ(rc, SQLITE_OK) << msg << " in " << sql;
+        store::test::ExecSql(path_, sql);
     }
 
     int64_t AddUser(TenantScope scope, const std::string& email, Role role) {

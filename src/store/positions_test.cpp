@@ -8,6 +8,7 @@
 #include <filesystem>
 
 #include "core/time.hpp"
+#include "store/test_database.hpp"
 
 namespace fleet::store {
 namespace {
@@ -59,14 +60,7 @@ protected:
 
     // SQL on a connection of its own, for what no method does (narrowing users, disabling).
     void Exec(const std::string& sql) {
-        sqlite3* db = nullptr;
-        ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
-        char* err = nullptr;
-        int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err);
-        std::string msg = err ? err : "";
-        sqlite3_free(err);
-        sqlite3_close(db);
-        ASSERT_EQ(rc, SQLITE_OK) << msg;
+        store::test::ExecSql(path_, sql);
     }
     int64_t AddVehicle(TenantScope scope, const std::string& name, std::string plate = "") {
         VehicleChange c;

@@ -48,14 +48,7 @@ protected:
     }
 
     void Exec(const std::string& sql) {
-        sqlite3* db = nullptr;
-        ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
-        char* err = nullptr;
-        int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err);
-        std::string msg = err ? err : "";
-        sqlite3_free(err);
-        sqlite3_close(db);
-        ASSERT_EQ(rc, SQLITE_OK) << msg << "\n" << sql;
+        store::test::ExecSql(path_, sql);
     }
 
     int64_t AddVehicle(TenantScope scope, const std::string& name) {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -37,6 +38,37 @@ template <typename V>
 std::optional<Refusal> RefusalOf(const Outcome<V>& o) {
     EXPECT_EQ(o.error(), nullptr) << (o.error() ? o.error()->message : "");
     return o.refused() ? std::optional<Refusal>(o.refused()->why) : std::nullopt;
+}
+
+// Runs SQL on the database at `path` through a connection of its own (as another process would);
+// a failure fails the test with SQLite's message and the statement.
+inline void ExecSql(const std::string& path, const std::string& sql) {
+    sqlite3* db = nullptr;
+    if (sqlite3_open(path.c_str(), &db) != SQLITE_OK) {
+        ADD_FAILURE() << "cannot open " << path;
+        sqlite3_close(db);
+        return;
+    }
+    sqlite3_busy_timeout(db, 5000);
+    char* err = nullptr;
+    int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err);
+    std::string msg = err ? err : "";
+    sqlite3_free(err);
+    sqlite3_close(db);
+    EXPECT_EQ(rc, SQLITE_OK) << msg << " in " << sql;
+}
+
+// The first column of the first row of a query (-1 when there is no row).
+inline int64_t IntSql(const std::string& path, const std::string& sql) {
+    sqlite3* db = nullptr;
+    EXPECT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+    sqlite3_busy_timeout(db, 5000);
+    sqlite3_stmt* st = nullptr;
+    EXPECT_EQ(sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr), SQLITE_OK) << sql;
+    int64_t v = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return v;
 }
 
 class DatabaseTest : public ::testing::Test {
