@@ -6,7 +6,10 @@
 namespace fleet::store {
 
 Committer::Committer(std::unique_ptr<Store> store, Options options)
-    : store_(std::move(store)), options_(options), thread_([this] { Run(); }) {}
+    : store_(std::move(store)),
+      options_(options),
+      sync_thread_([this] { SyncRun(); }),
+      thread_([this] { Run(); }) {}
 
 Committer::~Committer() { Stop(); }
 
@@ -45,6 +48,12 @@ void Committer::Stop() {
     }
     cv_.notify_one();
     if (thread_.joinable()) thread_.join();
+    {
+        std::lock_guard lock(sync_mu_);
+        sync_stopping_ = true;
+    }
+    sync_cv_.notify_all();
+    if (sync_thread_.joinable()) sync_thread_.join();  // after the groups written before
 }
 
 void Committer::Run() {
@@ -70,25 +79,63 @@ void Committer::Run() {
         }
         for (auto& task : tasks) task(*store_);
         tasks.clear();
-        if (!group.empty()) CommitGroup(group, observer.get());
+        if (!group.empty()) CommitGroup(group, observer);
         group.clear();
         MaybePrune();
     }
 }
 
-void Committer::CommitGroup(std::vector<Item>& group, const Observer* observer) {
+void Committer::CommitGroup(std::vector<Item>& group, std::shared_ptr<const Observer> observer) {
     std::vector<const IngestBatch*> batches;
     batches.reserve(group.size());
     for (const auto& item : group) batches.push_back(&item.batch());
     auto start = std::chrono::steady_clock::now();
-    auto result = store_->Ingest(batches);
+    auto result = store_->IngestUnsynced(batches);
     auto micros = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start);
     stats_.commit_micros_total.fetch_add(static_cast<uint64_t>(micros.count()), std::memory_order_relaxed);
     stats_.groups.fetch_add(1, std::memory_order_relaxed);
+    if (!result) {
+        Finish(group, result, nullptr);
+        return;
+    }
+    {
+        std::unique_lock lock(sync_mu_);
+        sync_cv_.wait(lock, [&] { return unsynced_.size() < options_.max_unsynced_groups; });
+        unsynced_.push_back(Unsynced{std::move(group), std::move(result), std::move(observer)});
+    }
+    sync_cv_.notify_all();
+}
+
+void Committer::SyncRun() {
+    pthread_setname_np(pthread_self(), "fleetd-sync");
+    std::deque<Unsynced> synced;
+    for (;;) {
+        {
+            std::unique_lock lock(sync_mu_);
+            sync_cv_.wait(lock, [&] { return sync_stopping_ || !unsynced_.empty(); });
+            if (unsynced_.empty()) return;  // stopping, and every group written is told
+            synced.swap(unsynced_);
+        }
+        sync_cv_.notify_all();  // room for the database thread
+        // One sync makes every group written before it durable.
+        auto durable = store_->SyncCommitted();
+        if (!durable) spdlog::error("sync of {} committed groups failed: {}", synced.size(), durable.error().message);
+        for (auto& u : synced) {
+            if (!durable) u.result = durable.error();
+            Finish(u.group, u.result, u.observer.get());
+        }
+        synced.clear();
+    }
+}
+
+void Committer::Finish(std::vector<Item>& group, const Result<IngestStats>& result, const Observer* observer) {
     if (result) {
         stats_.records.fetch_add(static_cast<uint64_t>(result->inserted), std::memory_order_relaxed);
         stats_.duplicates.fetch_add(static_cast<uint64_t>(result->duplicates), std::memory_order_relaxed);
         if (observer && *observer) {
+            std::vector<const IngestBatch*> batches;
+            batches.reserve(group.size());
+            for (const auto& item : group) batches.push_back(&item.batch());
             try {
                 (*observer)(batches);
             } catch (const std::exception& e) {  // the commit stands; only the observer missed it

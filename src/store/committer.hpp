@@ -5,8 +5,13 @@
 //
 // An observer (the live feed) may watch what is committed.
 //
+// A group is made durable on a second thread (the sync thread: the WAL's fsync, Store::SyncCommitted)
+// while the database thread already builds and writes the next group: the writer never waits for
+// the disk. Submitters and the observer are told once their group is durable, on the sync thread.
+//
 // Thread-safety: Submit, Post, SetObserver and Stop may be called from any thread. Callbacks and
-// the observer run on the database thread and must be quick (post to the caller's executor).
+// the observer run on the sync thread (on the database thread for a failed group) and must be
+// quick (post to the caller's executor).
 #pragma once
 
 #include <atomic>
@@ -30,11 +35,13 @@ public:
         size_t max_group_records = 50000;                       // records per transaction at most
         std::chrono::milliseconds prune_interval{std::chrono::hours(1)};
         std::chrono::milliseconds frame_retention{std::chrono::hours(24 * 7)};
+        // Groups committed but not yet durable at most; past it the database thread waits.
+        size_t max_unsynced_groups = 4;
     };
     using Done = std::function<void(const Result<IngestStats>&)>;
     using Task = std::function<void(Store&)>;
-    // Told the batches of each successful group commit, on the database thread, before their
-    // submitters are (so before any device is ACKed; the batches are alive only during the call).
+    // Told the batches of each successful group commit once it is durable, on the sync thread,
+    // before their submitters are (so before any device is ACKed; the batches are alive only during the call).
     // Ingestion waits for it: it must copy what it needs and return, never block.
     using Observer = std::function<void(std::span<const IngestBatch* const> committed)>;
 
@@ -79,7 +86,16 @@ private:
     };
     void Enqueue(Item item);
     void Run();
-    void CommitGroup(std::vector<Item>& group, const Observer* observer);
+    // A group written (and visible to other connections), waiting for the sync thread.
+    struct Unsynced {
+        std::vector<Item> group;
+        Result<IngestStats> result;
+        std::shared_ptr<const Observer> observer;
+    };
+    void CommitGroup(std::vector<Item>& group, std::shared_ptr<const Observer> observer);
+    void SyncRun();
+    // Tells the observer (when `result` is ok) and the group's submitters.
+    void Finish(std::vector<Item>& group, const Result<IngestStats>& result, const Observer* observer);
     void MaybePrune();
 
     std::unique_ptr<Store> store_;
@@ -92,6 +108,11 @@ private:
     std::shared_ptr<const Observer> observer_;
     bool stopping_ = false;
     std::chrono::steady_clock::time_point last_prune_{};
+    std::mutex sync_mu_;
+    std::condition_variable sync_cv_;
+    std::deque<Unsynced> unsynced_;
+    bool sync_stopping_ = false;
+    std::thread sync_thread_;
     std::thread thread_;
 };
 

@@ -1,10 +1,14 @@
 // SQLite implementation of Store: WAL journal, prepared statements, one transaction per Ingest call,
 // and WAL checkpoints on a background thread of their own.
 #include <fmt/format.h>
+#include <fcntl.h>
 #include <pthread.h>
+#include <unistd.h>
 #include <spdlog/spdlog.h>
 #include <sqlite3.h>
 
+#include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <condition_variable>
 #include <cstring>
@@ -610,7 +614,14 @@ struct GatheringWalFile {
     char* buffer;          // kWalBufferBytes, allocated at open
     sqlite3_int64 offset;  // file offset of buffer[0]
     size_t length;         // bytes gathered
+    bool synced_once;      // the first sync also syncs the folder (a new file's entry): never deferred
 };
+
+// Set by SqliteStore::IngestUnsynced on its thread around its COMMIT: the WAL's sync at the end of
+// that commit only writes what is gathered (so that other connections, which see the commit once it
+// returns, read whole frames) and leaves the sync to SqliteStore::SyncCommitted. Every other sync
+// (checkpoints, other connections, other commits) is real.
+thread_local bool t_defer_wal_sync = false;
 
 int FlushGathered(GatheringWalFile* f) {
     if (f->length == 0) return SQLITE_OK;
@@ -664,7 +675,10 @@ int GatherTruncate(sqlite3_file* file, sqlite3_int64 size) {
 int GatherSync(sqlite3_file* file, int flags) {
     auto* f = AsGathering(file);
     if (int rc = FlushGathered(f); rc != SQLITE_OK) return rc;
-    return f->real->pMethods->xSync(f->real, flags);
+    if (t_defer_wal_sync && f->synced_once) return SQLITE_OK;
+    int rc = f->real->pMethods->xSync(f->real, flags);
+    if (rc == SQLITE_OK) f->synced_once = true;
+    return rc;
 }
 
 int GatherFileSize(sqlite3_file* file, sqlite3_int64* size) {
@@ -857,6 +871,7 @@ public:
         checkpointer_.reset();  // before the last connection closes (which checkpoints what is left)
         statements_.clear();
         sqlite3_close_v2(db_);
+        if (int fd = wal_fd_.load(); fd >= 0) ::close(fd);
     }
 
     Result<void> Init(const SqliteOptions& options) {
@@ -871,7 +886,22 @@ public:
         if (auto r = Exec(fmt::format("PRAGMA cache_size=-{}", kCacheKib)); !r) return r;
         // Replaces SQLite's automatic checkpoints (wal_autocheckpoint) on this connection.
         sqlite3_wal_hook(db_, &SqliteStore::OnWalCommit, this);
-        return Migrate();
+        if (auto r = Migrate(); !r) return r;
+        // Migrating wrote the WAL: it exists, and stays the same file while this connection is open.
+        sqlite3_vfs* vfs = nullptr;
+        sqlite3_file_control(db_, "main", SQLITE_FCNTL_VFS_POINTER, &vfs);
+        const bool gathering_vfs = vfs != nullptr && std::strcmp(vfs->zName, kGatheringVfsName) == 0;
+        if (options.synchronous == "full" && gathering_vfs) {
+            int fd = ::open((path_ + "-wal").c_str(), O_RDWR | O_CLOEXEC);
+            if (fd >= 0) {
+                wal_fd_.store(fd);
+                full_sync_ = true;
+            } else {
+                spdlog::warn("sqlite: cannot open {}-wal ({}): each commit syncs on the writer's thread", path_,
+                             std::strerror(errno));
+            }
+        }
+        return {};
     }
 
     Result<Device> AddDevice(const std::string& imei, const std::string& protocol,
@@ -981,6 +1011,24 @@ public:
     std::unique_ptr<AccountStore> SharedConnection() override { return AccountStore::Borrow(db_); }
 
     Result<IngestStats> Ingest(std::span<const IngestBatch* const> batches) override {
+        return IngestWithSync(batches, false);
+    }
+
+    Result<IngestStats> IngestUnsynced(std::span<const IngestBatch* const> batches) override {
+        return IngestWithSync(batches, full_sync_);
+    }
+
+    // With synchronous=full: the WAL's data, synced with fdatasync on a descriptor of our own (the
+    // WAL file stays the same file while this connection is open: SQLite removes it only when the
+    // last connection closes). With normal, commits are not synced: nothing to do, as configured.
+    Result<void> SyncCommitted() override {
+        int fd = wal_fd_.load(std::memory_order_acquire);
+        if (fd < 0) return {};
+        if (::fdatasync(fd) != 0) return MakeError(fmt::format("sync of {}-wal: {}", path_, std::strerror(errno)));
+        return {};
+    }
+
+    Result<IngestStats> IngestWithSync(std::span<const IngestBatch* const> batches, bool defer_sync) {
         IngestStats stats;
         if (batches.empty()) return stats;
         auto insert = Prepare(fmt::format("INSERT OR IGNORE INTO positions ({}) VALUES "
@@ -1065,9 +1113,12 @@ public:
             sqlite3_reset(*late);
             if (rc != SQLITE_DONE) return Rollback(DbError("note late positions"));
         }
-        if (auto r = Exec("COMMIT"); !r) {
+        t_defer_wal_sync = defer_sync;
+        auto committed = Exec("COMMIT");
+        t_defer_wal_sync = false;
+        if (!committed) {
             latest_ms_.clear();  // what was read inside the failed transaction may not hold
-            return Rollback(r.error());
+            return Rollback(committed.error());
         }
         for (const auto& [device_id, p] : newest) {
             auto& known = latest_ms_[device_id];
@@ -1255,6 +1306,10 @@ private:
     int busy_timeout_ms_ = 0;
     std::unique_ptr<Checkpointer> checkpointer_;  // started by the first commit that needs it
     bool finish_checkpoint_ = false;
+    // IngestUnsynced may leave the WAL's sync to SyncCommitted (synchronous=full with the
+    // gathering VFS, and the WAL open here too).
+    bool full_sync_ = false;
+    std::atomic<int> wal_fd_{-1};
     std::unordered_map<std::string, std::unique_ptr<Stmt>> statements_;
     // Each device's latest device time (ms) as committed: what tells a late position (one per device).
     std::unordered_map<int64_t, int64_t> latest_ms_;

@@ -111,6 +111,13 @@ public:
     // each device's latest position (only ever moved forward in device time) and the raw frames.
     // When this returns ok, the data is durable (as configured by `synchronous`).
     virtual Result<IngestStats> Ingest(std::span<const IngestBatch* const> batches) = 0;
+    // Like Ingest, but the commit may be left unsynced: written and visible to other connections,
+    // durable only once SyncCommitted has returned ok. So that a thread can make one commit durable
+    // while the writer already builds the next (Committer).
+    virtual Result<IngestStats> IngestUnsynced(std::span<const IngestBatch* const> batches) = 0;
+    // Makes every commit made before the call durable (as configured by `synchronous`). Any thread,
+    // also while the store's own thread works.
+    virtual Result<void> SyncCommitted() = 0;
 
     // --- reads -----------------------------------------------------------------------------------
     // Calls `fn` for each position of the device with from <= device_time <= to, in device-time

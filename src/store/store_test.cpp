@@ -309,5 +309,32 @@ TEST_F(StoreTest, CommitterShowsEachCommittedGroupToItsObserverBeforeItsSubmitte
     EXPECT_FALSE(done_before_observed);
 }
 
+// What the committer's sync thread relies on: a commit left unsynced is written and visible to
+// another connection at once, and SyncCommitted (from another thread) makes it durable; the WAL's
+// fdatasync is the only thing left to do (with synchronous=full).
+TEST_F(StoreTest, AnUnsyncedCommitIsVisibleAndSyncCommittedSyncsItFromAnotherThread) {
+    auto b = Batch(1, {MakeRecord("2026-01-01T10:00:00Z", 1, 2), MakeRecord("2026-01-01T10:00:01Z", 3, 4)});
+    const IngestBatch* batches[] = {&b};
+    auto r = store_->IngestUnsynced(batches);
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_EQ(r->inserted, 2);
+    auto other = OpenSqliteStore(path_);
+    ASSERT_TRUE(other.ok());
+    int seen = 0;
+    auto read = (*other)->ForEachPosition(1, core::TimePoint{}, core::TimePoint::max(), [&](const PositionRow&) {
+        ++seen;
+        return true;
+    });
+    ASSERT_TRUE(read.ok());
+    EXPECT_EQ(seen, 2);
+    Result<void> synced = MakeError("not run");
+    std::thread([&] { synced = store_->SyncCommitted(); }).join();
+    EXPECT_TRUE(synced.ok()) << synced.error().message;
+    // A resend of the same records after the sync is a duplicate, as after Ingest.
+    auto again = store_->IngestUnsynced(batches);
+    ASSERT_TRUE(again.ok());
+    EXPECT_EQ(again->duplicates, 2);
+}
+
 }  // namespace
 }  // namespace fleet::store
