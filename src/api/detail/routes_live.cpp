@@ -81,7 +81,8 @@ asio::awaitable<void> RunFeed(Service& s, const Caller& caller, http::WebSocket&
     auto ex = co_await asio::this_coro::executor;
     // Under a support grant the feed is the operator's: its user gets no tenant's notifications.
     auto feed = std::make_shared<LiveFeed>(ex, caller.user.id);
-    store::Viewer viewer{caller.scope(), caller.user.id};
+    // A driver's vehicle is the one assigned now: decided again at each refresh.
+    store::Viewer viewer = store::ViewerFor(caller.user, caller.scope(), s.Now());
     Result<std::unordered_map<int64_t, store::LiveTarget>> targets = std::unordered_map<int64_t, store::LiveTarget>();
     Database::Task load = [&](Conn& c) { targets = c.positions.LiveTargets(viewer); };
     s.live->Subscribe(feed);
@@ -123,6 +124,7 @@ asio::awaitable<void> RunFeed(Service& s, const Caller& caller, http::WebSocket&
         auto now = std::chrono::steady_clock::now();
         if (now >= refresh_at) {
             refresh_at = now + kRefreshEvery;
+            viewer = store::ViewerFor(caller.user, caller.scope(), s.Now());
             co_await s.Run(load);
             if (targets) {
                 feed->queue.SetTargets(std::move(*targets));
@@ -234,8 +236,10 @@ asio::awaitable<void> Live(Service& s, Ctx& ctx, http::Response& res) {
 }  // namespace
 
 void AddLiveRoutes(Service& s) {
-    s.router.Add({"GET", std::string(kLivePath), Access::kSignedIn, Permission::kPositionsRead, false,
-                  [&s](Ctx& ctx, http::Response& res) { return Live(s, ctx, res); }});
+    Route route{"GET", std::string(kLivePath), Access::kSignedIn, Permission::kPositionsRead, false,
+                [&s](Ctx& ctx, http::Response& res) { return Live(s, ctx, res); }};
+    route.drivers = true;  // RunFeed's viewer follows a driver's own vehicle only
+    s.router.Add(std::move(route));
 }
 
 }  // namespace fleet::api::detail

@@ -7,6 +7,7 @@
 
 #include <stdexcept>
 
+#include "api/detail/fleet_common.hpp"
 #include "api/detail/position_formats.hpp"
 #include "api/detail/service.hpp"
 #include "api/detail/step_up.hpp"
@@ -19,8 +20,6 @@ namespace asio = boost::asio;
 
 constexpr int64_t kLatestPage = 1000;  // vehicles per chunk
 constexpr size_t kHistoryPage = 2000;  // positions per chunk
-
-store::Viewer ViewerOf(const Ctx& ctx) { return store::Viewer{ctx.caller->scope(), ctx.caller->user.id}; }
 
 // A positive decimal id, or nullopt (answered as a missing resource).
 std::optional<int64_t> ParseId(const std::string& text) {
@@ -251,10 +250,10 @@ asio::awaitable<void> History(Service& s, Ctx& ctx, http::Response& res) {
 }  // namespace
 
 void AddPositionRoutes(Service& s) {
-    s.router.Add({"GET", "/api/v1/positions/latest", Access::kSignedIn, Permission::kPositionsRead, false,
-                  [&s](Ctx& ctx, http::Response& res) { return Latest(s, ctx, res); }});
-    s.router.Add({"GET", "/api/v1/vehicles/{id}/positions", Access::kSignedIn, Permission::kPositionsRead, false,
-                  [&s](Ctx& ctx, http::Response& res) { return History(s, ctx, res); }});
+    // Open to drivers: the viewer narrows both to the driver's own vehicle and assignment periods.
+    AddRoute(s, "GET", "/api/v1/positions/latest", Permission::kPositionsRead, Latest, false, /*drivers=*/true);
+    AddRoute(s, "GET", "/api/v1/vehicles/{id}/positions", Permission::kPositionsRead, History, false,
+             /*drivers=*/true);
 }
 
 }  // namespace fleet::api::detail
