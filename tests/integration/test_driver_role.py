@@ -5,7 +5,6 @@ periods, not the previous driver's; nothing once the assignment has ended; and n
 badge through any route they can call. Bookings do not exist yet."""
 import datetime
 import json
-import socket
 import time
 
 from apiclient import request
@@ -13,6 +12,7 @@ from fleetfixture import DEV_A, DEV_B, DEV_G, client, fleet, send  # noqa: F401 
 import fleetapi
 from fleetapi import ok
 import wsclient
+from wsclient import nothing_within
 
 OTHER = "Paul SECRET-OTHER-DRIVER"  # the previous driver: must never reach Dora
 OTHER_BADGE = "SECRETBADGE77"
@@ -130,14 +130,6 @@ def test_no_other_drivers_name_or_badge_through_any_route_she_can_call(fleet):
 
 def open_feed(fleet, c):
     return wsclient.connect(fleet.port("http"), headers={"Cookie": c.cookie})
-
-
-def nothing_within(ws, seconds):
-    try:
-        message = ws.recv(timeout=seconds)
-    except socket.timeout:
-        return True
-    raise AssertionError("unexpected message: %r" % message)
 
 
 def test_when_the_assignment_ends_she_sees_the_van_no_more(fleet):

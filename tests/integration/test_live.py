@@ -15,6 +15,7 @@ from fleetfixture import DEV_A, DEV_B, DEV_G, client, fleet, send  # noqa: F401 
 import fleetapi
 import frames as F
 import wsclient
+from wsclient import nothing_within
 
 
 def open_feed(srv, c, origin=True):
@@ -23,14 +24,6 @@ def open_feed(srv, c, origin=True):
     if origin:
         headers["Origin"] = "http://127.0.0.1:%d" % port
     return wsclient.connect(port, headers=headers)
-
-
-def nothing_within(ws, seconds):
-    try:
-        message = ws.recv(timeout=seconds)
-    except socket.timeout:
-        return True
-    raise AssertionError("unexpected message: %r" % message)
 
 
 def device(srv, device_imei):
