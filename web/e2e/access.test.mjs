@@ -141,6 +141,10 @@ describe('access', () => {
     await page.getByRole('list', { name: 'Vehicles' }).getByRole('button', { name: /Dora van/ }).click();
     await page.getByRole('link', { name: 'History', exact: true }).last().waitFor();
     assert.equal(await page.getByRole('link', { name: 'Vehicle page' }).count(), 0); // the fleet register is not a driver's
+    // Its history: the position it drove today.
+    await page.getByRole('link', { name: 'History', exact: true }).last().click();
+    await page.getByRole('heading', { name: 'Dora van' }).waitFor();
+    await page.getByText(/^1 points? · /).waitFor();
     await page.goto(`${fleetd.url}/admin/devices`);
     await page.getByRole('heading', { name: 'Page not found' }).waitFor();
     assert.deepEqual(page.problems, []);
