@@ -8,9 +8,10 @@ import json
 import time
 
 from apiclient import request
-from fleetfixture import DEV_A, DEV_B, DEV_G, client, fleet, send  # noqa: F401 (fleet is a fixture)
+from fleetfixture import DEV_A, DEV_B, DEV_G, client, fleet, send, send_packets  # noqa: F401 (fleet is a fixture)
 import fleetapi
 from fleetapi import ok
+import frames as F
 import wsclient
 from wsclient import nothing_within
 
@@ -105,8 +106,18 @@ def test_a_driver_sees_their_vehicle_and_their_own_periods_only(fleet):
     assert status == 200 and [v["id"] for v in json.loads(body)["items"]] == [fleet.van]
 
 
+def badged(fleet, iso, lat, badge):
+    """A position of the van's device B on which the box read `badge` (IO 78)."""
+    record = {"ms": fleetapi.ms(iso), "lat": lat, "lon": 2, "speed": 30, "ignition": True, "badge": badge}
+    send_packets(fleet, DEV_B, [(F.codec8_io_packet([record]), 1)])
+
+
 def test_no_other_drivers_name_or_badge_through_any_route_she_can_call(fleet):
     manager, dora, mine, paul, _ = set_up(fleet)
+    # Paul badged into the van during her assignment: the box's reading is his badge, not hers to see.
+    badged(fleet, "2026-01-22T08:00:00Z", 22, 0x5EC0BAD6E77)
+    badge = "0000005EC0BAD6E77"[-16:]
+    assert badge in json.dumps(manager.get("/api/v1/positions/latest")[1])  # the manager sees what was read
     doc = json.loads(request(fleet.port("http"), "GET", "/api/v1/openapi.json")[2])
     called = 0
     for path, item in sorted(doc["paths"].items()):
@@ -120,12 +131,18 @@ def test_no_other_drivers_name_or_badge_through_any_route_she_can_call(fleet):
         status, body, _ = dora.get(target)
         text = body if isinstance(body, str) else json.dumps(body)
         assert OTHER not in text and OTHER_BADGE not in text and "E-77" not in text, (target, text[:300])
+        assert badge not in text and '"driver_id"' not in text.replace('"driver_id": null', ''), (target, text[:300])
         assert status < 500, (target, status, text[:300])
         assert status in (200, 403, 404) or op["x-fleetd-access"] == "signed-in", (target, status)
         if status == 200:
             called += 1
             assert op["x-fleetd-drivers"] is True, target  # reached: the route says it is open to drivers
     assert called >= 6  # /me, her vehicles, the van, latest, the van's history, her driver record...
+    assert [p["lat"] for p in history(dora, fleet.van)[1]["positions"]] == [16, 21, 22]  # the position, not the badge
+    for fmt in ("geojson", "gpx", "csv"):
+        status, text = history(dora, fleet.van, fmt=fmt)
+        assert status == 200 and badge not in text, fmt
+    assert badge in history(manager, fleet.van, fmt="csv")[1]
 
 
 def open_feed(fleet, c):
@@ -168,4 +185,7 @@ def test_a_driver_feed_follows_her_vehicle_only_within_her_assignment(fleet):
     assert nothing_within(ws, 0.5)
     send(fleet, DEV_B, [("2026-02-02T09:00:00Z", 24, 2, 30)])
     assert ws.recv_json(timeout=5)["lat"] == 24
+    badged(fleet, "2026-02-02T10:00:00Z", 25, 0xCAFE0042)  # another card read in her van
+    message = ws.recv_json(timeout=5)
+    assert message["lat"] == 25 and "driver_id" not in message["attributes"], message
     ws.close()

@@ -69,9 +69,16 @@ asio::awaitable<void> ReadUntilClosed(http::WebSocket& ws) {
     }
 }
 
-std::string PositionMessage(const LiveMessage& m) {
+// `hide_badge`: for a driver's feed (HideBadge).
+std::string PositionMessage(const LiveMessage& m, bool hide_badge) {
     std::string out = "{\"type\":\"position\",";
-    AppendVehiclePositionMembers(out, m.vehicle_id, m.vehicle_name, *m.position);
+    if (hide_badge) {
+        store::PositionRow row = *m.position;
+        HideBadge(row);
+        AppendVehiclePositionMembers(out, m.vehicle_id, m.vehicle_name, row);
+    } else {
+        AppendVehiclePositionMembers(out, m.vehicle_id, m.vehicle_name, *m.position);
+    }
     out += "}";
     return out;
 }
@@ -110,7 +117,7 @@ asio::awaitable<void> RunFeed(Service& s, const Caller& caller, http::WebSocket&
     while (open && !feed->reader_done) {
         std::vector<LiveMessage> messages = feed->queue.Take();
         for (const auto& m : messages) {
-            std::string text = PositionMessage(m);
+            std::string text = PositionMessage(m, viewer.driver_at.has_value());
             open = co_await ws.Send(text);
             if (!open) break;
         }

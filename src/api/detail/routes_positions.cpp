@@ -53,6 +53,9 @@ struct LatestStream {
     bool first_item = true;
 };
 
+// A driver reads positions without the badge the box read (HideBadge).
+bool HidesBadges(const store::Viewer& viewer) { return viewer.driver_at.has_value(); }
+
 // Writes the page read last; reads the next one when that page was full.
 asio::awaitable<bool> NextLatest(LatestStream& st, std::string& chunk) {
     if (!st.begun) {
@@ -67,7 +70,8 @@ asio::awaitable<bool> NextLatest(LatestStream& st, std::string& chunk) {
         if (!read) CutStream(read.error());
         st.page = std::move(*read);
     }
-    for (const auto& vp : st.page) {
+    for (auto& vp : st.page) {
+        if (HidesBadges(st.viewer)) HideBadge(vp.position);
         chunk += st.first_item ? "{" : ",{";
         st.first_item = false;
         AppendVehiclePositionMembers(chunk, vp.vehicle_id, vp.vehicle_name, vp.position);
@@ -124,6 +128,7 @@ struct HistoryStream {
     store::HistoryCursor cursor;  // where the rows of this pass stand
     std::unique_ptr<HistoryFormat> format;
     std::vector<store::PositionRow> page;  // read, not yet written
+    bool hide_badges = false;              // a driver reads it (HideBadge)
     int pass = 0;
     bool begun = false;
 };
@@ -140,7 +145,10 @@ asio::awaitable<bool> NextHistory(HistoryStream& st, std::string& chunk) {
         if (!read) CutStream(read.error());
         st.page = std::move(*read);
     }
-    for (const auto& row : st.page) st.format->Row(chunk, row, st.pass);
+    for (auto& row : st.page) {
+        if (st.hide_badges) HideBadge(row);
+        st.format->Row(chunk, row, st.pass);
+    }
     st.page.clear();
     if (!st.cursor.done()) co_return true;
     st.format->EndPass(chunk, st.pass);
@@ -244,6 +252,7 @@ asio::awaitable<void> History(Service& s, Ctx& ctx, http::Response& res) {
     }
     auto st = std::make_shared<HistoryStream>(
         HistoryStream{s, std::move(*start), std::move(*opened), std::move(format), std::move(*first)});
+    st->hide_badges = HidesBadges(viewer);
     res.stream = [st](std::string& chunk) { return NextHistory(*st, chunk); };
 }
 
