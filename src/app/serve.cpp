@@ -9,6 +9,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <atomic>
 #include <filesystem>
+#include <future>
 #include <iostream>
 #include <thread>
 
@@ -103,6 +104,10 @@ int Serve(const Config& config) {
         return 1;
     }
 
+    // The pipeline writes what it derives on the ingestion writer's own connection (below), made
+    // here while the store is still ours to ask; used only on the committer's thread.
+    std::shared_ptr<store::AccountStore> writer_connection = (*store)->SharedConnection();
+
     store::Committer::Options committer_options;
     committer_options.max_group_records = static_cast<size_t>(config.max_group_records);
     committer_options.frame_retention = std::chrono::hours(24 * config.frame_retention_days);
@@ -114,6 +119,18 @@ int Serve(const Config& config) {
         pipeline::Runner::Options ropts;
         ropts.db_path = db_path;
         ropts.workers = static_cast<int>(config.pipeline_workers);
+        {
+            // The runner stops before the committer (declared after it), so every task posted here runs.
+            ropts.write_on_writer = [&committer, writer_connection](
+                                        const std::function<void(store::AccountStore&)>& work) {
+                std::promise<void> ran;
+                committer.Post([&](store::Store&) {
+                    work(*writer_connection);
+                    ran.set_value();
+                });
+                ran.get_future().wait();
+            };
+        }
         auto started = pipeline::Runner::Start(ropts);
         if (!started) {
             spdlog::error("{}", started.error().message);

@@ -49,6 +49,12 @@ public:
         // A worker's pass starts at least this long after its previous one ended: what is committed
         // meanwhile is processed together (fewer reads and transactions beside ingestion's).
         std::chrono::milliseconds batch_delay{250};
+        // Where the workers write what they derive. Empty: on their own connections. Set (by
+        // `fleetd serve`): a function that runs `work` on the ingestion writer's thread, with an
+        // AccountStore on the writer's own connection (store::Store::SharedConnection), and returns
+        // once it has run. With SQLite, a commit by another connection costs the writer its page
+        // cache (docs/pipeline.md, "Where the pipeline writes").
+        std::function<void(const std::function<void(store::AccountStore&)>& work)> write_on_writer;
     };
     struct Stats {
         std::atomic<uint64_t> positions{0};    // positions processed (replays included)

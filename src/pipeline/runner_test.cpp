@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
+
+#include <future>
 #include <sqlite3.h>
 #include <unistd.h>
 
@@ -13,6 +15,7 @@
 #include "store/test_database.hpp"
 #include "pipeline/detail/convert.hpp"
 #include "store/accounts.hpp"
+#include "store/committer.hpp"
 #include "store/store.hpp"
 
 namespace fleet::pipeline {
@@ -406,6 +409,59 @@ TEST_F(RunnerTest, ALatePositionCancelsAnEpisodeOpenAtTheCheckpoint) {
     EXPECT_EQ(Int("SELECT count(*) FROM events WHERE type = 'overspeed' AND time = " + t31), 1);
     EXPECT_EQ(Int("SELECT count(*) FROM events WHERE type = 'overspeed'"), 1);
     EXPECT_EQ(runner_->stats().failures.load(), 0u);
+}
+
+// As `fleetd serve` runs it: the workers' writes go through the ingestion writer's thread and
+// connection (Options::write_on_writer), and give the same rows as on their own connections.
+TEST_F(RunnerTest, WritesOnTheWritersConnectionWhenGivenIt) {
+    auto route = Route(8, T("2026-03-01T10:00:00Z"));
+    StartRunner();
+    Ingest(route, 0, route.size());
+    Idle();
+    runner_.reset();
+    const std::string want = Derived(8);
+    ASSERT_NE(want.find('\n'), 0u);  // trips, stops and events to compare
+
+    std::shared_ptr<store::AccountStore> shared = store_->SharedConnection();
+    ASSERT_NE(shared, nullptr);
+    store::Committer committer(std::move(store_), {});
+    std::atomic<int> written{0};
+    Runner::Options o;
+    o.db_path = path_;
+    o.workers = 2;
+    o.chunk_positions = 50;
+    o.write_on_writer = [&](const std::function<void(store::AccountStore&)>& work) {
+        std::promise<void> ran;
+        committer.Post([&](store::Store&) {
+            work(*shared);
+            ++written;
+            ran.set_value();
+        });
+        ran.get_future().wait();
+    };
+    auto started = Runner::Start(o);
+    ASSERT_TRUE(started.ok()) << started.error().message;
+    runner_ = std::move(*started);
+    committer.SetObserver([this](std::span<const store::IngestBatch* const> batches) { runner_->OnCommitted(batches); });
+
+    auto same = Route(7, T("2026-03-01T10:00:00Z"));
+    store::IngestBatch b;
+    b.device_id = 7;
+    b.protocol = "teltonika";
+    b.positions = same;
+    std::promise<bool> committed;
+    committer.Submit(std::move(b), [&](const Result<store::IngestStats>& r) { committed.set_value(r.ok()); });
+    ASSERT_TRUE(committed.get_future().get());
+    Idle();
+    EXPECT_EQ(runner_->stats().failures.load(), 0u);
+    runner_.reset();  // before the committer: its last task finalizes what it prepared there
+    committer.Stop();
+    EXPECT_GE(written.load(), 2);  // the writes, and the finalizing at the end
+    EXPECT_GE(Int("SELECT count(*) FROM pipeline_checkpoints WHERE device_id = 7"), 1);
+    // Device 7 is in the van, device 8 in no vehicle: compare without the vehicle.
+    std::string got = Derived(7);
+    for (size_t at; (at = got.find(" 3\n")) != std::string::npos;) got.replace(at, 3, " -\n");
+    EXPECT_EQ(got, want);
 }
 
 }  // namespace

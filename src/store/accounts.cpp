@@ -107,6 +107,13 @@ Result<std::unique_ptr<AccountStore>> AccountStore::Open(const std::string& path
     return std::unique_ptr<AccountStore>(new AccountStore(std::move(impl)));
 }
 
+std::unique_ptr<AccountStore> AccountStore::Borrow(sqlite3* db) {
+    auto impl = std::make_unique<Impl>();
+    impl->db = db;
+    impl->owned = false;
+    return std::unique_ptr<AccountStore>(new AccountStore(std::move(impl)));
+}
+
 // --- tenants -------------------------------------------------------------------------------------
 
 Result<Tenant> AccountStore::AddTenant(const std::string& name, const Actor& actor, TimePoint now) {

@@ -301,6 +301,9 @@ public:
     // Opens a connection to the (already migrated) database `path`. Error when the accounts schema
     // is missing: open it with OpenSqliteStore first.
     static Result<std::unique_ptr<AccountStore>> Open(const std::string& path, int busy_timeout_ms = 10000);
+    // An AccountStore on a connection that stays the caller's (not closed by it), already open on a
+    // migrated database with the store's PRAGMAs. For Store::SharedConnection.
+    static std::unique_ptr<AccountStore> Borrow(sqlite3* db);
     ~AccountStore();
     AccountStore(const AccountStore&) = delete;
     AccountStore& operator=(const AccountStore&) = delete;

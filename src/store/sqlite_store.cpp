@@ -13,6 +13,7 @@
 #include <unordered_map>
 
 #include "core/json.hpp"
+#include "store/accounts.hpp"
 #include "store/detail/position_sql.hpp"
 #include "store/store.hpp"
 
@@ -978,6 +979,8 @@ public:
         }
         return MakeError("no pending device with IMEI " + imei);
     }
+
+    std::unique_ptr<AccountStore> SharedConnection() override { return AccountStore::Borrow(db_); }
 
     Result<IngestStats> Ingest(std::span<const IngestBatch* const> batches) override {
         IngestStats stats;

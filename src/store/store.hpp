@@ -19,6 +19,8 @@
 
 namespace fleet::store {
 
+class AccountStore;
+
 enum class DeviceStatus { kActive, kDisabled };
 std::string_view ToString(DeviceStatus s);
 
@@ -121,6 +123,15 @@ public:
     virtual Result<void> ForEachFrame(int64_t device_id, const std::function<bool(const FrameRow&)>& fn) = 0;
     // Deletes raw frames received before `cutoff`; returns how many.
     virtual Result<int64_t> PruneFrames(core::TimePoint cutoff) = 0;
+
+    // --- sharing the writer's connection ---------------------------------------------------------
+    // An AccountStore on this store's own connection (not a new one), so that other writes can be
+    // made by the ingestion writer itself: with SQLite in WAL mode, a commit by any other
+    // connection makes the writer drop its whole page cache and read its working set back (every
+    // device's newest leaf), which costs ingestion more than the writes themselves (docs/pipeline.md,
+    // "Where the pipeline writes"). Use it only on the thread that uses this store (the committer's,
+    // through Committer::Post), and keep this store alive while it is.
+    virtual std::unique_ptr<AccountStore> SharedConnection() = 0;
 };
 
 struct SqliteOptions {

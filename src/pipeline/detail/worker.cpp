@@ -138,6 +138,9 @@ void Worker::Run() {
     }
     busy_ = false;
     idle_cv_.notify_all();
+    lock.unlock();
+    // Its statements belong to the writer's connection: finalized on the writer's thread.
+    if (writer_derived_) options_.write_on_writer([this](store::AccountStore&) { writer_derived_.reset(); });
 }
 
 bool Worker::StopRequested() {
@@ -270,9 +273,20 @@ void Worker::Flush(int64_t device_id, DeviceRun& run, const Output& out, bool ch
     pending_in_trip_.push_back(run.state.in_trip);
 }
 
+Result<void> Worker::Write() {
+    if (!options_.write_on_writer) return derived_.Write(pending_, Now());
+    std::optional<Result<void>> written;
+    options_.write_on_writer([&](store::AccountStore& writer) {
+        if (!writer_derived_) writer_derived_ = std::make_unique<store::DerivedStore>(writer);
+        written = writer_derived_->Write(pending_, Now());
+    });
+    if (!written) return MakeError("the ingestion writer did not run the pipeline's write (stopping)");
+    return std::move(*written);
+}
+
 bool Worker::Commit() {
     if (pending_.empty()) return true;
-    auto written = derived_.Write(pending_, Now());
+    auto written = Write();
     for (size_t i = 0; i < pending_.size(); ++i) {
         const auto& chunk = pending_[i];
         DeviceRun& run = runs_[chunk.device_id];

@@ -73,6 +73,8 @@ private:
     // Writes the queued chunks in one transaction; on failure their devices resume from their
     // checkpoints at the next wake. False when it failed.
     bool Commit();
+    // Commit's transaction: on this worker's connection, or on the writer's (write_on_writer).
+    Result<void> Write();
     void DropContexts(bool all, const std::set<int64_t>& tenants);
     void CheckPresence();
 
@@ -81,6 +83,9 @@ private:
     std::unique_ptr<store::AccountStore> accounts_;
     GeofenceCache geofences_;  // the tenants' geofences, shared by their devices' contexts
     store::DerivedStore derived_;
+    // The same store on the ingestion writer's connection (Options::write_on_writer), made and
+    // used only on the writer's thread.
+    std::unique_ptr<store::DerivedStore> writer_derived_;
     const Runner::Options options_;
     Runner::Stats& stats_;
     std::unordered_map<int64_t, DeviceRun> runs_;

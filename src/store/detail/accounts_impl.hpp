@@ -165,8 +165,11 @@ using namespace detail;  // internal header: the helpers above are this module's
 struct AccountStore::Impl {
     using TimePoint = core::TimePoint;
     sqlite3* db = nullptr;
+    bool owned = true;  // false: a borrowed connection (AccountStore::Borrow), closed by its owner
 
-    ~Impl() { sqlite3_close_v2(db); }
+    ~Impl() {
+        if (owned) sqlite3_close_v2(db);
+    }
 
     Error DbError(std::string_view what) const {
         return MakeError(fmt::format("sqlite: {}: {}", what, sqlite3_errmsg(db)));
