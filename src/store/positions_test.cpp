@@ -85,6 +85,13 @@ protected:
         auto r = fleet_->AddInstallation(Viewer{scope}, NewInstallation{vehicle, device, from, to, ""}, cli_, now_);
         ASSERT_TRUE(r.ok()) << (r.refused() ? r.refused()->detail : r.error()->message);
     }
+    // A vehicle of `scope` with a device of its own (number `n`) installed from `from`: (vehicle, device).
+    std::pair<int64_t, int64_t> Equipped(TenantScope scope, const std::string& name, int64_t n, TimePoint from) {
+        int64_t vehicle = AddVehicle(scope, name);
+        int64_t device = AddDevice(n, scope);
+        Install(scope, vehicle, device, from);
+        return {vehicle, device};
+    }
     // Stores one position of `device` at `t` (lat marks it; fingerprint from its content).
     void Report(int64_t device, TimePoint t, double lat) {
         core::Record r;
@@ -324,15 +331,9 @@ TEST_F(PositionStoreTest, LiveTargetsAreTheDevicesOfVisibleVehiclesNow) {
 // and of its positions they see only their own assignment periods, never the previous or next
 // driver's.
 TEST_F(PositionStoreTest, ADriverSeesOnlyTheVehicleAssignedNowAndOnlyItsOwnPeriodsOfIt) {
-    int64_t van = AddVehicle(acme_, "Van");
-    int64_t truck = AddVehicle(acme_, "Truck");
-    int64_t theirs = AddVehicle(globex_, "Theirs");
-    int64_t a = AddDevice(1, acme_);
-    int64_t b = AddDevice(2, acme_);
-    int64_t g = AddDevice(3, globex_);
-    Install(acme_, van, a, At("2026-02-01T00:00:00Z"));
-    Install(acme_, truck, b, At("2026-01-01T00:00:00Z"));
-    Install(globex_, theirs, g, At("2026-01-01T00:00:00Z"));
+    const auto [van, a] = Equipped(acme_, "Van", 1, At("2026-02-01T00:00:00Z"));
+    const auto [truck, b] = Equipped(acme_, "Truck", 2, At("2026-01-01T00:00:00Z"));
+    const int64_t theirs = Equipped(globex_, "Theirs", 3, At("2026-01-01T00:00:00Z")).first;
     ASSERT_TRUE(fleet_->AddGroup(Viewer{acme_}, "All", cli_, now_).ok());
     auto user = [&](const char* email) {
         auto u = accounts_->AddUser(acme_, NewUser{email, "$argon2id$fake", Role::kDriver, false}, cli_, now_);
