@@ -59,9 +59,17 @@ TEST(RouterTest, RolesAndTokenScopesNarrowPermissions) {
     op.user.role = store::Role::kOperatorAdmin;
     EXPECT_TRUE(op.Can(Permission::kTenantsWrite));
     EXPECT_FALSE(op.Can(Permission::kPositionsRead));  // only under a support grant
+    // A driver reads (its own vehicle, on the routes open to drivers: Route::drivers), nothing more.
     Caller driver;
     driver.user.role = store::Role::kDriver;
-    EXPECT_FALSE(driver.Can(Permission::kFleetRead));
+    EXPECT_TRUE(driver.Can(Permission::kFleetRead));
+    EXPECT_TRUE(driver.Can(Permission::kPositionsRead));
+    for (auto p : {Permission::kFleetWrite, Permission::kUsersRead, Permission::kUsersWrite, Permission::kAuditRead,
+                   Permission::kTenantsRead, Permission::kTenantsWrite, Permission::kDevicesAdmin, Permission::kCommands,
+                   Permission::kSupportGrant, Permission::kReportsRead, Permission::kOperationsWrite,
+                   Permission::kTenantSettings}) {
+        EXPECT_FALSE(driver.Can(p)) << ToString(p);
+    }
 }
 
 TEST(QueryTest, ParsesAndDecodes) {
@@ -156,7 +164,7 @@ TEST(OpenApiTest, DescribesEveryRouteAndNothingElse) {
     ASSERT_TRUE(api.ok()) << api.error().message;
     json::value doc = json::parse((*api)->OpenApiDocument());
     EXPECT_EQ(doc.at("openapi").as_string(), "3.1.0");
-    std::set<std::pair<std::string, std::string>> documented, routed;
+    std::set<std::pair<std::string, std::string>> documented, routed, for_drivers;
     for (const auto& [path, item] : doc.at("paths").as_object()) {
         for (const auto& [method, op] : item.as_object()) {
             std::string m(method);
@@ -165,8 +173,24 @@ TEST(OpenApiTest, DescribesEveryRouteAndNothingElse) {
             EXPECT_TRUE(op.as_object().contains("responses")) << m << " " << std::string_view(path);
             EXPECT_TRUE(op.as_object().contains("summary")) << m << " " << std::string_view(path);
             EXPECT_TRUE(op.as_object().contains("x-fleetd-access")) << m << " " << std::string_view(path);
+            const auto* access = op.as_object().if_contains("x-fleetd-access");
+            const auto* drivers = op.as_object().if_contains("x-fleetd-drivers");
+            bool needs_permission = access && access->is_string() && access->as_string() != "public" &&
+                                    access->as_string() != "signed-in";
+            if (needs_permission && drivers && drivers->is_bool() && drivers->as_bool()) {
+                for_drivers.emplace(m, std::string(path));
+            }
         }
     }
+    // Least privilege: of the routes that need a permission, the driver role reaches only these.
+    EXPECT_EQ(for_drivers, (std::set<std::pair<std::string, std::string>>{
+                               {"GET", "/api/v1/vehicles"},
+                               {"GET", "/api/v1/vehicles/{id}"},
+                               {"GET", "/api/v1/positions/latest"},
+                               {"GET", "/api/v1/vehicles/{id}/positions"},
+                               {"GET", "/api/v1/live"},
+                               {"GET", "/api/v1/drivers"},
+                               {"GET", "/api/v1/drivers/{id}"}}));
     for (const auto& r : (*api)->Routes()) routed.insert(r);
     for (const auto& r : routed) EXPECT_TRUE(documented.count(r)) << "not in the OpenAPI document: " << r.first << " " << r.second;
     for (const auto& d : documented) EXPECT_TRUE(routed.count(d)) << "documented but not routed: " << d.first << " " << d.second;

@@ -64,6 +64,12 @@ Refused GroupsAreForbidden() {
 
 }  // namespace
 
+Viewer ViewerFor(const User& user, TenantScope scope, core::TimePoint now) {
+    Viewer viewer{scope, user.id};
+    if (user.role == Role::kDriver) viewer.driver_at = now;
+    return viewer;
+}
+
 FleetStore::FleetStore(AccountStore& accounts) : db_(accounts.impl()) {}
 
 // --- visibility ----------------------------------------------------------------------------------
@@ -78,6 +84,7 @@ Result<std::vector<int64_t>> FleetStore::VisibleVehicleIds(const Viewer& viewer,
 }
 
 Result<bool> FleetStore::IsNarrowed(const Viewer& viewer) {
+    if (viewer.driver_at) return true;  // a driver sees its own vehicle only
     Sql sql;
     sql << "SELECT count(*) FROM user_groups WHERE user_id = ?";
     sql.Arg(viewer.user_id);

@@ -35,7 +35,17 @@ namespace fleet::store {
 struct Viewer {
     TenantScope scope;
     int64_t user_id = 0;
+    // Set for a user of the driver role: the time at which "their own vehicle" is decided. Such a
+    // viewer sees only the vehicles that its driver record (drivers.user_id = user_id) is assigned
+    // to at that time (driver_assignments: from <= driver_at < to), no groups, and of a vehicle's
+    // positions only those inside its own assignment periods of that vehicle. A driver user
+    // without a driver record sees nothing.
+    std::optional<core::TimePoint> driver_at;
 };
+
+// The viewer for `user` reading with `scope` at `now`: narrowed to its own vehicle when its role is
+// driver (see Viewer::driver_at), to its groups when it has some.
+Viewer ViewerFor(const User& user, TenantScope scope, core::TimePoint now);
 
 // --- groups --------------------------------------------------------------------------------------
 
@@ -201,7 +211,7 @@ public:
     // The ids of the vehicles `viewer` may see, ascending: the tenant's, and when the viewer's user
     // is narrowed to groups only the members of those groups. Archived ones only when asked.
     Result<std::vector<int64_t>> VisibleVehicleIds(const Viewer& viewer, bool include_archived);
-    // True when the viewer's user is narrowed to groups.
+    // True when the viewer's user is narrowed to groups, or is a driver.
     Result<bool> IsNarrowed(const Viewer& viewer);
 
     // --- groups -------------------------------------------------------------------------------------

@@ -255,6 +255,21 @@ TEST_F(FleetStoreTest, InstallationsRefuseOverlapsOfTheDeviceOrTheVehicle) {
     EXPECT_EQ(fleet_->ListInstallations(acme, ended, {})->total, 2);
 }
 
+TEST_F(FleetStoreTest, OnlyTheDriverRoleIsNarrowedToItsAssignedVehicle) {
+    for (Role role : {Role::kOperatorAdmin, Role::kTenantAdmin, Role::kFleetManager, Role::kViewer}) {
+        User u{7, acme_.tenant_id()};
+        u.role = role;
+        EXPECT_FALSE(ViewerFor(u, acme_, now_).driver_at.has_value());
+    }
+    User driver{8, acme_.tenant_id()};
+    driver.role = Role::kDriver;
+    Viewer v = ViewerFor(driver, acme_, now_);
+    EXPECT_EQ(v.driver_at, now_);
+    EXPECT_EQ(v.user_id, 8);
+    EXPECT_EQ(v.scope.tenant_id(), acme_.tenant_id());
+    // positions_test.cpp checks what such a viewer sees.
+}
+
 TEST_F(FleetStoreTest, ANarrowedUserSeesAndChangesOnlyItsGroupsVehicles) {
     Viewer admin{acme_};
     int64_t north = Ok(fleet_->AddGroup(admin, "North", cli_, now_)).id;

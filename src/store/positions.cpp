@@ -1,6 +1,7 @@
 // PositionStore: latest positions, paged vehicle histories, live-feed targets and session checks.
 #include "store/positions.hpp"
 
+#include <algorithm>
 #include <limits>
 
 #include "store/detail/fleet_impl.hpp"
@@ -12,6 +13,25 @@ using namespace detail;
 
 PositionStore::PositionStore(AccountStore& accounts) : db_(accounts.impl()) {}
 
+namespace {
+
+// The parts of the device windows inside `periods`; both in time order and each without overlaps,
+// so the parts are in time order too.
+std::vector<DeviceWindow> Intersect(const std::vector<DeviceWindow>& windows,
+                                    const std::vector<std::pair<core::TimePoint, core::TimePoint>>& periods) {
+    std::vector<DeviceWindow> out;
+    for (const auto& w : windows) {
+        for (const auto& [from, to] : periods) {
+            auto start = std::max(w.from, from);
+            auto end = std::min(w.to, to);
+            if (start < end) out.push_back(DeviceWindow{w.device_id, start, end});
+        }
+    }
+    return out;
+}
+
+}  // namespace
+
 Result<std::vector<VehiclePosition>> PositionStore::Latest(const Viewer& viewer, const LatestFilter& filter,
                                                            int64_t after_vehicle_id, int64_t limit) {
     Sql sql;
@@ -19,6 +39,7 @@ Result<std::vector<VehiclePosition>> PositionStore::Latest(const Viewer& viewer,
         << " FROM vehicles v JOIN installations i ON i.vehicle_id = v.id AND i.to_time IS NULL"
            " JOIN latest_positions lp ON lp.device_id = i.device_id AND lp.device_time >= i.from_time WHERE ";
     VisibleVehicleSql(sql, viewer);
+    OwnPeriodSql(sql, viewer, "lp.device_time");  // a driver: not where the previous driver left it
     sql << " AND i.tenant_id = v.tenant_id AND v.archived_at IS NULL AND v.id > ?";
     sql.Arg(after_vehicle_id);
     if (filter.group_id) {
@@ -76,7 +97,26 @@ Outcome<HistoryCursor> PositionStore::OpenHistory(const Viewer& viewer, int64_t 
     });
     if (!windows) return windows.error();
     cursor.windows_ = std::move(*windows);
+    if (viewer.driver_at) {
+        auto own = OwnPeriods(viewer, vehicle_id, from, to);
+        if (!own) return own.error();
+        cursor.windows_ = Intersect(cursor.windows_, *own);
+    }
     return cursor;
+}
+
+Result<std::vector<std::pair<core::TimePoint, core::TimePoint>>> PositionStore::OwnPeriods(
+    const Viewer& viewer, int64_t vehicle_id, core::TimePoint from, core::TimePoint to) {
+    Sql sql;
+    sql << "SELECT da.from_time, da.to_time FROM ";
+    OwnAssignmentsSql(sql, viewer);
+    sql << " AND da.vehicle_id = ? AND da.from_time < ? AND (da.to_time IS NULL OR da.to_time > ?)"
+           " ORDER BY da.from_time";
+    sql.Arg(vehicle_id).Arg(ToMs(to)).Arg(ToMs(from));
+    return Rows<std::pair<core::TimePoint, core::TimePoint>>(db_, sql, "read own assignments", [&](sqlite3_stmt* s) {
+        auto end = ColOptInt(s, 1);
+        return std::pair(std::max(from, FromMs(sqlite3_column_int64(s, 0))), end ? std::min(to, FromMs(*end)) : to);
+    });
 }
 
 Result<std::vector<PositionRow>> PositionStore::ReadHistory(HistoryCursor& cursor, size_t limit) {
@@ -122,8 +162,16 @@ Result<std::vector<PositionRow>> PositionStore::ReadHistory(HistoryCursor& curso
 
 Result<std::unordered_map<int64_t, LiveTarget>> PositionStore::LiveTargets(const Viewer& viewer) {
     Sql sql;
-    sql << "SELECT i.device_id, v.id, v.name, i.from_time FROM vehicles v"
-           " JOIN installations i ON i.vehicle_id = v.id AND i.to_time IS NULL WHERE ";
+    sql << "SELECT i.device_id, v.id, v.name, i.from_time";
+    if (viewer.driver_at) {
+        // A driver follows its vehicle within its current assignment only.
+        for (const char* column : {"from_time", "to_time"}) {
+            sql << ", (";
+            CurrentAssignmentSql(sql, viewer, column);
+            sql << " AND da.vehicle_id = v.id)";
+        }
+    }
+    sql << " FROM vehicles v JOIN installations i ON i.vehicle_id = v.id AND i.to_time IS NULL WHERE ";
     VisibleVehicleSql(sql, viewer);
     sql << " AND i.tenant_id = v.tenant_id AND v.archived_at IS NULL";
     Query q(db_.db, sql.text.c_str());
@@ -136,6 +184,10 @@ Result<std::unordered_map<int64_t, LiveTarget>> PositionStore::LiveTargets(const
         t.vehicle_id = sqlite3_column_int64(q.get(), 1);
         t.vehicle_name = Col(q.get(), 2);
         t.installed_from = FromMs(sqlite3_column_int64(q.get(), 3));
+        if (viewer.driver_at) {
+            t.installed_from = std::max(t.installed_from, FromMs(sqlite3_column_int64(q.get(), 4)));
+            if (auto end = ColOptInt(q.get(), 5)) t.until = FromMs(*end);
+        }
     }
     if (rc != SQLITE_DONE) return db_.DbError("read live targets");
     return out;

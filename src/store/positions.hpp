@@ -77,11 +77,14 @@ private:
     std::optional<std::pair<int64_t, int64_t>> after_;
 };
 
-// For a live feed: the vehicle a device is installed in now, and since when.
+// For a live feed: the vehicle a device is installed in now, and since when. For a driver viewer,
+// `installed_from` is also no earlier than the start of the driver's current assignment, and `until`
+// is that assignment's end (positions from then on are the next driver's).
 struct LiveTarget {
     int64_t vehicle_id = 0;
     std::string vehicle_name;
     core::TimePoint installed_from{};
+    std::optional<core::TimePoint> until;
 };
 
 class PositionStore {
@@ -96,8 +99,10 @@ public:
                                                 int64_t after_vehicle_id, int64_t limit);
 
     // Starts reading the history of vehicle `vehicle_id` (archived ones included) over [from, to).
-    // kNotFound when the viewer may not see it (another tenant's, outside the viewer's groups, or
-    // missing); kInvalid when `to` is not after `from` or the range is longer than kMaxHistoryRange.
+    // kNotFound when the viewer may not see it (another tenant's, outside the viewer's groups, not
+    // a driver viewer's vehicle now, or missing); kInvalid when `to` is not after `from` or the range
+    // is longer than kMaxHistoryRange. For a driver viewer the windows are further cut to the
+    // driver's own assignment periods of the vehicle: the rest of the range reads as empty.
     Outcome<HistoryCursor> OpenHistory(const Viewer& viewer, int64_t vehicle_id, core::TimePoint from,
                                        core::TimePoint to);
     // The next rows of the history, in time order (device time, then fingerprint), at most `limit`
@@ -109,6 +114,12 @@ public:
     Result<std::unordered_map<int64_t, LiveTarget>> LiveTargets(const Viewer& viewer);
 
 private:
+    // A driver viewer's own assignment periods of the vehicle, clipped to [from, to), in time order.
+    Result<std::vector<std::pair<core::TimePoint, core::TimePoint>>> OwnPeriods(const Viewer& viewer,
+                                                                              int64_t vehicle_id,
+                                                                              core::TimePoint from,
+                                                                              core::TimePoint to);
+
     AccountStore::Impl& db_;
 };
 

@@ -8,6 +8,7 @@
 #include <filesystem>
 
 #include "core/time.hpp"
+#include "store/operations.hpp"
 #include "store/test_database.hpp"
 
 namespace fleet::store {
@@ -83,6 +84,13 @@ protected:
                  std::optional<TimePoint> to = std::nullopt) {
         auto r = fleet_->AddInstallation(Viewer{scope}, NewInstallation{vehicle, device, from, to, ""}, cli_, now_);
         ASSERT_TRUE(r.ok()) << (r.refused() ? r.refused()->detail : r.error()->message);
+    }
+    // A vehicle of `scope` with a device of its own (number `n`) installed from `from`: (vehicle, device).
+    std::pair<int64_t, int64_t> Equipped(TenantScope scope, const std::string& name, int64_t n, TimePoint from) {
+        int64_t vehicle = AddVehicle(scope, name);
+        int64_t device = AddDevice(n, scope);
+        Install(scope, vehicle, device, from);
+        return {vehicle, device};
     }
     // Stores one position of `device` at `t` (lat marks it; fingerprint from its content).
     void Report(int64_t device, TimePoint t, double lat) {
@@ -317,6 +325,103 @@ TEST_F(PositionStoreTest, LiveTargetsAreTheDevicesOfVisibleVehiclesNow) {
     EXPECT_EQ(targets->at(a).vehicle_id, van);
     EXPECT_EQ(targets->at(a).vehicle_name, "Van");
     EXPECT_EQ(targets->at(a).installed_from, At("2026-02-01T00:00:00Z"));
+}
+
+// Issue 3's driver role: "their own vehicle" is the vehicle their driver record is assigned to now,
+// and of its positions they see only their own assignment periods, never the previous or next
+// driver's.
+TEST_F(PositionStoreTest, ADriverSeesOnlyTheVehicleAssignedNowAndOnlyItsOwnPeriodsOfIt) {
+    const auto [van, a] = Equipped(acme_, "Van", 1, At("2026-02-01T00:00:00Z"));
+    const auto [truck, b] = Equipped(acme_, "Truck", 2, At("2026-01-01T00:00:00Z"));
+    const int64_t theirs = Equipped(globex_, "Theirs", 3, At("2026-01-01T00:00:00Z")).first;
+    ASSERT_TRUE(fleet_->AddGroup(Viewer{acme_}, "All", cli_, now_).ok());
+    auto user = [&](const char* email) {
+        auto u = accounts_->AddUser(acme_, NewUser{email, "$argon2id$fake", Role::kDriver, false}, cli_, now_);
+        EXPECT_TRUE(u.ok());
+        return u.ok() ? u->id : 0;
+    };
+    auto driver = [&](const char* name, std::optional<int64_t> user_id) {
+        DriverChange c;
+        c.name = name;
+        c.user_id = user_id;
+        auto d = fleet_->AddDriver(acme_, c, cli_, now_);
+        EXPECT_TRUE(d.ok());
+        return d.ok() ? d->id : 0;
+    };
+    int64_t dora_user = user("dora@acme.example");
+    int64_t loner_user = user("loner@acme.example");  // no driver record
+    int64_t dora = driver("Dora", dora_user);
+    int64_t paul = driver("Paul", std::nullopt);
+    OperationsStore ops(*accounts_);
+    auto assign = [&](int64_t vehicle, int64_t who, const char* from, const char* to) {
+        auto r = ops.AddAssignment(Viewer{acme_}, vehicle, who, At(from), At(to), cli_, now_);
+        ASSERT_TRUE(r.ok()) << (r.refused() ? r.refused()->detail : r.error()->message);
+    };
+    assign(van, paul, "2026-02-01T00:00:00Z", "2026-02-10T00:00:00Z");
+    assign(van, dora, "2026-02-10T00:00:00Z", "2026-02-20T00:00:00Z");
+    assign(van, paul, "2026-02-20T00:00:00Z", "2026-02-28T00:00:00Z");
+    assign(truck, dora, "2026-01-01T00:00:00Z", "2026-02-05T00:00:00Z");
+    auto dora_at = [&](const char* iso) { return Viewer{acme_, dora_user, At(iso)}; };
+
+    // Visibility: the vehicle assigned at that time, nothing else, no groups.
+    EXPECT_EQ(*fleet_->VisibleVehicleIds(dora_at("2026-02-03T00:00:00Z"), false), std::vector<int64_t>{truck});
+    EXPECT_EQ(*fleet_->VisibleVehicleIds(dora_at("2026-02-15T00:00:00Z"), false), std::vector<int64_t>{van});
+    EXPECT_EQ(*fleet_->VisibleVehicleIds(dora_at("2026-02-10T00:00:00Z"), false), std::vector<int64_t>{van});
+    EXPECT_TRUE(fleet_->VisibleVehicleIds(dora_at("2026-02-20T00:00:00Z"), false)->empty());  // ended
+    EXPECT_TRUE(fleet_->VisibleVehicleIds(Viewer{acme_, loner_user, At("2026-02-15T00:00:00Z")}, false)->empty());
+    EXPECT_EQ(fleet_->ListVehicles(dora_at("2026-02-15T00:00:00Z"), {}, {})->total, 1);
+    EXPECT_FALSE(fleet_->FindVehicle(dora_at("2026-02-15T00:00:00Z"), truck)->has_value());
+    EXPECT_FALSE(fleet_->FindVehicle(dora_at("2026-02-15T00:00:00Z"), theirs)->has_value());
+    EXPECT_EQ(fleet_->ListGroups(dora_at("2026-02-15T00:00:00Z"), "", {})->total, 0);
+    EXPECT_TRUE(*fleet_->IsNarrowed(dora_at("2026-02-15T00:00:00Z")));
+    // The same user id without driver_at (a role change) is not narrowed by assignments.
+    EXPECT_EQ(fleet_->VisibleVehicleIds(Viewer{acme_, dora_user}, false)->size(), 2u);
+
+    // Latest: not where the previous driver left the van.
+    Report(a, At("2026-02-05T00:00:00Z"), 1);  // Paul's
+    EXPECT_TRUE(positions_->Latest(dora_at("2026-02-11T00:00:00Z"), {}, 0, 100)->empty());
+    EXPECT_EQ(positions_->Latest(Viewer{acme_}, {}, 0, 100)->size(), 1u);
+    Report(a, At("2026-02-12T00:00:00Z"), 2);  // Dora's
+    Report(a, At("2026-02-15T00:00:00Z"), 3);  // Dora's
+    auto latest = positions_->Latest(dora_at("2026-02-16T00:00:00Z"), {}, 0, 100);
+    ASSERT_EQ(latest->size(), 1u);
+    EXPECT_EQ(latest->front().vehicle_id, van);
+    EXPECT_EQ(latest->front().position.lat, 3);
+    Report(a, At("2026-02-19T23:59:59Z"), 4);  // Dora's, the last
+    Report(a, At("2026-02-20T00:00:00Z"), 5);  // Paul's again
+    Report(a, At("2026-02-21T00:00:00Z"), 6);  // Paul's
+    Report(b, At("2026-02-04T00:00:00Z"), 7);  // Dora in the truck
+
+    // History: the range asked for, cut to her own periods of that vehicle.
+    auto cursor = positions_->OpenHistory(dora_at("2026-02-16T00:00:00Z"), van, At("2026-02-01T00:00:00Z"),
+                                          At("2026-03-01T00:00:00Z"));
+    ASSERT_TRUE(cursor.ok());
+    EXPECT_EQ(Lats(ReadAll(*cursor, 1)), (std::vector<double>{2, 3, 4}));
+    auto inside = positions_->OpenHistory(dora_at("2026-02-16T00:00:00Z"), van, At("2026-02-13T00:00:00Z"),
+                                          At("2026-02-14T00:00:00Z"));
+    ASSERT_TRUE(inside.ok());
+    EXPECT_TRUE(ReadAll(*inside, 10).empty());
+    auto before = positions_->OpenHistory(dora_at("2026-02-16T00:00:00Z"), van, At("2026-02-01T00:00:00Z"),
+                                          At("2026-02-09T00:00:00Z"));
+    ASSERT_TRUE(before.ok());
+    EXPECT_TRUE(before->windows().empty());
+    auto all = positions_->OpenHistory(Viewer{acme_}, van, At("2026-02-01T00:00:00Z"), At("2026-03-01T00:00:00Z"));
+    ASSERT_TRUE(all.ok());
+    EXPECT_EQ(Lats(ReadAll(*all, 100)), (std::vector<double>{1, 2, 3, 4, 5, 6}));
+    // A vehicle that is not hers now is not found, even for the time she drove it.
+    auto past = positions_->OpenHistory(dora_at("2026-02-16T00:00:00Z"), truck, At("2026-02-01T00:00:00Z"),
+                                        At("2026-02-05T00:00:00Z"));
+    EXPECT_EQ(past.refused() ? std::optional<Refusal>(past.refused()->why) : std::nullopt, Refusal::kNotFound);
+
+    // Live: her vehicle's device, from the start of her assignment until its end.
+    auto targets = positions_->LiveTargets(dora_at("2026-02-16T00:00:00Z"));
+    ASSERT_TRUE(targets.ok());
+    ASSERT_EQ(targets->size(), 1u);
+    EXPECT_EQ(targets->at(a).vehicle_id, van);
+    EXPECT_EQ(targets->at(a).installed_from, At("2026-02-10T00:00:00Z"));
+    EXPECT_EQ(targets->at(a).until, At("2026-02-20T00:00:00Z"));
+    EXPECT_FALSE(positions_->LiveTargets(Viewer{acme_})->at(a).until.has_value());
+    EXPECT_TRUE(positions_->LiveTargets(dora_at("2026-02-25T00:00:00Z"))->empty());
 }
 
 TEST_F(PositionStoreTest, PeekSessionAppliesTheSessionRulesWithoutNotingAUse) {

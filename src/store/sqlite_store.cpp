@@ -527,6 +527,13 @@ constexpr const char* kMigrations[] = {
         value INTEGER NOT NULL
     ) WITHOUT ROWID;
     )sql",
+    // 5: the driver role (issue 3). A driver user's vehicle is found from its driver record
+    // (drivers.user_id) and that record's assignments, on every request and live refresh of a driver:
+    // by index, not by a scan of every tenant's assignments.
+    R"sql(
+    CREATE INDEX drivers_by_user ON drivers (user_id) WHERE user_id IS NOT NULL;
+    CREATE INDEX driver_assignments_by_driver ON driver_assignments (driver_id, from_time);
+    )sql",
 };
 
 class Stmt {

@@ -18,13 +18,19 @@ DEV_G = fleetapi.imei(3)  # globex's
 
 def send(srv, device_imei, records):
     """Sends Teltonika Codec 8 packets of `records` [(iso time, lat, lon, speed)] and waits for each ACK."""
+    parts = [records[i:i + 250] for i in range(0, len(records), 250)]
+    send_packets(srv, device_imei, [(F.codec8_packet([(fleetapi.ms(t), lat, lon, v) for t, lat, lon, v in part]),
+                                     len(part)) for part in parts])
+
+
+def send_packets(srv, device_imei, packets):
+    """Sends Teltonika packets [(bytes, number of records)] on one connection and waits for each ACK."""
     s = connect(srv.port("teltonika"))
     s.sendall(F.imei_frame(device_imei))
     assert recv_exact(s, 1) == b"\x01"
-    for i in range(0, len(records), 250):
-        part = records[i:i + 250]
-        s.sendall(F.codec8_packet([(fleetapi.ms(t), lat, lon, v) for t, lat, lon, v in part]))
-        assert recv_exact(s, 4) == struct.pack(">I", len(part))
+    for packet, count in packets:
+        s.sendall(packet)
+        assert recv_exact(s, 4) == struct.pack(">I", count)
     s.close()
 
 

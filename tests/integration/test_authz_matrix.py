@@ -26,8 +26,15 @@ POLICY = {
     "fleet-manager": {"fleet.read", "fleet.write", "positions.read", "commands", "users.read", "reports.read",
                       "operations.write"},
     "viewer": {"fleet.read", "positions.read", "reports.read"},
-    "driver": set(),
+    # "driver (their own vehicle and bookings)": reading, and only on DRIVER_ROUTES.
+    "driver": {"fleet.read", "positions.read"},
 }
+# The only routes needing a permission that a driver may call: their own vehicle (the one their driver
+# record is assigned to now), its positions within their own assignments, the live map of it, and their
+# own driver record. Not groups, devices, installations, assignments (other drivers' names), odometers.
+DRIVER_ROUTES = {("GET", "/api/v1/vehicles"), ("GET", "/api/v1/vehicles/{id}"), ("GET", "/api/v1/positions/latest"),
+                 ("GET", "/api/v1/vehicles/{id}/positions"), ("GET", "/api/v1/live"), ("GET", "/api/v1/drivers"),
+                 ("GET", "/api/v1/drivers/{id}")}
 MARK = "SECRET-GLOBEX"
 # Where the operator works across tenants by design, so that the other tenant's data is the point, not
 # a leak (issue 3): the tenants themselves, the audit log and the support grants ("tenant admins see
@@ -76,6 +83,7 @@ def world(tmp_path_factory):
                for role, u in users.items()}
     b = signed_in(port, "boss@globex.example", True)
     ids = make_globex_objects(clients["operator-admin"], b, data)
+    acme_driver_vehicle(clients["tenant-admin"], clients["driver"].user["id"])
     yield {"srv": srv, "port": port, "clients": clients, "ids": ids,
            "doc": json.loads(request(port, "GET", "/api/v1/openapi.json")[2])}
     srv.stop()
@@ -124,6 +132,13 @@ def make_globex_objects(op, b, data):
     status, tenants, _ = op.get("/api/v1/tenants?q=globex")
     ids["tenants"] = [t for t in tenants["items"] if t["name"] == "globex"][0]["id"]
     return ids
+
+
+def acme_driver_vehicle(a, driver_user_id):
+    """The matrix's driver drives an acme van now, so that what it may read is not empty."""
+    van = created(a.post("/api/v1/vehicles", {"name": "acme-van"}))["id"]
+    dee = created(a.post("/api/v1/drivers", {"name": "Dee", "user_id": driver_user_id}))["id"]
+    created(a.post("/api/v1/vehicles/%d/assignments" % van, {"driver_id": dee, "from": "2026-01-01T00:00:00Z"}))
 
 
 def globex_notification(data, device_id, vehicle_id, user_id):
@@ -185,7 +200,10 @@ def test_each_role_gets_only_what_it_is_granted_and_never_the_other_tenant(world
         spans = role == "operator-admin" and (method, path) in OPERATOR_SPANS_TENANTS
         if not spans:
             assert MARK not in text and "secret-globex-user" not in text, "leak: " + where
-        if access not in ("signed-in",) and access not in POLICY[role]:
+        granted = access in POLICY[role] and (role != "driver" or (method, path) in DRIVER_ROUTES)
+        if access != "signed-in":
+            assert op["x-fleetd-drivers"] == ((method, path) in DRIVER_ROUTES), "driver routes: " + where
+        if access not in ("signed-in",) and not granted:
             assert status == 403, "not granted: " + where
         elif "{" in path and not spans:
             # Granted, but the ids are the other tenant's: found nowhere.
@@ -194,3 +212,12 @@ def test_each_role_gets_only_what_it_is_granted_and_never_the_other_tenant(world
             assert status not in (401,), where
         checked += 1
     assert checked >= 20
+
+
+def test_a_driver_reads_its_own_vehicle_and_driver_record_only(world):
+    c = world["clients"]["driver"]
+    vehicles = c.get("/api/v1/vehicles")[1]["items"]
+    assert [v["name"] for v in vehicles] == ["acme-van"]
+    assert [d["name"] for d in c.get("/api/v1/drivers")[1]["items"]] == ["Dee"]
+    assert c.get("/api/v1/vehicles/%d/positions?from=2026-01-01T00:00:00Z&to=2026-01-02T00:00:00Z"
+                 % vehicles[0]["id"])[0] == 200

@@ -15,6 +15,7 @@ from fleetfixture import DEV_A, DEV_B, DEV_G, client, fleet, send  # noqa: F401 
 import fleetapi
 import frames as F
 import wsclient
+from wsclient import nothing_within
 
 
 def open_feed(srv, c, origin=True):
@@ -23,14 +24,6 @@ def open_feed(srv, c, origin=True):
     if origin:
         headers["Origin"] = "http://127.0.0.1:%d" % port
     return wsclient.connect(port, headers=headers)
-
-
-def nothing_within(ws, seconds):
-    try:
-        message = ws.recv(timeout=seconds)
-    except socket.timeout:
-        return True
-    raise AssertionError("unexpected message: %r" % message)
 
 
 def device(srv, device_imei):
@@ -151,8 +144,8 @@ def test_the_handshake_is_refused_cross_site_unauthenticated_and_without_the_rig
         assert refused(headers={"Cookie": manager.cookie, "Origin": origin}) == (403, "csrf")
     assert refused() == (401, "unauthenticated")
     assert refused(headers={"Cookie": "__Host-fleetd_session=forged"}) == (401, "unauthenticated")
-    driver = client(fleet, "driver@acme.example")
-    assert refused(headers={"Cookie": driver.cookie}) == (403, "forbidden")
+    # The operator reads a customer's positions only under a support grant (drivers: test_driver_role.py).
+    assert refused(headers={"Cookie": fleet.operator.cookie}) == (403, "forbidden")
     assert refused(path="/api/v1/live?x=1", headers={"Cookie": manager.cookie}) == (400, "invalid-query")
     assert refused(path="/api/v1/me", headers={"Cookie": manager.cookie}) == (404, "not-found")
     status, _, body = request(port, "GET", "/api/v1/live", headers={"Cookie": manager.cookie})

@@ -150,3 +150,12 @@ def connect(port, path="/api/v1/live", headers=None, timeout=10):
     ws = WebSocket(sock)
     ws.buffer = rest
     return ws
+
+
+def nothing_within(ws, seconds):
+    """True when no message arrives on `ws` within `seconds`; a message fails the test."""
+    try:
+        message = ws.recv(timeout=seconds)
+    except socket.timeout:
+        return True
+    raise AssertionError("unexpected message: %r" % message)

@@ -18,10 +18,11 @@ void AddFleetRoutes(Service& s) {
 }
 
 void AddRoute(Service& s, const char* method, const char* pattern, std::optional<Permission> permission, Handler fn,
-              bool step_up) {
+              bool step_up, bool drivers) {
     Route route{method, pattern, Access::kSignedIn, permission, false,
                 [&s, fn](Ctx& ctx, http::Response& res) { return fn(s, ctx, res); }};
     route.step_up = step_up;
+    route.drivers = drivers;
     s.router.Add(std::move(route));
 }
 
@@ -29,7 +30,7 @@ store::Actor ActorOf(const Ctx& ctx) {
     return store::Actor{fmt::format("user:{}", ctx.caller->user.id), ctx.caller->user.id, ctx.ip};
 }
 
-store::Viewer ViewerOf(const Ctx& ctx) { return store::Viewer{ctx.caller->scope(), ctx.caller->user.id}; }
+store::Viewer ViewerOf(const Ctx& ctx) { return store::ViewerFor(ctx.caller->user, ctx.caller->scope(), ctx.now); }
 
 namespace {
 

@@ -23,13 +23,15 @@ void AddDriverRoutes(Service& s);        // routes_drivers.cpp
 
 using Handler = boost::asio::awaitable<void> (*)(Service&, Ctx&, http::Response&);
 // Adds a route for signed-in callers with `permission` (nullopt: the handler checks).
-// `step_up`: the route needs a recent password or TOTP check (Route::step_up).
+// `step_up`: the route needs a recent password or TOTP check (Route::step_up); `drivers`: the
+// driver role may call it, and the handler narrows it to the driver's own (Route::drivers).
 void AddRoute(Service& s, const char* method, const char* pattern, std::optional<Permission> permission, Handler fn,
-              bool step_up = false);
+              bool step_up = false, bool drivers = false);
 
 // The caller as an audit actor: "user:<id>", its id and address.
 store::Actor ActorOf(const Ctx& ctx);
-// The caller as a viewer of vehicles: its tenant, narrowed to its groups when it has some.
+// The caller as a viewer of vehicles: its tenant, narrowed to its groups when it has some, and to
+// the vehicle it is assigned to now when it is a driver (store::ViewerFor).
 store::Viewer ViewerOf(const Ctx& ctx);
 
 // The {id} of the path when it is a positive integer (anything else names nothing: 404).

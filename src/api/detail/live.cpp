@@ -118,8 +118,10 @@ bool LiveQueue::Offer(const LiveRows& rows) {
     bool was_empty = pending_.empty();
     for (const auto& row : rows) {
         auto t = targets_.find(row->device_id);
-        // Before its installation the device was not in this vehicle (maybe in another tenant's).
+        // Before its installation the device was not in this vehicle (maybe in another tenant's);
+        // outside a driver's assignment the positions are another driver's.
         if (t == targets_.end() || row->device_time < t->second.installed_from) continue;
+        if (t->second.until && row->device_time >= *t->second.until) continue;
         auto [newest, inserted] = newest_.try_emplace(t->second.vehicle_id, row->device_time);
         if (!inserted) {
             if (row->device_time <= newest->second) continue;  // a late record: the map shows the latest

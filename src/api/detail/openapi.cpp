@@ -26,6 +26,8 @@ void Annotate(json::object& paths, const Router& router) {
                                                      : "signed-in";
         op->as_object()["x-fleetd-access"] = access;
         if (r.access == Access::kSignedIn) op->as_object()["x-fleetd-before-setup"] = r.allowed_before_setup;
+        // The driver role reaches a route with a permission only where it is marked (Route::drivers).
+        if (r.access == Access::kSignedIn) op->as_object()["x-fleetd-drivers"] = !r.permission || r.drivers;
     }
 }
 

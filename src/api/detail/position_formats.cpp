@@ -2,10 +2,26 @@
 
 #include <fmt/format.h>
 
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
 #include "core/json.hpp"
 #include "core/time.hpp"
 
 namespace fleet::api::detail {
+
+void HideBadge(store::PositionRow& p) {
+    if (p.attributes_json.find(kBadgeAttribute) == std::string::npos) return;  // the usual case: no parse
+    boost::system::error_code ec;
+    boost::json::value v = boost::json::parse(p.attributes_json, ec);
+    if (ec || !v.is_object()) {
+        p.attributes_json = "{}";  // never the case for what the store writes; hide all rather than leak
+        return;
+    }
+    v.as_object().erase(kBadgeAttribute);
+    p.attributes_json = boost::json::serialize(v);
+}
+
 namespace {
 
 // "device_id", the fix, "valid" and the attributes of a position, as JSON members.

@@ -20,6 +20,12 @@ namespace fleet::api::detail {
 void AppendVehiclePositionMembers(std::string& out, int64_t vehicle_id, std::string_view vehicle_name,
                                   const store::PositionRow& p);
 
+// The attribute in which a device reports the badge it read (Teltonika IO 78, OsmAnd driverUniqueId).
+inline constexpr std::string_view kBadgeAttribute = "driver_id";
+// Removes the badge attribute from a position that a driver reads (latest, history, live): the badge
+// the box read may be another person's, and other drivers' badges are personal data.
+void HideBadge(store::PositionRow& p);
+
 // What a history export says about itself.
 struct HistoryInfo {
     int64_t vehicle_id = 0;

@@ -44,7 +44,7 @@ std::optional<store::OutgoingMail> RunMail(store::ReportStore& reports, const st
     ReportParams p = std::get<ReportParams>(parsed);
     p.from = first;
     p.to = last;
-    store::Viewer viewer{store::AccountStore::ScopeOf(owner), owner.id};
+    store::Viewer viewer = store::ViewerFor(owner, store::AccountStore::ScopeOf(owner), now);
     auto table = RenderReport(reports, viewer, p, zone, store::ReportPage{kMaxExportRows + 1, 0}, now);
     if (!table) {
         if (table.error()) {

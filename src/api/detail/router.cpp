@@ -44,7 +44,9 @@ bool RoleHas(store::Role role, Permission p) {
         case R::kViewer:
             return p == P::kFleetRead || p == P::kPositionsRead || p == P::kReportsRead;
         case R::kDriver:
-            return false;
+            // Their own vehicle, its positions while they drive it and their own driver record, and
+            // only on the routes marked Route::drivers (see Service::Dispatch).
+            return p == P::kFleetRead || p == P::kPositionsRead;
     }
     return false;
 }

@@ -97,6 +97,12 @@ struct Route {
     // Needs a password or TOTP check from the last 5 minutes in this session (sign-in counts; else
     // POST /api/v1/auth/step-up): 403 step-up-required. API tokens cannot step up.
     bool step_up = false;
+    // Open to the driver role, whose permissions (fleet.read, positions.read) reach only the routes
+    // that say so: the handler narrows what it answers to the driver's own vehicle and driver record
+    // (store::Viewer::driver_at). Every other route with a permission answers 403 to a driver, so a
+    // route added later is closed to drivers until someone decides otherwise. Routes without a
+    // permission (the caller's own account) are open to every signed-in user, drivers included.
+    bool drivers = false;
 };
 
 class Router {

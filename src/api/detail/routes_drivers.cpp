@@ -1,4 +1,4 @@
-// Drivers: /api/v1/drivers[/{id}].
+// Drivers: /api/v1/drivers[/{id}]. A caller of the driver role reads its own record only.
 #include <fmt/format.h>
 
 #include "api/detail/fleet_common.hpp"
@@ -48,6 +48,8 @@ asio::awaitable<void> ListDrivers(Service& s, Ctx& ctx, http::Response& res) {
         co_return;
     }
     if (q.filters.count("q")) filter.q = q.filters.at("q");
+    // A driver reads its own driver record only: other drivers' names and badges are personal data.
+    if (ctx.caller->user.role == store::Role::kDriver) filter.user_id = ctx.caller->user.id;
     store::TenantScope scope = ctx.caller->scope();
     store::Paging paging = PagingOf(q);
     Result<store::Page<store::Driver>> page = Error{"not run"};
@@ -66,6 +68,10 @@ asio::awaitable<void> GetDriver(Service& s, Ctx& ctx, http::Response& res) {
     Result<std::optional<store::Driver>> found = Error{"not run"};
     Database::Task fn = [&](Conn& c) { found = c.fleet.FindDriver(scope, *id); };
     co_await s.Run(fn);
+    const store::User& user = ctx.caller->user;
+    if (found && *found && user.role == store::Role::kDriver && (**found).user_id != user.id) {
+        found = std::optional<store::Driver>();  // another driver's record: as if missing
+    }
     AnswerFound(res, found, "driver", DriverJson);
 }
 
@@ -122,9 +128,9 @@ asio::awaitable<void> DeleteDriver(Service& s, Ctx& ctx, http::Response& res) {
 }  // namespace
 
 void AddDriverRoutes(Service& s) {
-    AddRoute(s, "GET", "/api/v1/drivers", Permission::kFleetRead, ListDrivers);
+    AddRoute(s, "GET", "/api/v1/drivers", Permission::kFleetRead, ListDrivers, false, /*drivers=*/true);
     AddRoute(s, "POST", "/api/v1/drivers", Permission::kFleetWrite, PostDriver);
-    AddRoute(s, "GET", "/api/v1/drivers/{id}", Permission::kFleetRead, GetDriver);
+    AddRoute(s, "GET", "/api/v1/drivers/{id}", Permission::kFleetRead, GetDriver, false, /*drivers=*/true);
     AddRoute(s, "PATCH", "/api/v1/drivers/{id}", Permission::kFleetWrite, PatchDriver);
     AddRoute(s, "DELETE", "/api/v1/drivers/{id}", Permission::kFleetWrite, DeleteDriver);
 }

@@ -262,9 +262,9 @@ void AddVehicleRoutes(Service& s) {
     AddRoute(s, "PATCH", "/api/v1/groups/{id}", kWrite, PatchGroup);
     AddRoute(s, "DELETE", "/api/v1/groups/{id}", kWrite, DeleteGroup);
     AddRoute(s, "PUT", "/api/v1/groups/{id}/vehicles", kWrite, PutGroupVehicles);
-    AddRoute(s, "GET", "/api/v1/vehicles", kRead, ListVehicles);
+    AddRoute(s, "GET", "/api/v1/vehicles", kRead, ListVehicles, false, /*drivers=*/true);
     AddRoute(s, "POST", "/api/v1/vehicles", kWrite, PostVehicle);
-    AddRoute(s, "GET", "/api/v1/vehicles/{id}", kRead, GetVehicle);
+    AddRoute(s, "GET", "/api/v1/vehicles/{id}", kRead, GetVehicle, false, /*drivers=*/true);
     AddRoute(s, "PATCH", "/api/v1/vehicles/{id}", kWrite, PatchVehicle);
     AddRoute(s, "DELETE", "/api/v1/vehicles/{id}", kWrite, DeleteVehicle);
 }

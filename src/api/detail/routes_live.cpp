@@ -69,9 +69,16 @@ asio::awaitable<void> ReadUntilClosed(http::WebSocket& ws) {
     }
 }
 
-std::string PositionMessage(const LiveMessage& m) {
+// `hide_badge`: for a driver's feed (HideBadge).
+std::string PositionMessage(const LiveMessage& m, bool hide_badge) {
     std::string out = "{\"type\":\"position\",";
-    AppendVehiclePositionMembers(out, m.vehicle_id, m.vehicle_name, *m.position);
+    if (hide_badge) {
+        store::PositionRow row = *m.position;
+        HideBadge(row);
+        AppendVehiclePositionMembers(out, m.vehicle_id, m.vehicle_name, row);
+    } else {
+        AppendVehiclePositionMembers(out, m.vehicle_id, m.vehicle_name, *m.position);
+    }
     out += "}";
     return out;
 }
@@ -81,7 +88,8 @@ asio::awaitable<void> RunFeed(Service& s, const Caller& caller, http::WebSocket&
     auto ex = co_await asio::this_coro::executor;
     // Under a support grant the feed is the operator's: its user gets no tenant's notifications.
     auto feed = std::make_shared<LiveFeed>(ex, caller.user.id);
-    store::Viewer viewer{caller.scope(), caller.user.id};
+    // A driver's vehicle is the one assigned now: decided again at each refresh.
+    store::Viewer viewer = store::ViewerFor(caller.user, caller.scope(), s.Now());
     Result<std::unordered_map<int64_t, store::LiveTarget>> targets = std::unordered_map<int64_t, store::LiveTarget>();
     Database::Task load = [&](Conn& c) { targets = c.positions.LiveTargets(viewer); };
     s.live->Subscribe(feed);
@@ -109,7 +117,7 @@ asio::awaitable<void> RunFeed(Service& s, const Caller& caller, http::WebSocket&
     while (open && !feed->reader_done) {
         std::vector<LiveMessage> messages = feed->queue.Take();
         for (const auto& m : messages) {
-            std::string text = PositionMessage(m);
+            std::string text = PositionMessage(m, viewer.driver_at.has_value());
             open = co_await ws.Send(text);
             if (!open) break;
         }
@@ -123,6 +131,7 @@ asio::awaitable<void> RunFeed(Service& s, const Caller& caller, http::WebSocket&
         auto now = std::chrono::steady_clock::now();
         if (now >= refresh_at) {
             refresh_at = now + kRefreshEvery;
+            viewer = store::ViewerFor(caller.user, caller.scope(), s.Now());
             co_await s.Run(load);
             if (targets) {
                 feed->queue.SetTargets(std::move(*targets));
@@ -234,8 +243,10 @@ asio::awaitable<void> Live(Service& s, Ctx& ctx, http::Response& res) {
 }  // namespace
 
 void AddLiveRoutes(Service& s) {
-    s.router.Add({"GET", std::string(kLivePath), Access::kSignedIn, Permission::kPositionsRead, false,
-                  [&s](Ctx& ctx, http::Response& res) { return Live(s, ctx, res); }});
+    Route route{"GET", std::string(kLivePath), Access::kSignedIn, Permission::kPositionsRead, false,
+                [&s](Ctx& ctx, http::Response& res) { return Live(s, ctx, res); }};
+    route.drivers = true;  // RunFeed's viewer follows a driver's own vehicle only
+    s.router.Add(std::move(route));
 }
 
 }  // namespace fleet::api::detail

@@ -7,6 +7,7 @@
 
 #include <stdexcept>
 
+#include "api/detail/fleet_common.hpp"
 #include "api/detail/position_formats.hpp"
 #include "api/detail/service.hpp"
 #include "api/detail/step_up.hpp"
@@ -19,8 +20,6 @@ namespace asio = boost::asio;
 
 constexpr int64_t kLatestPage = 1000;  // vehicles per chunk
 constexpr size_t kHistoryPage = 2000;  // positions per chunk
-
-store::Viewer ViewerOf(const Ctx& ctx) { return store::Viewer{ctx.caller->scope(), ctx.caller->user.id}; }
 
 // A positive decimal id, or nullopt (answered as a missing resource).
 std::optional<int64_t> ParseId(const std::string& text) {
@@ -54,6 +53,9 @@ struct LatestStream {
     bool first_item = true;
 };
 
+// A driver reads positions without the badge the box read (HideBadge).
+bool HidesBadges(const store::Viewer& viewer) { return viewer.driver_at.has_value(); }
+
 // Writes the page read last; reads the next one when that page was full.
 asio::awaitable<bool> NextLatest(LatestStream& st, std::string& chunk) {
     if (!st.begun) {
@@ -68,7 +70,8 @@ asio::awaitable<bool> NextLatest(LatestStream& st, std::string& chunk) {
         if (!read) CutStream(read.error());
         st.page = std::move(*read);
     }
-    for (const auto& vp : st.page) {
+    for (auto& vp : st.page) {
+        if (HidesBadges(st.viewer)) HideBadge(vp.position);
         chunk += st.first_item ? "{" : ",{";
         st.first_item = false;
         AppendVehiclePositionMembers(chunk, vp.vehicle_id, vp.vehicle_name, vp.position);
@@ -125,6 +128,7 @@ struct HistoryStream {
     store::HistoryCursor cursor;  // where the rows of this pass stand
     std::unique_ptr<HistoryFormat> format;
     std::vector<store::PositionRow> page;  // read, not yet written
+    bool hide_badges = false;              // a driver reads it (HideBadge)
     int pass = 0;
     bool begun = false;
 };
@@ -141,7 +145,10 @@ asio::awaitable<bool> NextHistory(HistoryStream& st, std::string& chunk) {
         if (!read) CutStream(read.error());
         st.page = std::move(*read);
     }
-    for (const auto& row : st.page) st.format->Row(chunk, row, st.pass);
+    for (auto& row : st.page) {
+        if (st.hide_badges) HideBadge(row);
+        st.format->Row(chunk, row, st.pass);
+    }
     st.page.clear();
     if (!st.cursor.done()) co_return true;
     st.format->EndPass(chunk, st.pass);
@@ -245,16 +252,17 @@ asio::awaitable<void> History(Service& s, Ctx& ctx, http::Response& res) {
     }
     auto st = std::make_shared<HistoryStream>(
         HistoryStream{s, std::move(*start), std::move(*opened), std::move(format), std::move(*first)});
+    st->hide_badges = HidesBadges(viewer);
     res.stream = [st](std::string& chunk) { return NextHistory(*st, chunk); };
 }
 
 }  // namespace
 
 void AddPositionRoutes(Service& s) {
-    s.router.Add({"GET", "/api/v1/positions/latest", Access::kSignedIn, Permission::kPositionsRead, false,
-                  [&s](Ctx& ctx, http::Response& res) { return Latest(s, ctx, res); }});
-    s.router.Add({"GET", "/api/v1/vehicles/{id}/positions", Access::kSignedIn, Permission::kPositionsRead, false,
-                  [&s](Ctx& ctx, http::Response& res) { return History(s, ctx, res); }});
+    // Open to drivers: the viewer narrows both to the driver's own vehicle and assignment periods.
+    AddRoute(s, "GET", "/api/v1/positions/latest", Permission::kPositionsRead, Latest, false, /*drivers=*/true);
+    AddRoute(s, "GET", "/api/v1/vehicles/{id}/positions", Permission::kPositionsRead, History, false,
+             /*drivers=*/true);
 }
 
 }  // namespace fleet::api::detail

@@ -269,6 +269,12 @@ asio::awaitable<void> Service::Dispatch(const http::Request& req, http::Response
                                         ToString(*route.permission)));
             co_return;
         }
+        if (caller.user.role == store::Role::kDriver && route.permission && !route.drivers) {
+            res = Forbidden(fmt::format("the driver role reads only its own vehicle and driver record; it does not "
+                                        "have {} on this route",
+                                        ToString(*route.permission)));
+            co_return;
+        }
         if (route.step_up && !RecentStepUp(caller, ctx.now)) {
             res = StepUpRequired();
             co_return;

@@ -68,28 +68,70 @@ struct Sql {
     }
 };
 
-// THE rule of who sees which vehicle, for vehicle lists, vehicle routes and (later) positions and
-// the live map. A vehicle (table alias `v`) is visible to a viewer when
+// The assignments (alias `da`) of the driver record linked to the viewer's user (drivers.user_id),
+// in the viewer's tenant: appends "driver_assignments da WHERE <that>" and its parameters, for a
+// subquery to go on with " AND ...". For driver viewers (Viewer::driver_at) only.
+inline void OwnAssignmentsSql(Sql& sql, const Viewer& viewer) {
+    sql << "driver_assignments da JOIN drivers dd ON dd.id = da.driver_id"
+           " WHERE dd.user_id = ? AND dd.tenant_id = ? AND da.tenant_id = dd.tenant_id";
+    sql.Arg(viewer.user_id).Arg(viewer.scope.tenant_id());
+}
+
+// "SELECT da.<column> FROM" the driver viewer's own assignments current at Viewer::driver_at
+// (from_time <= driver_at < to_time, or no end), to go on with " AND ..." (a vehicle has at most one
+// current assignment: AddAssignment refuses overlaps).
+inline void CurrentAssignmentSql(Sql& sql, const Viewer& viewer, std::string_view column) {
+    int64_t at = ToMs(viewer.driver_at.value_or(core::TimePoint{}));
+    sql << "SELECT da." << column << " FROM ";
+    OwnAssignmentsSql(sql, viewer);
+    sql << " AND da.from_time <= ? AND (da.to_time IS NULL OR da.to_time > ?)";
+    sql.Arg(at).Arg(at);
+}
+
+// THE rule of who sees which vehicle, for vehicle lists, vehicle routes, positions, the live map,
+// events and reports. A vehicle (table alias `v`) is visible to a viewer when
 //   1. it belongs to the viewer's tenant, and
 //   2. the viewer's user is not narrowed (has no row in user_groups), or the vehicle is a member of
-//      one of the groups the user is narrowed to.
+//      one of the groups the user is narrowed to, and
+//   3. for a driver (Viewer::driver_at set): the viewer's own driver record is assigned to the
+//      vehicle at driver_at (driver_assignments: from_time <= driver_at < to_time or no end).
 // Appends the condition (in parentheses) and its parameters to `sql`.
 inline void VisibleVehicleSql(Sql& sql, const Viewer& viewer) {
     sql << "(v.tenant_id = ?";
     sql.Arg(viewer.scope.tenant_id());
     sql << " AND (NOT EXISTS (SELECT 1 FROM user_groups nu WHERE nu.user_id = ?)"
            " OR v.id IN (SELECT ngv.vehicle_id FROM group_vehicles ngv"
-           " JOIN user_groups nug ON nug.group_id = ngv.group_id WHERE nug.user_id = ?)))";
+           " JOIN user_groups nug ON nug.group_id = ngv.group_id WHERE nug.user_id = ?))";
     sql.Arg(viewer.user_id).Arg(viewer.user_id);
+    if (viewer.driver_at) {
+        sql << " AND v.id IN (";
+        CurrentAssignmentSql(sql, viewer, "vehicle_id");
+        sql << ")";
+    }
+    sql << ")";
 }
 
-// The groups a viewer sees (table alias `g`): the tenant's, or only the user's own when narrowed.
+// For a driver viewer, the condition that the time column `time_column` (ms) of vehicle `v` lies in
+// one of the viewer's own assignment periods of that vehicle (their history, not the previous or
+// next driver's); nothing for other viewers. Appends " AND (...)" and its parameters.
+inline void OwnPeriodSql(Sql& sql, const Viewer& viewer, std::string_view time_column) {
+    if (!viewer.driver_at) return;
+    sql << " AND EXISTS (SELECT 1 FROM ";
+    OwnAssignmentsSql(sql, viewer);
+    sql << " AND da.vehicle_id = v.id AND da.from_time <= " << time_column << " AND (da.to_time IS NULL OR da.to_time > "
+        << time_column << "))";
+}
+
+// The groups a viewer sees (table alias `g`): the tenant's, or only the user's own when narrowed;
+// none for a driver (groups are how the fleet is organised, not the driver's business).
 inline void VisibleGroupSql(Sql& sql, const Viewer& viewer) {
     sql << "(g.tenant_id = ?";
     sql.Arg(viewer.scope.tenant_id());
     sql << " AND (NOT EXISTS (SELECT 1 FROM user_groups nu WHERE nu.user_id = ?)"
-           " OR g.id IN (SELECT nug.group_id FROM user_groups nug WHERE nug.user_id = ?)))";
+           " OR g.id IN (SELECT nug.group_id FROM user_groups nug WHERE nug.user_id = ?))";
     sql.Arg(viewer.user_id).Arg(viewer.user_id);
+    if (viewer.driver_at) sql << " AND 0";
+    sql << ")";
 }
 
 // A LIKE pattern matching `text` anywhere (use with ESCAPE '\'): % and _ in it match themselves.

@@ -3,7 +3,7 @@ import { lazy, Suspense, type ReactNode } from 'react';
 import { BrowserRouter, Navigate, Outlet, Route, Routes, useLocation } from 'react-router-dom';
 import { Loading } from '../components/Loading';
 import SignIn from '../pages/SignIn';
-import { roleCan } from './access';
+import { roleMayUse, type Permission } from './access';
 import { AuthProvider, useAuth } from './auth';
 import { homeOf, Shell } from './Shell';
 
@@ -72,9 +72,10 @@ function Home() {
 }
 
 // A page the role may not use (an address typed or kept from another account): said, not failed.
-function Allowed({ permission, children }: { permission: Parameters<typeof roleCan>[1]; children: ReactNode }) {
+// `drivers`: the page is also a driver's (roleMayUse).
+function Allowed({ permission, drivers, children }: { permission: Permission; drivers?: boolean; children: ReactNode }) {
   const { state } = useAuth();
-  if (state.status === 'signed-in' && !roleCan(state.user.role, permission)) {
+  if (state.status === 'signed-in' && !roleMayUse(state.user.role, permission, drivers)) {
     return (
       <Page>
         <NotFound />
@@ -94,10 +95,10 @@ export function App() {
           <Route element={<RequireSignedIn />}>
             <Route element={<Shell />}>
               <Route index element={<Home />} />
-              <Route path="map" element={<Allowed permission="positions.read"><LiveMap /></Allowed>} />
+              <Route path="map" element={<Allowed permission="positions.read" drivers><LiveMap /></Allowed>} />
               <Route path="vehicles" element={<Allowed permission="fleet.read"><Vehicles /></Allowed>} />
               <Route path="vehicles/:id" element={<Allowed permission="fleet.read"><VehiclePage /></Allowed>} />
-              <Route path="history" element={<Allowed permission="positions.read"><History /></Allowed>} />
+              <Route path="history" element={<Allowed permission="positions.read" drivers><History /></Allowed>} />
               <Route path="geofences" element={<Allowed permission="reports.read"><Geofences /></Allowed>} />
               <Route path="maintenance" element={<Allowed permission="reports.read"><Maintenance /></Allowed>} />
               <Route path="reports" element={<Allowed permission="reports.read"><Reports /></Allowed>} />

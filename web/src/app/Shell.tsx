@@ -6,25 +6,26 @@ import { NavLink, Outlet, useLocation } from 'react-router-dom';
 import { LanguagePicker } from '../components/LanguagePicker';
 import { LiveNotifications } from '../pages/notifications/LiveNotifications';
 import type { Role } from '../api/types';
-import { ADMIN_SECTIONS, roleCan, type Permission } from './access';
+import { ADMIN_SECTIONS, roleMayUse, type Permission } from './access';
 import { useAuth, useUser } from './auth';
 
-// The navigation; an entry shows only to the roles that may use its page (`null`: everyone).
-export const NAV: readonly { to: string; key: string; permission: Permission | null }[] = [
-  { to: '/map', key: 'nav.map', permission: 'positions.read' },
+// The navigation; an entry shows only to the roles that may use its page (`null`: everyone), and
+// to drivers only when `drivers` (the page calls only routes open to drivers: their own vehicle).
+export const NAV: readonly { to: string; key: string; permission: Permission | null; drivers?: boolean }[] = [
+  { to: '/map', key: 'nav.map', permission: 'positions.read', drivers: true },
   { to: '/vehicles', key: 'nav.vehicles', permission: 'fleet.read' },
-  { to: '/history', key: 'nav.history', permission: 'positions.read' },
+  { to: '/history', key: 'nav.history', permission: 'positions.read', drivers: true },
   { to: '/geofences', key: 'geofences.title', permission: 'reports.read' },
   { to: '/maintenance', key: 'maintenance.title', permission: 'reports.read' },
   { to: '/reports', key: 'nav.reports', permission: 'reports.read' },
   { to: '/alerts', key: 'nav.alerts', permission: 'reports.read' },
   { to: '/admin', key: 'nav.admin', permission: null },
-  { to: '/account', key: 'nav.account', permission: null },
+  { to: '/account', key: 'nav.account', permission: null, drivers: true },
 ];
 
 function visible(role: Role, item: (typeof NAV)[number]): boolean {
-  if (item.to === '/admin') return ADMIN_SECTIONS.some((s) => roleCan(role, s.permission));
-  return item.permission === null || roleCan(role, item.permission);
+  if (item.to === '/admin') return ADMIN_SECTIONS.some((s) => roleMayUse(role, s.permission, s.drivers));
+  return roleMayUse(role, item.permission, item.drivers);
 }
 
 // Where a role lands after signing in: the live map, else administration (the operator's staff,

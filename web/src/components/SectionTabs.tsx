@@ -2,19 +2,21 @@
 // as links, and the chosen section below. The page's own address opens the first section.
 import { useTranslation } from 'react-i18next';
 import { Navigate, NavLink, Outlet, useLocation } from 'react-router-dom';
-import { useCan, type Permission } from '../app/access';
+import { roleMayUse, type Permission } from '../app/access';
+import { useUser } from '../app/auth';
 
 export interface Section {
   to: string;
   key: string;
   permission: Permission;
+  drivers?: boolean; // shown to drivers (see roleMayUse); none is yet
 }
 
 export function SectionTabs({ base, titleKey, labelKey, sections }: { base: string; titleKey: string; labelKey: string; sections: readonly Section[] }) {
   const { t } = useTranslation();
-  const can = useCan();
+  const { role } = useUser();
   const location = useLocation();
-  const allowed = sections.filter((s) => can(s.permission));
+  const allowed = sections.filter((s) => roleMayUse(role, s.permission, s.drivers));
   if (location.pathname.replace(/\/$/, '') === base && allowed[0]) {
     return <Navigate to={`${base}/${allowed[0].to}`} replace />;
   }

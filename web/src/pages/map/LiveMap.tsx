@@ -11,7 +11,8 @@ import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router-dom';
 import { api, isMissingRoute } from '../../api/client';
 import type { Group, VehiclePosition as Position, Vehicle } from '../../api/types';
-import { useCan } from '../../app/access';
+import { roleMayUse, useCanCall } from '../../app/access';
+import { useUser } from '../../app/auth';
 import { useFormats } from '../../app/time';
 import { errorText } from '../../components/errors';
 import { useAll } from '../../components/useList';
@@ -36,11 +37,13 @@ export default function LiveMap() {
   const searchId = useId();
   const statusId = useId();
   const groupId = useId();
-  const can = useCan();
-  const groups = useAll<Group>(can('fleet.read') ? '/api/v1/groups' : null, { sort: 'name' });
+  const canCall = useCanCall();
+  // The vehicle page (the fleet register) is not a driver's: a driver gets the map and the history.
+  const details = roleMayUse(useUser().role, 'fleet.read');
+  const groups = useAll<Group>(canCall('GET /api/v1/groups') ? '/api/v1/groups' : null, { sort: 'name' });
   const [groupFilter, setGroupFilter] = useState('');
   // The vehicles (of the group), for those that never reported: they have no latest position.
-  const vehicles = useAll<Vehicle>(can('fleet.read') ? '/api/v1/vehicles' : null, { sort: 'name', group_id: groupFilter });
+  const vehicles = useAll<Vehicle>(canCall('GET /api/v1/vehicles') ? '/api/v1/vehicles' : null, { sort: 'name', group_id: groupFilter });
   const reloadVehicles = vehicles.reload;
   const lastRecheck = useRef(0);
   // Vehicles that reported while outside the chosen group's answer (already asked about).
@@ -271,8 +274,12 @@ export default function LiveMap() {
               {t('map.follow')}
             </label>
             <p>
-              <Link to={`/vehicles/${selected.vehicle_id}`}>{t('map.details')}</Link>
-              {' · '}
+              {details && (
+                <>
+                  <Link to={`/vehicles/${selected.vehicle_id}`}>{t('map.details')}</Link>
+                  {' · '}
+                </>
+              )}
               <Link to={`/history?vehicle=${selected.vehicle_id}`}>{t('vehicle.history')}</Link>
             </p>
             <button type="button" className="link" onClick={() => setSelectedId(null)}>
@@ -284,9 +291,11 @@ export default function LiveMap() {
           <section className="selected" aria-labelledby="selected-name">
             <h2 id="selected-name">{silent.name}</h2>
             <p>{t('map.neverReported')}</p>
-            <p>
-              <Link to={`/vehicles/${silent.id}`}>{t('map.details')}</Link>
-            </p>
+            {details && (
+              <p>
+                <Link to={`/vehicles/${silent.id}`}>{t('map.details')}</Link>
+              </p>
+            )}
             <button type="button" className="link" onClick={() => setSelectedId(null)}>
               {t('map.deselect')}
             </button>
