@@ -37,6 +37,7 @@
 #include "protocol/teltonika/teltonika.hpp"
 #include "sim/route.hpp"
 #include "sim/sim.hpp"
+#include "store/detail/position_sql.hpp"  // the store's own row binding
 #include "store/store.hpp"
 
 namespace {
@@ -161,25 +162,9 @@ constexpr const char* kColumns =
     "device_id, device_time, fingerprint, server_time, lat, lon, altitude, speed, course, satellites, "
     "hdop, valid, io, attributes";
 
+// The store's own binding (what the server stores: the JSON texts packed).
 void Bind(sqlite3_stmt* s, const store::PositionRow& p, int64_t time_shift_ms) {
-    sqlite3_bind_int64(s, 1, p.device_id);
-    sqlite3_bind_int64(s, 2, p.device_time.time_since_epoch().count() + time_shift_ms);
-    sqlite3_bind_int64(s, 3, p.fingerprint);
-    sqlite3_bind_int64(s, 4, p.server_time.time_since_epoch().count() + time_shift_ms);
-    sqlite3_bind_double(s, 5, p.lat);
-    sqlite3_bind_double(s, 6, p.lon);
-    sqlite3_bind_double(s, 7, p.altitude_m);
-    sqlite3_bind_double(s, 8, p.speed_kmh);
-    sqlite3_bind_double(s, 9, p.course_deg);
-    sqlite3_bind_int(s, 10, p.satellites);
-    if (p.hdop) {
-        sqlite3_bind_double(s, 11, *p.hdop);
-    } else {
-        sqlite3_bind_null(s, 11);
-    }
-    sqlite3_bind_int(s, 12, p.valid ? 1 : 0);
-    sqlite3_bind_text(s, 13, p.io_json.data(), static_cast<int>(p.io_json.size()), SQLITE_STATIC);
-    sqlite3_bind_text(s, 14, p.attributes_json.data(), static_cast<int>(p.attributes_json.size()), SQLITE_STATIC);
+    store::detail::BindPosition(s, p, time_shift_ms);
 }
 
 // Bytes this process has passed to write(2)/pwrite(2) so far ("wchar" of /proc/self/io).

@@ -7,6 +7,7 @@
 #include "core/bytes.hpp"
 #include "core/json.hpp"
 #include "core/time.hpp"
+#include "store/packed_json.hpp"
 #include "store/store.hpp"
 
 namespace fleet::store {
@@ -107,6 +108,7 @@ PositionRow MakePositionRow(int64_t device_id, const core::Record& r) {
     uint64_t v = h.value();
     std::memcpy(&fp, &v, sizeof fp);
     p.fingerprint = fp;
+    p.packed = PackJson(p.io_json, p.attributes_json);
     return p;
 }
 

@@ -27,6 +27,7 @@ namespace {
 using core::TimePoint;
 using detail::kPositionColumns;
 using detail::ReadPositionRow;
+using detail::BindPosition;
 
 int64_t ToMs(TimePoint t) { return t.time_since_epoch().count(); }
 TimePoint FromMs(int64_t ms) { return TimePoint{core::Millis{ms}}; }
@@ -567,27 +568,6 @@ void BindText(sqlite3_stmt* s, int i, std::string_view v) {
     sqlite3_bind_text(s, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
 }
 
-void BindPosition(sqlite3_stmt* s, const PositionRow& p) {
-    sqlite3_bind_int64(s, 1, p.device_id);
-    sqlite3_bind_int64(s, 2, ToMs(p.device_time));
-    sqlite3_bind_int64(s, 3, p.fingerprint);
-    sqlite3_bind_int64(s, 4, ToMs(p.server_time));
-    sqlite3_bind_double(s, 5, p.lat);
-    sqlite3_bind_double(s, 6, p.lon);
-    sqlite3_bind_double(s, 7, p.altitude_m);
-    sqlite3_bind_double(s, 8, p.speed_kmh);
-    sqlite3_bind_double(s, 9, p.course_deg);
-    sqlite3_bind_int(s, 10, p.satellites);
-    if (p.hdop) {
-        sqlite3_bind_double(s, 11, *p.hdop);
-    } else {
-        sqlite3_bind_null(s, 11);
-    }
-    sqlite3_bind_int(s, 12, p.valid ? 1 : 0);
-    sqlite3_bind_text(s, 13, p.io_json.data(), static_cast<int>(p.io_json.size()), SQLITE_STATIC);
-    sqlite3_bind_text(s, 14, p.attributes_json.data(), static_cast<int>(p.attributes_json.size()),
-                      SQLITE_STATIC);
-}
 
 Device ReadDevice(sqlite3_stmt* s) {
     Device d;

@@ -56,6 +56,9 @@ struct PositionRow {
     bool valid = false;
     std::string io_json = "{}";
     std::string attributes_json = "{}";
+    // What is stored of the two texts: PackJson(io_json, attributes_json), made by MakePositionRow
+    // (on the connection's thread, not the writer's). Empty: they are stored as text.
+    std::string packed;
 };
 
 // Builds the stored row of a decoded record (computes the fingerprint and the JSON).
