@@ -1,4 +1,5 @@
 #include "store/store.hpp"
+#include "store/test_database.hpp"
 
 #include <gtest/gtest.h>
 #include <sqlite3.h>
@@ -334,6 +335,29 @@ TEST_F(StoreTest, AnUnsyncedCommitIsVisibleAndSyncCommittedSyncsItFromAnotherThr
     auto again = store_->IngestUnsynced(batches);
     ASSERT_TRUE(again.ok());
     EXPECT_EQ(again->duplicates, 2);
+}
+
+// Positions stored before their JSON was packed (TEXT columns) read as they were, beside packed ones.
+TEST_F(StoreTest, PositionsStoredAsTextBeforePackingReadAsTheyWere) {
+    test::ExecSql(path_,
+                  "INSERT INTO positions (device_id, device_time, fingerprint, server_time, lat, lon, altitude, "
+                  "speed, course, satellites, hdop, valid, io, attributes) VALUES (1, 1767261600000, 5, "
+                  "1767261600000, 45, 4, 0, 0, 0, 7, NULL, 1, '{\"239\":1}', '{\"ignition\":true}')");
+    auto b = Batch(1, {MakeRecord("2026-01-01T10:00:10Z", 45.1, 4.1)});
+    const IngestBatch* batches[] = {&b};
+    ASSERT_TRUE(store_->Ingest(batches).ok());
+    std::vector<PositionRow> rows;
+    auto read = store_->ForEachPosition(1, core::TimePoint{}, core::TimePoint::max(), [&](const PositionRow& p) {
+        rows.push_back(p);
+        return true;
+    });
+    ASSERT_TRUE(read.ok());
+    ASSERT_EQ(rows.size(), 2u);
+    EXPECT_EQ(rows[0].io_json, R"({"239":1})");
+    EXPECT_EQ(rows[0].attributes_json, R"({"ignition":true})");
+    EXPECT_EQ(rows[1].io_json, b.positions[0].io_json);
+    EXPECT_EQ(rows[1].attributes_json, b.positions[0].attributes_json);
+    EXPECT_EQ(test::IntSql(path_, "SELECT count(*) FROM positions WHERE typeof(io) = 'blob'"), 1);
 }
 
 }  // namespace
