@@ -36,10 +36,10 @@ std::string PackJson(std::string_view io_json, std::string_view attributes_json)
     plain.reserve(io_json.size() + 1 + attributes_json.size());
     plain.append(io_json).push_back('\0');
     plain.append(attributes_json);
-    // One stream per thread, the dictionary loaded into it again for each text: blocks are
-    // independent (each row unpacks alone) and the thread's state is reused, not allocated.
+    // One stream per thread, the dictionary loaded into it again for each text (LZ4_loadDict resets
+    // the stream first): blocks are independent (each row unpacks alone) and the thread's state is
+    // reused, not allocated.
     thread_local LZ4_stream_t stream;
-    LZ4_initStream(&stream, sizeof stream);
     LZ4_loadDict(&stream, kDictionaryV1.data(), static_cast<int>(kDictionaryV1.size()));
     std::string out;
     out.push_back(static_cast<char>(kVersion1));
