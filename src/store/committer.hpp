@@ -60,7 +60,8 @@ public:
     Committer(const Committer&) = delete;
     Committer& operator=(const Committer&) = delete;
 
-    // Queues `batch`; `done` is called once it is committed (or failed), on the database thread.
+    // Queues `batch`; `done` is called once it is committed and durable (on the sync thread), or
+    // failed.
     void Submit(IngestBatch batch, Done done);
     // Like Submit, without taking the batch: the caller keeps `batch` alive and unchanged until `done`
     // has been called (a coroutine awaiting the commit holds it in its frame). The batch's memory is

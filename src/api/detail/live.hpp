@@ -1,6 +1,6 @@
 // Live updates: how positions go from the committer to the WebSocket feeds of /api/v1/live.
 //
-// LiveHub is the committer's observer. On the database thread it only copies each committed batch's
+// LiveHub is the committer's observer. On the committer's sync thread it only copies each durable batch's
 // newest position into a map by device (a newer one replaces an older one, so memory is bounded by
 // the number of devices whatever the burst) and wakes its own thread, which hands the positions to
 // every subscriber. When nobody listens, the observer returns after one atomic load.
