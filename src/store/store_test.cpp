@@ -360,5 +360,83 @@ TEST_F(StoreTest, PositionsStoredAsTextBeforePackingReadAsTheyWere) {
     EXPECT_EQ(test::IntSql(path_, "SELECT count(*) FROM positions WHERE typeof(io) = 'blob'"), 1);
 }
 
+// The real store, with SyncCommitted failing on demand: the disk refusing the WAL's fsync.
+class FailingSyncStore final : public Store {
+public:
+    explicit FailingSyncStore(std::unique_ptr<Store> real) : real_(std::move(real)) {}
+    std::atomic<bool> fail{false};
+
+    Result<Device> AddDevice(const std::string& imei, const std::string& protocol, const std::string& name) override {
+        return real_->AddDevice(imei, protocol, name);
+    }
+    Result<std::vector<Device>> ListDevices() override { return real_->ListDevices(); }
+    Result<std::optional<Device>> FindDevice(const std::string& imei) override { return real_->FindDevice(imei); }
+    Result<void> SetDeviceStatus(const std::string& imei, DeviceStatus status) override {
+        return real_->SetDeviceStatus(imei, status);
+    }
+    Result<void> NotePending(const std::string& imei, const std::string& protocol, const std::string& address,
+                             TimePoint at) override {
+        return real_->NotePending(imei, protocol, address, at);
+    }
+    Result<std::vector<PendingDevice>> ListPending() override { return real_->ListPending(); }
+    Result<Device> ApproveDevice(const std::string& imei) override { return real_->ApproveDevice(imei); }
+    Result<IngestStats> Ingest(std::span<const IngestBatch* const> batches) override { return real_->Ingest(batches); }
+    Result<IngestStats> IngestUnsynced(std::span<const IngestBatch* const> batches) override {
+        return real_->IngestUnsynced(batches);
+    }
+    Result<void> SyncCommitted() override {
+        if (fail) return MakeError("fdatasync: input/output error");
+        return real_->SyncCommitted();
+    }
+    Result<void> ForEachPosition(int64_t device_id, TimePoint from, TimePoint to,
+                                 const std::function<bool(const PositionRow&)>& fn) override {
+        return real_->ForEachPosition(device_id, from, to, fn);
+    }
+    Result<std::optional<PositionRow>> LatestPosition(int64_t device_id) override {
+        return real_->LatestPosition(device_id);
+    }
+    Result<void> ForEachFrame(int64_t device_id, const std::function<bool(const FrameRow&)>& fn) override {
+        return real_->ForEachFrame(device_id, fn);
+    }
+    Result<int64_t> PruneFrames(TimePoint cutoff) override { return real_->PruneFrames(cutoff); }
+    std::unique_ptr<AccountStore> SharedConnection() override { return real_->SharedConnection(); }
+
+private:
+    std::unique_ptr<Store> real_;
+};
+
+// A group is acknowledged only once durable: when the sync after it fails, its submitters get the
+// error (the devices get no ACK and resend) and the observer is not told; once syncs work again, so
+// does everything.
+TEST_F(StoreTest, CommitterAcknowledgesNothingWhoseSyncFailed) {
+    store_.reset();
+    auto s = OpenSqliteStore(path_);
+    ASSERT_TRUE(s.ok());
+    auto failing = std::make_unique<FailingSyncStore>(std::move(*s));
+    FailingSyncStore* store = failing.get();
+    Committer committer(std::move(failing), {});
+    std::atomic<int> observed{0};
+    committer.SetObserver([&](std::span<const IngestBatch* const> batches) { observed += static_cast<int>(batches.size()); });
+    auto submit = [&](int64_t device, const char* time) {
+        std::promise<bool> ok;
+        committer.Submit(Batch(device, {MakeRecord(time, 1, 2)}), [&](const Result<IngestStats>& r) { ok.set_value(r.ok()); });
+        return ok.get_future().get();
+    };
+    store->fail = true;
+    EXPECT_FALSE(submit(1, "2026-01-01T10:00:00Z"));
+    EXPECT_EQ(observed.load(), 0);
+    EXPECT_EQ(committer.stats().failures.load(), 1u);
+    store->fail = false;
+    EXPECT_TRUE(submit(1, "2026-01-01T10:00:10Z"));
+    EXPECT_EQ(observed.load(), 1);
+    // The record whose sync failed was written: its device's resend is stored once.
+    std::promise<IngestStats> resent;
+    committer.Submit(Batch(1, {MakeRecord("2026-01-01T10:00:00Z", 1, 2)}), [&](const Result<IngestStats>& r) {
+        resent.set_value(r.ok() ? *r : IngestStats{});
+    });
+    EXPECT_EQ(resent.get_future().get().duplicates, 1);
+    committer.Stop();
+}
+
 }  // namespace
 }  // namespace fleet::store
