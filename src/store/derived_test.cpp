@@ -19,24 +19,14 @@ using namespace std::chrono_literals;
 
 TimePoint T(const char* iso) { return *core::ParseIso(iso); }
 
-class DerivedStoreTest : public ::testing::Test {
+class DerivedStoreTest : public test::DatabaseTest {
 protected:
     void SetUp() override {
-        dir_ = fs::temp_directory_path() / ("fleetd_derived_test_" + std::to_string(::getpid()) + "_" +
-                                            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-        fs::remove_all(dir_);
-        fs::create_directories(dir_);
-        path_ = (dir_ / "fleetd.db").string();
-        auto s = OpenSqliteStore(path_);
-        ASSERT_TRUE(s.ok()) << s.error().message;
-        store_ = std::move(*s);
-        auto a = AccountStore::Open(path_);
-        ASSERT_TRUE(a.ok()) << a.error().message;
-        accounts_ = std::move(*a);
+        now_ = T("2026-03-01T12:00:00Z");
+        OpenDatabase();
+        if (HasFatalFailure()) return;
         derived_ = std::make_unique<DerivedStore>(*accounts_);
-        auto t = accounts_->AddTenant("acme", Actor{}, now_);
-        ASSERT_TRUE(t.ok()) << t.error().message;
-        tenant_ = t->id;
+        tenant_ = acme_.tenant_id();
         Exec(fmt::format(
             "INSERT INTO devices (id, imei, protocol, status, created_at, tenant_id) VALUES "
             "(7, '356307042441013', 'teltonika', 'active', 0, {0});"
@@ -54,9 +44,7 @@ protected:
     }
     void TearDown() override {
         derived_.reset();
-        accounts_.reset();
-        store_.reset();
-        fs::remove_all(dir_);
+        DatabaseTest::TearDown();
     }
 
     static int64_t ToMsOf(TimePoint t) { return t.time_since_epoch().count(); }
@@ -113,13 +101,8 @@ protected:
         return e;
     }
 
-    fs::path dir_;
-    std::string path_;
-    std::unique_ptr<Store> store_;
-    std::unique_ptr<AccountStore> accounts_;
     std::unique_ptr<DerivedStore> derived_;
     int64_t tenant_ = 0;
-    TimePoint now_ = T("2026-03-01T12:00:00Z");
 };
 
 TEST_F(DerivedStoreTest, ReadsPositionsInDeviceTimeOrderInChunks) {

@@ -30,33 +30,16 @@ std::string Imei(int64_t body) {
     return digits + std::to_string((10 - sum % 10) % 10);
 }
 
-class PositionStoreTest : public ::testing::Test {
+class PositionStoreTest : public test::DatabaseTest {
 protected:
     void SetUp() override {
-        dir_ = fs::temp_directory_path() / ("fleetd_positions_test_" + std::to_string(::getpid()) + "_" +
-                                            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-        fs::remove_all(dir_);
-        fs::create_directories(dir_);
-        path_ = (dir_ / "fleetd.db").string();
-        auto s = OpenSqliteStore(path_);
-        ASSERT_TRUE(s.ok()) << s.error().message;
-        store_ = std::move(*s);
-        auto a = AccountStore::Open(path_);
-        ASSERT_TRUE(a.ok()) << a.error().message;
-        accounts_ = std::move(*a);
-        fleet_ = std::make_unique<FleetStore>(*accounts_);
+        OpenDatabase();
+        if (HasFatalFailure()) return;
         positions_ = std::make_unique<PositionStore>(*accounts_);
-        ASSERT_TRUE(accounts_->AddTenant("acme", cli_, now_).ok());
-        ASSERT_TRUE(accounts_->AddTenant("globex", cli_, now_).ok());
-        acme_ = *accounts_->OperatorScope("acme");
-        globex_ = *accounts_->OperatorScope("globex");
     }
     void TearDown() override {
         positions_.reset();
-        fleet_.reset();
-        accounts_.reset();
-        store_.reset();
-        fs::remove_all(dir_);
+        DatabaseTest::TearDown();
     }
 
     // SQL on a connection of its own, for what no method does (narrowing users, disabling).
@@ -126,16 +109,7 @@ protected:
     }
     TimePoint At(const char* iso) { return *core::ParseIso(iso); }
 
-    fs::path dir_;
-    std::string path_;
-    std::unique_ptr<Store> store_;
-    std::unique_ptr<AccountStore> accounts_;
-    std::unique_ptr<FleetStore> fleet_;
     std::unique_ptr<PositionStore> positions_;
-    Actor cli_{"cli", std::nullopt, ""};
-    TimePoint now_ = *core::ParseIso("2026-03-01T08:00:00Z");
-    TenantScope acme_ = AccountStore::ScopeOf(User{});
-    TenantScope globex_ = AccountStore::ScopeOf(User{});
 };
 
 TEST_F(PositionStoreTest, HistoryIsEachDevicesPositionsWithinItsInstallationWindow) {
