@@ -17,6 +17,7 @@
 #include "api/api.hpp"
 #include "app/config.hpp"
 #include "core/json.hpp"
+#include "core/thread.hpp"
 #include "gateway/gateway.hpp"
 #include "http/http_server.hpp"
 #include "http/static_files.hpp"
@@ -292,7 +293,10 @@ int Serve(const Config& config) {
                  api ? api->port() : 0);
 
     std::vector<std::thread> pool;
-    for (int i = 1; i < threads; ++i) pool.emplace_back([&io] { io.run(); });
+    for (int i = 1; i < threads; ++i) pool.emplace_back([&io] {
+        core::NameThread("fleetd-io");
+        io.run();
+    });
     io.run();
     for (auto& t : pool) t.join();
     committer.SetObserver(nullptr);

@@ -1,7 +1,14 @@
 #include <gtest/gtest.h>
+#include <pthread.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <thread>
 
 #include "core/bytes.hpp"
 #include "core/json.hpp"
+#include "core/thread.hpp"
 #include "core/time.hpp"
 
 namespace fleet::core {
@@ -68,3 +75,25 @@ TEST(JsonTest, WritesMessageLine) {
 
 }  // namespace
 }  // namespace fleet::core
+
+TEST(ThreadTest, NamesTheCallingThreadWithinTheKernelsLimit) {
+    char name[32] = {};
+    std::thread([&] {
+        fleet::core::NameThread("fleetd-a-very-long-thread-name");
+        pthread_getname_np(pthread_self(), name, sizeof name);
+    }).join();
+    EXPECT_STREQ(name, "fleetd-a-very-l");
+}
+
+TEST(ThreadTest, SetsTheNiceValueOfTheCallingThreadOnly) {
+    const int before = getpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)));
+    int seen = -100;
+    bool ok = false;
+    std::thread([&] {
+        ok = fleet::core::SetThreadNice(before + 3);
+        seen = getpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)));
+    }).join();
+    EXPECT_TRUE(ok);  // lowering one's own priority is always allowed
+    EXPECT_EQ(seen, before + 3);
+    EXPECT_EQ(getpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid))), before);
+}

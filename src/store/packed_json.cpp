@@ -36,11 +36,19 @@ std::string PackJson(std::string_view io_json, std::string_view attributes_json)
     plain.reserve(io_json.size() + 1 + attributes_json.size());
     plain.append(io_json).push_back('\0');
     plain.append(attributes_json);
-    // One stream per thread, the dictionary loaded into it again for each text (LZ4_loadDict resets
-    // the stream first): blocks are independent (each row unpacks alone) and the thread's state is
-    // reused, not allocated.
+    // One stream per thread, reset for each text to the state it has just after loading the
+    // dictionary: blocks are independent (each row unpacks alone), the thread's state is reused, not
+    // allocated, and the dictionary is hashed once per thread rather than once per text (copying the
+    // loaded state is what liblz4's own frame API did before LZ4_attach_dictionary, which Debian's
+    // shared liblz4 does not export).
+    thread_local const LZ4_stream_t loaded = [] {
+        LZ4_stream_t s;
+        LZ4_initStream(&s, sizeof s);
+        LZ4_loadDict(&s, kDictionaryV1.data(), static_cast<int>(kDictionaryV1.size()));
+        return s;
+    }();
     thread_local LZ4_stream_t stream;
-    LZ4_loadDict(&stream, kDictionaryV1.data(), static_cast<int>(kDictionaryV1.size()));
+    stream = loaded;
     std::string out;
     out.push_back(static_cast<char>(kVersion1));
     for (size_t v = plain.size();; v >>= 7) {

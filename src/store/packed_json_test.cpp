@@ -6,6 +6,7 @@
 #include <fstream>
 #include <random>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "core/bytes.hpp"
@@ -67,6 +68,19 @@ TEST(PackedJsonTest, AnyTextComesBackExactly) {
         ASSERT_EQ(io_back, io);
         ASSERT_EQ(attributes_back, attributes);
     }
+}
+
+// Each text is packed from the same starting state (the dictionary only), whatever the thread packed
+// before: the same text gives the same bytes, on this thread after others and on a fresh thread.
+TEST(PackedJsonTest, PackingDoesNotDependOnWhatTheThreadPackedBefore) {
+    auto rows = PublicTeltonikaRows();
+    ASSERT_GE(rows.size(), 2u);
+    const std::string first = PackJson(rows[0].io_json, rows[0].attributes_json);
+    for (const auto& r : rows) PackJson(r.io_json, r.attributes_json);
+    EXPECT_EQ(PackJson(rows[0].io_json, rows[0].attributes_json), first);
+    std::string on_fresh_thread;
+    std::thread([&] { on_fresh_thread = PackJson(rows[0].io_json, rows[0].attributes_json); }).join();
+    EXPECT_EQ(on_fresh_thread, first);
 }
 
 TEST(PackedJsonTest, DamagedOrForeignDataIsRefusedWithoutHarm) {

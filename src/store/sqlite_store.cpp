@@ -2,7 +2,6 @@
 // and WAL checkpoints on a background thread of their own.
 #include <fmt/format.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <unistd.h>
 #include <spdlog/spdlog.h>
 #include <sqlite3.h>
@@ -17,6 +16,7 @@
 #include <unordered_map>
 
 #include "core/json.hpp"
+#include "core/thread.hpp"
 #include "store/accounts.hpp"
 #include "store/detail/position_sql.hpp"
 #include "store/store.hpp"
@@ -804,7 +804,7 @@ public:
 
 private:
     void Run() {
-        pthread_setname_np(pthread_self(), "fleetd-ckpt");
+        core::NameThread("fleetd-ckpt");
         sqlite3* db = nullptr;
         if (sqlite3_open_v2(path_.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK) {
             spdlog::warn("sqlite: checkpoint connection to {}: {}; the writer will checkpoint alone", path_,

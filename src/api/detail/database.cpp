@@ -1,12 +1,13 @@
 #include "api/detail/database.hpp"
 
-#include <pthread.h>
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/associated_executor.hpp>
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
+
+#include "core/thread.hpp"
 
 namespace fleet::api::detail {
 
@@ -25,7 +26,7 @@ Result<std::unique_ptr<Database>> Database::Open(const std::string& path, int th
         store::FleetStore* fleet = db->fleets_[i].get();
         Database* self = db.get();
         db->threads_.emplace_back([self, store, fleet] {
-            pthread_setname_np(pthread_self(), "fleetd-api-db");
+            core::NameThread("fleetd-api-db");
             store::PositionStore positions(*store);
             Conn conn{*store, *fleet, positions};
             self->Work(conn);

@@ -1,10 +1,11 @@
 #include "api/detail/live.hpp"
 
-#include <pthread.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <unordered_set>
+
+#include "core/thread.hpp"
 
 namespace fleet::api::detail {
 
@@ -77,7 +78,7 @@ void LiveHub::Stop() {
 }
 
 void LiveHub::Run() {
-    pthread_setname_np(pthread_self(), "fleetd-live");
+    core::NameThread("fleetd-live");
     for (;;) {
         LiveRows rows;
         std::vector<std::shared_ptr<Subscriber>> to;

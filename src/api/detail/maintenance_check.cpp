@@ -1,8 +1,8 @@
 #include "api/detail/maintenance_check.hpp"
 
-#include <pthread.h>
 #include <spdlog/spdlog.h>
 
+#include "core/thread.hpp"
 #include "store/operations.hpp"
 
 namespace fleet::api::detail {
@@ -17,7 +17,7 @@ Result<std::unique_ptr<MaintenanceChecker>> MaintenanceChecker::Start(
     m->clock_ = std::move(clock);
     m->store_ = std::move(*store);
     m->thread_ = std::thread([p = m.get()] {
-        pthread_setname_np(pthread_self(), "fleetd-maint");
+        core::NameThread("fleetd-maint");
         p->Work();
     });
     return m;

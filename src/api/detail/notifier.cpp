@@ -1,7 +1,6 @@
 #include "api/detail/notifier.hpp"
 
 #include <fmt/format.h>
-#include <pthread.h>
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/co_spawn.hpp>
@@ -10,6 +9,7 @@
 
 #include "api/detail/webhook.hpp"
 #include "core/json.hpp"
+#include "core/thread.hpp"
 #include "core/time.hpp"
 #include "core/zone.hpp"
 
@@ -157,7 +157,7 @@ void Notifier::Stop() {
 }
 
 void Notifier::Work() {
-    pthread_setname_np(pthread_self(), "fleetd-notify");
+    core::NameThread("fleetd-notify");
     for (;;) {
         try {
             Round(clock_());

@@ -1,7 +1,6 @@
 #include "api/detail/report_sender.hpp"
 
 #include <fmt/format.h>
-#include <pthread.h>
 #include <spdlog/spdlog.h>
 
 #include <filesystem>
@@ -9,6 +8,7 @@
 #include "api/detail/mailer.hpp"
 #include "api/detail/report_render.hpp"
 #include "api/detail/router.hpp"
+#include "core/thread.hpp"
 #include "core/time.hpp"
 #include "store/reports.hpp"
 
@@ -143,7 +143,7 @@ Result<std::unique_ptr<ReportSender>> ReportSender::Start(const std::string& db_
     r->tmp_dir_ = std::filesystem::path(db_path).parent_path().string();
     r->store_ = std::move(*store);
     r->thread_ = std::thread([p = r.get()] {
-        pthread_setname_np(pthread_self(), "fleetd-reports");
+        core::NameThread("fleetd-reports");
         p->Work();
     });
     return r;

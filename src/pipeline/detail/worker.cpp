@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <limits>
 
+#include "core/thread.hpp"
 #include "pipeline/detail/convert.hpp"
 
 namespace fleet::pipeline::detail {
@@ -71,6 +72,7 @@ void Worker::Stop() {
 }
 
 void Worker::Run() {
+    core::NameThread("fleetd-pipe");
     auto next_tick = std::chrono::steady_clock::now();
     auto next_presence = std::chrono::steady_clock::now();
     auto next_pass = std::chrono::steady_clock::now();  // batch_delay after the previous pass
