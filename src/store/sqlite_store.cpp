@@ -754,15 +754,24 @@ constexpr int kCacheKib = 128 * 1024;
 // next commits change again. Here the writer turns automatic checkpoints off and:
 // - past kCheckpointPages of WAL, a background connection copies the WAL into the database
 //   (PASSIVE: it never blocks the writer); a page rewritten by many commits is copied once;
-// - when that pass is over, the writer copies the frames committed meanwhile itself, between two
+// - the background connection passes again over what was committed during its pass, while that is
+//   more than kCatchUpPages (each pass is shorter than the one before it: a page rewritten meanwhile
+//   is copied once), at most kMaxPasses times;
+// - when those passes are over, the writer copies the frames committed meanwhile itself, between two
 //   transactions, so that the WAL is then wholly in the database and the next commit starts it over
-//   (a WAL only restarts when every frame is copied and no commit came in between);
+//   (a WAL only restarts when every frame is copied and no commit came in between). That copy ends
+//   with an fsync of the WAL and of the database on the writer's thread, while every device waits:
+//   the writer's share is kept small, and rare;
 // - past kBackstopPages (the background pass is starved of CPU or disk), the writer waits for the
 //   pass to end before going on: back-pressure on ingestion rather than an ever longer WAL.
 // A reader that keeps an old snapshot open pins the frames after it, as with SQLite's default; the
 // copies then go as far as they can and the WAL grows until the reader is done.
-constexpr int kCheckpointPages = 32768;  // 128 MiB of WAL with 4 KiB pages
+// At 32,768 pages (128 MiB), a 1,000-device load made the writer wait in those fsyncs for 15-20% of
+// its time; at 131,072 (512 MiB), 9-12% (docs/BENCHMARKS.md, section 2).
+constexpr int kCheckpointPages = 131072;  // 512 MiB of WAL with 4 KiB pages
 constexpr int kBackstopPages = 4 * kCheckpointPages;
+constexpr int kCatchUpPages = 4096;
+constexpr int kMaxPasses = 4;
 
 // Runs WAL checkpoint passes of one database on its own thread and connection. Thread-safe.
 class Checkpointer {
@@ -823,14 +832,7 @@ private:
                 cv_.wait(lock, [&] { return stop_ || running_; });
                 if (stop_) break;
             }
-            if (db) {
-                int wal_pages = 0, copied = 0;
-                int rc = sqlite3_wal_checkpoint_v2(db, "main", SQLITE_CHECKPOINT_PASSIVE, &wal_pages, &copied);
-                if (rc != SQLITE_OK && rc != SQLITE_BUSY) {
-                    spdlog::warn("sqlite: background checkpoint of {}: {}", path_, sqlite3_errmsg(db));
-                }
-                spdlog::debug("sqlite: background checkpoint copied {} of {} WAL frames", copied, wal_pages);
-            }
+            if (db) Passes(db);
             {
                 std::lock_guard lock(mu_);
                 running_ = false;
@@ -839,6 +841,25 @@ private:
             cv_.notify_all();  // WaitForPass
         }
         sqlite3_close_v2(db);
+    }
+
+    // One pass, then more while the previous one left more than kCatchUpPages behind it.
+    void Passes(sqlite3* db) {
+        int previous_log = -1;
+        for (int pass = 0; pass < kMaxPasses; ++pass) {
+            int wal_pages = 0, copied = 0;
+            int rc = sqlite3_wal_checkpoint_v2(db, "main", SQLITE_CHECKPOINT_PASSIVE, &wal_pages, &copied);
+            if (rc != SQLITE_OK) {
+                if (rc != SQLITE_BUSY) spdlog::warn("sqlite: background checkpoint of {}: {}", path_, sqlite3_errmsg(db));
+                return;
+            }
+            spdlog::debug("sqlite: background checkpoint pass {} copied {} of {} WAL frames", pass + 1, copied, wal_pages);
+            // wal_pages is the WAL's length when this pass began: it grew by what was committed
+            // during the previous pass (a restarted WAL is shorter: nothing is left).
+            if (previous_log >= 0 && wal_pages - previous_log < kCatchUpPages) return;
+            if (copied < wal_pages) return;  // a reader pins the rest: another pass would not copy it
+            previous_log = wal_pages;
+        }
     }
 
     const std::string path_;
