@@ -37,7 +37,7 @@
 #include "protocol/teltonika/teltonika.hpp"
 #include "sim/route.hpp"
 #include "sim/sim.hpp"
-#include "store/detail/position_sql.hpp"  // the store's own row binding
+#include "store/detail/position_sql.hpp"  // the store's own columns and row binding
 #include "store/store.hpp"
 
 namespace {
@@ -158,15 +158,6 @@ sqlite3_stmt* Prepare(sqlite3* db, const std::string& sql) {
     return s;
 }
 
-constexpr const char* kColumns =
-    "device_id, device_time, fingerprint, server_time, lat, lon, altitude, speed, course, satellites, "
-    "hdop, valid, io, attributes";
-
-// The store's own binding (what the server stores: the JSON texts packed).
-void Bind(sqlite3_stmt* s, const store::PositionRow& p, int64_t time_shift_ms) {
-    store::detail::BindPosition(s, p, time_shift_ms);
-}
-
 // Bytes this process has passed to write(2)/pwrite(2) so far ("wchar" of /proc/self/io).
 int64_t WrittenBytes() {
     FILE* f = std::fopen("/proc/self/io", "r");
@@ -265,7 +256,7 @@ int main(int argc, char** argv) {
     const bool server_mode = a.mode == "server";
     sqlite3_stmt* insert = Prepare(db, fmt::format("INSERT {}INTO positions ({}) VALUES "
                                                    "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                                                   server_mode ? "OR IGNORE " : "", kColumns));
+                                                   server_mode ? "OR IGNORE " : "", store::detail::kPositionColumns));
     sqlite3_stmt* frame = Prepare(db, "INSERT INTO frames (device_id, received_at, protocol, data) VALUES (?, ?, ?, ?)");
     sqlite3_stmt* latest = Prepare(db, fmt::format(
         "INSERT INTO latest_positions ({0}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
@@ -275,13 +266,13 @@ int main(int argc, char** argv) {
         "course = excluded.course, satellites = excluded.satellites, hdop = excluded.hdop, "
         "valid = excluded.valid, io = excluded.io, attributes = excluded.attributes "
         "WHERE excluded.device_time > latest_positions.device_time",
-        kColumns));
+        store::detail::kPositionColumns));
 
     int64_t inserted = 0, in_txn = 0, transactions = 0;
     std::unordered_map<int64_t, const store::PositionRow*> newest;
     auto flush_latest = [&](int64_t shift) {
         for (const auto& [id, p] : newest) {
-            Bind(latest, *p, shift);
+            store::detail::BindPosition(latest, *p, shift);
             Check(db, sqlite3_step(latest), "upsert latest");
             sqlite3_reset(latest);
         }
@@ -296,7 +287,7 @@ int main(int argc, char** argv) {
         for (const Packet& p : packets) {
             if (inserted >= a.rows) break;
             for (const auto& row : p.rows) {
-                Bind(insert, row, shift);
+                store::detail::BindPosition(insert, row, shift);
                 Check(db, sqlite3_step(insert), "insert position");
                 sqlite3_reset(insert);
                 if (server_mode) {

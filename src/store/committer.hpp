@@ -37,9 +37,9 @@ public:
         std::chrono::milliseconds frame_retention{std::chrono::hours(24 * 7)};
         // Groups committed but not yet durable at most; past it the database thread waits. One: the
         // writer writes the next group while the last one's fsync runs, and what arrives meanwhile
-        // makes the group after that larger (fewer shared pages rewritten a record). Under a
-        // 1,000-device load, 1 acknowledged 4-8% more records a second than 4 (docs/BENCHMARKS.md,
-        // section 2).
+        // makes the group after that larger (fewer shared pages rewritten a record). In alternating 20-s
+        // runs of a 1,000-device load, 1 acknowledged 2-8% more records a second than 4
+        // (docs/BENCHMARKS.md, summary).
         size_t max_unsynced_groups = 1;
     };
     using Done = std::function<void(const Result<IngestStats>&)>;

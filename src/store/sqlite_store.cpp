@@ -767,7 +767,8 @@ constexpr int kCacheKib = 128 * 1024;
 // A reader that keeps an old snapshot open pins the frames after it, as with SQLite's default; the
 // copies then go as far as they can and the WAL grows until the reader is done.
 // At 32,768 pages (128 MiB), a 1,000-device load made the writer wait in those fsyncs for 15-20% of
-// its time; at 131,072 (512 MiB), 9-12% (docs/BENCHMARKS.md, section 2).
+// its time; at 131,072 (512 MiB), 9-12% (its state sampled from /proc/<tid>/stat every 10 ms during
+// 20-s `fleetd simulate` loads; docs/BENCHMARKS.md, summary).
 constexpr int kCheckpointPages = 131072;  // 512 MiB of WAL with 4 KiB pages
 constexpr int kBackstopPages = 4 * kCheckpointPages;
 constexpr int kCatchUpPages = 4096;
