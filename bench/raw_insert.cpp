@@ -240,7 +240,7 @@ int main(int argc, char** argv) {
     // OpenSqliteStore in src/store/sqlite_store.cpp; keep the two in step): the same VFS (the Store's
     // "fleetd-wal", which gathers WAL writes, registered by OpenSqliteStore when synchronous=full),
     // WAL (persistent in the file), synchronous, foreign keys, a 128 MiB page cache, and a WAL
-    // checkpoint every 131072 pages. The Store does its checkpoints mostly on a background thread; a
+    // checkpoint every store::kCheckpointPages pages. The Store does its checkpoints mostly on a background thread; a
     // plain loop does them inline, as SQLite does.
     const char* vfs = sqlite3_vfs_find("fleetd-wal") ? "fleetd-wal" : nullptr;
     sqlite3* db = nullptr;
@@ -250,7 +250,7 @@ int main(int argc, char** argv) {
     Exec(db, "PRAGMA synchronous=" + a.synchronous);
     Exec(db, "PRAGMA foreign_keys=ON");
     Exec(db, "PRAGMA cache_size=-131072");
-    Exec(db, "PRAGMA wal_autocheckpoint=131072");
+    Exec(db, "PRAGMA wal_autocheckpoint=" + std::to_string(store::kCheckpointPages));
     for (const auto& p : a.pragmas) Exec(db, "PRAGMA " + p);
 
     const bool server_mode = a.mode == "server";

@@ -754,25 +754,22 @@ constexpr int kCacheKib = 128 * 1024;
 // next commits change again. Here the writer turns automatic checkpoints off and:
 // - past kCheckpointPages of WAL, a background connection copies the WAL into the database
 //   (PASSIVE: it never blocks the writer); a page rewritten by many commits is copied once;
-// - the background connection passes again over what was committed during its pass, while that is
-//   more than kCatchUpPages (each pass is shorter than the one before it: a page rewritten meanwhile
-//   is copied once), at most kMaxPasses times;
-// - when those passes are over, the writer copies the frames committed meanwhile itself, between two
+// - when that pass is over, the writer copies the frames committed meanwhile itself, between two
 //   transactions, so that the WAL is then wholly in the database and the next commit starts it over
 //   (a WAL only restarts when every frame is copied and no commit came in between). That copy ends
 //   with an fsync of the WAL and of the database on the writer's thread, while every device waits:
-//   the writer's share is kept small, and rare;
-// - past kBackstopPages (the background pass is starved of CPU or disk), the writer waits for the
-//   pass to end before going on: back-pressure on ingestion rather than an ever longer WAL.
+//   a larger kCheckpointPages makes it rarer;
+// - past kBackstopFactor times kCheckpointPages (the background pass is starved of CPU or disk),
+//   the writer waits for the pass to end before going on: back-pressure on ingestion rather than an
+//   ever longer WAL.
 // A reader that keeps an old snapshot open pins the frames after it, as with SQLite's default; the
 // copies then go as far as they can and the WAL grows until the reader is done.
 // At 32,768 pages (128 MiB), a 1,000-device load made the writer wait in those fsyncs for 15-20% of
-// its time; at 131,072 (512 MiB), 9-12% (its state sampled from /proc/<tid>/stat every 10 ms during
-// 20-s `fleetd simulate` loads; docs/BENCHMARKS.md, summary).
-constexpr int kCheckpointPages = 131072;  // 512 MiB of WAL with 4 KiB pages
-constexpr int kBackstopPages = 4 * kCheckpointPages;
-constexpr int kCatchUpPages = 4096;
-constexpr int kMaxPasses = 4;
+// its time; at 131,072 (512 MiB) with repeated background passes, 9-12% (its state sampled from
+// /proc/<tid>/stat every 10 ms during 20-s `fleetd simulate` loads; docs/BENCHMARKS.md, summary).
+// The repeated passes are gone (see Checkpointer::Pass); the 512 MiB stay.
+// (kCheckpointPages is SqliteOptions::checkpoint_pages's default, in store.hpp.)
+constexpr int kBackstopFactor = 4;
 
 // Runs WAL checkpoint passes of one database on its own thread and connection. Thread-safe.
 class Checkpointer {
@@ -833,7 +830,7 @@ private:
                 cv_.wait(lock, [&] { return stop_ || running_; });
                 if (stop_) break;
             }
-            if (db) Passes(db);
+            if (db) Pass(db);
             {
                 std::lock_guard lock(mu_);
                 running_ = false;
@@ -844,23 +841,17 @@ private:
         sqlite3_close_v2(db);
     }
 
-    // One pass, then more while the previous one left more than kCatchUpPages behind it.
-    void Passes(sqlite3* db) {
-        int previous_log = -1;
-        for (int pass = 0; pass < kMaxPasses; ++pass) {
-            int wal_pages = 0, copied = 0;
-            int rc = sqlite3_wal_checkpoint_v2(db, "main", SQLITE_CHECKPOINT_PASSIVE, &wal_pages, &copied);
-            if (rc != SQLITE_OK) {
-                if (rc != SQLITE_BUSY) spdlog::warn("sqlite: background checkpoint of {}: {}", path_, sqlite3_errmsg(db));
-                return;
-            }
-            spdlog::debug("sqlite: background checkpoint pass {} copied {} of {} WAL frames", pass + 1, copied, wal_pages);
-            // wal_pages is the WAL's length when this pass began: it grew by what was committed
-            // during the previous pass (a restarted WAL is shorter: nothing is left).
-            if (previous_log >= 0 && wal_pages - previous_log < kCatchUpPages) return;
-            if (copied < wal_pages) return;  // a reader pins the rest: another pass would not copy it
-            previous_log = wal_pages;
+    // One pass. (Repeating passes over what was committed during the previous one, while that was
+    // more than 4,096 pages, shortened the writer's own catch-up but raised the live feed's p99 under
+    // 10,000 records/s from 53-66 ms to 72-117 ms in single runs of bench/api.sh, for no gain in
+    // ingestion beyond run-to-run noise: docs/BENCHMARKS.md, summary.)
+    void Pass(sqlite3* db) {
+        int wal_pages = 0, copied = 0;
+        int rc = sqlite3_wal_checkpoint_v2(db, "main", SQLITE_CHECKPOINT_PASSIVE, &wal_pages, &copied);
+        if (rc != SQLITE_OK && rc != SQLITE_BUSY) {
+            spdlog::warn("sqlite: background checkpoint of {}: {}", path_, sqlite3_errmsg(db));
         }
+        spdlog::debug("sqlite: background checkpoint copied {} of {} WAL frames", copied, wal_pages);
     }
 
     const std::string path_;
@@ -885,6 +876,8 @@ public:
 
     Result<void> Init(const SqliteOptions& options) {
         busy_timeout_ms_ = options.busy_timeout_ms;
+        if (options.checkpoint_pages < 1) return MakeError("store: checkpoint_pages must be at least 1");
+        checkpoint_pages_ = options.checkpoint_pages;
         sqlite3_busy_timeout(db_, options.busy_timeout_ms);
         if (options.synchronous != "full" && options.synchronous != "normal") {
             return MakeError("store.synchronous must be \"full\" or \"normal\", not \"" + options.synchronous + "\"");
@@ -1218,9 +1211,9 @@ private:
     // After each commit of this connection, with the number of frames now in the WAL.
     static int OnWalCommit(void* self_ptr, sqlite3*, const char*, int wal_pages) {
         auto* self = static_cast<SqliteStore*>(self_ptr);
-        if (wal_pages < kCheckpointPages) return SQLITE_OK;
+        if (wal_pages < self->checkpoint_pages_) return SQLITE_OK;
         if (!self->checkpointer_) self->checkpointer_ = std::make_unique<Checkpointer>(self->path_, self->busy_timeout_ms_);
-        if (wal_pages >= kBackstopPages) self->checkpointer_->WaitForPass();
+        if (wal_pages >= kBackstopFactor * self->checkpoint_pages_) self->checkpointer_->WaitForPass();
         if (self->checkpointer_->TakeFinished()) {
             self->finish_checkpoint_ = true;  // before the next transaction (see CatchUpCheckpoint)
         } else {
@@ -1313,6 +1306,7 @@ private:
     sqlite3* db_;
     const std::string path_;
     int busy_timeout_ms_ = 0;
+    int checkpoint_pages_ = kCheckpointPages;
     std::unique_ptr<Checkpointer> checkpointer_;  // started by the first commit that needs it
     bool finish_checkpoint_ = false;
     // IngestUnsynced may leave the WAL's sync to SyncCommitted (synchronous=full with the

@@ -144,11 +144,16 @@ public:
     virtual std::unique_ptr<AccountStore> SharedConnection() = 0;
 };
 
+inline constexpr int kCheckpointPages = 131072;
+
 struct SqliteOptions {
     // "full": every commit survives power loss; "normal": survives a crash of fleetd (kill -9) but a
     // power cut may lose the last commits. Default full.
     std::string synchronous = "full";
     int busy_timeout_ms = 10000;
+    // WAL pages (4 KiB) past which a background thread copies the WAL into the database
+    // (sqlite_store.cpp, "WAL checkpoints"): 512 MiB. Tests set a small one to exercise checkpoints.
+    int checkpoint_pages = kCheckpointPages;
 };
 
 // Opens (creating and migrating if needed) the SQLite database `path`.

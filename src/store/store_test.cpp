@@ -68,6 +68,50 @@ protected:
         return out;
     }
 
+    // Commits `devices` batches of `per_device` records each (a 600-byte raw frame each), the
+    // records of round `round` later in time than those of earlier rounds.
+    void IngestRound(int devices, int per_device, int round, int seconds_per_round, double lon) {
+        std::vector<IngestBatch> batches;
+        for (int device = 0; device < devices; ++device) {
+            IngestBatch b;
+            b.device_id = device;
+            b.protocol = "teltonika";
+            b.received_at = *core::ParseIso("2026-01-01T00:00:00Z");
+            for (int i = 0; i < per_device; ++i) {
+                auto r = MakeRecord("2026-01-01T10:00:00Z", 45.0 + i * 1e-4, lon);
+                r.device_time += std::chrono::seconds(round * seconds_per_round + i);
+                b.positions.push_back(MakePositionRow(device, r));
+            }
+            b.raw_frame.assign(600, static_cast<uint8_t>(device + round));
+            batches.push_back(std::move(b));
+        }
+        std::vector<const IngestBatch*> pointers;
+        for (const auto& b : batches) pointers.push_back(&b);
+        auto stats = store_->Ingest(pointers);
+        ASSERT_TRUE(stats.ok()) << stats.error().message;
+        EXPECT_EQ(stats->inserted, devices * per_device);
+    }
+
+    // Reopens the store, counts the positions of devices 0 to devices - 1 and runs SQLite's
+    // integrity check on a new connection.
+    void ExpectReopenedIntact(int devices, int64_t expected_positions) {
+        store_.reset();
+        auto reopened = OpenSqliteStore(path_);
+        ASSERT_TRUE(reopened.ok());
+        store_ = std::move(*reopened);
+        int64_t total = 0;
+        for (int device = 0; device < devices; ++device) total += static_cast<int64_t>(Positions(device).size());
+        EXPECT_EQ(total, expected_positions);
+        sqlite3* db = nullptr;
+        ASSERT_EQ(sqlite3_open_v2(path_.c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+        sqlite3_stmt* check = nullptr;
+        ASSERT_EQ(sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &check, nullptr), SQLITE_OK);
+        ASSERT_EQ(sqlite3_step(check), SQLITE_ROW);
+        EXPECT_STREQ(reinterpret_cast<const char*>(sqlite3_column_text(check, 0)), "ok");
+        sqlite3_finalize(check);
+        sqlite3_close(db);
+    }
+
     fs::path dir_;
     std::string path_;
     std::unique_ptr<Store> store_;
@@ -197,44 +241,39 @@ TEST_F(StoreTest, DataSurvivesReopening) {
 TEST_F(StoreTest, LargeCommitsSurviveReopeningIntact) {
     // Commits far larger than one gathered WAL write (124 KiB) under synchronous=full, read back by a
     // new connection and checked by SQLite's integrity check.
-    int64_t expected = 0;
-    for (int round = 0; round < 3; ++round) {
-        std::vector<IngestBatch> batches;
-        for (int device = 0; device < 50; ++device) {
-            IngestBatch b;
-            b.device_id = device;
-            b.protocol = "teltonika";
-            b.received_at = *core::ParseIso("2026-01-01T00:00:00Z");
-            for (int i = 0; i < 40; ++i) {
-                auto r = MakeRecord("2026-01-01T10:00:00Z", 45.0 + i * 1e-4, 4.0 + round * 1e-3);
-                r.device_time += std::chrono::seconds(round * 1000 + i);
-                b.positions.push_back(MakePositionRow(device, r));
-            }
-            b.raw_frame.assign(600, static_cast<uint8_t>(device));
-            batches.push_back(std::move(b));
-        }
-        std::vector<const IngestBatch*> pointers;
-        for (const auto& b : batches) pointers.push_back(&b);
-        auto stats = store_->Ingest(pointers);
-        ASSERT_TRUE(stats.ok()) << stats.error().message;
-        EXPECT_EQ(stats->inserted, 2000);
-        expected += 2000;
-    }
+    for (int round = 0; round < 3; ++round) IngestRound(50, 40, round, 1000, 4.0 + round * 1e-3);
+    ExpectReopenedIntact(50, 3 * 50 * 40);
+}
+
+TEST_F(StoreTest, BackgroundCheckpointsCopyTheWalWhileCommitsGoOnAndKeepEveryRecord) {
+    // A checkpoint every 64 WAL pages (256 KiB) instead of 131072: the background thread copies the
+    // WAL into the database many times while commits go on, and the WAL starts over instead of
+    // growing. Only a checkpoint writes the database file itself (commits write the WAL).
     store_.reset();
-    auto reopened = OpenSqliteStore(path_);
-    ASSERT_TRUE(reopened.ok());
-    store_ = std::move(*reopened);
-    int64_t total = 0;
-    for (int device = 0; device < 50; ++device) total += static_cast<int64_t>(Positions(device).size());
-    EXPECT_EQ(total, expected);
-    sqlite3* db = nullptr;
-    ASSERT_EQ(sqlite3_open_v2(path_.c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
-    sqlite3_stmt* check = nullptr;
-    ASSERT_EQ(sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &check, nullptr), SQLITE_OK);
-    ASSERT_EQ(sqlite3_step(check), SQLITE_ROW);
-    EXPECT_STREQ(reinterpret_cast<const char*>(sqlite3_column_text(check, 0)), "ok");
-    sqlite3_finalize(check);
-    sqlite3_close(db);
+    SqliteOptions options;
+    options.checkpoint_pages = 64;
+    auto opened = OpenSqliteStore(path_, options);
+    ASSERT_TRUE(opened.ok()) << opened.error().message;
+    store_ = std::move(*opened);
+    const auto db_size_before = fs::file_size(path_);
+    uintmax_t largest_wal = 0;
+    for (int round = 0; round < 60; ++round) {
+        IngestRound(20, 10, round, 10, 4.0);
+        largest_wal = std::max(largest_wal, fs::file_size(path_ + "-wal"));
+    }
+    // 60 commits write about 16 MiB of WAL; the writer waits for the background pass past 4 x 64
+    // pages, and the WAL starts over once copied.
+    EXPECT_LT(largest_wal, 2u * 1024 * 1024);
+    EXPECT_GT(fs::file_size(path_), db_size_before + 256 * 1024);
+    ExpectReopenedIntact(20, 60 * 20 * 10);
+}
+
+TEST_F(StoreTest, RefusesACheckpointIntervalBelowOnePage) {
+    SqliteOptions options;
+    options.checkpoint_pages = 0;
+    auto opened = OpenSqliteStore((dir_ / "other.db").string(), options);
+    ASSERT_FALSE(opened.ok());
+    EXPECT_NE(opened.error().message.find("checkpoint_pages"), std::string::npos);
 }
 
 TEST_F(StoreTest, SecondConnectionSeesCommittedData) {
