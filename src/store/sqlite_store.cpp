@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <chrono>
@@ -738,6 +739,104 @@ const char* GatheringVfs() {
     return name;
 }
 
+// The page cache's truncation at the end of every write transaction. SQLite's B-tree, when a split
+// or a merge leaves sibling pages out of order, swaps their numbers through a temporary key, the
+// page number of the lock byte (PENDING_BYTE / page size + 1: 262,145 with 4 KiB pages). Its page
+// cache (pcache1) remembers the largest key it ever held, and at the end of each transaction the
+// pager asks it to drop the pages past the database's end; as long as the database is under 1 GiB
+// that remembered key is past the end, so every commit that split a page walks the whole hash table
+// and every cached page (32,768 buckets and up to 31,714 pages with our cache). Under a 1,000-device
+// load that walk was 5% of the server's CPU and 13% of the writer's, the serial stage (perf,
+// docs/BENCHMARKS.md, section 2). This wraps SQLite's own page cache and forwards every call, except
+// a truncation for which it knows that no cached page is at or past the limit: it tracks the largest
+// key created or moved to (the temporary key excepted while a page holds it, counted apart), which a
+// forwarded truncation lowers. The cache's behaviour is otherwise SQLite's own.
+struct TrackedCache {
+    sqlite3_pcache* real;
+    unsigned temp_key;       // PENDING_BYTE / page size + 1
+    unsigned largest = 0;    // no page other than the temporary one has a larger key
+    int holding_temp = 0;    // pages keyed temp_key by a swap
+};
+
+sqlite3_pcache_methods2 g_real_pcache{};
+std::atomic<int64_t> g_truncations_skipped{0};
+
+TrackedCache* AsTracked(sqlite3_pcache* p) { return reinterpret_cast<TrackedCache*>(p); }
+
+int CacheInit(void* arg) { return g_real_pcache.xInit ? g_real_pcache.xInit(arg) : SQLITE_OK; }
+void CacheShutdown(void* arg) {
+    if (g_real_pcache.xShutdown) g_real_pcache.xShutdown(arg);
+}
+sqlite3_pcache* CacheCreate(int page_size, int extra, int purgeable) {
+    sqlite3_pcache* real = g_real_pcache.xCreate(page_size, extra, purgeable);
+    if (real == nullptr) return nullptr;
+    auto* c = static_cast<TrackedCache*>(sqlite3_malloc(sizeof(TrackedCache)));
+    if (c == nullptr) {
+        g_real_pcache.xDestroy(real);
+        return nullptr;
+    }
+    // 0x40000000: SQLite's PENDING_BYTE (sqlite3PendingByte), unless a test build moved it.
+    *c = TrackedCache{real, static_cast<unsigned>(0x40000000 / page_size) + 1};
+    return reinterpret_cast<sqlite3_pcache*>(c);
+}
+void CacheCachesize(sqlite3_pcache* p, int n) { g_real_pcache.xCachesize(AsTracked(p)->real, n); }
+int CachePagecount(sqlite3_pcache* p) { return g_real_pcache.xPagecount(AsTracked(p)->real); }
+sqlite3_pcache_page* CacheFetch(sqlite3_pcache* p, unsigned key, int create) {
+    auto* c = AsTracked(p);
+    sqlite3_pcache_page* page = g_real_pcache.xFetch(c->real, key, create);
+    if (page != nullptr) c->largest = std::max(c->largest, key);  // conservative: also on a hit
+    return page;
+}
+void CacheUnpin(sqlite3_pcache* p, sqlite3_pcache_page* page, int discard) {
+    g_real_pcache.xUnpin(AsTracked(p)->real, page, discard);
+}
+void CacheRekey(sqlite3_pcache* p, sqlite3_pcache_page* page, unsigned old_key, unsigned new_key) {
+    auto* c = AsTracked(p);
+    g_real_pcache.xRekey(c->real, page, old_key, new_key);
+    if (old_key == c->temp_key && c->holding_temp > 0) {
+        --c->holding_temp;
+    } else if (old_key == c->temp_key) {
+        c->largest = std::max(c->largest, old_key);  // a real page of that number: stay conservative
+    }
+    if (new_key == c->temp_key) {
+        ++c->holding_temp;
+    } else {
+        c->largest = std::max(c->largest, new_key);
+    }
+}
+void CacheTruncate(sqlite3_pcache* p, unsigned limit) {
+    auto* c = AsTracked(p);
+    if (limit > c->largest && c->holding_temp == 0) {
+        g_truncations_skipped.fetch_add(1, std::memory_order_relaxed);
+        return;  // nothing cached at or past the limit
+    }
+    g_real_pcache.xTruncate(c->real, limit);
+    if (limit > 0) c->largest = std::min(c->largest, limit - 1);
+    if (limit <= c->temp_key) c->holding_temp = 0;  // dropped with the rest
+}
+void CacheDestroy(sqlite3_pcache* p) {
+    auto* c = AsTracked(p);
+    g_real_pcache.xDestroy(c->real);
+    sqlite3_free(c);
+}
+void CacheShrink(sqlite3_pcache* p) { g_real_pcache.xShrink(AsTracked(p)->real); }
+
+// Installs the wrapper before SQLite initializes (a page cache can only be set then). Runs once,
+// at the program's start (a static initializer below); if SQLite was already initialized by then, the
+// default cache stays, unwrapped.
+bool InstallTrackedPageCache() {
+    sqlite3_pcache_methods2 real{};
+    if (sqlite3_config(SQLITE_CONFIG_GETPCACHE2, &real) != SQLITE_OK || real.xCreate == nullptr) return false;
+    g_real_pcache = real;
+    static const sqlite3_pcache_methods2 tracked = {
+        1,           nullptr,        CacheInit,  CacheShutdown, CacheCreate, CacheCachesize, CachePagecount,
+        CacheFetch,  CacheUnpin,     CacheRekey, CacheTruncate, CacheDestroy, CacheShrink,
+    };
+    return sqlite3_config(SQLITE_CONFIG_PCACHE2, &tracked) == SQLITE_OK;
+}
+
+const bool g_tracked_page_cache = InstallTrackedPageCache();
+
 // The connection's page cache. Ingestion appends to one B-tree leaf per device (the positions table
 // is clustered by device) and to its parents; with SQLite's default 2 MB, a fleet of a thousand
 // devices evicts those pages between two commits and inserts read them back from the file. The pages
@@ -1319,6 +1418,10 @@ private:
 };
 
 }  // namespace
+
+int64_t SqliteTruncationsSkipped() {
+    return g_tracked_page_cache ? g_truncations_skipped.load(std::memory_order_relaxed) : -1;
+}
 
 std::string_view ToString(DeviceStatus s) { return s == DeviceStatus::kActive ? "active" : "disabled"; }
 

@@ -159,4 +159,9 @@ struct SqliteOptions {
 // Opens (creating and migrating if needed) the SQLite database `path`.
 Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path, const SqliteOptions& options = {});
 
+// How many end-of-transaction page-cache truncations this process has skipped because no cached
+// page was past the database's end (sqlite_store.cpp, "The page cache's truncation"); -1 if SQLite
+// was initialized before fleetd could wrap its page cache. For tests and diagnostics.
+int64_t SqliteTruncationsSkipped();
+
 }  // namespace fleet::store

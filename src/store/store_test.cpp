@@ -268,6 +268,50 @@ TEST_F(StoreTest, BackgroundCheckpointsCopyTheWalWhileCommitsGoOnAndKeepEveryRec
     ExpectReopenedIntact(20, 60 * 20 * 10);
 }
 
+TEST_F(StoreTest, CommitsSkipNeedlessPageCacheWalksAndRollbacksStillDropTheirPages) {
+    // fleetd wraps SQLite's page cache (sqlite_store.cpp): a commit whose B-tree splits swapped page
+    // numbers no longer walks the whole cache at its end, and a rollback that shrinks the database
+    // still drops the pages past its end.
+    const int64_t skipped_before = SqliteTruncationsSkipped();
+    ASSERT_GE(skipped_before, 0) << "SQLite was initialized before fleetd wrapped its page cache";
+    for (int round = 0; round < 30; ++round) IngestRound(20, 10, round, 10, 4.0);
+    EXPECT_GT(SqliteTruncationsSkipped(), skipped_before);
+
+    // A rollback journal (not WAL): there, a rollback that shrinks the database relies on the
+    // truncation to drop the pages past its end from the cache.
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open_v2((dir_ / "scratch.db").c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr),
+              SQLITE_OK);
+    auto exec = [&](const char* sql) {
+        char* err = nullptr;
+        int rc = sqlite3_exec(db, sql, nullptr, nullptr, &err);
+        EXPECT_EQ(rc, SQLITE_OK) << sql << ": " << (err ? err : "");
+        sqlite3_free(err);
+    };
+    exec("PRAGMA journal_mode=DELETE");
+    exec("PRAGMA cache_size=-65536");  // 64 MiB: the rolled-back pages all fit
+    exec("CREATE TABLE scratch (id INTEGER PRIMARY KEY, data BLOB)");
+    auto cache_bytes = [&] {
+        int used = 0, highwater = 0;
+        EXPECT_EQ(sqlite3_db_status(db, SQLITE_DBSTATUS_CACHE_USED, &used, &highwater, 0), SQLITE_OK);
+        return used;
+    };
+    const int cached_before = cache_bytes();
+    // Grows the database by about 4 MiB, then rolls back: those pages must leave the cache.
+    exec("BEGIN; WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1000) "
+         "INSERT INTO scratch (data) SELECT randomblob(4000) FROM n; ROLLBACK");
+    EXPECT_LT(cache_bytes(), cached_before + 1024 * 1024);
+    exec("INSERT INTO scratch (data) VALUES (zeroblob(10))");
+    sqlite3_stmt* s = nullptr;
+    ASSERT_EQ(sqlite3_prepare_v2(db, "SELECT count(*), sum(length(data)) FROM scratch", -1, &s, nullptr), SQLITE_OK);
+    ASSERT_EQ(sqlite3_step(s), SQLITE_ROW);
+    EXPECT_EQ(sqlite3_column_int64(s, 0), 1);
+    EXPECT_EQ(sqlite3_column_int64(s, 1), 10);
+    sqlite3_finalize(s);
+    sqlite3_close(db);
+    ExpectReopenedIntact(20, 30 * 20 * 10);
+}
+
 TEST_F(StoreTest, RefusesACheckpointIntervalBelowOnePage) {
     SqliteOptions options;
     options.checkpoint_pages = 0;
