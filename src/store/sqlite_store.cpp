@@ -746,8 +746,8 @@ const char* GatheringVfs() {
 // pager asks it to drop the pages past the database's end; as long as the database is under 1 GiB
 // that remembered key is past the end, so every commit that split a page walks the whole hash table
 // and every cached page (32,768 buckets and up to 31,714 pages with our cache). Under a 1,000-device
-// load that walk was 5% of the server's CPU and 13% of the writer's, the serial stage (perf,
-// docs/BENCHMARKS.md, section 2). This wraps SQLite's own page cache and forwards every call, except
+// load that walk was 5% of the server's CPU and 13% of the writer's, the serial stage (perf;
+// docs/BENCHMARKS.md, summary). This wraps SQLite's own page cache and forwards every call, except
 // a truncation for which it knows that no cached page is at or past the limit: it tracks the largest
 // key created or moved to (the temporary key excepted while a page holds it, counted apart), which a
 // forwarded truncation lowers. The cache's behaviour is otherwise SQLite's own.
@@ -763,9 +763,9 @@ std::atomic<int64_t> g_truncations_skipped{0};
 
 TrackedCache* AsTracked(sqlite3_pcache* p) { return reinterpret_cast<TrackedCache*>(p); }
 
-int CacheInit(void* arg) { return g_real_pcache.xInit ? g_real_pcache.xInit(arg) : SQLITE_OK; }
-void CacheShutdown(void* arg) {
-    if (g_real_pcache.xShutdown) g_real_pcache.xShutdown(arg);
+int CacheInit(void*) { return g_real_pcache.xInit ? g_real_pcache.xInit(g_real_pcache.pArg) : SQLITE_OK; }
+void CacheShutdown(void*) {
+    if (g_real_pcache.xShutdown) g_real_pcache.xShutdown(g_real_pcache.pArg);
 }
 sqlite3_pcache* CacheCreate(int page_size, int extra, int purgeable) {
     sqlite3_pcache* real = g_real_pcache.xCreate(page_size, extra, purgeable);
@@ -775,7 +775,8 @@ sqlite3_pcache* CacheCreate(int page_size, int extra, int purgeable) {
         g_real_pcache.xDestroy(real);
         return nullptr;
     }
-    // 0x40000000: SQLite's PENDING_BYTE (sqlite3PendingByte), unless a test build moved it.
+    // 0x40000000: SQLite's PENDING_BYTE (sqlite3PendingByte), unless a test build moved it; were it
+    // elsewhere, its key would count as an ordinary one here: fewer truncations skipped, none wrong.
     *c = TrackedCache{real, static_cast<unsigned>(0x40000000 / page_size) + 1};
     return reinterpret_cast<sqlite3_pcache*>(c);
 }
