@@ -220,7 +220,7 @@ print(f"- Baseline: \`bench_raw_insert\` ({raw['rows']:,} rows, as many as the m
       f"tables of the same size): the same kind of rows (the simulator's vehicles, encoded as Codec 8 Extended and decoded, "
       f"turned into rows by store::MakePositionRow), made before the clock starts, into a database created by "
       f"store::OpenSqliteStore (same tables and indexes), on a connection with the store's settings "
-      f"(synchronous={raw['synchronous']}, its VFS \"{raw['vfs']}\", 128 MiB page cache, a checkpoint every 131072 WAL pages, "
+      f"(synchronous={raw['synchronous']}, its VFS \"{raw['vfs']}\", 128 MiB page cache, a checkpoint every {raw['checkpoint_pages']} WAL pages, "
       f"done inline), {raw['rows_per_txn']:,} rows a transaction ({raw['rows_per_txn'] / $DEVICES:g} rows per device; in a "
       f"server group commit a device has at most one {$RECORDS_PER_PACKET}-record packet).")
 print("- Command: \`bench/ingest.sh\` (\`BUILD_DIR=... DEVICES=$DEVICES RECORDS_PER_PACKET=$RECORDS_PER_PACKET INTERVAL=$INTERVAL "

@@ -333,9 +333,10 @@ int main(int argc, char** argv) {
     if (a.json) {
         std::cout << fmt::format(
                          "{{\"mode\":\"{}\",\"rows\":{},\"seconds\":{:.3f},\"rows_per_s\":{:.0f},\"rows_per_txn\":{},"
-                         "\"transactions\":{},\"synchronous\":\"{}\",\"vfs\":\"{}\",\"devices\":{},\"records_per_packet\":{},"
+                         "\"transactions\":{},\"synchronous\":\"{}\",\"vfs\":\"{}\",\"checkpoint_pages\":{},\"devices\":{},\"records_per_packet\":{},"
                          "\"distinct_rows\":{},\"make_seconds\":{:.2f},\"written_bytes_per_row\":{},\"peak_rss_kb\":{}}}",
-                         a.mode, inserted, seconds, rate, a.rows_per_txn, transactions, a.synchronous, vfs ? vfs : "default", a.devices,
+                         a.mode, inserted, seconds, rate, a.rows_per_txn, transactions, a.synchronous, vfs ? vfs : "default",
+                         store::kCheckpointPages, a.devices,
                          a.records_per_packet, static_cast<int64_t>(packets.size()) * a.records_per_packet, make_s,
                          written / std::max<int64_t>(inserted, 1), PeakRssKb())
                   << "\n";

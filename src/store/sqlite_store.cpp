@@ -746,7 +746,7 @@ const char* GatheringVfs() {
 // pager asks it to drop the pages past the database's end; as long as the database is under 1 GiB
 // that remembered key is past the end, so every commit that split a page walks the whole hash table
 // and every cached page (32,768 buckets and up to 31,714 pages with our cache). Under a 1,000-device
-// load that walk was 5% of the server's CPU and 13% of the writer's, the serial stage (perf;
+// load that walk was about 4% of the server's CPU and 10% of the writer's, the serial stage (perf;
 // docs/BENCHMARKS.md, summary). This wraps SQLite's own page cache and forwards every call, except
 // a truncation for which it knows that no cached page is at or past the limit: it tracks the largest
 // key created or moved to (the temporary key excepted while a page holds it, counted apart), which a
@@ -756,10 +756,12 @@ struct TrackedCache {
     unsigned temp_key;       // PENDING_BYTE / page size + 1
     unsigned largest = 0;    // no page other than the temporary one has a larger key
     int holding_temp = 0;    // pages keyed temp_key by a swap
+    unsigned walk_from = 0;  // what pcache1 remembers as its largest key (temp_key included): a
+                             // truncation below it is one pcache1 would have walked
 };
 
 sqlite3_pcache_methods2 g_real_pcache{};
-std::atomic<int64_t> g_truncations_skipped{0};
+std::atomic<int64_t> g_walks_avoided{0};
 
 TrackedCache* AsTracked(sqlite3_pcache* p) { return reinterpret_cast<TrackedCache*>(p); }
 
@@ -785,7 +787,10 @@ int CachePagecount(sqlite3_pcache* p) { return g_real_pcache.xPagecount(AsTracke
 sqlite3_pcache_page* CacheFetch(sqlite3_pcache* p, unsigned key, int create) {
     auto* c = AsTracked(p);
     sqlite3_pcache_page* page = g_real_pcache.xFetch(c->real, key, create);
-    if (page != nullptr) c->largest = std::max(c->largest, key);  // conservative: also on a hit
+    if (page != nullptr) {
+        c->largest = std::max(c->largest, key);  // conservative: also on a hit
+        c->walk_from = std::max(c->walk_from, key);
+    }
     return page;
 }
 void CacheUnpin(sqlite3_pcache* p, sqlite3_pcache_page* page, int discard) {
@@ -794,11 +799,8 @@ void CacheUnpin(sqlite3_pcache* p, sqlite3_pcache_page* page, int discard) {
 void CacheRekey(sqlite3_pcache* p, sqlite3_pcache_page* page, unsigned old_key, unsigned new_key) {
     auto* c = AsTracked(p);
     g_real_pcache.xRekey(c->real, page, old_key, new_key);
-    if (old_key == c->temp_key && c->holding_temp > 0) {
-        --c->holding_temp;
-    } else if (old_key == c->temp_key) {
-        c->largest = std::max(c->largest, old_key);  // a real page of that number: stay conservative
-    }
+    c->walk_from = std::max(c->walk_from, new_key);
+    if (old_key == c->temp_key && c->holding_temp > 0) --c->holding_temp;
     if (new_key == c->temp_key) {
         ++c->holding_temp;
     } else {
@@ -808,11 +810,14 @@ void CacheRekey(sqlite3_pcache* p, sqlite3_pcache_page* page, unsigned old_key, 
 void CacheTruncate(sqlite3_pcache* p, unsigned limit) {
     auto* c = AsTracked(p);
     if (limit > c->largest && c->holding_temp == 0) {
-        g_truncations_skipped.fetch_add(1, std::memory_order_relaxed);
+        if (limit <= c->walk_from) g_walks_avoided.fetch_add(1, std::memory_order_relaxed);
         return;  // nothing cached at or past the limit
     }
     g_real_pcache.xTruncate(c->real, limit);
-    if (limit > 0) c->largest = std::min(c->largest, limit - 1);
+    if (limit > 0) {
+        c->largest = std::min(c->largest, limit - 1);
+        c->walk_from = std::min(c->walk_from, limit - 1);
+    }
     if (limit <= c->temp_key) c->holding_temp = 0;  // dropped with the rest
 }
 void CacheDestroy(sqlite3_pcache* p) {
@@ -1420,8 +1425,8 @@ private:
 
 }  // namespace
 
-int64_t SqliteTruncationsSkipped() {
-    return g_tracked_page_cache ? g_truncations_skipped.load(std::memory_order_relaxed) : -1;
+int64_t SqlitePageCacheWalksAvoided() {
+    return g_tracked_page_cache ? g_walks_avoided.load(std::memory_order_relaxed) : -1;
 }
 
 std::string_view ToString(DeviceStatus s) { return s == DeviceStatus::kActive ? "active" : "disabled"; }

@@ -159,9 +159,10 @@ struct SqliteOptions {
 // Opens (creating and migrating if needed) the SQLite database `path`.
 Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path, const SqliteOptions& options = {});
 
-// How many end-of-transaction page-cache truncations this process has skipped because no cached
-// page was past the database's end (sqlite_store.cpp, "The page cache's truncation"); -1 if SQLite
-// was initialized before fleetd could wrap its page cache. For tests and diagnostics.
-int64_t SqliteTruncationsSkipped();
+// How many end-of-transaction walks of a whole page cache this process has avoided: truncations
+// that SQLite's cache would have walked (a swap had left its largest key past the limit) while no
+// cached page was at or past it (sqlite_store.cpp, "The page cache's truncation"); -1 if SQLite was
+// initialized before fleetd could wrap its page cache. For tests and diagnostics.
+int64_t SqlitePageCacheWalksAvoided();
 
 }  // namespace fleet::store
