@@ -54,9 +54,16 @@ std::string CommitterMetrics(const store::Committer& c) {
         "# HELP fleetd_store_queued_batches Batches waiting for the next commit.\n"
         "# TYPE fleetd_store_queued_batches gauge\nfleetd_store_queued_batches {}\n"
         "# HELP fleetd_store_frames_pruned_total Raw frames deleted after their retention.\n"
-        "# TYPE fleetd_store_frames_pruned_total counter\nfleetd_store_frames_pruned_total {}\n",
+        "# TYPE fleetd_store_frames_pruned_total counter\nfleetd_store_frames_pruned_total {}\n"
+        "# HELP fleetd_store_frames_held Raw frames held in memory, to be written by chunk.\n"
+        "# TYPE fleetd_store_frames_held gauge\nfleetd_store_frames_held {}\n"
+        "# HELP fleetd_store_frames_written_total Raw frames written to the store.\n"
+        "# TYPE fleetd_store_frames_written_total counter\nfleetd_store_frames_written_total {}\n"
+        "# HELP fleetd_store_frames_lost_total Raw frames not kept because their commit failed.\n"
+        "# TYPE fleetd_store_frames_lost_total counter\nfleetd_store_frames_lost_total {}\n",
         s.groups.load(), s.records.load(), s.duplicates.load(), s.failures.load(),
-        static_cast<double>(s.commit_micros_total.load()) / 1e6, s.queued_batches.load(), s.frames_pruned.load());
+        static_cast<double>(s.commit_micros_total.load()) / 1e6, s.queued_batches.load(), s.frames_pruned.load(),
+        s.frames_held.load(), s.frames_written.load(), s.frames_lost.load());
 }
 
 // The web application served at / (see docs/web.md), or null when there is none: not built, or

@@ -1,5 +1,7 @@
 #include "store/committer.hpp"
 
+#include <algorithm>
+
 #include <spdlog/spdlog.h>
 
 #include "core/thread.hpp"
@@ -23,6 +25,7 @@ void PreferThisThread(const char* name) {
 Committer::Committer(std::unique_ptr<Store> store, Options options)
     : store_(std::move(store)),
       options_(options),
+      frames_(options.frame_limits),
       sync_thread_([this] { SyncRun(); }),
       thread_([this] { Run(); }) {}
 
@@ -77,10 +80,12 @@ void Committer::Run() {
     std::vector<Item> group;
     std::deque<Task> tasks;
     std::shared_ptr<const Observer> observer;
+    bool drained = true, stopping = false;
     for (;;) {
         {
             std::unique_lock lock(mu_);
-            cv_.wait_for(lock, std::chrono::seconds(1),
+            // With frames held, a short wait: they are written soon after the load stops.
+            cv_.wait_for(lock, frames_.empty() ? std::chrono::milliseconds(1000) : options_.held_frames_idle,
                          [&] { return stopping_ || !items_.empty() || !tasks_.empty(); });
             tasks.swap(tasks_);
             size_t records = 0;
@@ -91,29 +96,71 @@ void Committer::Run() {
             }
             stats_.queued_batches.store(items_.size(), std::memory_order_relaxed);
             observer = observer_;
-            if (stopping_ && items_.empty() && tasks.empty() && group.empty()) return;
+            drained = items_.empty();
+            stopping = stopping_;
         }
+        if (stopping && drained && tasks.empty() && group.empty()) {
+            if (!frames_.empty()) CommitGroup(group, nullptr, true);  // the frames held, before the end
+            return;
+        }
+        const bool idle = group.empty() && tasks.empty();  // woken by the timeout: nothing to do
         for (auto& task : tasks) task(*store_);
         tasks.clear();
-        if (!group.empty()) CommitGroup(group, observer);
+        if (!group.empty()) {
+            // Light load (nothing queued behind the group, few frames a second): every frame held
+            // goes with it.
+            CommitGroup(group, observer, drained && !FramesBusy(group.size()));
+        } else if (idle && !frames_.empty()) {
+            CommitGroup(group, nullptr, true);  // write what is held
+        }
         group.clear();
         MaybePrune();
     }
 }
 
-void Committer::CommitGroup(std::vector<Item>& group, std::shared_ptr<const Observer> observer) {
+// Counts the batches committed in windows of kFrameRateWindow; busy when the last full window, or
+// the current one so far, reached hold_frames_from_rate.
+bool Committer::FramesBusy(size_t batches) {
+    const auto now = std::chrono::steady_clock::now();
+    if (now - window_start_ >= kFrameRateWindow) {
+        window_previous_ = now - window_start_ < 2 * kFrameRateWindow ? window_current_ : 0;
+        window_current_ = 0;
+        window_start_ = now;
+    }
+    window_current_ += batches;
+    const auto per_window = static_cast<size_t>(options_.hold_frames_from_rate * kFrameRateWindow.count() / 1000);
+    return std::max(window_previous_, window_current_) >= per_window;
+}
+
+void Committer::CommitGroup(std::vector<Item>& group, std::shared_ptr<const Observer> observer, bool all_frames) {
     std::vector<const IngestBatch*> batches;
     batches.reserve(group.size());
-    for (const auto& item : group) batches.push_back(&item.batch());
     auto start = std::chrono::steady_clock::now();
-    auto result = store_->IngestUnsynced(batches);
+    for (const auto& item : group) {
+        const IngestBatch& b = item.batch();
+        batches.push_back(&b);
+        if (!b.raw_frame.empty()) frames_.Add(b.device_id, b.protocol, b.received_at, b.raw_frame, start);
+    }
+    due_frames_.clear();
+    frames_.TakeDue(start, all_frames, due_frames_);
+    uint64_t due = 0;
+    for (const auto& c : due_frames_) due += static_cast<uint64_t>(c.frames);
+    stats_.frames_held.store(frames_.held_frames(), std::memory_order_relaxed);
+    auto result = store_->IngestUnsynced(batches, due_frames_);
+    due_frames_.clear();
     auto micros = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start);
     stats_.commit_micros_total.fetch_add(static_cast<uint64_t>(micros.count()), std::memory_order_relaxed);
     stats_.groups.fetch_add(1, std::memory_order_relaxed);
     if (!result) {
+        // The records are refused (their devices resend them); the frames are diagnostics, not resent.
+        if (due > 0) {
+            stats_.frames_lost.fetch_add(due, std::memory_order_relaxed);
+            spdlog::error("{} raw frames not kept: their commit failed", due);
+        }
         Finish(group, result, nullptr);
         return;
     }
+    stats_.frames_written.fetch_add(due, std::memory_order_relaxed);
     {
         std::unique_lock lock(sync_mu_);
         sync_cv_.wait(lock, [&] { return unsynced_.size() < options_.max_unsynced_groups; });

@@ -3,6 +3,14 @@
 // transaction, so durability costs one fsync per group, not per packet), then tells each submitter.
 // It also runs one-off tasks (device lookups, pending-device notes) and hourly raw-frame pruning.
 //
+// Raw frames go to the store by chunk (store/frame_chunk.hpp). Under light load (fewer than
+// Options::hold_frames_from_rate batches a second, nothing queued behind the group) every frame held
+// is written with the group, so a device's frames are readable once it has its ACK. Under load each
+// device's frames wait in a FrameBuffer until its chunk is full or a second old, so that a row holds
+// about a second of a device's frames instead of one. Held frames are also written when the thread
+// has been idle for Options::held_frames_idle and when it stops; a kill -9 loses the frames held (at most
+// about a second's worth), never a record.
+//
 // An observer (the live feed) may watch what is committed.
 //
 // A group is made durable on a second thread (the sync thread: the WAL's fsync, Store::SyncCommitted)
@@ -41,6 +49,12 @@ public:
         // runs of a 1,000-device load, 1 acknowledged 2-8% more records a second than 4
         // (docs/BENCHMARKS.md, summary).
         size_t max_unsynced_groups = 1;
+        // Raw frames are held (store/frame_chunk.hpp) while at least this many batches (frames) a
+        // second are committed; below it, a group with nothing queued behind it writes every frame held.
+        double hold_frames_from_rate = 1000;
+        // Frames held are written once the thread has had nothing to do for this long.
+        std::chrono::milliseconds held_frames_idle{50};
+        FrameBuffer::Limits frame_limits{};
     };
     using Done = std::function<void(const Result<IngestStats>&)>;
     using Task = std::function<void(Store&)>;
@@ -57,6 +71,9 @@ public:
         std::atomic<uint64_t> queued_batches{0};
         std::atomic<uint64_t> commit_micros_total{0};
         std::atomic<uint64_t> frames_pruned{0};
+        std::atomic<uint64_t> frames_held{0};     // raw frames in memory, not yet written
+        std::atomic<uint64_t> frames_written{0};  // raw frames written (committed)
+        std::atomic<uint64_t> frames_lost{0};     // raw frames whose commit failed
     };
 
     Committer(std::unique_ptr<Store> store, Options options);
@@ -97,7 +114,11 @@ private:
         Result<IngestStats> result;
         std::shared_ptr<const Observer> observer;
     };
-    void CommitGroup(std::vector<Item>& group, std::shared_ptr<const Observer> observer);
+    // Commits the group's records with the raw frames due (all held if `all_frames`). An empty group
+    // commits held frames only.
+    void CommitGroup(std::vector<Item>& group, std::shared_ptr<const Observer> observer, bool all_frames);
+    // Notes `batches` committed now; whether the recent rate is at hold_frames_from_rate or more.
+    bool FramesBusy(size_t batches);
     void SyncRun();
     // Tells the observer (when `result` is ok) and the group's submitters.
     void Finish(std::vector<Item>& group, const Result<IngestStats>& result, const Observer* observer);
@@ -113,6 +134,12 @@ private:
     std::shared_ptr<const Observer> observer_;
     bool stopping_ = false;
     std::chrono::steady_clock::time_point last_prune_{};
+    static constexpr std::chrono::milliseconds kFrameRateWindow{250};
+    FrameBuffer frames_;                  // the database thread's, as are the windows below
+    std::chrono::steady_clock::time_point window_start_{};
+    size_t window_previous_ = 0;
+    size_t window_current_ = 0;
+    std::vector<FrameChunk> due_frames_;  // the database thread's
     std::mutex sync_mu_;
     std::condition_variable sync_cv_;
     std::deque<Unsynced> unsynced_;

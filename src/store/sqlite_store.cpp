@@ -536,6 +536,26 @@ constexpr const char* kMigrations[] = {
     CREATE INDEX drivers_by_user ON drivers (user_id) WHERE user_id IS NOT NULL;
     CREATE INDEX driver_assignments_by_driver ON driver_assignments (driver_id, from_time);
     )sql",
+    // 6: raw frames by chunk (store/frame_chunk.hpp): one row holds consecutive frames of a device.
+    // packing 0: `data` is one frame as received (rows kept from the frames table); packing 1: `data`
+    // is CompressChunk of the packed frames. Pruned by last_at, the newest frame's reception time.
+    R"sql(
+    CREATE TABLE frame_chunks (
+        id INTEGER PRIMARY KEY,
+        device_id INTEGER NOT NULL,
+        protocol TEXT NOT NULL,
+        first_at INTEGER NOT NULL,
+        last_at INTEGER NOT NULL,
+        frames INTEGER NOT NULL CHECK (frames > 0),
+        packing INTEGER NOT NULL CHECK (packing IN (0, 1)),
+        data BLOB NOT NULL
+    );
+    INSERT INTO frame_chunks (device_id, protocol, first_at, last_at, frames, packing, data)
+        SELECT device_id, protocol, received_at, received_at, 1, 0, data FROM frames ORDER BY id;
+    DROP TABLE frames;
+    CREATE INDEX frame_chunks_by_device ON frame_chunks (device_id, id);
+    CREATE INDEX frame_chunks_by_time ON frame_chunks (last_at);
+    )sql",
 };
 
 class Stmt {
@@ -1118,11 +1138,20 @@ public:
     std::unique_ptr<AccountStore> SharedConnection() override { return AccountStore::Borrow(db_); }
 
     Result<IngestStats> Ingest(std::span<const IngestBatch* const> batches) override {
-        return IngestWithSync(batches, false);
+        std::vector<FrameChunk> frames;
+        for (const IngestBatch* b : batches) {
+            if (b->raw_frame.empty()) continue;
+            FrameChunk& c = frames.emplace_back();
+            c.device_id = b->device_id;
+            c.protocol = b->protocol;
+            c.Append(b->received_at, b->raw_frame);
+        }
+        return IngestWithSync(batches, frames, false);
     }
 
-    Result<IngestStats> IngestUnsynced(std::span<const IngestBatch* const> batches) override {
-        return IngestWithSync(batches, full_sync_);
+    Result<IngestStats> IngestUnsynced(std::span<const IngestBatch* const> batches,
+                                       std::span<const FrameChunk> frames) override {
+        return IngestWithSync(batches, frames, full_sync_);
     }
 
     // With synchronous=full: the WAL's data, synced with fdatasync on a descriptor of our own (the
@@ -1135,9 +1164,10 @@ public:
         return {};
     }
 
-    Result<IngestStats> IngestWithSync(std::span<const IngestBatch* const> batches, bool defer_sync) {
+    Result<IngestStats> IngestWithSync(std::span<const IngestBatch* const> batches, std::span<const FrameChunk> frames,
+                                       bool defer_sync) {
         IngestStats stats;
-        if (batches.empty()) return stats;
+        if (batches.empty() && frames.empty()) return stats;
         auto insert = Prepare(fmt::format("INSERT OR IGNORE INTO positions ({}) VALUES "
                                           "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                                           kPositionColumns));
@@ -1153,8 +1183,10 @@ public:
             "WHERE excluded.device_time > latest_positions.device_time",
             kPositionColumns));
         if (!latest) return latest.error();
-        auto frame = Prepare("INSERT INTO frames (device_id, received_at, protocol, data) VALUES (?, ?, ?, ?)");
-        if (!frame) return frame.error();
+        auto chunk = Prepare(
+            "INSERT INTO frame_chunks (device_id, protocol, first_at, last_at, frames, packing, data) "
+            "VALUES (?, ?, ?, ?, ?, 1, ?)");
+        if (!chunk) return chunk.error();
 
         auto late = Prepare(
             "INSERT INTO pipeline_late (device_id, from_time) VALUES (?, ?) ON CONFLICT (device_id) "
@@ -1196,16 +1228,18 @@ public:
                 auto& slot = newest[p.device_id];
                 if (slot == nullptr || p.device_time > slot->device_time) slot = &p;
             }
-            if (!b->raw_frame.empty()) {
-                sqlite3_bind_int64(*frame, 1, b->device_id);
-                sqlite3_bind_int64(*frame, 2, ToMs(b->received_at));
-                BindText(*frame, 3, b->protocol);
-                sqlite3_bind_blob(*frame, 4, b->raw_frame.data(), static_cast<int>(b->raw_frame.size()),
-                                  SQLITE_STATIC);
-                int rc = sqlite3_step(*frame);
-                sqlite3_reset(*frame);
-                if (rc != SQLITE_DONE) return Rollback(DbError("insert frame"));
-            }
+        }
+        for (const FrameChunk& c : frames) {
+            const std::vector<uint8_t> data = CompressChunk(c.packed);
+            sqlite3_bind_int64(*chunk, 1, c.device_id);
+            BindText(*chunk, 2, c.protocol);
+            sqlite3_bind_int64(*chunk, 3, ToMs(c.first_at));
+            sqlite3_bind_int64(*chunk, 4, ToMs(c.last_at));
+            sqlite3_bind_int64(*chunk, 5, c.frames);
+            sqlite3_bind_blob(*chunk, 6, data.data(), static_cast<int>(data.size()), SQLITE_STATIC);
+            int rc = sqlite3_step(*chunk);
+            sqlite3_reset(*chunk);
+            if (rc != SQLITE_DONE) return Rollback(DbError("insert raw frames"));
         }
         for (const auto& [device_id, p] : newest) {
             BindPosition(*latest, *p);
@@ -1264,32 +1298,57 @@ public:
     }
 
     Result<void> ForEachFrame(int64_t device_id, const std::function<bool(const FrameRow&)>& fn) override {
-        auto s = Prepare("SELECT id, device_id, received_at, protocol, data FROM frames WHERE device_id = ? ORDER BY id");
+        auto s = Prepare("SELECT id, protocol, first_at, frames, packing, data FROM frame_chunks "
+                         "WHERE device_id = ? ORDER BY id");
         if (!s) return s.error();
         ResetOnExit reset{*s};
         sqlite3_bind_int64(*s, 1, device_id);
         int rc;
+        FrameRow f;
+        f.device_id = device_id;
         while ((rc = sqlite3_step(*s)) == SQLITE_ROW) {
-            FrameRow f;
-            f.id = sqlite3_column_int64(*s, 0);
-            f.device_id = sqlite3_column_int64(*s, 1);
-            f.received_at = FromMs(sqlite3_column_int64(*s, 2));
-            f.protocol = ColText(*s, 3);
-            auto* blob = static_cast<const uint8_t*>(sqlite3_column_blob(*s, 4));
-            f.data.assign(blob, blob + sqlite3_column_bytes(*s, 4));
-            if (!fn(f)) return {};
+            const int64_t id = sqlite3_column_int64(*s, 0);
+            f.protocol = ColText(*s, 1);
+            const TimePoint first_at = FromMs(sqlite3_column_int64(*s, 2));
+            const int64_t count = sqlite3_column_int64(*s, 3);
+            const auto* blob = static_cast<const uint8_t*>(sqlite3_column_blob(*s, 5));
+            core::Bytes data(blob, static_cast<size_t>(sqlite3_column_bytes(*s, 5)));
+            if (sqlite3_column_int64(*s, 4) == 0) {  // one frame as received
+                f.id = id << 16;
+                f.received_at = first_at;
+                f.data.assign(data.begin(), data.end());
+                if (!fn(f)) return {};
+                continue;
+            }
+            if (count < 1 || count > 0xffff) return MakeError(fmt::format("raw-frame chunk {}: {} frames", id, count));
+            auto packed = DecompressChunk(data);
+            if (!packed) return MakeError(fmt::format("raw-frame chunk {}: {}", id, packed.error().message));
+            int64_t index = 0;
+            bool more = true;
+            auto each = ForEachPackedFrame(*packed, first_at, static_cast<int>(count), [&](TimePoint at, core::Bytes frame) {
+                f.id = (id << 16) | index++;
+                f.received_at = at;
+                f.data.assign(frame.begin(), frame.end());
+                more = fn(f);
+                return more;
+            });
+            if (!each) return MakeError(fmt::format("raw-frame chunk {}: {}", id, each.error().message));
+            if (!more) return {};
         }
         if (rc != SQLITE_DONE) return DbError("read frames");
         return {};
     }
 
     Result<int64_t> PruneFrames(TimePoint cutoff) override {
-        auto s = Prepare("DELETE FROM frames WHERE received_at < ?");
+        auto s = Prepare("DELETE FROM frame_chunks WHERE last_at < ? RETURNING frames");
         if (!s) return s.error();
         ResetOnExit reset{*s};
         sqlite3_bind_int64(*s, 1, ToMs(cutoff));
-        if (sqlite3_step(*s) != SQLITE_DONE) return DbError("prune frames");
-        return static_cast<int64_t>(sqlite3_changes(db_));
+        int64_t frames = 0;
+        int rc;
+        while ((rc = sqlite3_step(*s)) == SQLITE_ROW) frames += sqlite3_column_int64(*s, 0);
+        if (rc != SQLITE_DONE) return DbError("prune frames");
+        return frames;
     }
 
 private:

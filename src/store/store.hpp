@@ -16,6 +16,7 @@
 
 #include "core/record.hpp"
 #include "core/result.hpp"
+#include "store/frame_chunk.hpp"
 
 namespace fleet::store {
 
@@ -67,6 +68,8 @@ PositionRow MakePositionRow(int64_t device_id, const core::Record& record);
 // "altitude", "speed_kmh", "course", "satellites" (the API and the admin CLI add their own around it).
 void AppendFixJson(std::string& out, const PositionRow& p);
 
+// One kept raw frame. Frames are stored by chunk (store/frame_chunk.hpp); `id` is the chunk's row id
+// times 65,536 plus the frame's place in it: it grows with every frame a device sends.
 struct FrameRow {
     int64_t id = 0;
     int64_t device_id = 0;
@@ -111,13 +114,17 @@ public:
 
     // --- ingestion -------------------------------------------------------------------------------
     // Stores all batches in one transaction: positions (a resent one is skipped, not duplicated),
-    // each device's latest position (only ever moved forward in device time) and the raw frames.
+    // each device's latest position (only ever moved forward in device time) and the raw frames
+    // (each batch's raw_frame as a chunk of its own).
     // When this returns ok, the data is durable (as configured by `synchronous`).
     virtual Result<IngestStats> Ingest(std::span<const IngestBatch* const> batches) = 0;
     // Like Ingest, but the commit may be left unsynced: written and visible to other connections,
     // durable only once SyncCommitted has returned ok. So that a thread can make one commit durable
-    // while the writer already builds the next (Committer).
-    virtual Result<IngestStats> IngestUnsynced(std::span<const IngestBatch* const> batches) = 0;
+    // while the writer already builds the next (Committer). The raw frames written are `frames`,
+    // not the batches' raw_frame: the committer gathers those into chunks (FrameBuffer) and hands
+    // them over when they are due. `batches` may be empty when only frames are written.
+    virtual Result<IngestStats> IngestUnsynced(std::span<const IngestBatch* const> batches,
+                                               std::span<const FrameChunk> frames) = 0;
     // Makes every commit made before the call durable (as configured by `synchronous`). Any thread,
     // also while the store's own thread works.
     virtual Result<void> SyncCommitted() = 0;
@@ -131,7 +138,8 @@ public:
     virtual Result<std::optional<PositionRow>> LatestPosition(int64_t device_id) = 0;
     // Kept raw frames of a device, oldest first.
     virtual Result<void> ForEachFrame(int64_t device_id, const std::function<bool(const FrameRow&)>& fn) = 0;
-    // Deletes raw frames received before `cutoff`; returns how many.
+    // Deletes the raw frames of every chunk whose frames were all received before `cutoff` (a chunk
+    // spans at most about a second, FrameBuffer::Limits::max_age); returns how many frames.
     virtual Result<int64_t> PruneFrames(core::TimePoint cutoff) = 0;
 
     // --- sharing the writer's connection ---------------------------------------------------------

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <future>
 #include <mutex>
+#include <thread>
 
 #include "core/time.hpp"
 #include "store/committer.hpp"
@@ -225,6 +226,151 @@ TEST_F(StoreTest, KeepsRawFramesAndPrunesOldOnes) {
     EXPECT_EQ(*store_->PruneFrames(*core::ParseIso("2026-01-02T00:00:00Z")), 1);
 }
 
+// Frames handed over by chunk (the committer's way) read back one by one, in order, with their own
+// times and growing ids; pruning deletes a chunk only once all its frames are past the retention and
+// counts frames, not rows.
+TEST_F(StoreTest, KeepsRawFramesByChunkAndPrunesWholeChunks) {
+    FrameChunk a, b;
+    a.device_id = b.device_id = 5;
+    a.protocol = b.protocol = "teltonika";
+    for (int i = 0; i < 3; ++i) a.Append(*core::ParseIso("2026-01-01T00:00:00Z") + core::Millis{i * 400}, std::vector<uint8_t>(200, static_cast<uint8_t>(i)));
+    b.Append(*core::ParseIso("2026-01-01T00:00:02Z"), std::vector<uint8_t>{3});
+    auto rec = Batch(5, {MakeRecord("2026-01-01T10:00:00Z", 1, 1)});
+    const IngestBatch* batches[] = {&rec};  // its own raw_frame is not written: frames come as chunks
+    const FrameChunk chunks[] = {a, b};
+    ASSERT_TRUE(store_->IngestUnsynced(batches, chunks).ok());
+    ASSERT_TRUE(store_->IngestUnsynced({}, {}).ok());  // nothing at all: nothing to do
+    std::vector<FrameRow> rows;
+    ASSERT_TRUE(store_->ForEachFrame(5, [&](const FrameRow& f) {
+        rows.push_back(f);
+        return true;
+    }).ok());
+    ASSERT_EQ(rows.size(), 4u);
+    for (int i = 0; i < 4; ++i) {
+        EXPECT_EQ(rows[i].data.front(), i);
+        EXPECT_EQ(rows[i].protocol, "teltonika");
+        if (i > 0) {
+            EXPECT_GT(rows[i].id, rows[i - 1].id);
+        }
+    }
+    EXPECT_EQ(rows[0].data.size(), 200u);
+    EXPECT_EQ(core::FormatIso(rows[2].received_at), "2026-01-01T00:00:00.800Z");
+    EXPECT_EQ(core::FormatIso(rows[3].received_at), "2026-01-01T00:00:02.000Z");
+    int seen = 0;  // stopping early
+    ASSERT_TRUE(store_->ForEachFrame(5, [&](const FrameRow&) { return ++seen < 2; }).ok());
+    EXPECT_EQ(seen, 2);
+    EXPECT_EQ(test::IntSql(path_, "SELECT count(*) FROM frame_chunks"), 2);
+    // The first chunk's last frame is at 00:00:00.800: a cutoff at .500 keeps the whole chunk.
+    EXPECT_EQ(*store_->PruneFrames(*core::ParseIso("2026-01-01T00:00:00.500Z")), 0);
+    EXPECT_EQ(*store_->PruneFrames(*core::ParseIso("2026-01-01T00:00:01Z")), 3);
+    EXPECT_EQ(*store_->PruneFrames(*core::ParseIso("2026-01-02T00:00:00Z")), 1);
+}
+
+// A data folder from before frames were chunked (schema 5, a frames table) keeps its frames: the
+// migration moves each into a chunk of its own, readable as before.
+TEST_F(StoreTest, FramesOfAnOlderDataFolderAreKeptByTheMigration) {
+    store_.reset();
+    {
+        sqlite3* db = nullptr;
+        ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+        const char* old_schema = R"sql(
+            DROP TABLE frame_chunks;
+            CREATE TABLE frames (id INTEGER PRIMARY KEY, device_id INTEGER NOT NULL, received_at INTEGER NOT NULL,
+                                 protocol TEXT NOT NULL, data BLOB NOT NULL);
+            CREATE INDEX frames_by_device ON frames (device_id, id);
+            CREATE INDEX frames_by_time ON frames (received_at);
+            INSERT INTO frames (device_id, received_at, protocol, data) VALUES
+                (7, 1767225600000, 'gt06', x'78780d01'), (8, 1767225601000, 'teltonika', x'000f'),
+                (7, 1767225602000, 'gt06', x'787805130d0a');
+            PRAGMA user_version = 5;
+        )sql";
+        ASSERT_EQ(sqlite3_exec(db, old_schema, nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
+        sqlite3_close(db);
+    }
+    auto s = OpenSqliteStore(path_);
+    ASSERT_TRUE(s.ok()) << s.error().message;
+    store_ = std::move(*s);
+    std::vector<std::string> hex;
+    ASSERT_TRUE(store_->ForEachFrame(7, [&](const FrameRow& f) {
+        hex.push_back(core::FormatIso(f.received_at) + " " + f.protocol + " " + core::ToHex(f.data));
+        return true;
+    }).ok());
+    EXPECT_EQ(hex, (std::vector<std::string>{"2026-01-01T00:00:00.000Z gt06 78780d01", "2026-01-01T00:00:02.000Z gt06 787805130d0a"}));
+    EXPECT_EQ(test::IntSql(path_, "SELECT count(*) FROM sqlite_master WHERE name = 'frames'"), 0);
+    EXPECT_EQ(*store_->PruneFrames(*core::ParseIso("2026-01-01T00:00:01.500Z")), 2);
+}
+
+// The committer under load (here: any rate counts as load) holds each device's frames and writes
+// them by chunk; what it holds is written when it has been idle a moment, and when it stops. Under
+// light load (a rate it never reaches) each frame is written with its records, so it can be read as
+// soon as its submitter is told.
+TEST_F(StoreTest, CommitterHoldsFramesUnderLoadAndWritesThemAllByTheTimeItStops) {
+    auto frames_of = [&](int64_t device) {
+        int n = 0;
+        auto reader = OpenSqliteStore(path_);
+        EXPECT_TRUE(reader.ok());
+        EXPECT_TRUE((*reader)->ForEachFrame(device, [&](const FrameRow&) { return ++n > 0; }).ok());
+        return n;
+    };
+    auto submit_all = [&](Committer& committer, int64_t device, int packets) {
+        std::vector<std::future<bool>> acked;
+        for (int i = 0; i < packets; ++i) {
+            auto done = std::make_shared<std::promise<bool>>();
+            acked.push_back(done->get_future());
+            auto time = core::FormatIso(*core::ParseIso("2026-01-01T10:00:00Z") + core::Millis{1000 * i});
+            auto batch = Batch(device, {MakeRecord(time.c_str(), 1, 2)});
+            // Received now: the committer prunes frames past the retention when it starts.
+            batch.received_at = std::chrono::time_point_cast<core::Millis>(std::chrono::system_clock::now());
+            committer.Submit(std::move(batch), [done](const Result<IngestStats>& r) { done->set_value(r.ok()); });
+        }
+        for (auto& a : acked) EXPECT_TRUE(a.get());
+    };
+    store_.reset();
+    {
+        auto s = OpenSqliteStore(path_);
+        ASSERT_TRUE(s.ok());
+        Committer::Options light;
+        light.hold_frames_from_rate = 1e12;
+        Committer committer(std::move(*s), light);
+        for (int i = 0; i < 3; ++i) {
+            submit_all(committer, 1, 1);
+            EXPECT_EQ(frames_of(1), i + 1);  // with its records, before the committer is idle
+        }
+        EXPECT_EQ(committer.stats().frames_held.load(), 0u);
+    }
+    Committer::Options busy;
+    busy.hold_frames_from_rate = 0.001;
+    busy.frame_limits.max_age = std::chrono::hours(1);
+    busy.held_frames_idle = std::chrono::hours(1);
+    {
+        auto s = OpenSqliteStore(path_);
+        ASSERT_TRUE(s.ok());
+        Committer committer(std::move(*s), busy);
+        submit_all(committer, 2, 50);
+        EXPECT_EQ(frames_of(2), 0);  // held, although the records are committed
+        EXPECT_EQ(committer.stats().frames_held.load(), 50u);
+        committer.Stop();
+        EXPECT_EQ(frames_of(2), 50);
+        EXPECT_EQ(committer.stats().frames_held.load(), 0u);
+        EXPECT_EQ(committer.stats().frames_written.load(), 50u);
+    }
+    {
+        auto s = OpenSqliteStore(path_);
+        ASSERT_TRUE(s.ok());
+        busy.held_frames_idle = std::chrono::milliseconds(50);
+        Committer committer(std::move(*s), busy);
+        submit_all(committer, 3, 20);
+        for (int i = 0; i < 200 && committer.stats().frames_written.load() < 20; ++i) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        }
+        EXPECT_EQ(frames_of(3), 20);  // written while the committer runs: it was idle a moment
+        EXPECT_EQ(committer.stats().frames_held.load(), 0u);
+        committer.Stop();
+    }
+    // 70 frames of devices 2 and 3 in a handful of rows, not 70.
+    EXPECT_LT(test::IntSql(path_, "SELECT count(*) FROM frame_chunks WHERE device_id IN (2, 3)"), 10);
+}
+
 TEST_F(StoreTest, DataSurvivesReopening) {
     ASSERT_TRUE(store_->AddDevice("356307042441013", "teltonika", "").ok());
     auto b = Batch(1, {MakeRecord("2026-01-01T10:00:00Z", 45.0, 4.0)});
@@ -399,7 +545,7 @@ TEST_F(StoreTest, CommitterShowsEachCommittedGroupToItsObserverBeforeItsSubmitte
 TEST_F(StoreTest, AnUnsyncedCommitIsVisibleAndSyncCommittedSyncsItFromAnotherThread) {
     auto b = Batch(1, {MakeRecord("2026-01-01T10:00:00Z", 1, 2), MakeRecord("2026-01-01T10:00:01Z", 3, 4)});
     const IngestBatch* batches[] = {&b};
-    auto r = store_->IngestUnsynced(batches);
+    auto r = store_->IngestUnsynced(batches, {});
     ASSERT_TRUE(r.ok()) << r.error().message;
     EXPECT_EQ(r->inserted, 2);
     auto other = OpenSqliteStore(path_);
@@ -415,7 +561,7 @@ TEST_F(StoreTest, AnUnsyncedCommitIsVisibleAndSyncCommittedSyncsItFromAnotherThr
     std::thread([&] { synced = store_->SyncCommitted(); }).join();
     EXPECT_TRUE(synced.ok()) << synced.error().message;
     // A resend of the same records after the sync is a duplicate, as after Ingest.
-    auto again = store_->IngestUnsynced(batches);
+    auto again = store_->IngestUnsynced(batches, {});
     ASSERT_TRUE(again.ok());
     EXPECT_EQ(again->duplicates, 2);
 }
@@ -464,8 +610,9 @@ public:
     Result<std::vector<PendingDevice>> ListPending() override { return real_->ListPending(); }
     Result<Device> ApproveDevice(const std::string& imei) override { return real_->ApproveDevice(imei); }
     Result<IngestStats> Ingest(std::span<const IngestBatch* const> batches) override { return real_->Ingest(batches); }
-    Result<IngestStats> IngestUnsynced(std::span<const IngestBatch* const> batches) override {
-        return real_->IngestUnsynced(batches);
+    Result<IngestStats> IngestUnsynced(std::span<const IngestBatch* const> batches,
+                                       std::span<const FrameChunk> frames) override {
+        return real_->IngestUnsynced(batches, frames);
     }
     Result<void> SyncCommitted() override {
         if (fail) return MakeError("fdatasync: input/output error");
