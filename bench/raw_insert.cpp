@@ -12,9 +12,12 @@
 //
 // Modes:
 //   positions (default)  INSERT INTO positions only: the bare cost of storing the rows.
-//   server               what the server writes per group as well: one raw frame per packet
-//                        (INSERT INTO frames) and one latest-position upsert per device per
-//                        transaction, with INSERT OR IGNORE for positions.
+//   server               what the server writes per group as well: the raw frames, by chunk as
+//                        the server's committer writes them under load (a store::FrameBuffer with
+//                        its default limits, the clock advanced by --interval-ms a round of packets;
+//                        each due chunk compressed and inserted into frame_chunks), and one
+//                        latest-position upsert per device per transaction, with INSERT OR IGNORE
+//                        for positions.
 //
 // Usage: bench_raw_insert [--db PATH] [--devices N] [--rows N] [--rows-per-txn N]
 //                         [--records-per-packet K] [--interval-ms MS] [--synchronous full|normal]
@@ -257,7 +260,26 @@ int main(int argc, char** argv) {
     sqlite3_stmt* insert = Prepare(db, fmt::format("INSERT {}INTO positions ({}) VALUES "
                                                    "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                                                    server_mode ? "OR IGNORE " : "", store::detail::kPositionColumns));
-    sqlite3_stmt* frame = Prepare(db, "INSERT INTO frames (device_id, received_at, protocol, data) VALUES (?, ?, ?, ?)");
+    sqlite3_stmt* frame = Prepare(db, "INSERT INTO frame_chunks (device_id, protocol, first_at, last_at, frames, packing, data) "
+                                      "VALUES (?, ?, ?, ?, ?, 1, ?)");
+    store::FrameBuffer frame_buffer{store::FrameBuffer::Limits{}};
+    std::vector<store::FrameChunk> due;
+    const auto clock0 = store::FrameBuffer::Clock::now();
+    auto flush_frames = [&](store::FrameBuffer::Clock::time_point now, bool all) {
+        due.clear();
+        frame_buffer.TakeDue(now, all, due);
+        for (const auto& c : due) {
+            const std::vector<uint8_t> data = store::CompressChunk(c.packed);
+            sqlite3_bind_int64(frame, 1, c.device_id);
+            sqlite3_bind_text(frame, 2, c.protocol.c_str(), -1, SQLITE_STATIC);
+            sqlite3_bind_int64(frame, 3, c.first_at.time_since_epoch().count());
+            sqlite3_bind_int64(frame, 4, c.last_at.time_since_epoch().count());
+            sqlite3_bind_int64(frame, 5, c.frames);
+            sqlite3_bind_blob(frame, 6, data.data(), static_cast<int>(data.size()), SQLITE_STATIC);
+            Check(db, sqlite3_step(frame), "insert raw frames");
+            sqlite3_reset(frame);
+        }
+    };
     sqlite3_stmt* latest = Prepare(db, fmt::format(
         "INSERT INTO latest_positions ({0}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
         "ON CONFLICT (device_id) DO UPDATE SET device_time = excluded.device_time, "
@@ -297,16 +319,16 @@ int main(int argc, char** argv) {
                 ++inserted;
                 ++in_txn;
             }
+            // The packet's round (packets are made round by round), as time: the frame buffer's clock.
+            const auto now = clock0 + std::chrono::milliseconds(shift + (&p - packets.data()) / a.devices * a.interval_ms);
             if (server_mode) {
-                sqlite3_bind_int64(frame, 1, p.device_id);
-                sqlite3_bind_int64(frame, 2, p.rows.front().server_time.time_since_epoch().count() + shift);
-                sqlite3_bind_text(frame, 3, "teltonika", -1, SQLITE_STATIC);
-                sqlite3_bind_blob(frame, 4, p.frame.data(), static_cast<int>(p.frame.size()), SQLITE_STATIC);
-                Check(db, sqlite3_step(frame), "insert frame");
-                sqlite3_reset(frame);
+                frame_buffer.Add(p.device_id, "teltonika", p.rows.front().server_time + core::Millis{shift}, p.frame, now);
             }
             if (in_txn >= a.rows_per_txn) {
-                if (server_mode) flush_latest(shift);
+                if (server_mode) {
+                    flush_frames(now, false);
+                    flush_latest(shift);
+                }
                 Exec(db, "COMMIT");
                 ++transactions;
                 in_txn = 0;
@@ -314,7 +336,10 @@ int main(int argc, char** argv) {
             }
         }
     }
-    if (server_mode) flush_latest(shift);
+    if (server_mode) {
+        flush_frames(store::FrameBuffer::Clock::time_point::max(), true);
+        flush_latest(shift);
+    }
     Exec(db, "COMMIT");
     if (in_txn > 0) ++transactions;
     const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
