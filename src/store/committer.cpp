@@ -108,8 +108,9 @@ void Committer::Run() {
         tasks.clear();
         if (!group.empty()) {
             // Light load (nothing queued behind the group, few frames a second): every frame held
-            // goes with it.
-            CommitGroup(group, observer, drained && !FramesBusy(group.size()));
+            // goes with it. (Every group counts towards the rate, also one with work behind it.)
+            const bool busy = FramesBusy(group.size());
+            CommitGroup(group, observer, drained && !busy);
         } else if (idle && !frames_.empty()) {
             CommitGroup(group, nullptr, true);  // write what is held
         }
