@@ -101,7 +101,10 @@ void FrameBuffer::Add(int64_t device_id, std::string_view protocol, core::TimePo
     h.chunk.Append(received_at, frame);
     held_bytes_ += h.chunk.packed.size() - before;
     ++held_frames_;
-    if (h.chunk.packed.size() >= limits_.chunk_bytes) Close(h);
+    if (h.chunk.packed.size() >= limits_.chunk_bytes) {
+        Close(h);
+        held_.erase(device_id);  // its next frame starts a chunk (and an entry) of its own
+    }
 }
 
 // Moves the device's open chunk to the closed ones (due at the next TakeDue).
@@ -138,11 +141,6 @@ void FrameBuffer::TakeDue(Clock::time_point now, bool all, std::vector<FrameChun
         give(std::move(it->second.chunk));
         held_.erase(it);
         order_.pop_front();
-    }
-    // Devices whose chunk was closed keep an empty entry until they send again; drop those now and
-    // then so that a fleet's worth of quiet devices costs no memory.
-    if (held_.size() > 2 * order_.size() + 64) {
-        std::erase_if(held_, [](const auto& kv) { return kv.second.chunk.frames == 0; });
     }
 }
 

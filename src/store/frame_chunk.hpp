@@ -4,8 +4,9 @@
 // A chunk is consecutive frames of one device and one protocol. Under light load each frame is its own
 // chunk, written in the same transaction as its records (so it can be read as soon as the device has
 // its ACK). Under load the committer holds a device's frames in a FrameBuffer for up to a second and
-// writes them as one compressed row: at 100,000 records/s that is about a tenth of the rows and a
-// fifth of the bytes (docs/operations.md, "Raw frames"; docs/BENCHMARKS.md).
+// writes them as one compressed row: under the ingestion benchmark's load (about 90,000 records/s)
+// about a tenth of the rows and a fifth of the bytes (docs/operations.md, "Raw frames";
+// docs/BENCHMARKS.md, summary).
 //
 // Thread-safety: FrameChunk and FrameBuffer are plain values, used by one thread (the committer's);
 // the functions are pure.
@@ -89,7 +90,8 @@ private:
     Limits limits_;
     std::unordered_map<int64_t, Held> held_;
     // Open chunks in the order they started, as (device, generation); an entry whose device has
-    // since closed that chunk is stale and skipped.
+    // since closed that chunk is stale and skipped. A device has an entry in held_ only while it
+    // has an open chunk.
     std::deque<std::pair<int64_t, uint64_t>> order_;
     std::vector<FrameChunk> closed_;
     uint64_t next_generation_ = 1;
