@@ -40,6 +40,7 @@
 #include "protocol/teltonika/teltonika.hpp"
 #include "sim/route.hpp"
 #include "sim/sim.hpp"
+#include "store/detail/frame_sql.hpp"     // the store's own raw-frame rows
 #include "store/detail/position_sql.hpp"  // the store's own columns and row binding
 #include "store/store.hpp"
 
@@ -260,25 +261,14 @@ int main(int argc, char** argv) {
     sqlite3_stmt* insert = Prepare(db, fmt::format("INSERT {}INTO positions ({}) VALUES "
                                                    "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                                                    server_mode ? "OR IGNORE " : "", store::detail::kPositionColumns));
-    sqlite3_stmt* frame = Prepare(db, "INSERT INTO frame_chunks (device_id, protocol, first_at, last_at, frames, packing, data) "
-                                      "VALUES (?, ?, ?, ?, ?, 1, ?)");
+    sqlite3_stmt* frame = Prepare(db, store::detail::kInsertFrameChunk);
     store::FrameBuffer frame_buffer{store::FrameBuffer::Limits{}};
     std::vector<store::FrameChunk> due;
     const auto clock0 = store::FrameBuffer::Clock::now();
     auto flush_frames = [&](store::FrameBuffer::Clock::time_point now, bool all) {
         due.clear();
         frame_buffer.TakeDue(now, all, due);
-        for (const auto& c : due) {
-            const std::vector<uint8_t> data = store::CompressChunk(c.packed);
-            sqlite3_bind_int64(frame, 1, c.device_id);
-            sqlite3_bind_text(frame, 2, c.protocol.c_str(), -1, SQLITE_STATIC);
-            sqlite3_bind_int64(frame, 3, c.first_at.time_since_epoch().count());
-            sqlite3_bind_int64(frame, 4, c.last_at.time_since_epoch().count());
-            sqlite3_bind_int64(frame, 5, c.frames);
-            sqlite3_bind_blob(frame, 6, data.data(), static_cast<int>(data.size()), SQLITE_STATIC);
-            Check(db, sqlite3_step(frame), "insert raw frames");
-            sqlite3_reset(frame);
-        }
+        for (const auto& c : due) Check(db, store::detail::InsertFrameChunk(frame, c), "insert raw frames");
     };
     sqlite3_stmt* latest = Prepare(db, fmt::format(
         "INSERT INTO latest_positions ({0}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "

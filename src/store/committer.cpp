@@ -80,8 +80,8 @@ void Committer::Run() {
     std::vector<Item> group;
     std::deque<Task> tasks;
     std::shared_ptr<const Observer> observer;
-    bool drained = true, stopping = false;
     for (;;) {
+        bool drained = true, stopping = false;
         {
             std::unique_lock lock(mu_);
             // With frames held, a short wait: they are written soon after the load stops.

@@ -19,6 +19,7 @@
 #include "core/json.hpp"
 #include "core/thread.hpp"
 #include "store/accounts.hpp"
+#include "store/detail/frame_sql.hpp"
 #include "store/detail/position_sql.hpp"
 #include "store/store.hpp"
 
@@ -29,6 +30,8 @@ using core::TimePoint;
 using detail::kPositionColumns;
 using detail::ReadPositionRow;
 using detail::BindPosition;
+using detail::InsertFrameChunk;
+using detail::kInsertFrameChunk;
 
 int64_t ToMs(TimePoint t) { return t.time_since_epoch().count(); }
 TimePoint FromMs(int64_t ms) { return TimePoint{core::Millis{ms}}; }
@@ -1183,9 +1186,7 @@ public:
             "WHERE excluded.device_time > latest_positions.device_time",
             kPositionColumns));
         if (!latest) return latest.error();
-        auto chunk = Prepare(
-            "INSERT INTO frame_chunks (device_id, protocol, first_at, last_at, frames, packing, data) "
-            "VALUES (?, ?, ?, ?, ?, 1, ?)");
+        auto chunk = Prepare(kInsertFrameChunk);
         if (!chunk) return chunk.error();
 
         auto late = Prepare(
@@ -1230,16 +1231,7 @@ public:
             }
         }
         for (const FrameChunk& c : frames) {
-            const std::vector<uint8_t> data = CompressChunk(c.packed);
-            sqlite3_bind_int64(*chunk, 1, c.device_id);
-            BindText(*chunk, 2, c.protocol);
-            sqlite3_bind_int64(*chunk, 3, ToMs(c.first_at));
-            sqlite3_bind_int64(*chunk, 4, ToMs(c.last_at));
-            sqlite3_bind_int64(*chunk, 5, c.frames);
-            sqlite3_bind_blob(*chunk, 6, data.data(), static_cast<int>(data.size()), SQLITE_STATIC);
-            int rc = sqlite3_step(*chunk);
-            sqlite3_reset(*chunk);
-            if (rc != SQLITE_DONE) return Rollback(DbError("insert raw frames"));
+            if (InsertFrameChunk(*chunk, c) != SQLITE_DONE) return Rollback(DbError("insert raw frames"));
         }
         for (const auto& [device_id, p] : newest) {
             BindPosition(*latest, *p);
