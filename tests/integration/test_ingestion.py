@@ -177,6 +177,29 @@ def test_idle_connection_is_closed_after_its_timeout(server_factory):
     assert metric(srv.metrics(), "fleetd_idle_timeouts_total", "teltonika") == 2
 
 
+def test_streaming_connection_keeps_its_timeout_and_splits_frames_across_reads(server_factory):
+    # Packets less than a second apart: the session keeps its read buffer between them and reads
+    # straight into it. The idle timeout and frames split across reads must work as before.
+    srv = server_factory("--idle-timeout", "1")
+    srv.admin("device", "add", "--imei", F.TELTONIKA_IMEI, "--protocol", "teltonika")
+    srv.start()
+    s = teltonika_login(srv)
+    for frame, count in ((F.CODEC8_ONE, 1), (F.CODEC8_TWO, 2), (F.CODEC8_CAPTURED, 1)):
+        half = len(frame) // 2
+        s.sendall(frame[:half])
+        time.sleep(0.05)
+        s.sendall(frame[half:])
+        assert recv_exact(s, 4) == struct.pack(">I", count)
+        time.sleep(0.1)
+    s.sendall(F.CODEC8_ONE + F.CODEC8_TWO)  # two frames in one read: two ACKs, one resent record
+    assert recv_exact(s, 8) == struct.pack(">II", 1, 2)
+    last_ack = time.time()
+    assert is_closed(s, timeout=5)
+    assert 0.9 <= time.time() - last_ack < 4
+    assert len(positions(srv, F.TELTONIKA_IMEI)) == 4
+    assert metric(srv.metrics(), "fleetd_idle_timeouts_total", "teltonika") == 1
+
+
 def test_connections_over_the_limit_are_closed(server_factory):
     srv = server_factory("--max-connections", "2")
     srv.admin("device", "add", "--imei", F.TELTONIKA_IMEI, "--protocol", "teltonika")
