@@ -866,6 +866,11 @@ bool InstallTrackedPageCache() {
 
 const bool g_tracked_page_cache = InstallTrackedPageCache();
 
+// SQLite counts every allocation under a process-wide mutex unless told not to (its "memstatus").
+// fleetd never asks for those counts, and the writer, the pipeline's workers and the readers of the
+// API would all take that mutex for each allocation. Set at the start, like the page cache above.
+const bool g_memstatus_off = sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0) == SQLITE_OK;
+
 // The connection's page cache. Ingestion appends to one B-tree leaf per device (the positions table
 // is clustered by device) and to its parents; with SQLite's default 2 MB, a fleet of a thousand
 // devices evicts those pages between two commits and inserts read them back from the file. The pages
