@@ -1,5 +1,6 @@
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstring>
 #include <type_traits>
 #include <variant>
@@ -13,23 +14,57 @@
 namespace fleet::store {
 namespace {
 
-// FNV-1a, 64 bits: a fast content hash; collisions only matter between two records of one device
-// with the same millisecond timestamp.
-class Fnv {
-public:
-    void Add(const void* data, size_t n) {
-        const auto* p = static_cast<const uint8_t*>(data);
-        for (size_t i = 0; i < n; ++i) h_ = (h_ ^ p[i]) * 0x100000001b3ULL;
-    }
-    template <typename T>
-    void AddValue(const T& v) {
-        Add(&v, sizeof v);
-    }
-    uint64_t value() const { return h_; }
+// The fingerprint: FNV-1a, 64 bits, over what the device sent (not server_time, which differs on a
+// resend): a fast content hash; collisions only matter between two records of one device with the
+// same millisecond timestamp. Part of the stored data (a resent record must find its row): never
+// change what it covers or how.
+constexpr uint64_t kFnvOffset = 0xcbf29ce484222325ULL;
+constexpr uint64_t kFnvPrime = 0x100000001b3ULL;
 
-private:
-    uint64_t h_ = 0xcbf29ce484222325ULL;
-};
+uint64_t Fnv1a(const uint8_t* p, size_t n, uint64_t h) {
+    for (size_t i = 0; i < n; ++i) h = (h ^ p[i]) * kFnvPrime;
+    return h;
+}
+
+// The bytes the fingerprint covers, in order: lat, lon, altitude, speed and course as the machine's
+// doubles, satellites as its int, then the IO and attribute JSON.
+void HashedBytes(std::string& out, const PositionRow& p) {
+    out.clear();
+    for (double v : {p.lat, p.lon, p.altitude_m, p.speed_kmh, p.course_deg}) {
+        out.append(reinterpret_cast<const char*>(&v), sizeof v);
+    }
+    out.append(reinterpret_cast<const char*>(&p.satellites), sizeof p.satellites);
+    out += p.io_json;
+    out += p.attributes_json;
+}
+
+int64_t AsFingerprint(uint64_t h) {
+    int64_t fp;
+    std::memcpy(&fp, &h, sizeof fp);
+    return fp;
+}
+
+// FNV-1a of four texts side by side. Each byte of FNV-1a waits for the multiplication of the one
+// before (about 4 cycles a byte, some 500 ns a record); four independent chains keep the core's
+// multipliers busy and take about the time of one (measured 490 against 140 ns a record).
+void Fnv1aFour(const std::string (&texts)[4], uint64_t (&out)[4]) {
+    const auto* a = reinterpret_cast<const uint8_t*>(texts[0].data());
+    const auto* b = reinterpret_cast<const uint8_t*>(texts[1].data());
+    const auto* c = reinterpret_cast<const uint8_t*>(texts[2].data());
+    const auto* d = reinterpret_cast<const uint8_t*>(texts[3].data());
+    const size_t common = std::min({texts[0].size(), texts[1].size(), texts[2].size(), texts[3].size()});
+    uint64_t ha = kFnvOffset, hb = kFnvOffset, hc = kFnvOffset, hd = kFnvOffset;
+    for (size_t i = 0; i < common; ++i) {
+        ha = (ha ^ a[i]) * kFnvPrime;
+        hb = (hb ^ b[i]) * kFnvPrime;
+        hc = (hc ^ c[i]) * kFnvPrime;
+        hd = (hd ^ d[i]) * kFnvPrime;
+    }
+    out[0] = Fnv1a(a + common, texts[0].size() - common, ha);
+    out[1] = Fnv1a(b + common, texts[1].size() - common, hb);
+    out[2] = Fnv1a(c + common, texts[2].size() - common, hc);
+    out[3] = Fnv1a(d + common, texts[3].size() - common, hd);
+}
 
 // The stored JSON must be exactly core::IoToJson and core::AttributesToJson (the fingerprint hashes
 // it: a record resent after an upgrade must hash the same). These build the same text on the
@@ -81,9 +116,8 @@ std::string AttributesJson(const core::Attributes& attrs) {
     return out;
 }
 
-}  // namespace
-
-PositionRow MakePositionRow(int64_t device_id, const core::Record& r) {
+// The row without its fingerprint and packed texts.
+PositionRow RowFields(int64_t device_id, const core::Record& r) {
     PositionRow p;
     p.device_id = device_id;
     p.device_time = r.device_time;
@@ -98,18 +132,39 @@ PositionRow MakePositionRow(int64_t device_id, const core::Record& r) {
     p.valid = r.valid;
     p.io_json = IoJson(r.io);
     p.attributes_json = AttributesJson(r.attributes);
-    // The fingerprint covers what the device sent (not server_time, which differs on a resend).
-    Fnv h;
-    for (double v : {r.lat, r.lon, r.altitude_m, r.speed_kmh, r.course_deg}) h.AddValue(v);
-    h.AddValue(r.satellites);
-    h.Add(p.io_json.data(), p.io_json.size());
-    h.Add(p.attributes_json.data(), p.attributes_json.size());
-    int64_t fp;
-    uint64_t v = h.value();
-    std::memcpy(&fp, &v, sizeof fp);
-    p.fingerprint = fp;
+    return p;
+}
+
+}  // namespace
+
+PositionRow MakePositionRow(int64_t device_id, const core::Record& r) {
+    PositionRow p = RowFields(device_id, r);
+    std::string hashed;
+    HashedBytes(hashed, p);
+    p.fingerprint = AsFingerprint(Fnv1a(reinterpret_cast<const uint8_t*>(hashed.data()), hashed.size(), kFnvOffset));
     p.packed = PackJson(p.io_json, p.attributes_json);
     return p;
+}
+
+void MakePositionRows(int64_t device_id, std::span<const core::Record> records, std::vector<PositionRow>& out) {
+    const size_t first = out.size();
+    out.reserve(first + records.size());
+    for (const auto& r : records) out.push_back(RowFields(device_id, r));
+    std::span<PositionRow> rows(out.data() + first, records.size());
+    thread_local std::string hashed[4];
+    size_t i = 0;
+    for (; i + 4 <= rows.size(); i += 4) {
+        for (size_t k = 0; k < 4; ++k) HashedBytes(hashed[k], rows[i + k]);
+        uint64_t h[4];
+        Fnv1aFour(hashed, h);
+        for (size_t k = 0; k < 4; ++k) rows[i + k].fingerprint = AsFingerprint(h[k]);
+    }
+    for (; i < rows.size(); ++i) {
+        HashedBytes(hashed[0], rows[i]);
+        rows[i].fingerprint =
+            AsFingerprint(Fnv1a(reinterpret_cast<const uint8_t*>(hashed[0].data()), hashed[0].size(), kFnvOffset));
+    }
+    for (auto& p : rows) p.packed = PackJson(p.io_json, p.attributes_json);
 }
 
 void AppendFixJson(std::string& out, const PositionRow& p) {

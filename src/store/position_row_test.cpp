@@ -76,5 +76,39 @@ TEST(MakePositionRowTest, FingerprintIgnoresServerTimeButNotContent) {
     EXPECT_NE(MakePositionRow(1, a).fingerprint, MakePositionRow(1, b).fingerprint);
 }
 
+// The fingerprint is part of the stored data: a record resent after an upgrade must find the row it
+// was stored as. Its value for this record, as computed one record at a time up to commit 2f93aaf,
+// must never change.
+TEST(MakePositionRowTest, FingerprintDoesNotChange) {
+    EXPECT_EQ(MakePositionRow(1, EveryKindOfValue()).fingerprint, 6200091112941702746);
+}
+
+// The rows of a packet are made together (fingerprints four at a time): the same rows as one by one,
+// whatever the number of records and the lengths of their texts.
+TEST(MakePositionRowTest, RowsMadeTogetherAreTheRowsMadeOneByOne) {
+    std::vector<core::Record> records;
+    for (int i = 0; i < 11; ++i) {
+        core::Record r = EveryKindOfValue();
+        r.lat += i;
+        r.io.resize(static_cast<size_t>(i % 9));  // texts of different lengths, the shortest first or not
+        if (i % 3 == 0) r.attributes.clear();
+        records.push_back(r);
+    }
+    for (size_t n = 0; n <= records.size(); ++n) {
+        std::vector<PositionRow> rows;
+        MakePositionRows(3, std::span<const core::Record>(records.data(), n), rows);
+        ASSERT_EQ(rows.size(), n);
+        for (size_t i = 0; i < n; ++i) {
+            PositionRow one = MakePositionRow(3, records[i]);
+            EXPECT_EQ(rows[i].fingerprint, one.fingerprint) << n << " records, row " << i;
+            EXPECT_EQ(rows[i].io_json, one.io_json);
+            EXPECT_EQ(rows[i].attributes_json, one.attributes_json);
+            EXPECT_EQ(rows[i].packed, one.packed);
+            EXPECT_EQ(rows[i].lat, one.lat);
+            EXPECT_EQ(rows[i].device_id, 3);
+        }
+    }
+}
+
 }  // namespace
 }  // namespace fleet::store

@@ -64,6 +64,9 @@ struct PositionRow {
 
 // Builds the stored row of a decoded record (computes the fingerprint and the JSON).
 PositionRow MakePositionRow(int64_t device_id, const core::Record& record);
+// Appends the rows of a packet's records to `out`: the same rows as MakePositionRow one by one, made
+// faster together (the fingerprints are computed four at a time).
+void MakePositionRows(int64_t device_id, std::span<const core::Record> records, std::vector<PositionRow>& out);
 // The fix of a stored position as JSON members, without braces: "time", "server_time", "lat", "lon",
 // "altitude", "speed_kmh", "course", "satellites" (the API and the admin CLI add their own around it).
 void AppendFixJson(std::string& out, const PositionRow& p);

@@ -107,11 +107,8 @@ store::IngestBatch MakeBatch(const Context& ctx, const store::Device& device, st
     batch.device_id = device.id;
     batch.protocol = std::move(protocol);
     batch.received_at = NowMillis();
-    batch.positions.reserve(records.size());
-    for (auto& r : records) {
-        r.server_time = batch.received_at;
-        batch.positions.push_back(store::MakePositionRow(device.id, r));
-    }
+    for (auto& r : records) r.server_time = batch.received_at;
+    store::MakePositionRows(device.id, records, batch.positions);
     if (ctx.options.keep_raw_frames) batch.raw_frame.assign(raw_frame.begin(), raw_frame.end());
     return batch;
 }
