@@ -102,8 +102,9 @@ describe('reports', () => {
     await signInPage(page, fleetd.url, 'manager@acme.example');
     await page.goto(`${fleetd.url}/reports?report=utilisation`);
     await page.getByRole('heading', { name: 'Fleet utilisation', level: 2 }).waitFor();
-    assert.equal(await page.locator('table.report-table tbody tr').count(), 2);
+    // The heading comes with the page, the rows and the chart with the answer: wait for the answer.
     await page.getByRole('img', { name: /Share of days used/ }).waitFor();
+    assert.equal(await page.locator('table.report-table tbody tr').count(), 2);
 
     await page.getByLabel('Report', { exact: true }).selectOption('eco');
     await page.getByLabel('Rank', { exact: true }).selectOption('vehicle');
