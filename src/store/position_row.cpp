@@ -138,12 +138,9 @@ PositionRow RowFields(int64_t device_id, const core::Record& r) {
 }  // namespace
 
 PositionRow MakePositionRow(int64_t device_id, const core::Record& r) {
-    PositionRow p = RowFields(device_id, r);
-    std::string hashed;
-    HashedBytes(hashed, p);
-    p.fingerprint = AsFingerprint(Fnv1a(reinterpret_cast<const uint8_t*>(hashed.data()), hashed.size(), kFnvOffset));
-    p.packed = PackJson(p.io_json, p.attributes_json);
-    return p;
+    std::vector<PositionRow> rows;
+    MakePositionRows(device_id, std::span<const core::Record>(&r, 1), rows);
+    return std::move(rows.front());
 }
 
 void MakePositionRows(int64_t device_id, std::span<const core::Record> records, std::vector<PositionRow>& out) {

@@ -99,9 +99,10 @@ private:
     // something to handle.
     //
     // A streaming connection (its previous bytes arrived less than kStreamingGap ago) keeps its buffer
-    // and reads straight into it. Waiting first costs two system calls a packet (the reactor re-arms
-    // the socket for a wait, and the size of what arrived is asked for), which is a fifth of the
-    // server's CPU time under load; the buffer it keeps is at most 16 KiB a busy connection.
+    // and reads straight into it. Waiting first costs two of the four system calls of a packet (the
+    // reactor re-arms the socket for a wait, epoll_ctl, and the size of what arrived is asked for,
+    // ioctl FIONREAD), and system calls are dear on virtual machines; the buffer it keeps is at most
+    // 16 KiB a busy connection.
     asio::awaitable<void> Loop() {
         const size_t capacity_limit = ctx_.options.max_frame_bytes + 4096;
         for (;;) {
