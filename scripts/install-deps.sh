@@ -8,7 +8,7 @@ packages=(
   clang-14 libclang-rt-14-dev
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libsqlite3-dev sqlite3
-  liblz4-dev  # stored positions: IO values and attributes packed (src/store/packed_json.*)
+  liblz4-dev  # stored positions packed (src/store/packed_json.*); its static archive is linked
   libjemalloc-dev  # the fleetd binary's allocator (CMakeLists.txt, FLEETD_JEMALLOC)
   libspdlog-dev libfmt-dev libcli11-dev libtomlplusplus-dev
   libsodium-dev liboath-dev libssl-dev openssl
