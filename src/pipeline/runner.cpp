@@ -10,7 +10,7 @@ namespace fleet::pipeline {
 Result<std::unique_ptr<Runner>> Runner::Start(const Options& options) {
     if (options.workers < 1 || options.workers > 64) return MakeError("pipeline workers must be 1 to 64");
     if (options.chunk_positions < 1) return MakeError("pipeline chunk must hold at least one position");
-    std::unique_ptr<Runner> runner(new Runner());
+    std::unique_ptr<Runner> runner(new Runner(options.feed_bytes > 0));
     for (int i = 0; i < options.workers; ++i) {
         auto accounts = store::AccountStore::Open(options.db_path);
         if (!accounts) return MakeError("pipeline: " + accounts.error().message);
@@ -22,6 +22,8 @@ Result<std::unique_ptr<Runner>> Runner::Start(const Options& options) {
     return runner;
 }
 
+Runner::Runner(bool feed) : feed_(feed) {}
+
 Runner::~Runner() { Stop(); }
 
 detail::Worker& Runner::WorkerOf(int64_t device_id) {
@@ -29,24 +31,60 @@ detail::Worker& Runner::WorkerOf(int64_t device_id) {
     return *workers_[static_cast<size_t>(((device_id % n) + n) % n)];
 }
 
+namespace {
+
+// What the engine is given of a committed position (detail::ToPoint), and its key: the IO values and
+// the packed texts stay out.
+store::PositionRow FeedCopy(const store::PositionRow& p) {
+    store::PositionRow c;
+    c.device_id = p.device_id;
+    c.device_time = p.device_time;
+    c.server_time = p.server_time;
+    c.fingerprint = p.fingerprint;
+    c.lat = p.lat;
+    c.lon = p.lon;
+    c.altitude_m = p.altitude_m;
+    c.speed_kmh = p.speed_kmh;
+    c.course_deg = p.course_deg;
+    c.satellites = p.satellites;
+    c.hdop = p.hdop;
+    c.valid = p.valid;
+    c.attributes_json = p.attributes_json;
+    return c;
+}
+
+}  // namespace
+
 void Runner::OnCommitted(std::span<const store::IngestBatch* const> committed) {
-    // One lock per worker per group, not per batch. With each device, the oldest device time it
-    // committed: the worker looks for a late mark only when that is not after what it processed.
-    std::vector<std::vector<detail::Worker::WakeUp>> by_worker(workers_.size());
-    const auto n = static_cast<int64_t>(workers_.size());
-    for (const store::IngestBatch* b : committed) {
-        if (b->positions.empty()) continue;
-        core::TimePoint oldest = b->positions.front().device_time;
-        for (const auto& p : b->positions) oldest = std::min(oldest, p.device_time);
-        auto& wakes = by_worker[static_cast<size_t>(((b->device_id % n) + n) % n)];
-        if (!wakes.empty() && wakes.back().device_id == b->device_id) {
-            wakes.back().oldest = std::min(*wakes.back().oldest, oldest);
-        } else {
-            wakes.push_back({b->device_id, oldest});
+    try {
+        // One lock per worker per group, not per batch. With each device, the oldest device time it
+        // committed: the worker looks for a late mark only when that is not after what it processed.
+        std::vector<std::vector<detail::Worker::WakeUp>> by_worker(workers_.size());
+        std::vector<std::vector<store::PositionRow>> fed(workers_.size());
+        const auto n = static_cast<int64_t>(workers_.size());
+        for (const store::IngestBatch* b : committed) {
+            if (b->positions.empty()) continue;
+            core::TimePoint oldest = b->positions.front().device_time;
+            for (const auto& p : b->positions) oldest = std::min(oldest, p.device_time);
+            const auto w = static_cast<size_t>(((b->device_id % n) + n) % n);
+            auto& wakes = by_worker[w];
+            if (!wakes.empty() && wakes.back().device_id == b->device_id) {
+                wakes.back().oldest = std::min(*wakes.back().oldest, oldest);
+            } else {
+                wakes.push_back({b->device_id, oldest});
+            }
+            if (feed_) {
+                for (const auto& p : b->positions) fed[w].push_back(FeedCopy(p));
+            }
         }
-    }
-    for (size_t i = 0; i < workers_.size(); ++i) {
-        if (!by_worker[i].empty()) workers_[i]->WakeMany(by_worker[i]);
+        for (size_t i = 0; i < workers_.size(); ++i) {
+            if (!by_worker[i].empty()) workers_[i]->WakeMany(by_worker[i], std::move(fed[i]));
+        }
+    } catch (...) {
+        // Out of memory: part of this group was neither fed nor woken, so no device may trust the
+        // feed until it has read the database again (the tick wakes them all).
+        for (auto& worker : workers_) worker->FeedLost();
+        throw;
     }
 }
 
@@ -72,6 +110,9 @@ std::string Runner::Metrics() const {
     return fmt::format(
         "# HELP fleetd_pipeline_positions_total Positions processed by the pipeline (replays included).\n"
         "# TYPE fleetd_pipeline_positions_total counter\nfleetd_pipeline_positions_total {}\n"
+        "# HELP fleetd_pipeline_positions_fed_total Of them, positions taken from the committed groups "
+        "instead of read back from the database.\n"
+        "# TYPE fleetd_pipeline_positions_fed_total counter\nfleetd_pipeline_positions_fed_total {}\n"
         "# HELP fleetd_pipeline_chunks_total Chunks of derived rows written.\n"
         "# TYPE fleetd_pipeline_chunks_total counter\nfleetd_pipeline_chunks_total {}\n"
         "# HELP fleetd_pipeline_recomputes_total Windows replayed because late positions arrived.\n"
@@ -80,7 +121,7 @@ std::string Runner::Metrics() const {
         "# TYPE fleetd_pipeline_events_total counter\nfleetd_pipeline_events_total {}\n"
         "# HELP fleetd_pipeline_failures_total Failed chunks and checks (retried).\n"
         "# TYPE fleetd_pipeline_failures_total counter\nfleetd_pipeline_failures_total {}\n",
-        stats_.positions.load(), stats_.chunks.load(), stats_.recomputes.load(), stats_.events.load(),
+        stats_.positions.load(), stats_.fed.load(), stats_.chunks.load(), stats_.recomputes.load(), stats_.events.load(),
         stats_.failures.load());
 }
 

@@ -6,8 +6,9 @@
 // transaction per chunk (store::DerivedStore) with the running totals and, when no trip is open
 // (and at least hourly in device time while one is), a checkpoint of the engine's state.
 //
-// Workers are woken by the committer (OnCommitted: the devices of each committed group) and by a
-// periodic tick. Late positions (ingestion marks them in pipeline_late) make the worker replay the
+// Workers are woken by the committer (OnCommitted: the devices of each committed group, with copies
+// of their positions, the feed: a device caught up with the database is then processed from them
+// without reading them back) and by a periodic tick (which reads back). Late positions (ingestion marks them in pipeline_late) make the worker replay the
 // device from the last checkpoint before them, after deleting the rows the replay writes again;
 // events of that window that the replay does not raise again are deleted with their notifications.
 // A restart resumes each device from its last checkpoint: what is processed again is written again
@@ -17,12 +18,14 @@
 // time) and device_online (it spoke again), once per episode.
 //
 // Thread-safety: every public method may be called from any thread; OnCommitted only copies device
-// ids under a short lock (it runs on the committer's thread, which must never wait).
+// ids and positions and moves them in under a short lock (it runs on the committer's thread, which
+// must never wait).
 #pragma once
 
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -55,9 +58,20 @@ public:
         // once it has run. With SQLite, a commit by another connection costs the writer its page
         // cache (docs/pipeline.md, "Where the pipeline writes").
         std::function<void(const std::function<void(store::AccountStore&)>& work)> write_on_writer;
+        // The feed: what OnCommitted is given, kept in memory by each worker until its next pass, so
+        // that a device whose every committed position came that way is processed without reading
+        // them back from the database. At most this many bytes a worker (about: the positions'
+        // fixes and attribute texts); beyond it, a device's positions are read back. 0: always read
+        // back (a runner not told of every commit must say so, see OnCommitted).
+        size_t feed_bytes = 16u << 20;
+        // Counts the commits that failed, the committer's (store::Committer::Stats::failures). When
+        // it moves, every device is read back once: a group that failed only at its sync is in the
+        // database without having been fed. Null: no such count.
+        const std::atomic<uint64_t>* commit_failures = nullptr;
     };
     struct Stats {
         std::atomic<uint64_t> positions{0};    // positions processed (replays included)
+        std::atomic<uint64_t> fed{0};          // of them, taken from the feed, not read back
         std::atomic<uint64_t> chunks{0};       // chunk transactions written
         std::atomic<uint64_t> recomputes{0};   // windows replayed for late positions
         std::atomic<uint64_t> events{0};       // events written (replays included)
@@ -70,7 +84,12 @@ public:
     Runner(const Runner&) = delete;
     Runner& operator=(const Runner&) = delete;
 
-    // The committer's observer: wakes the workers of the committed devices. Never blocks for long.
+    // The committer's observer: wakes the workers of the committed devices and hands them copies of
+    // the committed positions (the feed, Options::feed_bytes). Never blocks for long. With the feed
+    // on, it must be called for every group committed after Start(), in commit order, once the
+    // group is visible to other connections: a device's worker trusts that whatever was committed
+    // after its last read of the database came this way. `fleetd serve` starts the runner and sets
+    // the observer before the gateway opens, and the committer is the only writer of positions.
     void OnCommitted(std::span<const store::IngestBatch* const> committed);
     // Wakes the worker of one device.
     void Wake(int64_t device_id);
@@ -90,9 +109,10 @@ public:
     std::string Metrics() const;
 
 private:
-    Runner() = default;
+    explicit Runner(bool feed);
     detail::Worker& WorkerOf(int64_t device_id);
 
+    const bool feed_;
     Stats stats_;
     std::vector<std::unique_ptr<detail::Worker>> workers_;
 };

@@ -7,6 +7,8 @@
 #include <sqlite3.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
 #include <filesystem>
 #include <limits>
 #include <thread>
@@ -184,6 +186,8 @@ protected:
         o.presence_interval = presence;
         o.tick = tick;
         o.chunk_positions = 50;  // several chunks per device
+        o.feed_bytes = feed_bytes_;
+        o.commit_failures = &commit_failures_;
         auto r = Runner::Start(o);
         ASSERT_TRUE(r.ok()) << r.error().message;
         runner_ = std::move(*r);
@@ -216,10 +220,61 @@ protected:
         return out;
     }
 
+    // The route in packets of 10 as a device sends them: each packet's positions out of order, every
+    // fifth packet sent twice (its ACK lost). `fed`: the runner is told of each commit.
+    void IngestPackets(const std::vector<store::PositionRow>& route, bool fed = true) {
+        for (size_t from = 0, n = 0; from < route.size(); from += 10, ++n) {
+            store::IngestBatch b;
+            b.device_id = route[from].device_id;
+            b.protocol = "teltonika";
+            b.positions.assign(route.begin() + static_cast<long>(from),
+                               route.begin() + static_cast<long>(std::min(from + 10, route.size())));
+            std::reverse(b.positions.begin(), b.positions.end());
+            const store::IngestBatch* batches[] = {&b};
+            for (int send = 0; send < (n % 5 == 4 ? 2 : 1); ++send) {
+                auto r = store_->Ingest(batches);
+                ASSERT_TRUE(r.ok()) << r.error().message;
+                if (runner_ && fed) runner_->OnCommitted(batches);
+            }
+        }
+    }
+
+    // The derived rows of device 8's route sent by IngestPackets to a runner that reads back every
+    // position (no feed); the runner is stopped after.
+    std::string ReadBack() {
+        feed_bytes_ = 0;
+        StartRunner();
+        Idle();
+        IngestPackets(Route(8, T("2026-03-01T10:00:00Z")));
+        Idle();
+        std::string rows = Derived(8);
+        EXPECT_NE(rows.find('\n'), 0u);  // trips, stops and events to compare
+        EXPECT_EQ(runner_->stats().fed.load(), 0u);
+        runner_.reset();
+        return rows;
+    }
+
+    // Starts a runner with this feed and lets it take its first look at every device (in the
+    // database; device 8 from its checkpoint): the positions it processed in that look.
+    uint64_t FedRunner(size_t feed_bytes) {
+        feed_bytes_ = feed_bytes;
+        StartRunner();
+        Idle();
+        return runner_->stats().positions.load();
+    }
+
+    // Device 7 is in the van, device 8 in no vehicle: their derived rows without the vehicle.
+    static std::string WithoutVehicle(std::string s) {
+        for (size_t at; (at = s.find(" 3\n")) != std::string::npos;) s.replace(at, 3, " -\n");
+        return s;
+    }
+
     fs::path dir_;
     std::string path_;
     std::unique_ptr<store::Store> store_;
     std::unique_ptr<Runner> runner_;
+    size_t feed_bytes_ = Runner::Options{}.feed_bytes;
+    std::atomic<uint64_t> commit_failures_{0};
 };
 
 TEST_F(RunnerTest, ProcessesWhatIsCommittedAndCheckpoints) {
@@ -278,6 +333,58 @@ TEST_F(RunnerTest, ARestartResumesFromTheCheckpointWithoutDuplicates) {
     Idle();
     EXPECT_EQ(Derived(7), resumed);
     EXPECT_EQ(Int("SELECT count(*) FROM events"), events);
+}
+
+// The feed: positions handed over by OnCommitted give what reading them back gives, out of order
+// within a packet and resent included, and are not read back.
+TEST_F(RunnerTest, FedPositionsGiveWhatReadingThemBackGives) {
+    const std::string want = ReadBack();
+    const uint64_t before = FedRunner(Runner::Options{}.feed_bytes);
+    auto route = Route(7, T("2026-03-01T10:00:00Z"));
+    IngestPackets(route);
+    Idle();
+    EXPECT_EQ(WithoutVehicle(Derived(7)), WithoutVehicle(want));
+    EXPECT_EQ(runner_->stats().fed.load(), route.size());  // each once, none read back
+    EXPECT_EQ(runner_->stats().positions.load() - before, route.size());
+    EXPECT_EQ(runner_->stats().failures.load(), 0u);
+}
+
+// Beyond its bound the feed drops a device's positions, which are then read back: the same rows.
+TEST_F(RunnerTest, PositionsBeyondTheFeedsBoundAreReadBack) {
+    const std::string want = ReadBack();
+    const uint64_t before = FedRunner(2000);  // a few positions
+    auto route = Route(7, T("2026-03-01T10:00:00Z"));
+    IngestPackets(route);
+    Idle();
+    EXPECT_EQ(WithoutVehicle(Derived(7)), WithoutVehicle(want));
+    EXPECT_EQ(runner_->stats().positions.load() - before, route.size());
+    EXPECT_LT(runner_->stats().fed.load(), route.size());
+    EXPECT_EQ(runner_->stats().failures.load(), 0u);
+}
+
+// A group committed without being fed (its sync failed: the devices were told so, but the rows are
+// in the database): once the committer's failure count moves, every device reads back first.
+TEST_F(RunnerTest, AFailedCommitMakesEveryDeviceReadBack) {
+    StartRunner();
+    Idle();
+    auto reference = Route(8, T("2026-03-01T10:00:00Z"));
+    IngestPackets(reference);
+    Idle();
+    const std::string want = Derived(8);
+
+    auto route = Route(7, T("2026-03-01T10:00:00Z"));
+    std::vector<store::PositionRow> first(route.begin(), route.begin() + 100);
+    std::vector<store::PositionRow> unfed(route.begin() + 100, route.begin() + 110);
+    std::vector<store::PositionRow> rest(route.begin() + 110, route.end());
+    IngestPackets(first);
+    Idle();
+    IngestPackets(unfed, false);
+    ++commit_failures_;
+    IngestPackets(rest);
+    Idle();
+    EXPECT_EQ(WithoutVehicle(Derived(7)), WithoutVehicle(want));
+    EXPECT_EQ(runner_->stats().positions.load(), reference.size() + route.size());
+    EXPECT_LT(runner_->stats().fed.load(), reference.size() + route.size());
 }
 
 TEST_F(RunnerTest, RaisesOfflineOnceAndOnlineWhenTheDeviceSpeaksAgain) {

@@ -183,6 +183,11 @@ def test_a_route_in_order_gives_its_trips_stops_distances_driver_and_events(worl
     assert all(e["vehicle_id"] == world["vehicles"][0] for e in events)
     on_second = [e for e in events if e["type"] == "trip_end" and e["time"] > trips[1]["start_time"]]
     assert on_second and on_second[0]["driver_id"] == world["driver"]
+    # Positions in order, committed after the pipeline's first look: processed from the feed, not
+    # read back (docs/pipeline.md, "The feed").
+    fed = [line for line in world["srv"].metrics().splitlines()
+           if line.startswith("fleetd_pipeline_positions_fed_total ")]
+    assert fed and float(fed[0].split()[1]) > 0, fed
 
 
 def test_late_records_recompute_the_window_to_what_in_order_gives(world, reference):

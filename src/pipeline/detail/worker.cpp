@@ -23,6 +23,14 @@ constexpr auto kParkedCheckpoint = std::chrono::minutes(10);
 
 core::TimePoint Now() { return std::chrono::time_point_cast<core::Millis>(std::chrono::system_clock::now()); }
 
+// What a fed position holds in memory, about.
+size_t FedBytes(const store::PositionRow& p) { return sizeof p + p.attributes_json.capacity(); }
+
+// Positions in the order the database gives them (ReadPositions): device time, then fingerprint.
+bool KeyLess(const store::PositionRow& a, const store::PositionRow& b) {
+    return a.device_time != b.device_time ? a.device_time < b.device_time : a.fingerprint < b.fingerprint;
+}
+
 }  // namespace
 
 Worker::Worker(int index, int count, std::unique_ptr<store::AccountStore> accounts, const Runner::Options& options,
@@ -34,10 +42,25 @@ Worker::~Worker() { Stop(); }
 
 void Worker::Start() { thread_ = std::thread([this] { Run(); }); }
 
-void Worker::WakeMany(const std::vector<WakeUp>& wakes) {
+void Worker::WakeMany(const std::vector<WakeUp>& wakes, std::vector<store::PositionRow> fed) {
     {
         std::lock_guard lock(mu_);
         for (const auto& w : wakes) Note(w.device_id, w.oldest);
+        for (auto& p : fed) {
+            if (dropped_.count(p.device_id) > 0) continue;
+            const size_t bytes = FedBytes(p);
+            if (inbox_bytes_ + bytes > options_.feed_bytes) {
+                // Over the bound: this device's positions of the pass are read back instead.
+                dropped_.insert(p.device_id);
+                if (auto it = inbox_.find(p.device_id); it != inbox_.end()) {
+                    for (const auto& q : it->second) inbox_bytes_ -= FedBytes(q);
+                    inbox_.erase(it);
+                }
+                continue;
+            }
+            inbox_bytes_ += bytes;
+            inbox_[p.device_id].push_back(std::move(p));
+        }
     }
     cv_.notify_one();
 }
@@ -102,14 +125,30 @@ void Worker::Run() {
             busy_ = true;
             std::vector<std::pair<int64_t, std::optional<core::TimePoint>>> devices(dirty_.begin(), dirty_.end());
             dirty_.clear();
+            auto fed = std::exchange(inbox_, {});
+            inbox_bytes_ = 0;
+            auto dropped = std::exchange(dropped_, {});
+            // Read after the feed was taken: a failure counted before a group was fed is seen here.
+            bool doubt = feed_lost_.exchange(false);
+            if (options_.commit_failures) {
+                const uint64_t failures = options_.commit_failures->load();
+                doubt = doubt || failures != commit_failures_seen_;
+                commit_failures_seen_ = failures;
+            }
             lock.unlock();
+            if (doubt) {
+                for (auto& [id, run] : runs_) run.fed = false;
+            }
             std::sort(devices.begin(), devices.end());
             for (const auto& [id, oldest] : devices) {
                 if (StopRequested()) break;
+                auto rows = fed.find(id);
+                std::span<store::PositionRow> device_fed;
+                if (rows != fed.end()) device_fed = rows->second;
                 // The thread's root: an exception (a bug, memory) costs this device's pass, not the
                 // server.
                 try {
-                    ProcessDevice(id, oldest);
+                    ProcessDevice(id, oldest, device_fed, dropped.count(id) > 0);
                 } catch (const std::exception& e) {
                     ++stats_.failures;
                     spdlog::error("pipeline: device {}: {}", id, e.what());
@@ -201,6 +240,7 @@ Result<void> Worker::Resume(int64_t device_id, DeviceRun& run, const std::option
         }
         run.context.reset();
         run.loaded = true;
+        run.fed = false;  // the positions after the checkpoint are read back
         return {};
     };
     // Events dated before the replay's checkpoint but raised after it (an episode open at the
@@ -316,51 +356,86 @@ bool Worker::Commit() {
     return written.ok();
 }
 
-void Worker::ProcessDevice(int64_t device_id, const std::optional<core::TimePoint>& oldest) {
+int64_t Worker::ProcessRows(int64_t device_id, DeviceRun& run, std::span<const store::PositionRow> rows) {
+    auto fail = [&](const Error& e) -> int64_t {
+        ++stats_.failures;
+        spdlog::warn("pipeline: device {}: {}", device_id, e.message);
+        run.loaded = false;  // the next wake resumes from the checkpoint
+        return -1;
+    };
+    Output out;
+    bool processed = false;
+    size_t count = 0;
+    for (const auto& row : rows) {
+        // Already processed (a position fed and also read back, a resent one) or late (its mark
+        // makes the next wake replay it).
+        if (run.cursor && !(run.cursor->time < row.device_time ||
+                            (run.cursor->time == row.device_time && run.cursor->fingerprint < row.fingerprint))) {
+            continue;
+        }
+        const auto t = row.device_time;
+        bool outside = !run.context || (run.context_from && t < *run.context_from) ||
+                       (run.context_to && t >= *run.context_to);
+        if (outside) {
+            // The device changed vehicle (or the configuration changed): what was derived so
+            // far belongs to the previous context.
+            if (processed) {
+                Flush(device_id, run, out, false);
+                out = Output{};
+                processed = false;
+            }
+            if (auto r = LoadContext(device_id, run, t); !r) return fail(r.error());
+        }
+        Process(*run.context, run.state, ToPoint(row), out);
+        run.cursor = store::PositionCursor{row.device_time, row.fingerprint};
+        processed = true;
+        ++count;
+    }
+    stats_.positions += count;
+    if (processed) Flush(device_id, run, out, true);
+    pending_positions_ += count;
+    // Bounded: what is queued is written once it is a chunk's worth.
+    if (static_cast<int64_t>(pending_positions_) >= options_.chunk_positions && !Commit()) return -1;
+    return static_cast<int64_t>(count);
+}
+
+void Worker::ProcessDevice(int64_t device_id, const std::optional<core::TimePoint>& oldest,
+                           std::span<store::PositionRow> fed, bool dropped) {
     DeviceRun& run = runs_[device_id];
     auto fail = [&](const Error& e) {
         ++stats_.failures;
         spdlog::warn("pipeline: device {}: {}", device_id, e.message);
         run.loaded = false;  // the next wake resumes from the checkpoint
     };
+    // A wake without a commit (the tick, Runner::Wake) reads the database: the feed is checked
+    // against it at least once a tick.
+    if (dropped || !oldest) run.fed = false;
     if (auto r = Resume(device_id, run, oldest); !r) return fail(r.error());
     bool caught_up = false;
-    while (!StopRequested()) {
-        auto rows = derived_.ReadPositions(device_id, run.cursor, options_.chunk_positions);
-        if (!rows) return fail(rows.error());
-        if (rows->empty()) {
-            caught_up = true;
-            break;
+    if (run.fed) {
+        // Everything committed since the last read is here: in key order, in chunks.
+        if (!std::is_sorted(fed.begin(), fed.end(), KeyLess)) std::stable_sort(fed.begin(), fed.end(), KeyLess);
+        const auto chunk = static_cast<size_t>(options_.chunk_positions);
+        for (size_t at = 0; at < fed.size(); at += chunk) {
+            if (StopRequested()) return;
+            const int64_t n = ProcessRows(device_id, run, fed.subspan(at, std::min(chunk, fed.size() - at)));
+            if (n < 0) return;
+            stats_.fed += static_cast<uint64_t>(n);
         }
-        Output out;
-        bool processed = false;
-        for (const auto& row : *rows) {
-            const auto t = row.device_time;
-            bool outside = !run.context || (run.context_from && t < *run.context_from) ||
-                           (run.context_to && t >= *run.context_to);
-            if (outside) {
-                // The device changed vehicle (or the configuration changed): what was derived so
-                // far belongs to the previous context.
-                if (processed) {
-                    Flush(device_id, run, out, false);
-                    out = Output{};
-                    processed = false;
-                }
-                if (auto r = LoadContext(device_id, run, t); !r) return fail(r.error());
+        caught_up = true;
+    } else {
+        while (!StopRequested()) {
+            auto rows = derived_.ReadPositions(device_id, run.cursor, options_.chunk_positions);
+            if (!rows) return fail(rows.error());
+            if (ProcessRows(device_id, run, *rows) < 0) return;
+            if (static_cast<int64_t>(rows->size()) < options_.chunk_positions) {
+                caught_up = true;
+                break;
             }
-            Process(*run.context, run.state, ToPoint(row), out);
-            run.cursor = store::PositionCursor{row.device_time, row.fingerprint};
-            processed = true;
         }
-        stats_.positions += rows->size();
-        if (processed) Flush(device_id, run, out, true);
-        pending_positions_ += rows->size();
-        // Bounded: what is queued is written once it is a chunk's worth.
-        if (static_cast<int64_t>(pending_positions_) >= options_.chunk_positions && !Commit()) return;
-        if (static_cast<int64_t>(rows->size()) < options_.chunk_positions) {
-            caught_up = true;
-            break;
-        }
+        // From the snapshot of the last read on, every commit is fed (Runner::OnCommitted); what was
+        // fed of this pass was committed before it, so it was read too.
+        if (caught_up && options_.feed_bytes > 0) run.fed = true;
     }
     if (caught_up && run.replaying) {
         // The replay caught up: what it did not raise again goes, once its own rows are written.

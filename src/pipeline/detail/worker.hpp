@@ -2,16 +2,18 @@
 // their in-memory processing state (one entry per device it has seen: engine state, read cursor,
 // context). Private to the runner.
 //
-// Thread-safety: Wake, WakeMany, ConfigChanged, WaitIdle and Stop may be called from any thread;
+// Thread-safety: WakeMany, FeedLost, ConfigChanged, WaitIdle and Stop may be called from any thread;
 // everything else runs on the worker's own thread.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <set>
+#include <span>
 #include <thread>
 #include <unordered_map>
 #include <unordered_set>
@@ -41,7 +43,11 @@ public:
     };
 
     void Start();
-    void WakeMany(const std::vector<WakeUp>& wakes);
+    // Notes the devices to look at, and takes the committed positions fed with them (Runner::
+    // OnCommitted): kept until the next pass, within Options::feed_bytes.
+    void WakeMany(const std::vector<WakeUp>& wakes, std::vector<store::PositionRow> fed = {});
+    // Part of a commit was not fed: every device reads the database again before it trusts the feed.
+    void FeedLost() noexcept { feed_lost_.store(true); }
     void ConfigChanged(std::optional<int64_t> tenant_id);
     bool WaitIdle(std::chrono::steady_clock::time_point deadline);
     void Stop();
@@ -58,6 +64,10 @@ private:
         std::optional<core::TimePoint> context_from, context_to;
         std::unordered_set<std::string> stale_events;  // of a replayed window, not raised again yet
         bool replaying = false;  // a replay for late positions has not caught up yet
+        // Every position committed after the cursor and not processed yet is in the feed: the device
+        // caught up with the database since it last had reason to doubt the feed (its first look, a
+        // restart from a checkpoint, a failure, a tick, positions dropped for the feed's bound).
+        bool fed = false;
     };
 
     void Run();
@@ -65,7 +75,14 @@ private:
     // Adds a device to look at (under mu_), keeping the oldest time (nullopt wins).
     void Note(int64_t device_id, const std::optional<core::TimePoint>& oldest);
     void EnqueueShard();
-    void ProcessDevice(int64_t device_id, const std::optional<core::TimePoint>& oldest);
+    // `fed`: the device's positions from the feed since the last pass (any order, duplicates and
+    // positions already processed included); `dropped`: some were left out of it (its bound).
+    void ProcessDevice(int64_t device_id, const std::optional<core::TimePoint>& oldest,
+                       std::span<store::PositionRow> fed, bool dropped);
+    // Processes the positions after the cursor, in order (others are skipped), and queues what
+    // comes out: the number processed, or -1 when it failed (the device resumes from its checkpoint
+    // at the next wake).
+    int64_t ProcessRows(int64_t device_id, DeviceRun& run, std::span<const store::PositionRow> rows);
     Result<void> Resume(int64_t device_id, DeviceRun& run, const std::optional<core::TimePoint>& oldest);
     Result<void> LoadContext(int64_t device_id, DeviceRun& run, core::TimePoint at);
     // Queues a chunk of the device's output (written by Commit, with other devices' chunks).
@@ -101,6 +118,11 @@ private:
     std::condition_variable cv_;       // work arrived or stop
     std::condition_variable idle_cv_;  // the worker went idle
     std::unordered_map<int64_t, std::optional<core::TimePoint>> dirty_;  // device → oldest time woken for
+    std::unordered_map<int64_t, std::vector<store::PositionRow>> inbox_;  // the feed, by device
+    size_t inbox_bytes_ = 0;
+    std::unordered_set<int64_t> dropped_;  // devices whose fed positions were left out (the bound)
+    std::atomic<bool> feed_lost_{false};
+    uint64_t commit_failures_seen_ = 0;  // Options::commit_failures at the last pass (worker's thread)
     bool config_all_ = false;
     std::set<int64_t> config_tenants_;
     bool busy_ = true;  // until the first pass over the shard is done
