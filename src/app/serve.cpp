@@ -134,8 +134,10 @@ int Serve(const Config& config) {
             ropts.write_on_writer = [&committer, writer_connection](
                                         const std::function<void(store::AccountStore&)>& work) {
                 std::promise<void> ran;
-                committer.Post([&](store::Store&) {
-                    work(*writer_connection);
+                committer.Post([&](store::Store& s) {
+                    // Derived rows: made again from a checkpoint if a power cut loses them; the
+                    // next group's sync makes them durable (docs/pipeline.md).
+                    s.RunWithSyncDeferred([&] { work(*writer_connection); });
                     ran.set_value();
                 });
                 ran.get_future().wait();

@@ -633,6 +633,7 @@ struct GatheringWalFile {
 // returns, read whole frames) and leaves the sync to SqliteStore::SyncCommitted. Every other sync
 // (checkpoints, other connections, other commits) is real.
 thread_local bool t_defer_wal_sync = false;
+thread_local int64_t t_wal_syncs = 0;  // real syncs of a WAL through GatherSync, by this thread
 
 int FlushGathered(GatheringWalFile* f) {
     if (f->length == 0) return SQLITE_OK;
@@ -687,6 +688,7 @@ int GatherSync(sqlite3_file* file, int flags) {
     auto* f = AsGathering(file);
     if (int rc = FlushGathered(f); rc != SQLITE_OK) return rc;
     if (t_defer_wal_sync && f->synced_once) return SQLITE_OK;
+    ++t_wal_syncs;
     int rc = f->real->pMethods->xSync(f->real, flags);
     if (rc == SQLITE_OK) f->synced_once = true;
     return rc;
@@ -1172,6 +1174,15 @@ public:
         return {};
     }
 
+    void RunWithSyncDeferred(const std::function<void()>& fn) override {
+        if (!full_sync_) return fn();
+        struct Restore {
+            ~Restore() { t_defer_wal_sync = false; }
+        } restore;
+        t_defer_wal_sync = true;
+        fn();
+    }
+
     Result<IngestStats> IngestWithSync(std::span<const IngestBatch* const> batches, std::span<const FrameChunk> frames,
                                        bool defer_sync) {
         IngestStats stats;
@@ -1480,6 +1491,8 @@ private:
 };
 
 }  // namespace
+
+int64_t SqliteWalSyncs() { return t_wal_syncs; }
 
 int64_t SqlitePageCacheWalksAvoided() {
     return g_tracked_page_cache ? g_walks_avoided.load(std::memory_order_relaxed) : -1;

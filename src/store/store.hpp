@@ -131,6 +131,13 @@ public:
     // Makes every commit made before the call durable (as configured by `synchronous`). Any thread,
     // also while the store's own thread works.
     virtual Result<void> SyncCommitted() = 0;
+    // Runs `fn` on this thread with the sync of every commit it makes on this store's connection
+    // (SharedConnection's included) left to the next SyncCommitted, as IngestUnsynced leaves its
+    // own: for writes that a power cut may lose because they are made again (the pipeline's derived
+    // rows, which resume from a checkpoint), so that they do not hold the writer for an fsync. A
+    // later commit made durable makes them durable too (the WAL is synced in order). By default,
+    // and when the store does not defer syncs, it just runs `fn`.
+    virtual void RunWithSyncDeferred(const std::function<void()>& fn) { fn(); }
 
     // --- reads -----------------------------------------------------------------------------------
     // Calls `fn` for each position of the device with from <= device_time <= to, in device-time
@@ -175,5 +182,8 @@ Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path, const Sq
 // cached page was at or past it (sqlite_store.cpp, "The page cache's truncation"); -1 if SQLite was
 // initialized before fleetd could wrap its page cache. For tests and diagnostics.
 int64_t SqlitePageCacheWalksAvoided();
+// How many times the calling thread has synced a WAL at the end of a commit or a checkpoint (the
+// syncs a commit left to SyncCommitted, and SyncCommitted's own, not counted). For tests.
+int64_t SqliteWalSyncs();
 
 }  // namespace fleet::store

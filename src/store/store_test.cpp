@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "core/time.hpp"
+#include "store/accounts.hpp"
 #include "store/committer.hpp"
 
 namespace fleet::store {
@@ -564,6 +565,31 @@ TEST_F(StoreTest, AnUnsyncedCommitIsVisibleAndSyncCommittedSyncsItFromAnotherThr
     auto again = store_->IngestUnsynced(batches, {});
     ASSERT_TRUE(again.ok());
     EXPECT_EQ(again->duplicates, 2);
+}
+
+// What the pipeline's writes on the writer's connection rely on: commits made in
+// RunWithSyncDeferred (here on SharedConnection, as the pipeline makes them) are visible to other
+// connections at once without a sync of the WAL, which SyncCommitted makes; the commits after it
+// sync again.
+TEST_F(StoreTest, CommitsRunWithSyncDeferredLeaveTheWalsSyncToSyncCommitted) {
+    auto b = Batch(1, {MakeRecord("2026-01-01T10:00:00Z", 1, 2)});
+    const IngestBatch* batches[] = {&b};
+    ASSERT_TRUE(store_->Ingest(batches).ok());  // the WAL's first sync (also its folder's) is never left
+    auto shared = store_->SharedConnection();
+    ASSERT_NE(shared, nullptr);
+    const Actor actor{"test", std::nullopt, ""};
+    const int64_t before = SqliteWalSyncs();
+    store_->RunWithSyncDeferred([&] {
+        ASSERT_TRUE(shared->AddTenant("deferred-one", actor, core::TimePoint{}).ok());
+        ASSERT_TRUE(shared->AddTenant("deferred-two", actor, core::TimePoint{}).ok());
+    });
+    EXPECT_EQ(SqliteWalSyncs(), before);
+    EXPECT_EQ(test::IntSql(path_, "SELECT count(*) FROM tenants WHERE name LIKE 'deferred-%'"), 2);
+    Result<void> synced = MakeError("not run");
+    std::thread([&] { synced = store_->SyncCommitted(); }).join();
+    EXPECT_TRUE(synced.ok()) << synced.error().message;
+    ASSERT_TRUE(shared->AddTenant("synced", actor, core::TimePoint{}).ok());
+    EXPECT_GT(SqliteWalSyncs(), before);
 }
 
 // Positions stored before their JSON was packed (TEXT columns) read as they were, beside packed ones.
