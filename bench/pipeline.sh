@@ -13,7 +13,8 @@
 #
 # Builds nothing: uses $BUILD_DIR/fleetd and $BUILD_DIR/bench/bench_pipeline (BUILD_DIR: ./build).
 # Knobs: DEVICES (1000), RECORDS_PER_PACKET (10), INTERVAL (0.05), DURATION (15), WORKERS (2), DAYS (30),
-# RUNS (3: pairs of runs, off then on, one after the other; the median pair by ratio is shown).
+# RUNS (3: pairs of runs, off then on, one after the other; the median pair by ratio is shown), SIM_NICE (-10:
+# the simulator's --nice, as in bench/ingest.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . bench/lib.sh
@@ -28,6 +29,7 @@ DURATION=${DURATION:-15}
 WORKERS=${WORKERS:-2}
 DAYS=${DAYS:-30}
 RUNS=${RUNS:-3}
+SIM_NICE=${SIM_NICE:--10}  # the simulator's --nice, as in bench/ingest.sh
 WRITE_DOC=${WRITE_DOC:-1}
 DOC=docs/BENCHMARKS.md
 
@@ -64,7 +66,7 @@ run_once() {  # $1: false|true, $2: run; writes $WORK/$1-$2.json and $WORK/$1-$2
     echo "pipeline: run $n of $RUNS, ingestion with the pipeline $mode: $DEVICES devices for $DURATION s"
     "$FLEETD" simulate --target "127.0.0.1:$TELTONIKA_PORT" --protocol teltonika --devices "$DEVICES" \
         --interval "$INTERVAL" --duration "$DURATION" --records-per-packet "$RECORDS_PER_PACKET" \
-        --ramp-up-ms 2000 --json > "$WORK/$mode-$n.json"
+        --ramp-up-ms 2000 --nice "$SIM_NICE" --json > "$WORK/$mode-$n.json"
     local stored processed start caught
     stored=$(metric fleetd_store_records_total)
     processed=$(metric fleetd_pipeline_positions_total)
@@ -137,9 +139,9 @@ print()
 print(table)
 print()
 print(f"- Commands: \`bench/pipeline.sh\` (\`RUNS=$RUNS DEVICES=$DEVICES RECORDS_PER_PACKET=$RECORDS_PER_PACKET INTERVAL=$INTERVAL "
-      f"DURATION=$DURATION WORKERS=$WORKERS DAYS=$DAYS\`): \`fleetd serve --auto-register true --pipeline false|true "
+      f"DURATION=$DURATION WORKERS=$WORKERS DAYS=$DAYS SIM_NICE=$SIM_NICE\`): \`fleetd serve --auto-register true --pipeline false|true "
       f"--pipeline-workers $WORKERS\` with \`fleetd simulate --devices $DEVICES --records-per-packet $RECORDS_PER_PACKET "
-      f"--interval $INTERVAL --duration $DURATION --json\`, then \`bench_pipeline --days $DAYS\`.")
+      f"--interval $INTERVAL --duration $DURATION --nice $SIM_NICE --json\` (the simulator's priority as in section 2), then \`bench_pipeline --days $DAYS\`.")
 kept = int(von["processed_during"]) / max(int(von["stored"]), 1)
 print(f"- Keeping up: during the load the pipeline had processed {kept:.0%} of what was stored "
       f"({int(von['processed_during']):,} of {int(von['stored']):,}), the rest {von['catch_up_s']} s after it ended "

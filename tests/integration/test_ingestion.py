@@ -415,6 +415,41 @@ def test_raw_frames_under_load_are_kept_by_chunk_and_all_are_there_after_a_stop(
     assert biggest > 1 and rows < frames / 2, "under load frames are written by chunk, not one a row"
 
 
+def test_simulator_runs_at_the_priority_it_is_given(server):
+    """`--nice` sets the simulator's scheduling priority (the benchmarks give it the server's own
+    committer priority, so that on a shared machine its answers to ACKs do not wait behind the server);
+    5 is allowed to anyone. Out of range is refused before anything runs."""
+    import os
+    imei = subprocess.run([FLEETD, "simulate", "--list-imeis", "--devices", "1"], capture_output=True,
+                          text=True, check=True).stdout.split()[0]
+    server.admin("device", "add", "--imei", imei, "--protocol", "teltonika")
+    server.start()
+    sim = subprocess.Popen([FLEETD, "simulate", "--target", "127.0.0.1:%d" % server.port("teltonika"),
+                            "--devices", "1", "--interval", "0.2", "--duration", "3", "--nice", "5", "--json"],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    seen = []
+
+    def nice_of_every_thread():
+        if not positions(server, imei):  # not running its vehicles yet
+            return False
+        values = set()
+        for tid in os.listdir("/proc/%d/task" % sim.pid):
+            with open("/proc/%d/task/%s/stat" % (sim.pid, tid)) as f:
+                values.add(int(f.read().rsplit(")", 1)[1].split()[16]))  # field 19: nice
+        seen.append(values)
+        return True
+
+    try:
+        assert wait_for(nice_of_every_thread, timeout=10, interval=0.1)
+    finally:
+        out, err = sim.communicate(timeout=30)
+    assert sim.returncode == 0, err
+    assert seen[-1] == {5}, seen
+    bad = subprocess.run([FLEETD, "simulate", "--target", "127.0.0.1:1", "--nice", "-21"], capture_output=True,
+                         text=True, timeout=30)
+    assert bad.returncode != 0 and "nice" in bad.stderr
+
+
 def test_simulator_drives_devices_and_every_ack_is_checked(server):
     imeis = subprocess.run([FLEETD, "simulate", "--list-imeis", "--devices", "3"], capture_output=True,
                            text=True, check=True).stdout.split()
