@@ -33,24 +33,24 @@ detail::Worker& Runner::WorkerOf(int64_t device_id) {
 
 namespace {
 
-// What the engine is given of a committed position (detail::ToPoint), and its key: the IO values and
-// the packed texts stay out.
-store::PositionRow FeedCopy(const store::PositionRow& p) {
-    store::PositionRow c;
-    c.device_id = p.device_id;
-    c.device_time = p.device_time;
-    c.server_time = p.server_time;
-    c.fingerprint = p.fingerprint;
-    c.lat = p.lat;
-    c.lon = p.lon;
-    c.altitude_m = p.altitude_m;
-    c.speed_kmh = p.speed_kmh;
-    c.course_deg = p.course_deg;
-    c.satellites = p.satellites;
-    c.hdop = p.hdop;
-    c.valid = p.valid;
-    c.attributes_json = p.attributes_json;
-    return c;
+// What the engine is given of a committed batch (detail::ToPoint) and the positions' keys: the IO
+// values and the packed texts stay out; the attribute texts go into one buffer.
+detail::FedBatch FeedCopy(const store::IngestBatch& b) {
+    detail::FedBatch fed;
+    fed.device_id = b.device_id;
+    size_t text_bytes = 0;
+    for (const auto& p : b.positions) text_bytes += p.attributes_json.size();
+    fed.texts.reserve(text_bytes);
+    for (const auto& p : b.positions) fed.texts.insert(fed.texts.end(), p.attributes_json.begin(), p.attributes_json.end());
+    fed.positions.reserve(b.positions.size());
+    size_t at = 0;
+    for (const auto& p : b.positions) {
+        fed.positions.push_back(detail::FedPosition{p.device_time, p.fingerprint, p.lat, p.lon, p.speed_kmh,
+                                                    p.course_deg, p.valid,
+                                                    std::string_view(fed.texts.data() + at, p.attributes_json.size())});
+        at += p.attributes_json.size();
+    }
+    return fed;
 }
 
 }  // namespace
@@ -60,7 +60,7 @@ void Runner::OnCommitted(std::span<const store::IngestBatch* const> committed) {
         // One lock per worker per group, not per batch. With each device, the oldest device time it
         // committed: the worker looks for a late mark only when that is not after what it processed.
         std::vector<std::vector<detail::Worker::WakeUp>> by_worker(workers_.size());
-        std::vector<std::vector<store::PositionRow>> fed(workers_.size());
+        std::vector<std::vector<detail::FedBatch>> fed(workers_.size());
         const auto n = static_cast<int64_t>(workers_.size());
         for (const store::IngestBatch* b : committed) {
             if (b->positions.empty()) continue;
@@ -73,9 +73,7 @@ void Runner::OnCommitted(std::span<const store::IngestBatch* const> committed) {
             } else {
                 wakes.push_back({b->device_id, oldest});
             }
-            if (feed_) {
-                for (const auto& p : b->positions) fed[w].push_back(FeedCopy(p));
-            }
+            if (feed_) fed[w].push_back(FeedCopy(*b));
         }
         for (size_t i = 0; i < workers_.size(); ++i) {
             if (!by_worker[i].empty()) workers_[i]->WakeMany(by_worker[i], std::move(fed[i]));

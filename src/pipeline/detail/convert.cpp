@@ -75,19 +75,24 @@ Result<Geofence> ToGeofence(const store::StoredGeofence& g) {
 }  // namespace
 
 Point ToPoint(const store::PositionRow& row) {
+    return ToPoint(row.device_time, row.lat, row.lon, row.speed_kmh, row.course_deg, row.valid, row.attributes_json);
+}
+
+Point ToPoint(core::TimePoint time, double lat, double lon, double speed_kmh, double course_deg, bool valid,
+              std::string_view attributes_json) {
     Point p;
-    p.time = row.device_time;
-    p.lat = row.lat;
-    p.lon = row.lon;
-    p.speed_kmh = row.speed_kmh;
-    p.course_deg = row.course_deg;
-    p.valid = row.valid;
-    if (row.attributes_json.size() <= 2) return p;  // "{}"
+    p.time = time;
+    p.lat = lat;
+    p.lon = lon;
+    p.speed_kmh = speed_kmh;
+    p.course_deg = course_deg;
+    p.valid = valid;
+    if (attributes_json.size() <= 2) return p;  // "{}"
     // Parsed into a buffer on the stack (attributes are a few hundred bytes): no heap per position.
     unsigned char buffer[4096];
     json::monotonic_resource memory(buffer, sizeof buffer);
     boost::system::error_code ec;
-    json::value v = json::parse(row.attributes_json, ec, &memory);
+    json::value v = json::parse(attributes_json, ec, &memory);
     if (ec || !v.is_object()) return p;
     for (const auto& [name, value] : v.get_object()) {
         if (name == "ignition") {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -19,6 +20,9 @@ namespace fleet::pipeline::detail {
 // external_voltage_v, driver_id — the badge —, alarm, dtc_codes). An attribute of the wrong type
 // is ignored.
 Point ToPoint(const store::PositionRow& row);
+// The same from the fix's fields and the attributes' JSON text.
+Point ToPoint(core::TimePoint time, double lat, double lon, double speed_kmh, double course_deg, bool valid,
+              std::string_view attributes_json);
 
 // The engine's context for a device from its stored world. Settings that do not parse (they are
 // validated before they are saved, so only a hand-edited database has them) give the defaults, and

@@ -23,12 +23,17 @@ constexpr auto kParkedCheckpoint = std::chrono::minutes(10);
 
 core::TimePoint Now() { return std::chrono::time_point_cast<core::Millis>(std::chrono::system_clock::now()); }
 
-// What a fed position holds in memory, about.
-size_t FedBytes(const store::PositionRow& p) { return sizeof p + p.attributes_json.capacity(); }
+// Fed positions in the order the database gives them (ReadPositions): device time, then fingerprint.
+bool KeyLess(const FedPosition* a, const FedPosition* b) {
+    return a->device_time != b->device_time ? a->device_time < b->device_time : a->fingerprint < b->fingerprint;
+}
 
-// Positions in the order the database gives them (ReadPositions): device time, then fingerprint.
-bool KeyLess(const store::PositionRow& a, const store::PositionRow& b) {
-    return a.device_time != b.device_time ? a.device_time < b.device_time : a.fingerprint < b.fingerprint;
+// ProcessRows' rows, read back or fed.
+const store::PositionRow& Ref(const store::PositionRow& row) { return row; }
+const FedPosition& Ref(const FedPosition* row) { return *row; }
+Point PointOf(const store::PositionRow& row) { return ToPoint(row); }
+Point PointOf(const FedPosition& row) {
+    return ToPoint(row.device_time, row.lat, row.lon, row.speed_kmh, row.course_deg, row.valid, row.attributes_json);
 }
 
 }  // namespace
@@ -42,24 +47,24 @@ Worker::~Worker() { Stop(); }
 
 void Worker::Start() { thread_ = std::thread([this] { Run(); }); }
 
-void Worker::WakeMany(const std::vector<WakeUp>& wakes, std::vector<store::PositionRow> fed) {
+void Worker::WakeMany(const std::vector<WakeUp>& wakes, std::vector<FedBatch> fed) {
     {
         std::lock_guard lock(mu_);
         for (const auto& w : wakes) Note(w.device_id, w.oldest);
-        for (auto& p : fed) {
-            if (dropped_.count(p.device_id) > 0) continue;
-            const size_t bytes = FedBytes(p);
+        for (auto& batch : fed) {
+            if (dropped_.count(batch.device_id) > 0) continue;
+            const size_t bytes = batch.Bytes();
             if (inbox_bytes_ + bytes > options_.feed_bytes) {
                 // Over the bound: this device's positions of the pass are read back instead.
-                dropped_.insert(p.device_id);
-                if (auto it = inbox_.find(p.device_id); it != inbox_.end()) {
-                    for (const auto& q : it->second) inbox_bytes_ -= FedBytes(q);
+                dropped_.insert(batch.device_id);
+                if (auto it = inbox_.find(batch.device_id); it != inbox_.end()) {
+                    for (const auto& held : it->second) inbox_bytes_ -= held.Bytes();
                     inbox_.erase(it);
                 }
                 continue;
             }
             inbox_bytes_ += bytes;
-            inbox_[p.device_id].push_back(std::move(p));
+            inbox_[batch.device_id].push_back(std::move(batch));
         }
     }
     cv_.notify_one();
@@ -142,9 +147,9 @@ void Worker::Run() {
             std::sort(devices.begin(), devices.end());
             for (const auto& [id, oldest] : devices) {
                 if (StopRequested()) break;
-                auto rows = fed.find(id);
-                std::span<store::PositionRow> device_fed;
-                if (rows != fed.end()) device_fed = rows->second;
+                auto batches = fed.find(id);
+                std::span<const FedBatch> device_fed;
+                if (batches != fed.end()) device_fed = batches->second;
                 // The thread's root: an exception (a bug, memory) costs this device's pass, not the
                 // server.
                 try {
@@ -356,7 +361,8 @@ bool Worker::Commit() {
     return written.ok();
 }
 
-int64_t Worker::ProcessRows(int64_t device_id, DeviceRun& run, std::span<const store::PositionRow> rows) {
+template <typename Row>
+int64_t Worker::ProcessRows(int64_t device_id, DeviceRun& run, std::span<const Row> rows) {
     auto fail = [&](const Error& e) -> int64_t {
         ++stats_.failures;
         spdlog::warn("pipeline: device {}: {}", device_id, e.message);
@@ -366,7 +372,8 @@ int64_t Worker::ProcessRows(int64_t device_id, DeviceRun& run, std::span<const s
     Output out;
     bool processed = false;
     size_t count = 0;
-    for (const auto& row : rows) {
+    for (const auto& item : rows) {
+        const auto& row = Ref(item);
         // Already processed (a position fed and also read back, a resent one) or late (its mark
         // makes the next wake replay it).
         if (run.cursor && !(run.cursor->time < row.device_time ||
@@ -386,7 +393,7 @@ int64_t Worker::ProcessRows(int64_t device_id, DeviceRun& run, std::span<const s
             }
             if (auto r = LoadContext(device_id, run, t); !r) return fail(r.error());
         }
-        Process(*run.context, run.state, ToPoint(row), out);
+        Process(*run.context, run.state, PointOf(row), out);
         run.cursor = store::PositionCursor{row.device_time, row.fingerprint};
         processed = true;
         ++count;
@@ -400,7 +407,7 @@ int64_t Worker::ProcessRows(int64_t device_id, DeviceRun& run, std::span<const s
 }
 
 void Worker::ProcessDevice(int64_t device_id, const std::optional<core::TimePoint>& oldest,
-                           std::span<store::PositionRow> fed, bool dropped) {
+                           std::span<const FedBatch> fed, bool dropped) {
     DeviceRun& run = runs_[device_id];
     auto fail = [&](const Error& e) {
         ++stats_.failures;
@@ -414,11 +421,16 @@ void Worker::ProcessDevice(int64_t device_id, const std::optional<core::TimePoin
     bool caught_up = false;
     if (run.fed) {
         // Everything committed since the last read is here: in key order, in chunks.
-        if (!std::is_sorted(fed.begin(), fed.end(), KeyLess)) std::stable_sort(fed.begin(), fed.end(), KeyLess);
+        std::vector<const FedPosition*> rows;
+        for (const auto& batch : fed) {
+            for (const auto& p : batch.positions) rows.push_back(&p);
+        }
+        if (!std::is_sorted(rows.begin(), rows.end(), KeyLess)) std::stable_sort(rows.begin(), rows.end(), KeyLess);
         const auto chunk = static_cast<size_t>(options_.chunk_positions);
-        for (size_t at = 0; at < fed.size(); at += chunk) {
+        const std::span<const FedPosition* const> all(rows);
+        for (size_t at = 0; at < all.size(); at += chunk) {
             if (StopRequested()) return;
-            const int64_t n = ProcessRows(device_id, run, fed.subspan(at, std::min(chunk, fed.size() - at)));
+            const int64_t n = ProcessRows(device_id, run, all.subspan(at, std::min(chunk, all.size() - at)));
             if (n < 0) return;
             stats_.fed += static_cast<uint64_t>(n);
         }
@@ -427,7 +439,7 @@ void Worker::ProcessDevice(int64_t device_id, const std::optional<core::TimePoin
         while (!StopRequested()) {
             auto rows = derived_.ReadPositions(device_id, run.cursor, options_.chunk_positions);
             if (!rows) return fail(rows.error());
-            if (ProcessRows(device_id, run, *rows) < 0) return;
+            if (ProcessRows(device_id, run, std::span<const store::PositionRow>(*rows)) < 0) return;
             if (static_cast<int64_t>(rows->size()) < options_.chunk_positions) {
                 caught_up = true;
                 break;

@@ -13,6 +13,7 @@
 #include <mutex>
 #include <optional>
 #include <set>
+#include <string_view>
 #include <span>
 #include <thread>
 #include <unordered_map>
@@ -26,6 +27,25 @@
 #include "store/derived.hpp"
 
 namespace fleet::pipeline::detail {
+
+// A committed position as the feed keeps it: its key, what ToPoint reads of it, and its attributes'
+// text, which lives in its FedBatch's `texts`.
+struct FedPosition {
+    core::TimePoint device_time{};
+    int64_t fingerprint = 0;
+    double lat = 0, lon = 0, speed_kmh = 0, course_deg = 0;
+    bool valid = false;
+    std::string_view attributes_json;
+};
+
+// One committed batch of a device as the feed keeps it (Runner::OnCommitted): two allocations for
+// its positions, not one a position. Moving it keeps the texts where they are.
+struct FedBatch {
+    int64_t device_id = 0;
+    std::vector<FedPosition> positions;
+    std::vector<char> texts;
+    size_t Bytes() const { return sizeof *this + positions.capacity() * sizeof(FedPosition) + texts.capacity(); }
+};
 
 class Worker {
 public:
@@ -45,7 +65,7 @@ public:
     void Start();
     // Notes the devices to look at, and takes the committed positions fed with them (Runner::
     // OnCommitted): kept until the next pass, within Options::feed_bytes.
-    void WakeMany(const std::vector<WakeUp>& wakes, std::vector<store::PositionRow> fed = {});
+    void WakeMany(const std::vector<WakeUp>& wakes, std::vector<FedBatch> fed = {});
     // Part of a commit was not fed: every device reads the database again before it trusts the feed.
     void FeedLost() noexcept { feed_lost_.store(true); }
     void ConfigChanged(std::optional<int64_t> tenant_id);
@@ -78,11 +98,13 @@ private:
     // `fed`: the device's positions from the feed since the last pass (any order, duplicates and
     // positions already processed included); `dropped`: some were left out of it (its bound).
     void ProcessDevice(int64_t device_id, const std::optional<core::TimePoint>& oldest,
-                       std::span<store::PositionRow> fed, bool dropped);
+                       std::span<const FedBatch> fed, bool dropped);
     // Processes the positions after the cursor, in order (others are skipped), and queues what
     // comes out: the number processed, or -1 when it failed (the device resumes from its checkpoint
     // at the next wake).
-    int64_t ProcessRows(int64_t device_id, DeviceRun& run, std::span<const store::PositionRow> rows);
+    // Row: a store::PositionRow (read back) or a const FedPosition* (fed).
+    template <typename Row>
+    int64_t ProcessRows(int64_t device_id, DeviceRun& run, std::span<const Row> rows);
     Result<void> Resume(int64_t device_id, DeviceRun& run, const std::optional<core::TimePoint>& oldest);
     Result<void> LoadContext(int64_t device_id, DeviceRun& run, core::TimePoint at);
     // Queues a chunk of the device's output (written by Commit, with other devices' chunks).
@@ -118,7 +140,7 @@ private:
     std::condition_variable cv_;       // work arrived or stop
     std::condition_variable idle_cv_;  // the worker went idle
     std::unordered_map<int64_t, std::optional<core::TimePoint>> dirty_;  // device → oldest time woken for
-    std::unordered_map<int64_t, std::vector<store::PositionRow>> inbox_;  // the feed, by device
+    std::unordered_map<int64_t, std::vector<FedBatch>> inbox_;  // the feed, by device
     size_t inbox_bytes_ = 0;
     std::unordered_set<int64_t> dropped_;  // devices whose fed positions were left out (the bound)
     std::atomic<bool> feed_lost_{false};
