@@ -127,7 +127,8 @@ int Serve(const Config& config) {
         pipeline::Runner::Options ropts;
         ropts.db_path = db_path;
         ropts.workers = static_cast<int>(config.pipeline_workers);
-        // Fed by the observer set below, before the gateway opens: nothing is committed before it.
+        // The feed (the observer set below, before the gateway opens, so every commit is fed) is
+        // doubted after a failed commit: a group whose sync failed is stored but was not fed.
         ropts.commit_failures = &committer.stats().failures;
         {
             // The runner stops before the committer (declared after it), so every task posted here runs.

@@ -40,15 +40,14 @@ detail::FedBatch FeedCopy(const store::IngestBatch& b) {
     fed.device_id = b.device_id;
     size_t text_bytes = 0;
     for (const auto& p : b.positions) text_bytes += p.attributes_json.size();
-    fed.texts.reserve(text_bytes);
-    for (const auto& p : b.positions) fed.texts.insert(fed.texts.end(), p.attributes_json.begin(), p.attributes_json.end());
+    fed.texts.reserve(text_bytes);  // exactly: the texts never move while the views are taken
     fed.positions.reserve(b.positions.size());
-    size_t at = 0;
     for (const auto& p : b.positions) {
+        const size_t at = fed.texts.size();
+        fed.texts.insert(fed.texts.end(), p.attributes_json.begin(), p.attributes_json.end());
         fed.positions.push_back(detail::FedPosition{p.device_time, p.fingerprint, p.lat, p.lon, p.speed_kmh,
                                                     p.course_deg, p.valid,
                                                     std::string_view(fed.texts.data() + at, p.attributes_json.size())});
-        at += p.attributes_json.size();
     }
     return fed;
 }

@@ -8,8 +8,9 @@
 //
 // Workers are woken by the committer (OnCommitted: the devices of each committed group, with copies
 // of their positions, the feed: a device caught up with the database is then processed from them
-// without reading them back) and by a periodic tick (which reads back). Late positions (ingestion marks them in pipeline_late) make the worker replay the
-// device from the last checkpoint before them, after deleting the rows the replay writes again;
+// without reading them back) and by a periodic tick (which reads back). Late positions (ingestion
+// marks them in pipeline_late) make the worker replay the device from the last checkpoint before
+// them, after deleting the rows the replay writes again;
 // events of that window that the replay does not raise again are deleted with their notifications.
 // A restart resumes each device from its last checkpoint: what is processed again is written again
 // under the same keys, so nothing appears twice and nothing is skipped. docs/pipeline.md, "Runner".
