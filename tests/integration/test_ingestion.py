@@ -261,6 +261,41 @@ def test_gt06_login_location_and_alarm(server):
     assert alarm["attributes"]["alarm"] == "sos"
 
 
+def test_gt06_frames_in_one_segment_are_answered_in_order_once_committed(server):
+    # Login, location and alarm in one TCP segment: one batch, committed once; the three replies go
+    # out together (from the committer's sync thread) in the order of their frames.
+    server.admin("device", "add", "--imei", F.GT06_IMEI, "--protocol", "gt06")
+    server.start()
+    s = connect(server.port("gt06"))
+    s.sendall(F.GT06_LOGIN + F.GT06_LOCATION + F.GT06_ALARM)
+    replies = recv_exact(s, 30)
+    assert replies[:10] == F.GT06_LOGIN_REPLY
+    assert replies[10:14] == bytes.fromhex("78780512") and replies[14:16] == bytes.fromhex("0003")
+    assert replies[20:24] == bytes.fromhex("78780516") and replies[24:26] == bytes.fromhex("0036")
+    # Answered, so committed: readable by another process at once.
+    assert len(positions(server, F.GT06_IMEI)) == 2
+    s.close()
+    assert metric(server.metrics(), "fleetd_ack_latency_seconds_count", "gt06") == 1
+
+
+def test_device_gone_before_its_ack_keeps_its_records_and_the_server_goes_on(server):
+    # Each connection sends a packet and closes at once: the answer, sent once the batch is durable,
+    # meets a closed peer (the second and later sends a reset one). Nothing is lost, nothing crashes.
+    server.admin("device", "add", "--imei", F.TELTONIKA_IMEI, "--protocol", "teltonika")
+    server.start()
+    for frame in (F.CODEC8_ONE, F.CODEC8_TWO, F.CODEC8_CAPTURED):
+        s = teltonika_login(server)
+        s.sendall(frame)
+        s.close()
+    assert wait_for(lambda: len(positions(server, F.TELTONIKA_IMEI)) == 4, timeout=10)
+    s = teltonika_login(server)
+    s.sendall(F.CODEC8_ONE)  # a resend: acknowledged, stored once
+    assert recv_exact(s, 4) == struct.pack(">I", 1)
+    s.close()
+    assert len(positions(server, F.TELTONIKA_IMEI)) == 4
+    assert server.proc.poll() is None
+
+
 def test_gt06_unknown_device_is_closed_without_login_reply(server):
     server.start()
     s = connect(server.port("gt06"))

@@ -19,11 +19,13 @@ namespace {
 // the Committer holds the handler until it has called back: the batch outlives its commit.
 struct CommitInitiation {
     store::Committer* committer;
+    const std::function<void()>* on_durable = nullptr;
     template <typename Handler>
     void operator()(Handler handler, store::IngestBatch* batch) const {
         auto ex = asio::get_associated_executor(handler);
         auto state = std::make_shared<Handler>(std::move(handler));
-        committer->SubmitBorrowed(*batch, [state, ex](const Result<store::IngestStats>& r) {
+        committer->SubmitBorrowed(*batch, [state, ex, early = on_durable](const Result<store::IngestStats>& r) {
+            if (r && early) (*early)();
             asio::post(ex, [state, r]() mutable { std::move(*state)(std::move(r)); });
         });
     }
@@ -46,7 +48,12 @@ struct DatabaseInitiation {
 }  // namespace
 
 asio::awaitable<Result<store::IngestStats>> Commit(store::Committer& committer, store::IngestBatch& batch) {
-    CommitInitiation init{&committer};
+    return Commit(committer, batch, nullptr);
+}
+
+asio::awaitable<Result<store::IngestStats>> Commit(store::Committer& committer, store::IngestBatch& batch,
+                                                   const std::function<void()>* on_durable) {
+    CommitInitiation init{&committer, on_durable};
     store::IngestBatch* b = &batch;
     co_return co_await asio::async_initiate<decltype(asio::use_awaitable), void(Result<store::IngestStats>)>(
         init, asio::use_awaitable, b);

@@ -37,6 +37,11 @@ boost::asio::awaitable<void> RunOnDatabase(store::Committer& committer, std::fun
 // Submits `batch` to the Committer and resumes when it is committed (or failed). The batch is lent,
 // not moved: it stays the caller's, and is freed on the caller's thread.
 boost::asio::awaitable<Result<store::IngestStats>> Commit(store::Committer& committer, store::IngestBatch& batch);
+// The same; `on_durable` (when not null) is called on the committer's sync thread once the batch is
+// durable, before the caller is resumed (which waits for a turn of the io threads). It must be quick
+// and stays the caller's (alive while it awaits).
+boost::asio::awaitable<Result<store::IngestStats>> Commit(store::Committer& committer, store::IngestBatch& batch,
+                                                          const std::function<void()>* on_durable);
 
 enum class Admission { kActive, kUnknown, kDisabled, kError };
 struct DeviceCheck {
