@@ -39,6 +39,8 @@ GT06_LOGIN_REPLY = bytes.fromhex("787805010001D9DC0D0A")
 GT06_LOCATION = bytes.fromhex("78781f120f0a140e150bc505e51e780293a9e800540000f601006e0055da00035f240d0a")
 # GT06 PDF alarm example, CRC verified (RUBY Gt06Server::PacketTest asserts SOS, voltage 6, GSM 4, serial 54).
 GT06_ALARM = bytes.fromhex("787825160B0B0F0E241DCF027AC8870C4657E60014020901CC00287D001F726506040101003656A40D0A")
+# traccar Gt06FrameDecoderTest: status/heartbeat 0x13 whose length byte is two short, serial 0x044d.
+GT06_HEARTBEAT = bytes.fromhex("787808134606020002044dc5050d0a")
 
 # traccar OsmAndProtocolDecoderTest query request.
 OSMAND_ID = "902064"

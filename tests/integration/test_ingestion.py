@@ -274,8 +274,16 @@ def test_gt06_frames_in_one_segment_are_answered_in_order_once_committed(server)
     assert replies[20:24] == bytes.fromhex("78780516") and replies[24:26] == bytes.fromhex("0036")
     # Answered, so committed: readable by another process at once.
     assert len(positions(server, F.GT06_IMEI)) == 2
+    # A frame without records is answered by the connection itself, in full, also right after
+    # answers that the sync thread sent.
+    for _ in range(2):
+        s.sendall(F.GT06_HEARTBEAT)
+        reply = recv_exact(s, 10)
+        assert reply[:4] == bytes.fromhex("78780513") and reply[4:6] == bytes.fromhex("044d")
+        s.sendall(F.GT06_LOCATION)
+        assert recv_exact(s, 10)[:4] == bytes.fromhex("78780512")
     s.close()
-    assert metric(server.metrics(), "fleetd_ack_latency_seconds_count", "gt06") == 1
+    assert metric(server.metrics(), "fleetd_ack_latency_seconds_count", "gt06") == 3
 
 
 def test_device_gone_before_its_ack_keeps_its_records_and_the_server_goes_on(server):

@@ -160,6 +160,7 @@ private:
     asio::awaitable<bool> HandleFrames() {
         const size_t max_frame = ctx_.options.max_frame_bytes;
         size_t off = 0;
+        early_sent_ = 0;  // of this call's answer (a call without records sends it all itself)
         std::vector<core::Record> records;
         std::vector<uint8_t> replies;
         while (off < used_) {
@@ -230,7 +231,6 @@ private:
             // The answer goes out from the committer's sync thread as soon as the batch is durable,
             // rather than after this coroutine's turn on the io threads, which under load came
             // 8-11 ms later (docs/operations.md, "Durability").
-            early_sent_ = 0;
             std::function<void()> answer_now;
             if (!replies.empty()) answer_now = [this, &replies] { AnswerWhenDurable(replies); };
             auto committed = co_await Commit(ctx_.committer, batch, answer_now ? &answer_now : nullptr);
