@@ -315,7 +315,9 @@ int Serve(const Config& config) {
     if (runner) runner->Stop();
     if (platform) platform->Stop();
     io.DestroyPendingWork();
-    // Records already queued are committed; their devices get no ACK and will resend (no duplicate).
+    // Records already queued are committed. A Teltonika or GT06 connection waiting for them gets its
+    // ACK from the committer's sync thread once they are durable (its session is held by the
+    // commit); the others get none and will resend (no duplicate).
     committer.Stop();
     spdlog::info("fleetd stopped");
     return 0;
