@@ -31,8 +31,9 @@ bool KeyLess(const FedPosition* a, const FedPosition* b) {
 // ProcessRows' rows, read back or fed.
 const store::PositionRow& Ref(const store::PositionRow& row) { return row; }
 const FedPosition& Ref(const FedPosition* row) { return *row; }
-Point PointOf(const store::PositionRow& row) { return ToPoint(row); }
-Point PointOf(const FedPosition& row) {
+// Both kinds have the fields ToPoint reads, under the same names.
+template <typename Row>
+Point PointOf(const Row& row) {
     return ToPoint(row.device_time, row.lat, row.lon, row.speed_kmh, row.course_deg, row.valid, row.attributes_json);
 }
 
