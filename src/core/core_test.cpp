@@ -4,7 +4,12 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <cmath>
+#include <random>
 #include <thread>
+#include <vector>
+
+#include <fmt/format.h>
 
 #include "core/bytes.hpp"
 #include "core/json.hpp"
@@ -54,6 +59,36 @@ TEST(JsonTest, EscapesHostileStrings) {
     std::string out;
     AppendJsonString(out, std::string("a\"b\\c\n\x01<\xff", 9));
     EXPECT_EQ(out, "\"a\\\"b\\\\c\\n\\u0001<\\ufffd\"");
+}
+
+// Runs of plain characters are copied at once: what surrounds an escape, and 0x7F, which is escaped.
+TEST(JsonTest, CopiesPlainRunsAroundEscapes) {
+    std::string out;
+    AppendJsonString(out, "external_voltage_v\t\x7f\"end");
+    EXPECT_EQ(out, "\"external_voltage_v\\t\\u007f\\\"end\"");
+    out.clear();
+    AppendJsonString(out, "caf\xc3\xa9 ok");
+    EXPECT_EQ(out, "\"caf\xc3\xa9 ok\"");
+}
+
+// The stored JSON is hashed into each position's fingerprint: a number must be written exactly as
+// fmt's "{}" writes it (an integral value as the integer), whatever the way it is written.
+TEST(JsonTest, NumbersAreWhatFmtWrites) {
+    std::mt19937_64 rng(7);
+    std::uniform_real_distribution<double> wide(-1e6, 1e6);
+    std::vector<double> values{0.1, 12.655, 4.137, -0.5, 1e-7, 1e21, 1e15, -1e15, 123456789012345.0, 1e300,
+                               5e-324, 0.0, -0.0, 45.7483808};
+    for (int i = 0; i < 2000; ++i) values.push_back(wide(rng));
+    for (int i = 0; i < 2000; ++i) values.push_back(std::ldexp(wide(rng), static_cast<int>(rng() % 200) - 100));
+    for (double v : values) {
+        std::string out;
+        AppendJsonNumber(out, v);
+        const bool integral = v == std::floor(v) && std::fabs(v) < 1e15;
+        EXPECT_EQ(out, integral ? fmt::format("{}", static_cast<int64_t>(v)) : fmt::format("{}", v)) << v;
+    }
+    std::string out;
+    AppendJsonNumber(out, std::nan(""));
+    EXPECT_EQ(out, "null");
 }
 
 TEST(JsonTest, WritesMessageLine) {

@@ -33,8 +33,11 @@ constexpr std::string_view kDictionaryV1 =
 }  // namespace
 
 std::string PackJson(std::string_view io_json, std::string_view attributes_json) {
-    std::string plain;
-    plain.reserve(io_json.size() + 1 + attributes_json.size());
+    // The text to compress and LZ4's output go through buffers the thread keeps: the packed row is
+    // then allocated once, at its size (not at LZ4's bound, zero-filled, then cut).
+    thread_local std::string plain;
+    thread_local std::string scratch;
+    plain.clear();
     plain.append(io_json).push_back('\0');
     plain.append(attributes_json);
     // One stream per thread, reset for each text and given the dictionary's state, loaded once per
@@ -57,17 +60,21 @@ std::string PackJson(std::string_view io_json, std::string_view attributes_json)
     }();
     LZ4_resetStream_fast(&stream);
     LZ4_attach_dictionary(&stream, &loaded);
-    std::string out;
-    out.push_back(static_cast<char>(kVersion1));
+    char head[16];  // the version and a LEB128 length (at most 10 bytes)
+    size_t head_size = 0;
+    head[head_size++] = static_cast<char>(kVersion1);
     for (size_t v = plain.size();; v >>= 7) {
-        out.push_back(static_cast<char>((v & 0x7f) | (v > 0x7f ? 0x80 : 0)));
+        head[head_size++] = static_cast<char>((v & 0x7f) | (v > 0x7f ? 0x80 : 0));
         if (v <= 0x7f) break;
     }
-    const size_t head = out.size();
-    out.resize(head + static_cast<size_t>(LZ4_compressBound(static_cast<int>(plain.size()))));
-    int n = LZ4_compress_fast_continue(&stream, plain.data(), out.data() + head, static_cast<int>(plain.size()),
-                                       static_cast<int>(out.size() - head), 1);
-    out.resize(head + static_cast<size_t>(n > 0 ? n : 0));
+    const auto bound = static_cast<size_t>(LZ4_compressBound(static_cast<int>(plain.size())));
+    if (scratch.size() < bound) scratch.resize(bound);
+    int n = LZ4_compress_fast_continue(&stream, plain.data(), scratch.data(), static_cast<int>(plain.size()),
+                                       static_cast<int>(bound), 1);
+    const auto packed = static_cast<size_t>(n > 0 ? n : 0);
+    std::string out;
+    out.reserve(head_size + packed);
+    out.append(head, head_size).append(scratch.data(), packed);
     return out;
 }
 
