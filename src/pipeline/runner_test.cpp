@@ -3,7 +3,11 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <boost/json/parse.hpp>
+#include <boost/json/value.hpp>
 #include <future>
+#include <iterator>
+#include <random>
 #include <sqlite3.h>
 #include <unistd.h>
 
@@ -55,6 +59,106 @@ TEST(ConvertTest, PointTakesTheDecodersAttributesAndIgnoresWrongTypes) {
     EXPECT_EQ(p.driver_badge, "00000000CAFE0042");
     EXPECT_EQ(p.alarm, "harsh_braking");
     EXPECT_EQ(p.dtc_codes, "P0300,P0171");
+}
+
+// The attributes as a parsed document reads them (what ToPoint did before it read them while
+// parsing): the oracle for the test below.
+Point ReadFromDocument(std::string_view text) {
+    namespace json = boost::json;
+    Point p;
+    boost::system::error_code ec;
+    json::value v = json::parse(text, ec);
+    if (ec || !v.is_object()) return p;
+    auto number = [](const json::value& x) -> std::optional<double> {
+        if (x.is_double()) return x.get_double();
+        if (x.is_int64()) return static_cast<double>(x.get_int64());
+        if (x.is_uint64()) return static_cast<double>(x.get_uint64());
+        return std::nullopt;
+    };
+    auto flag = [&](const json::value& x) -> std::optional<bool> {
+        if (x.is_bool()) return x.get_bool();
+        if (auto n = number(x)) return *n != 0;
+        return std::nullopt;
+    };
+    auto text_of = [](const json::value& x) -> std::optional<std::string> {
+        if (x.is_string()) return std::string(x.get_string());
+        return std::nullopt;
+    };
+    for (const auto& [name, value] : v.get_object()) {
+        if (name == "ignition") p.ignition = flag(value);
+        else if (name == "motion") p.motion = flag(value);
+        else if (name == "odometer_m") p.odometer_m = number(value);
+        else if (name == "fuel_used_l") p.fuel_used_l = number(value);
+        else if (name == "fuel_level_l") p.fuel_level_l = number(value);
+        else if (name == "fuel_level_pct") p.fuel_level_pct = number(value);
+        else if (name == "external_voltage_v") p.external_voltage_v = number(value);
+        else if (name == "driver_id") p.driver_badge = text_of(value);
+        else if (name == "alarm") p.alarm = text_of(value);
+        else if (name == "dtc_codes") p.dtc_codes = text_of(value);
+    }
+    return p;
+}
+
+void ExpectSameAttributes(const Point& a, const Point& b, const std::string& text) {
+    EXPECT_EQ(a.ignition, b.ignition) << text;
+    EXPECT_EQ(a.motion, b.motion) << text;
+    EXPECT_EQ(a.odometer_m, b.odometer_m) << text;
+    EXPECT_EQ(a.fuel_used_l, b.fuel_used_l) << text;
+    EXPECT_EQ(a.fuel_level_l, b.fuel_level_l) << text;
+    EXPECT_EQ(a.fuel_level_pct, b.fuel_level_pct) << text;
+    EXPECT_EQ(a.external_voltage_v, b.external_voltage_v) << text;
+    EXPECT_EQ(a.driver_badge, b.driver_badge) << text;
+    EXPECT_EQ(a.alarm, b.alarm) << text;
+    EXPECT_EQ(a.dtc_codes, b.dtc_codes) << text;
+}
+
+// ToPoint reads the attributes while parsing them: the same fields as reading the parsed document,
+// for hand-picked hostile texts and for random objects (duplicate keys, every type of value, values
+// nested in arrays and objects, escapes, cut or spoilt texts).
+TEST(ConvertTest, AttributesReadWhileParsingAreWhatTheDocumentSays) {
+    std::vector<std::string> texts = {
+        R"({"ignition":true,"ignition":false})",
+        R"({"ignition":true,"ignition":"yes"})",
+        R"({"odometer_m":5,"odometer_m":null})",
+        R"({"alarm":["sos"],"dtc_codes":{"a":"P0300"},"driver_id":"\u00e9t\u00e9"})",
+        R"({"x":{"ignition":true,"alarm":"deep"},"motion":1})",
+        R"({"ignition":true} trailing)",
+        R"({"ignition":true,})",
+        R"([{"ignition":true}])",
+        R"("ignition")",
+        R"({"odometer_m":18446744073709551615,"fuel_used_l":-9223372036854775808,"fuel_level_l":1e400})",
+        R"({"fuel_level_pct":0,"motion":0.0,"external_voltage_v":-0.0})",
+        R"({"ignition":true /* no comments */})",
+        R"({"ign\u0069tion":true,"alarm":"a\"b"})",
+        std::string(40, '[') + std::string(40, ']'),
+        "{\"alarm\":\"" + std::string(5000, 'x') + "\"}",
+        R"({"driver_id":"\ud800"})",
+    };
+    std::mt19937 rng(11);
+    const char* names[] = {"ignition", "motion", "odometer_m", "fuel_used_l", "fuel_level_l", "fuel_level_pct",
+                           "external_voltage_v", "driver_id", "alarm", "dtc_codes", "priority", "io"};
+    const char* values[] = {"true", "false", "null", "0", "1", "-3", "12.655", "1e3", "\"P0300,P0171\"",
+                            "\"\"", "[1,2]", "{\"alarm\":\"x\"}", "\"caf\\u00e9\"", "18446744073709551615"};
+    for (int i = 0; i < 3000; ++i) {
+        std::string t = "{";
+        const int n = static_cast<int>(rng() % 8);
+        for (int k = 0; k < n; ++k) {
+            if (k > 0) t += ',';
+            t += '"';
+            t += names[rng() % std::size(names)];
+            t += "\":";
+            t += values[rng() % std::size(values)];
+        }
+        t += '}';
+        if (rng() % 10 == 0) t.resize(rng() % (t.size() + 1));  // cut short
+        if (rng() % 10 == 0 && !t.empty()) t[rng() % t.size()] = static_cast<char>(rng() % 128);  // spoilt
+        texts.push_back(std::move(t));
+    }
+    for (const auto& text : texts) {
+        store::PositionRow row;
+        row.attributes_json = text;
+        ExpectSameAttributes(detail::ToPoint(row), ReadFromDocument(text), text);
+    }
 }
 
 TEST(ConvertTest, ContextReadsGeofencesAndLeavesOutBadOnes) {

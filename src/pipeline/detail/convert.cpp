@@ -2,7 +2,7 @@
 
 #include <fmt/format.h>
 
-#include <boost/json/monotonic_resource.hpp>
+#include <boost/json/basic_parser_impl.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
 
@@ -15,17 +15,6 @@ std::optional<double> Number(const json::value& v) {
     if (v.is_double()) return v.get_double();
     if (v.is_int64()) return static_cast<double>(v.get_int64());
     if (v.is_uint64()) return static_cast<double>(v.get_uint64());
-    return std::nullopt;
-}
-
-std::optional<bool> Flag(const json::value& v) {
-    if (v.is_bool()) return v.get_bool();
-    if (auto n = Number(v)) return *n != 0;
-    return std::nullopt;
-}
-
-std::optional<std::string> Text(const json::value& v) {
-    if (v.is_string()) return std::string(v.get_string());
     return std::nullopt;
 }
 
@@ -78,45 +67,147 @@ Point ToPoint(const store::PositionRow& row) {
     return ToPoint(row.device_time, row.lat, row.lon, row.speed_kmh, row.course_deg, row.valid, row.attributes_json);
 }
 
+namespace {
+
+// What ToPoint reads of a position's attributes: the top-level members it knows, read as the JSON
+// text is parsed (Boost.JSON's SAX parser), without building the document. The pipeline reads every
+// position's attributes, and building a document a position (objects, their index, copies of
+// every key) was most of the pipeline threads' work under load. Same results as reading the
+// document: the last of duplicate keys wins, a value of the wrong type (or an array, an object,
+// null) leaves its field empty, and text that is not one valid JSON object leaves every field empty.
+class AttributeReader {
+public:
+    static constexpr std::size_t max_array_size = static_cast<std::size_t>(-1);
+    static constexpr std::size_t max_object_size = static_cast<std::size_t>(-1);
+    static constexpr std::size_t max_string_size = static_cast<std::size_t>(-1);
+    static constexpr std::size_t max_key_size = static_cast<std::size_t>(-1);
+
+    using error_code = boost::system::error_code;
+    using string_view = json::string_view;
+
+    Point fields;         // the attribute fields only
+    bool object = false;  // the document is an object
+
+    bool on_document_begin(error_code&) { return true; }
+    bool on_document_end(error_code&) { return true; }
+    bool on_array_begin(error_code&) { return Nested(); }
+    bool on_array_end(std::size_t, error_code&) { return --depth_, true; }
+    bool on_object_begin(error_code&) {
+        if (depth_ == 0) object = true;
+        return Nested();
+    }
+    bool on_object_end(std::size_t, error_code&) { return --depth_, true; }
+    bool on_string_part(string_view s, std::size_t, error_code&) {
+        if (Top()) text_.append(s.data(), s.size());
+        return true;
+    }
+    bool on_string(string_view s, std::size_t, error_code&) {
+        if (!Top()) return true;
+        text_.append(s.data(), s.size());
+        Assign(std::nullopt, std::nullopt, std::move(text_));
+        text_.clear();
+        return true;
+    }
+    bool on_key_part(string_view s, std::size_t, error_code&) {
+        if (depth_ == 1) key_.append(s.data(), s.size());
+        return true;
+    }
+    bool on_key(string_view s, std::size_t, error_code&) {
+        if (depth_ != 1) return true;
+        key_.append(s.data(), s.size());
+        field_ = Known(key_);
+        key_.clear();
+        return true;
+    }
+    bool on_number_part(string_view, error_code&) { return true; }
+    bool on_int64(int64_t i, string_view, error_code&) { return Number(static_cast<double>(i)); }
+    bool on_uint64(uint64_t u, string_view, error_code&) { return Number(static_cast<double>(u)); }
+    bool on_double(double d, string_view, error_code&) { return Number(d); }
+    bool on_bool(bool b, error_code&) {
+        if (Top()) Assign(b, std::nullopt, std::nullopt);
+        return true;
+    }
+    bool on_null(error_code&) {
+        if (Top()) Assign(std::nullopt, std::nullopt, std::nullopt);
+        return true;
+    }
+    bool on_comment_part(string_view, error_code&) { return true; }
+    bool on_comment(string_view, error_code&) { return true; }
+
+private:
+    enum class Field { kNone, kIgnition, kMotion, kOdometer, kFuelUsed, kFuelLevelL, kFuelLevelPct, kVoltage,
+                       kDriver, kAlarm, kDtc };
+
+    static Field Known(std::string_view name) {
+        static constexpr std::pair<std::string_view, Field> kFields[] = {
+            {"ignition", Field::kIgnition},       {"motion", Field::kMotion},
+            {"odometer_m", Field::kOdometer},     {"fuel_used_l", Field::kFuelUsed},
+            {"fuel_level_l", Field::kFuelLevelL}, {"fuel_level_pct", Field::kFuelLevelPct},
+            {"external_voltage_v", Field::kVoltage}, {"driver_id", Field::kDriver},
+            {"alarm", Field::kAlarm},             {"dtc_codes", Field::kDtc},
+        };
+        for (const auto& [n, f] : kFields) {
+            if (n == name) return f;
+        }
+        return Field::kNone;
+    }
+
+    // A value of a top-level member (the document's own members are at depth 1).
+    bool Top() const { return depth_ == 1 && field_ != Field::kNone; }
+
+    // An array or an object: as a member's value, it leaves that member's field empty.
+    bool Nested() {
+        if (Top()) Assign(std::nullopt, std::nullopt, std::nullopt);
+        ++depth_;
+        return true;
+    }
+
+    bool Number(double n) {
+        if (Top()) Assign(n != 0, n, std::nullopt);
+        return true;
+    }
+
+    // One member's value as a flag (a bool, or a number: not zero), a number and a text.
+    void Assign(std::optional<bool> flag, std::optional<double> number, std::optional<std::string> text) {
+        switch (field_) {
+            case Field::kIgnition: fields.ignition = flag; break;
+            case Field::kMotion: fields.motion = flag; break;
+            case Field::kOdometer: fields.odometer_m = number; break;
+            case Field::kFuelUsed: fields.fuel_used_l = number; break;
+            case Field::kFuelLevelL: fields.fuel_level_l = number; break;
+            case Field::kFuelLevelPct: fields.fuel_level_pct = number; break;
+            case Field::kVoltage: fields.external_voltage_v = number; break;
+            case Field::kDriver: fields.driver_badge = std::move(text); break;
+            case Field::kAlarm: fields.alarm = std::move(text); break;
+            case Field::kDtc: fields.dtc_codes = std::move(text); break;
+            case Field::kNone: break;
+        }
+        field_ = Field::kNone;  // a member has one value
+    }
+
+    int depth_ = 0;
+    Field field_ = Field::kNone;
+    std::string key_;
+    std::string text_;
+};
+
+}  // namespace
+
 Point ToPoint(core::TimePoint time, double lat, double lon, double speed_kmh, double course_deg, bool valid,
               std::string_view attributes_json) {
     Point p;
+    if (attributes_json.size() > 2) {  // not "{}"
+        json::basic_parser<AttributeReader> parser{json::parse_options{}};
+        boost::system::error_code ec;
+        const std::size_t used = parser.write_some(false, attributes_json.data(), attributes_json.size(), ec);
+        if (!ec && used == attributes_json.size() && parser.handler().object) p = std::move(parser.handler().fields);
+    }
     p.time = time;
     p.lat = lat;
     p.lon = lon;
     p.speed_kmh = speed_kmh;
     p.course_deg = course_deg;
     p.valid = valid;
-    if (attributes_json.size() <= 2) return p;  // "{}"
-    // Parsed into a buffer on the stack (attributes are a few hundred bytes): no heap per position.
-    unsigned char buffer[4096];
-    json::monotonic_resource memory(buffer, sizeof buffer);
-    boost::system::error_code ec;
-    json::value v = json::parse(attributes_json, ec, &memory);
-    if (ec || !v.is_object()) return p;
-    for (const auto& [name, value] : v.get_object()) {
-        if (name == "ignition") {
-            p.ignition = Flag(value);
-        } else if (name == "motion") {
-            p.motion = Flag(value);
-        } else if (name == "odometer_m") {
-            p.odometer_m = Number(value);
-        } else if (name == "fuel_used_l") {
-            p.fuel_used_l = Number(value);
-        } else if (name == "fuel_level_l") {
-            p.fuel_level_l = Number(value);
-        } else if (name == "fuel_level_pct") {
-            p.fuel_level_pct = Number(value);
-        } else if (name == "external_voltage_v") {
-            p.external_voltage_v = Number(value);
-        } else if (name == "driver_id") {
-            p.driver_badge = Text(value);
-        } else if (name == "alarm") {
-            p.alarm = Text(value);
-        } else if (name == "dtc_codes") {
-            p.dtc_codes = Text(value);
-        }
-    }
     return p;
 }
 
