@@ -225,9 +225,14 @@ private:
             off += scan.length;
         }
 
-        if (!records.empty()) {
-            size_t count = records.size();
+        const size_t count = records.size();
+        if (count > 0) {
             auto batch = MakeBatch(ctx_, *device_, proto_.name, records, core::Bytes(buf_.data(), off));
+            // The decoded records are in the batch's rows now: freed while they are still in the
+            // core's cache, not after the commit, when their thousands of small blocks have been
+            // pushed out by other devices' packets (perf under load: most of this coroutine's own
+            // time was that late walk).
+            std::vector<core::Record>().swap(records);
             // The answer goes out from the committer's sync thread as soon as the batch is durable,
             // rather than after this coroutine's turn on the io threads, which under load came
             // 8-11 ms later (docs/operations.md, "Durability").
@@ -260,7 +265,7 @@ private:
                     socket_, asio::buffer(replies.data() + written, replies.size() - written), kUseTuple);
                 if (aec) co_return false;
             }
-            if (!records.empty() && early_sent_ < replies.size()) {
+            if (count > 0 && early_sent_ < replies.size()) {
                 proto_.metrics->ack_latency.Observe(Clock::now() - arrived_);
             }
         }
