@@ -33,8 +33,9 @@ constexpr std::string_view kDictionaryV1 =
 }  // namespace
 
 std::string PackJson(std::string_view io_json, std::string_view attributes_json) {
-    // The text to compress and LZ4's output go through buffers the thread keeps: the packed row is
-    // then allocated once, at its size (not at LZ4's bound, zero-filled, then cut).
+    // The text to compress and LZ4's output go through buffers the thread keeps (as large as the
+    // largest record it packed, which a frame's limit bounds): the packed row is then allocated once,
+    // at its size (not at LZ4's bound, zero-filled, then cut).
     thread_local std::string plain;
     thread_local std::string scratch;
     plain.clear();

@@ -149,7 +149,7 @@ void MakePositionRows(int64_t device_id, std::span<const core::Record> records, 
     for (const auto& r : records) out.push_back(RowFields(device_id, r));
     std::span<PositionRow> rows(out.data() + first, records.size());
     thread_local std::string hashed[4];
-    // Four rows at a time; the last one to three too, the free lanes hashing a copy of the first
+    // Four rows at a time, the last one to three too: the free lanes hash the first row's bytes again
     // (a packet of 10 left two rows to the one-chain loop, which took as long as the eight before).
     for (size_t i = 0; i < rows.size(); i += 4) {
         const size_t n = std::min<size_t>(4, rows.size() - i);
