@@ -82,7 +82,8 @@ DerivedStore::~DerivedStore() = default;
 Result<std::vector<PositionRow>> DerivedStore::ReadPositions(int64_t device_id,
                                                              const std::optional<PositionCursor>& after,
                                                              int64_t limit) {
-    // Row values: one seek on the primary key (device_id, device_time, fingerprint), then a scan.
+    // Row values: one seek on the index positions_by_device (device_id, device_time, fingerprint), then
+    // a scan.
     static const std::string sql = fmt::format(
         "SELECT {} FROM positions WHERE device_id = ?1 AND (device_time, fingerprint) > (?2, ?3) "
         "ORDER BY device_time, fingerprint LIMIT ?4",

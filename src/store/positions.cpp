@@ -121,7 +121,7 @@ Result<std::vector<std::pair<core::TimePoint, core::TimePoint>>> PositionStore::
 
 Result<std::vector<PositionRow>> PositionStore::ReadHistory(HistoryCursor& cursor, size_t limit) {
     std::vector<PositionRow> out;
-    // The lower bound on device_time lets the primary key start the scan where the last page ended;
+    // The lower bound on device_time lets the index by device start the scan where the last page ended;
     // the OR then skips the rows of that same millisecond already returned.
     Query q(db_.db, fmt::format("SELECT {} FROM positions WHERE device_id = ? AND device_time >= ? AND "
                                 "device_time < ? AND (device_time > ? OR fingerprint > ?) "

@@ -55,7 +55,7 @@ constexpr const char* kMigrations[] = {
         address TEXT NOT NULL,
         attempts INTEGER NOT NULL
     );
-    -- Clustered by device and device time: a device's history is one range scan, in time order.
+    -- Clustered by device and device time here; migration 7 stores them in arrival order instead.
     -- The fingerprint tells a resent record (same content) from another record of the same time.
     CREATE TABLE positions (
         device_id INTEGER NOT NULL,
@@ -559,6 +559,38 @@ constexpr const char* kMigrations[] = {
     CREATE INDEX frame_chunks_by_device ON frame_chunks (device_id, id);
     CREATE INDEX frame_chunks_by_time ON frame_chunks (last_at);
     )sql",
+    // 7: positions in arrival order (a rowid table), found by a unique index on (device_id,
+    // device_time, fingerprint): the same key, the same queries, the same refusal of a resent record.
+    // Clustered by device (schema 1), each commit rewrote the newest leaf of every device in it and
+    // split one every other packet, rebalancing three siblings: about 3.8 pages of 4 KiB a packet of
+    // ten records, 92% of the WAL. Appended, the rows fill the table's last pages once, and a packet
+    // changes one leaf of the index (entries of ~25 bytes: a split every ~15 packets). The writer
+    // wrote ~1,450 bytes a record instead of ~2,360 (docs/BENCHMARKS.md, "Positions in arrival
+    // order"). A device's history now reads the index, then one table page for each packet's rows.
+    // The rows stored before are copied in the old key's order: their history stays clustered.
+    R"sql(
+    CREATE TABLE positions_by_arrival (
+        device_id INTEGER NOT NULL,
+        device_time INTEGER NOT NULL,
+        fingerprint INTEGER NOT NULL,
+        server_time INTEGER NOT NULL,
+        lat REAL NOT NULL,
+        lon REAL NOT NULL,
+        altitude REAL NOT NULL,
+        speed REAL NOT NULL,
+        course REAL NOT NULL,
+        satellites INTEGER NOT NULL,
+        hdop REAL,
+        valid INTEGER NOT NULL,
+        io TEXT NOT NULL,
+        attributes TEXT NOT NULL
+    );
+    INSERT INTO positions_by_arrival SELECT device_id, device_time, fingerprint, server_time, lat, lon, altitude,
+        speed, course, satellites, hdop, valid, io, attributes FROM positions;
+    DROP TABLE positions;
+    ALTER TABLE positions_by_arrival RENAME TO positions;
+    CREATE UNIQUE INDEX positions_by_device ON positions (device_id, device_time, fingerprint);
+    )sql",
 };
 
 class Stmt {
@@ -873,10 +905,11 @@ const bool g_tracked_page_cache = InstallTrackedPageCache();
 // API would all take that mutex for each allocation. Set at the start, like the page cache above.
 const bool g_memstatus_off = sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0) == SQLITE_OK;
 
-// The connection's page cache. Ingestion appends to one B-tree leaf per device (the positions table
-// is clustered by device) and to its parents; with SQLite's default 2 MB, a fleet of a thousand
-// devices evicts those pages between two commits and inserts read them back from the file. The pages
-// a commit touches (about 900 for 120 devices' packets: the leaves, the siblings a split rebalances,
+// The connection's page cache. Ingestion appends to one B-tree leaf per device (the positions' index
+// by device; before schema 7, the positions table itself) and to its parents; with SQLite's default
+// 2 MB, a fleet of a thousand devices evicts those pages between two commits and inserts read them
+// back from the file. Measured with the table clustered by device (schema 6), the pages a commit
+// touches (about 900 for 120 devices' packets: the leaves, the siblings a split rebalances,
 // the parents, the latest positions, the raw frames' tail) all have to stay cached until each device
 // comes round again: with 1,000 devices that is about 7,200 pages, as many as 32 MiB holds, and at
 // 32 MiB the writer missed about one page in every two records (SQLITE_DBSTATUS_CACHE_MISS), read

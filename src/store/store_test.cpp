@@ -301,6 +301,61 @@ TEST_F(StoreTest, FramesOfAnOlderDataFolderAreKeptByTheMigration) {
     EXPECT_EQ(*store_->PruneFrames(*core::ParseIso("2026-01-01T00:00:01.500Z")), 2);
 }
 
+// A data folder from before positions were stored in arrival order (schema 6: clustered by device,
+// WITHOUT ROWID) keeps its positions: migration 7 copies them into the rowid table, where they read
+// as before, in time order, and a resent record is still refused by the key (now a unique index).
+TEST_F(StoreTest, PositionsOfAnOlderDataFolderAreKeptByTheMigration) {
+    auto b = Batch(4, {MakeRecord("2026-01-01T10:00:10Z", 45.1, 4.1), MakeRecord("2026-01-01T10:00:00Z", 45.0, 4.0),
+                       MakeRecord("2026-01-01T10:00:00Z", 45.5, 4.5)});
+    auto other = Batch(5, {MakeRecord("2026-01-01T09:00:00Z", 44.0, 3.0)});
+    const IngestBatch* batches[] = {&b, &other};
+    ASSERT_EQ(store_->Ingest(batches)->inserted, 4);
+    const auto before = Positions(4);
+    ASSERT_EQ(before.size(), 3u);
+    store_.reset();
+    test::ExecSql(path_, R"sql(
+        CREATE TABLE clustered (
+            device_id INTEGER NOT NULL, device_time INTEGER NOT NULL, fingerprint INTEGER NOT NULL,
+            server_time INTEGER NOT NULL, lat REAL NOT NULL, lon REAL NOT NULL, altitude REAL NOT NULL,
+            speed REAL NOT NULL, course REAL NOT NULL, satellites INTEGER NOT NULL, hdop REAL,
+            valid INTEGER NOT NULL, io TEXT NOT NULL, attributes TEXT NOT NULL,
+            PRIMARY KEY (device_id, device_time, fingerprint)) WITHOUT ROWID;
+        INSERT INTO clustered SELECT * FROM positions;
+        INSERT INTO clustered (device_id, device_time, fingerprint, server_time, lat, lon, altitude, speed, course,
+                               satellites, hdop, valid, io, attributes)
+            VALUES (4, 1767258000000, 9, 1767258000000, 44.5, 3.5, 0, 0, 0, 7, NULL, 1, '{"239":0}', '{}');
+        DROP TABLE positions;
+        ALTER TABLE clustered RENAME TO positions;
+        PRAGMA user_version = 6;
+    )sql");
+    ASSERT_EQ(test::IntSql(path_, "SELECT count(*) FROM sqlite_master WHERE name = 'positions_by_device'"), 0);
+    auto s = OpenSqliteStore(path_);
+    ASSERT_TRUE(s.ok()) << s.error().message;
+    store_ = std::move(*s);
+    EXPECT_EQ(test::IntSql(path_, "PRAGMA user_version"), 7);
+    EXPECT_EQ(test::IntSql(path_, "SELECT count(*) FROM pragma_index_list('positions') "
+                                  "WHERE name = 'positions_by_device' AND \"unique\" = 1"), 1);
+    EXPECT_EQ(test::IntSql(path_, "SELECT count(*) FROM sqlite_master WHERE name = 'positions' AND sql LIKE '%WITHOUT ROWID%'"), 0);
+    EXPECT_EQ(test::IntSql(path_, "SELECT count(*) FROM positions"), 5);
+    const auto after = Positions(4);
+    ASSERT_EQ(after.size(), 4u);
+    EXPECT_EQ(after[0].device_time, core::TimePoint{core::Millis{1767258000000}});  // the row only the old table had
+    EXPECT_EQ(after[0].io_json, R"({"239":0})");
+    for (size_t i = 0; i < before.size(); ++i) {
+        EXPECT_EQ(after[i + 1].device_time, before[i].device_time);
+        EXPECT_EQ(after[i + 1].fingerprint, before[i].fingerprint);
+        EXPECT_DOUBLE_EQ(after[i + 1].lat, before[i].lat);
+        EXPECT_EQ(after[i + 1].io_json, before[i].io_json);
+        EXPECT_EQ(after[i + 1].attributes_json, before[i].attributes_json);
+    }
+    EXPECT_EQ(Positions(5).size(), 1u);
+    auto again = store_->Ingest(batches);
+    ASSERT_TRUE(again.ok()) << again.error().message;
+    EXPECT_EQ(again->inserted, 0);
+    EXPECT_EQ(again->duplicates, 4);
+    EXPECT_EQ(Positions(4).size(), 4u);
+}
+
 // The committer under load (here: any rate counts as load) holds each device's frames and writes
 // them by chunk; what it holds is written when it has been idle a moment, and when it stops. Under
 // light load (a rate it never reaches) each frame is written with its records, so it can be read as
