@@ -563,10 +563,12 @@ constexpr const char* kMigrations[] = {
     // device_time, fingerprint): the same key, the same queries, the same refusal of a resent record.
     // Clustered by device (schema 1), each commit rewrote the newest leaf of every device in it and
     // split one every other packet, rebalancing three siblings: about 3.8 pages of 4 KiB a packet of
-    // ten records, 92% of the WAL. Appended, the rows fill the table's last pages once, and a packet
-    // changes one leaf of the index (entries of ~25 bytes: a split every ~15 packets). The writer
-    // wrote ~1,450 bytes a record instead of ~2,360 (docs/BENCHMARKS.md, "Positions in arrival
-    // order"). A device's history now reads the index, then one table page for each packet's rows.
+    // ten records, 92% of the WAL. Appended, the rows fill the table's last pages once (about half a
+    // page a packet); the index's entries still go in the middle of its tree and split as the rows
+    // did, but they are ~30 bytes instead of ~190 (about 2.5 pages a packet). WAL frames: ~3.5 a
+    // packet instead of ~4.2; the writer wrote ~1,450 bytes a record instead of ~2,360, its
+    // catch-up copies included (docs/BENCHMARKS.md, "Positions in arrival order"). A device's
+    // history now reads the index, then one table page for each packet's rows.
     // The rows stored before are copied in the old key's order: their history stays clustered.
     R"sql(
     CREATE TABLE positions_by_arrival (
