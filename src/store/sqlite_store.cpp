@@ -565,8 +565,8 @@ constexpr const char* kMigrations[] = {
     // split one every other packet, rebalancing three siblings: about 3.8 pages of 4 KiB a packet of
     // ten records, 92% of the WAL. Appended, the rows fill the table's last pages once (about half a
     // page a packet); the index's entries still go in the middle of its tree and split as the rows
-    // did, but they are ~30 bytes instead of ~190 (about 2.5 pages a packet). WAL frames: ~3.5 a
-    // packet instead of ~4.2; the writer wrote ~1,450 bytes a record instead of ~2,360, its
+    // did, but their cells hold ~24 bytes instead of ~193 (about 2.5 pages a packet). WAL frames:
+    // ~3.5 a packet instead of ~4.2; the writer wrote ~1,450 bytes a record instead of ~2,350, its
     // catch-up copies included (docs/BENCHMARKS.md, "Positions in arrival order"). A device's
     // history now reads the index, then one table page for each packet's rows.
     // The rows stored before are copied in the old key's order: their history stays clustered.

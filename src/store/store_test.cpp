@@ -335,7 +335,9 @@ TEST_F(StoreTest, PositionsOfAnOlderDataFolderAreKeptByTheMigration) {
     EXPECT_EQ(test::IntSql(path_, "PRAGMA user_version"), 7);
     EXPECT_EQ(test::IntSql(path_, "SELECT count(*) FROM pragma_index_list('positions') "
                                   "WHERE name = 'positions_by_device' AND \"unique\" = 1"), 1);
-    EXPECT_EQ(test::IntSql(path_, "SELECT count(*) FROM sqlite_master WHERE name = 'positions' AND sql LIKE '%WITHOUT ROWID%'"), 0);
+    EXPECT_EQ(test::IntSql(path_, "SELECT count(*) FROM sqlite_master "
+                                  "WHERE name = 'positions' AND sql LIKE '%WITHOUT ROWID%'"),
+              0);
     EXPECT_EQ(test::IntSql(path_, "SELECT count(*) FROM positions"), 5);
     const auto after = Positions(4);
     ASSERT_EQ(after.size(), 4u);
